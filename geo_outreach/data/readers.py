@@ -1,0 +1,283 @@
+"""Read vector layers (GeoPackage, GeoJSON, Shapefile, CSV) with checks at the boundary.
+
+Every problem is raised as :class:`~geo_outreach.errors.InputError` with the file, the
+column and the fix in its message. Nothing the user gave is modified: files are only read,
+and the returned frames are new objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo_outreach.errors import CRSError, InputError
+
+__all__ = [
+    "VECTOR_SUFFIXES",
+    "check_geometry_types",
+    "read_layer",
+    "repair_geometries",
+    "require_columns",
+    "to_wgs84",
+]
+
+logger = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".csv", ".zip", ".fgb", ".parquet")
+_LON_NAMES = ("lon", "lng", "longitude", "x")
+_LAT_NAMES = ("lat", "latitude", "y")
+_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
+
+
+def read_layer(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    what: str = "layer",
+    str_columns: Iterable[str] = (),
+) -> gpd.GeoDataFrame:
+    """Read one vector layer into a GeoDataFrame in EPSG:4326.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet or CSV. A CSV needs either
+        longitude/latitude columns (``lon``/``lat``, ``longitude``/``latitude``, ``x``/``y``)
+        or a WKT column (``wkt`` or ``geometry``).
+    layer
+        Layer name inside a multi-layer file such as a GeoPackage.
+    crs
+        CRS to assume when the file declares none (CSV files, shapefiles without ``.prj``).
+    what
+        What the layer is ("census units", "service sites"), for error messages.
+    str_columns
+        Columns read as text so identifiers keep their leading zeros.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer reprojected to EPSG:4326.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(
+            f"{what} file not found: {path}. Check the path in region.toml "
+            "(paths are relative to the manifest's folder) or pass an existing file.",
+            source=str(path),
+        )
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        raise InputError(f"{what} path {path} is a folder; give the file inside it.", source=str(path))
+    suffix = "".join(path.suffixes[-1:]).lower()
+    str_columns = tuple(str_columns)
+    if suffix == ".csv":
+        gdf = _read_csv(path, crs=crs, what=what, str_columns=str_columns)
+    else:
+        gdf = _read_vector(path, layer=layer, what=what, str_columns=str_columns)
+        if gdf.crs is None:
+            if crs is None:
+                raise CRSError(
+                    f"{what} file {path} has no coordinate reference system. Set one in the file "
+                    "(e.g. gdf.set_crs('EPSG:4326') then to_file), or add `crs = \"EPSG:....\"` to "
+                    "this layer in region.toml.",
+                    source=str(path),
+                )
+            gdf = gdf.set_crs(crs)
+    if len(gdf) == 0:
+        raise InputError(
+            f"{what} file {path}{_layer_note(layer)} is empty (0 features). Give a file with at "
+            "least one feature, or check the layer name.",
+            source=str(path),
+        )
+    gdf = to_wgs84(gdf, source=str(path), what=what)
+    return gdf
+
+
+def _layer_note(layer: str | None) -> str:
+    return f" (layer {layer!r})" if layer else ""
+
+
+def _read_vector(
+    path: Path, *, layer: str | None, what: str, str_columns: tuple[str, ...]
+) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:
+        raise InputError(
+            f"cannot read {what} file {path}: {exc}. Give a GeoPackage, GeoJSON, Shapefile or CSV.",
+            source=str(path),
+        ) from exc
+    names = [str(row[0]) for row in layers]
+    if layer is not None and layer not in names:
+        raise InputError(
+            f"{what} file {path} has no layer {layer!r}; its layers are {names}. "
+            "Fix `layer` in region.toml (or --layer).",
+            source=str(path),
+        )
+    try:
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        raise InputError(f"cannot read {what} file {path}: {exc}", source=str(path)) from exc
+    for col in str_columns:
+        if col in gdf.columns and not pd.api.types.is_string_dtype(gdf[col]):
+            gdf[col] = _as_id_strings(gdf[col])
+    return gdf
+
+
+def _as_id_strings(values: pd.Series) -> pd.Series:
+    """Integers stored as numbers (``41051000100.0``) become ``"41051000100"``."""
+    if pd.api.types.is_float_dtype(values) and np.all(np.mod(values.dropna(), 1) == 0):
+        values = values.astype("Int64")
+    return values.astype("string").astype(object).where(values.notna(), None)
+
+
+def _read_csv(
+    path: Path, *, crs: str | None, what: str, str_columns: tuple[str, ...]
+) -> gpd.GeoDataFrame:
+    try:
+        df = pd.read_csv(path, dtype={c: str for c in str_columns})
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputError(
+            f"cannot read {what} file {path} as CSV: {exc}. Save it as comma-separated UTF-8 text.",
+            source=str(path),
+        ) from exc
+    lower = {c.lower(): c for c in df.columns}
+    lon_col = next((lower[n] for n in _LON_NAMES if n in lower), None)
+    lat_col = next((lower[n] for n in _LAT_NAMES if n in lower), None)
+    wkt_col = next((lower[n] for n in _WKT_NAMES if n in lower), None)
+    if wkt_col is not None:
+        try:
+            geoms = shapely.from_wkt(df[wkt_col].astype(str).to_numpy(), on_invalid="raise")
+        except shapely.errors.GEOSException as exc:
+            raise InputError(
+                f"{what} file {path}: column {wkt_col!r} is not valid WKT ({exc}). "
+                "Write geometries as WKT text, e.g. 'POINT (-122.6 45.5)'.",
+                source=f"{path}:{wkt_col}",
+            ) from exc
+        df = df.drop(columns=[wkt_col])
+    elif lon_col is not None and lat_col is not None:
+        lon = pd.to_numeric(df[lon_col], errors="coerce")
+        lat = pd.to_numeric(df[lat_col], errors="coerce")
+        bad = lon.isna() | lat.isna()
+        if bad.any():
+            raise InputError(
+                f"{what} file {path}: {int(bad.sum())} row(s) have a missing or non-numeric "
+                f"{lon_col!r}/{lat_col!r} (first at row {int(np.flatnonzero(bad)[0]) + 2}). "
+                "Fill in coordinates or remove those rows.",
+                source=f"{path}:{lon_col}",
+            )
+        geoms = shapely.points(lon.to_numpy(), lat.to_numpy())
+    else:
+        raise InputError(
+            f"{what} file {path} has no coordinates: add 'lon' and 'lat' columns (WGS84 degrees) "
+            f"or a 'wkt' column. Its columns are {list(df.columns)}.",
+            source=str(path),
+        )
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=crs or "EPSG:4326")
+
+
+def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFrame:
+    """Reproject to EPSG:4326 after checking the coordinates agree with the declared CRS."""
+    if gdf.crs is None:
+        raise CRSError(
+            f"{what} ({source}) has no CRS; use gdf.set_crs('EPSG:....') with the CRS the "
+            "coordinates are in.",
+            source=source,
+        )
+    bounds = gdf.total_bounds
+    if gdf.crs.is_geographic and np.isfinite(bounds).all():
+        if bounds[0] < -180.5 or bounds[2] > 180.5 or bounds[1] < -90.5 or bounds[3] > 90.5:
+            raise CRSError(
+                f"{what} ({source}) declares the geographic CRS {gdf.crs.to_string()} but its "
+                f"coordinates {np.round(bounds, 1).tolist()} are not degrees: they look projected. "
+                "Declare the right CRS with set_crs('EPSG:<projected code>', allow_override=True), "
+                "or reproject with to_crs('EPSG:4326') before saving.",
+                source=source,
+            )
+    if gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs("EPSG:4326")
+    else:
+        gdf = gdf.copy()
+    return gdf
+
+
+def require_columns(
+    df: pd.DataFrame, columns: dict[str, str | None], *, source: str, what: str
+) -> None:
+    """Raise when a mapped column is missing, naming the option that sets it.
+
+    Parameters
+    ----------
+    columns
+        ``{option name: column name}``; ``None`` values are skipped.
+    """
+    available = [c for c in df.columns if c != df.geometry.name] if isinstance(
+        df, gpd.GeoDataFrame
+    ) else list(df.columns)
+    for option, col in columns.items():
+        if col is not None and col not in df.columns:
+            raise InputError(
+                f"{what} file {source} has no column {col!r} (set by {option}). Available columns: "
+                f"{available[:30]}{' ...' if len(available) > 30 else ''}. Pass the right name with "
+                f"--{option.replace('_', '-')} or fix {option} in region.toml.",
+                source=f"{source}:{col}",
+            )
+
+
+def check_geometry_types(
+    gdf: gpd.GeoDataFrame, allowed: tuple[str, ...], *, source: str, what: str, fix: str
+) -> None:
+    """Raise when the layer has missing geometries or geometries of another type."""
+    missing = gdf.geometry.isna() | gdf.geometry.is_empty
+    if missing.any():
+        raise InputError(
+            f"{what} file {source}: {int(missing.sum())} feature(s) have no geometry. "
+            "Remove them or give them a location.",
+            source=source,
+        )
+    types = set(gdf.geom_type.unique())
+    wrong = types - set(allowed)
+    if wrong:
+        raise InputError(
+            f"{what} file {source} holds {sorted(wrong)} geometries, expected {list(allowed)}. {fix}",
+            source=source,
+        )
+
+
+def repair_geometries(
+    gdf: gpd.GeoDataFrame, *, source: str, what: str, id_col: str | None = None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Repair invalid polygons with ``make_valid`` and report which ones were repaired.
+
+    Returns a new frame (the input is untouched) and the list of report lines.
+    """
+    invalid = ~gdf.geometry.is_valid
+    if not invalid.any():
+        return gdf, []
+    out = gdf.copy()
+    repaired = shapely.make_valid(out.geometry[invalid].to_numpy())
+    # keep only polygonal parts: make_valid may add stray lines or points
+    polys = [_polygonal_part(g) for g in repaired]
+    out.loc[invalid, out.geometry.name] = polys
+    ids = (out.loc[invalid, id_col] if id_col else out.index[invalid]).astype(str).tolist()
+    line = (
+        f"{what} file {source}: repaired {len(ids)} invalid geometr{'y' if len(ids) == 1 else 'ies'} "
+        f"with make_valid (ids: {', '.join(ids[:10])}{' ...' if len(ids) > 10 else ''})"
+    )
+    logger.warning(line)
+    return out, [line]
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else geom

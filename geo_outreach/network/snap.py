@@ -1,0 +1,152 @@
+"""Attach census units and service sites to a road network.
+
+A unit's *origins* are the network nodes inside its polygon, equally weighted, so a
+tract's travel time reflects where its streets are, not a centroid in a park or a river.
+A unit with no node inside falls back to the nearest node of its representative point,
+when that node is within ``max_snap_m`` (default 500 m). Anything farther is reported as
+**off-network** and gets no origin: it is never silently snapped to a distant node.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_outreach.errors import InputError
+from geo_outreach.network.graph import RoadNetwork
+
+__all__ = ["DEFAULT_MAX_SNAP_M", "SnapResult", "snap_sites", "unit_origins"]
+
+logger = logging.getLogger(__name__)
+
+#: Farthest a point may be from the network and still count as on it (metres).
+DEFAULT_MAX_SNAP_M = 500.0
+
+
+@dataclass(frozen=True)
+class SnapResult:
+    """Origins of units on one network.
+
+    Attributes
+    ----------
+    origins
+        Long table ``unit_id, node_id, weight, snap_dist_m, how`` (``how`` = ``"inside"``
+        or ``"nearest"``); weights sum to 1 per unit.
+    off_network
+        Units without an origin: ``unit_id, snap_dist_m`` (distance to the nearest node).
+    """
+
+    origins: pd.DataFrame
+    off_network: pd.DataFrame
+
+    def on_network_ids(self) -> list[str]:
+        """Ids of the units that have origins."""
+        return self.origins["unit_id"].drop_duplicates().tolist()
+
+
+def _check_max(max_snap_m: float) -> None:
+    if not (np.isfinite(max_snap_m) and max_snap_m > 0):
+        raise InputError(f"max_snap_m must be a positive number of metres, got {max_snap_m!r}",
+                         source="max_snap_m")
+
+
+def unit_origins(
+    network: RoadNetwork,
+    units: gpd.GeoDataFrame,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    id_col: str = "unit_id",
+) -> SnapResult:
+    """Find each unit's origin nodes on ``network``.
+
+    Parameters
+    ----------
+    network
+        The road network of the mode.
+    units
+        Polygons in EPSG:4326 with an id column.
+    max_snap_m
+        Largest distance from a unit's representative point to its fallback node.
+    id_col
+        Column holding the unit ids.
+    """
+    _check_max(max_snap_m)
+    if units.crs is None or units.crs.to_epsg() != 4326:
+        raise InputError("units must be in EPSG:4326; use units.to_crs('EPSG:4326')",
+                         source="units")
+    nodes = gpd.GeoDataFrame(
+        {"node_id": network.node_ids},
+        geometry=gpd.points_from_xy(network.lon, network.lat),
+        crs="EPSG:4326",
+    )
+    polys = units[[id_col, units.geometry.name]].rename(columns={id_col: "unit_id"})
+    inside = gpd.sjoin(nodes, polys, how="inner", predicate="within")[["unit_id", "node_id"]]
+    # a node on a shared boundary may fall in two units: keep it in the first only
+    inside = inside.drop_duplicates("node_id")
+    inside = inside.assign(snap_dist_m=0.0, how="inside")
+    counts = inside.groupby("unit_id")["node_id"].transform("size")
+    inside["weight"] = 1.0 / counts
+    missing = units.loc[~units[id_col].isin(inside["unit_id"]), [id_col, units.geometry.name]]
+    fallback = pd.DataFrame(columns=["unit_id", "node_id", "snap_dist_m", "how", "weight"])
+    off = pd.DataFrame({"unit_id": pd.Series(dtype=object), "snap_dist_m": pd.Series(dtype=float)})
+    if len(missing):
+        rep = missing.geometry.representative_point()
+        node, dist = network.nearest_nodes(rep.x.to_numpy(), rep.y.to_numpy())
+        ok = dist <= max_snap_m
+        fallback = pd.DataFrame(
+            {
+                "unit_id": missing[id_col].to_numpy()[ok],
+                "node_id": node[ok],
+                "snap_dist_m": dist[ok],
+                "how": "nearest",
+                "weight": 1.0,
+            }
+        )
+        off = pd.DataFrame({"unit_id": missing[id_col].to_numpy()[~ok], "snap_dist_m": dist[~ok]})
+    origins = pd.concat([inside, fallback], ignore_index=True)[
+        ["unit_id", "node_id", "weight", "snap_dist_m", "how"]
+    ]
+    origins["node_id"] = origins["node_id"].astype(np.int64)
+    if len(off):
+        logger.info("%s network: %d of %d units are off the network (nearest node > %.0f m)",
+                    network.mode, len(off), len(units), max_snap_m)
+    return SnapResult(origins=origins.reset_index(drop=True), off_network=off.reset_index(drop=True))
+
+
+def snap_sites(
+    network: RoadNetwork,
+    sites: gpd.GeoDataFrame,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    id_col: str = "site_id",
+) -> pd.DataFrame:
+    """Snap point sites to their nearest network node.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id, node_id, snap_dist_m, on_network``; ``on_network`` is False when the nearest
+        node is farther than ``max_snap_m`` (the site is then left out of travel times).
+    """
+    _check_max(max_snap_m)
+    if sites.crs is None or sites.crs.to_epsg() != 4326:
+        raise InputError("sites must be in EPSG:4326; use sites.to_crs('EPSG:4326')",
+                         source="sites")
+    node, dist = network.nearest_nodes(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
+    out = pd.DataFrame(
+        {
+            "site_id": sites[id_col].to_numpy(),
+            "node_id": node.astype(np.int64),
+            "snap_dist_m": dist,
+            "on_network": dist <= max_snap_m,
+        }
+    )
+    n_off = int((~out["on_network"]).sum())
+    if n_off:
+        logger.info("%s network: %d of %d sites are off the network (> %.0f m from a node)",
+                    network.mode, n_off, len(out), max_snap_m)
+    return out

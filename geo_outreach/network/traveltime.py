@@ -1,0 +1,299 @@
+"""Many-to-many travel times on a road network, with scipy's compiled Dijkstra.
+
+The result is a long origin-destination table ``origin_id, dest_id, travel_time_s, dist_m``:
+the format shared by accessibility, siting and routing. ``dist_m`` is the length of the
+*fastest* path (not the shortest one). Pairs that are unreachable or beyond the cutoff are
+absent, never ``inf`` rows.
+
+How it is fast: one :func:`scipy.sparse.csgraph.dijkstra` call per chunk of source nodes
+(C code, pruned at the cutoff), from whichever side has fewer distinct nodes (destinations
+run on the reversed graph); path lengths come from the predecessor trees by pointer
+jumping (``log2(depth)`` vectorised numpy steps), not by walking paths in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString
+
+from geo_outreach.errors import InputError
+from geo_outreach.network.graph import RoadNetwork
+
+__all__ = ["OD_COLUMNS", "Path", "od_table", "route_geometry", "route_path", "unit_site_od"]
+
+logger = logging.getLogger(__name__)
+
+OD_COLUMNS = ["origin_id", "dest_id", "travel_time_s", "dist_m"]
+Progress = Callable[[int, int], None]
+_CHUNK_CELLS = 4_000_000  # source rows x nodes per Dijkstra chunk (~32 MB per float matrix)
+
+
+def _as_points(points: pd.DataFrame | pd.Series, what: str) -> pd.DataFrame:
+    """Normalise ``{id: node}`` input to a frame ``id, node_id``."""
+    if isinstance(points, pd.Series):
+        frame = pd.DataFrame({"id": points.index.astype(str), "node_id": points.to_numpy()})
+    else:
+        cols = list(points.columns)
+        if "node_id" not in cols:
+            raise InputError(f"{what} table needs a node_id column; it has {cols}", source=what)
+        id_col = next((c for c in ("id", "unit_id", "site_id", "origin_id", "dest_id") if c in cols),
+                      None)
+        if id_col is None:
+            raise InputError(f"{what} table needs an id column (id, unit_id or site_id); it has "
+                             f"{cols}", source=what)
+        frame = pd.DataFrame({"id": points[id_col].astype(str).to_numpy(),
+                              "node_id": points["node_id"].to_numpy()})
+    return frame
+
+
+class _Edges:
+    """Sorted edge keys ``u * n + v`` of a CSR matrix, for vectorised edge-length lookups."""
+
+    def __init__(self, time_s: sp.csr_matrix, dist_m: sp.csr_matrix) -> None:
+        n = time_s.shape[0]
+        coo = time_s.tocoo()
+        keys = coo.row.astype(np.int64) * n + coo.col.astype(np.int64)
+        order = np.argsort(keys)
+        self.n = n
+        self.keys = keys[order]
+        dist = dist_m.tocoo()
+        dkeys = dist.row.astype(np.int64) * n + dist.col.astype(np.int64)
+        dorder = np.argsort(dkeys)
+        if not np.array_equal(dkeys[dorder], self.keys):
+            raise AssertionError("time and distance matrices must share their structure")
+        self.dist = dist.data[dorder]
+
+    def length(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(self.keys, u * self.n + v)
+        return self.dist[pos]
+
+
+def _tree_lengths(pred: np.ndarray, edges: _Edges, *, reverse: bool) -> np.ndarray:
+    """Length of every tree path to its root, from a predecessor matrix (rows = trees)."""
+    rows, n = pred.shape
+    cols = np.broadcast_to(np.arange(n, dtype=np.int64), (rows, n))
+    has = pred >= 0
+    parent = np.where(has, pred, cols).astype(np.int64)
+    length = np.zeros(pred.shape, dtype=float)
+    child = cols[has]
+    # tree edge parent -> child; on the reversed graph it is child -> parent in the network
+    u, v = (child, parent[has]) if reverse else (parent[has], child)
+    length[has] = edges.length(u, v)
+    # pointer jumping: after k steps each node knows the length of its first 2**k edges
+    while True:
+        grand = np.take_along_axis(parent, parent, axis=1)
+        if np.array_equal(grand, parent):
+            break
+        length = length + np.take_along_axis(length, parent, axis=1)
+        parent = grand
+    return length
+
+
+def od_table(
+    network: RoadNetwork,
+    origins: pd.DataFrame | pd.Series,
+    destinations: pd.DataFrame | pd.Series,
+    *,
+    cutoff_s: float | None = None,
+    with_distance: bool = True,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Travel times from every origin to every destination.
+
+    Parameters
+    ----------
+    network
+        Network of the travel mode.
+    origins, destinations
+        Either a Series ``{id: node_id}`` or a DataFrame with an id column (``id``,
+        ``unit_id`` or ``site_id``) and ``node_id``. Several ids may share a node.
+    cutoff_s
+        Leave out pairs slower than this (seconds); also prunes the search.
+    with_distance
+        Add ``dist_m``, the length of the fastest path.
+    progress
+        Called as ``progress(done, total)`` after each chunk of searches.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_id, dest_id, travel_time_s, dist_m`` (float seconds / metres).
+    """
+    if cutoff_s is not None and not (np.isfinite(cutoff_s) and cutoff_s > 0):
+        raise InputError(f"cutoff must be a positive number of seconds, got {cutoff_s!r}",
+                         source="cutoff_s")
+    orig = _as_points(origins, "origins")
+    dest = _as_points(destinations, "destinations")
+    try:
+        orig["pos"] = network.index_of(orig["node_id"])
+        dest["pos"] = network.index_of(dest["node_id"])
+    except KeyError as exc:
+        raise InputError(f"node {exc.args[0]} is not in the {network.mode} network; snap points "
+                         "with geo_outreach.network.snap first", source="node_id") from exc
+    if orig.empty or dest.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c.endswith("_id") else float)
+                             for c in OD_COLUMNS})
+    o_nodes = np.unique(orig["pos"].to_numpy())
+    d_nodes = np.unique(dest["pos"].to_numpy())
+    reverse = d_nodes.size < o_nodes.size
+    src, tgt = (d_nodes, o_nodes) if reverse else (o_nodes, d_nodes)
+    graph = network.time_s.T.tocsr() if reverse else network.time_s
+    edges = _Edges(network.time_s, network.dist_m) if with_distance else None
+    chunk = max(1, min(src.size, _CHUNK_CELLS // max(network.n_nodes, 1)))
+    limit = np.inf if cutoff_s is None else float(cutoff_s)
+    times = np.empty((src.size, tgt.size))
+    dists = np.full((src.size, tgt.size), np.nan)
+    for start in range(0, src.size, chunk):
+        idx = src[start:start + chunk]
+        if with_distance:
+            t, pred = dijkstra(graph, directed=True, indices=idx, limit=limit,
+                               return_predecessors=True)
+            assert edges is not None
+            lengths = _tree_lengths(pred, edges, reverse=reverse)
+            dists[start:start + idx.size] = lengths[:, tgt]
+        else:
+            t = dijkstra(graph, directed=True, indices=idx, limit=limit)
+        times[start:start + idx.size] = t[:, tgt]
+        if progress is not None:
+            progress(min(start + chunk, src.size), src.size)
+    if reverse:  # rows were destinations
+        times, dists = times.T, dists.T
+    # node-level matrix -> id pairs
+    o_row = np.searchsorted(o_nodes, orig["pos"].to_numpy())
+    d_col = np.searchsorted(d_nodes, dest["pos"].to_numpy())
+    oi, di = np.meshgrid(np.arange(len(orig)), np.arange(len(dest)), indexing="ij")
+    oi, di = oi.ravel(), di.ravel()
+    tt = times[o_row[oi], d_col[di]]
+    keep = np.isfinite(tt)
+    if cutoff_s is not None:
+        keep &= tt <= cutoff_s
+    out = pd.DataFrame(
+        {
+            "origin_id": orig["id"].to_numpy()[oi[keep]],
+            "dest_id": dest["id"].to_numpy()[di[keep]],
+            "travel_time_s": tt[keep],
+            "dist_m": dists[o_row[oi[keep]], d_col[di[keep]]],
+        }
+    )
+    return out
+
+
+def unit_site_od(
+    network: RoadNetwork,
+    origins: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    cutoff_s: float | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Unit-to-site table: mean travel time over each unit's origin nodes.
+
+    Parameters
+    ----------
+    origins
+        ``unit_id, node_id, weight`` (from :func:`geo_outreach.network.snap.unit_origins`).
+    sites
+        ``site_id, node_id`` (on-network sites only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_id`` (= unit id), ``dest_id`` (= site id), ``travel_time_s`` and ``dist_m``
+        (weighted means over the unit's origins), ``reach_share`` (weight of origins that reach
+        the site within the cutoff). A pair appears only when every origin reaches the site
+        within the cutoff, so its mean is complete.
+    """
+    nodes = origins[["node_id"]].drop_duplicates()
+    node_points = pd.DataFrame({"id": nodes["node_id"].astype(str), "node_id": nodes["node_id"]})
+    od = od_table(network, node_points, sites[["site_id", "node_id"]], cutoff_s=cutoff_s,
+                  progress=progress)
+    od["node_id"] = od["origin_id"].astype(np.int64)
+    merged = origins[["unit_id", "node_id", "weight"]].merge(od, on="node_id")
+    merged["wt"] = merged["travel_time_s"] * merged["weight"]
+    merged["wd"] = merged["dist_m"] * merged["weight"]
+    agg = merged.groupby(["unit_id", "dest_id"], sort=False).agg(
+        reach_share=("weight", "sum"), wt=("wt", "sum"), wd=("wd", "sum")
+    ).reset_index()
+    complete = agg["reach_share"] > 1 - 1e-9
+    agg = agg[complete]
+    return pd.DataFrame(
+        {
+            "origin_id": agg["unit_id"].to_numpy(),
+            "dest_id": agg["dest_id"].to_numpy(),
+            "travel_time_s": agg["wt"].to_numpy(),
+            "dist_m": agg["wd"].to_numpy(),
+            "reach_share": np.minimum(agg["reach_share"].to_numpy(), 1.0),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Path:
+    """A fastest path: its nodes, road geometry, time and length."""
+
+    nodes: list[int]
+    geometry: LineString
+    travel_time_s: float
+    dist_m: float
+
+
+def _edge_geometry(network: RoadNetwork, u: int, v: int) -> list[tuple[float, float]]:
+    data = network.graph.get_edge_data(u, v)
+    best = min(data.values(), key=lambda d: d["travel_time"])
+    if "geometry" in best:
+        return list(best["geometry"].coords)
+    g = network.graph.nodes
+    return [(g[u]["x"], g[u]["y"]), (g[v]["x"], g[v]["y"])]
+
+
+def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
+    """Fastest path between two nodes, with its road geometry.
+
+    Raises
+    ------
+    InputError
+        When a node is not in the network or the target cannot be reached.
+    """
+    s, t = network.index_of([from_node, to_node])
+    times, pred = dijkstra(network.time_s, directed=True, indices=int(s),
+                           return_predecessors=True)
+    if not np.isfinite(times[t]):
+        raise InputError(f"node {to_node} cannot be reached from {from_node} on the "
+                         f"{network.mode} network", source="to_node")
+    chain = [int(t)]
+    while chain[-1] != s:
+        chain.append(int(pred[chain[-1]]))
+    chain.reverse()
+    nodes = [int(network.node_ids[i]) for i in chain]
+    coords: list[tuple[float, float]] = []
+    dist = 0.0
+    for a, b, ia, ib in zip(nodes[:-1], nodes[1:], chain[:-1], chain[1:], strict=True):
+        seg = _edge_geometry(network, a, b)
+        coords.extend(seg if not coords else seg[1:])
+        dist += float(network.dist_m[ia, ib])
+    if len(coords) < 2:
+        x, y = network.lon[s], network.lat[s]
+        coords = [(x, y), (x, y)]
+    return Path(nodes=nodes, geometry=LineString(coords), travel_time_s=float(times[t]),
+                dist_m=dist)
+
+
+def route_geometry(network: RoadNetwork, node_sequence: list[int]) -> LineString:
+    """Road geometry of a route through ``node_sequence`` (consecutive fastest paths)."""
+    coords: list[tuple[float, float]] = []
+    for a, b in zip(node_sequence[:-1], node_sequence[1:], strict=True):
+        if a == b:
+            continue
+        seg = list(route_path(network, a, b).geometry.coords)
+        coords.extend(seg if not coords else seg[1:])
+    if len(coords) < 2:
+        i = network.index_of(node_sequence[:1])[0]
+        coords = [(network.lon[i], network.lat[i])] * 2
+    return LineString(coords)
