@@ -1,0 +1,522 @@
+"""Underserved areas: need combined with poor access, ranked and explained, then zoned.
+
+* :func:`underserved_scores` -- per unit a score from the need percentile and the access-deficit
+  percentile (product or weighted sum), a rank (1 = most underserved), a top-share flag and a
+  reason sentence built from the unit's own numbers.  Units off the road network are flagged,
+  counted and never ranked.
+* :func:`underserved_zones` -- neighbouring underserved units dissolved into contiguous zones.
+* :func:`hotspots` -- optional local Getis-Ord G* hot spots of the score (esda).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from geo_outreach.analysis.standards import clean_svi_value
+from geo_outreach.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "CATEGORY_NAMES",
+    "MODE_PHRASES",
+    "OFF_NETWORK_REASON",
+    "access_direction",
+    "category_name",
+    "hotspots",
+    "underserved_scores",
+    "underserved_zones",
+]
+
+log = logging.getLogger(__name__)
+
+OFF_NETWORK_REASON = "not on the road network: access unknown"
+
+#: readable names of the service category codes used in reason sentences
+CATEGORY_NAMES: dict[str, str] = {
+    "clinic_fqhc": "health centre",
+    "fqhc": "health centre",
+    "primary_care": "primary care clinic",
+    "hospital": "hospital",
+    "mental_health": "mental health service",
+    "substance_use_treatment": "substance use treatment service",
+    "library": "library",
+    "community_center": "community centre",
+    "senior_center": "senior centre",
+    "cooling_center": "cooling centre",
+    "supermarket": "supermarket",
+    "pharmacy": "pharmacy",
+    "food_bank": "food bank",
+    "wic_office": "WIC office",
+    "school": "school",
+}
+
+MODE_PHRASES: dict[str, str] = {
+    "drive": "by car",
+    "walk": "on foot",
+    "bike": "by bike",
+    "transit": "by transit",
+}
+
+_WORSE_PREFIXES = ("tt_", "dist_", "share_beyond_", "share_unreachable_")
+_BETTER_PREFIXES = ("n_within_", "fca_")
+_TT_RE = re.compile(r"^tt_nearest_(?P<cat>.+)_(?P<mode>[^_]+)_min$")
+
+
+def category_name(code: str) -> str:
+    """Readable name of a category code (``clinic_fqhc`` -> ``health centre``)."""
+    return CATEGORY_NAMES.get(code, code.replace("_", " "))
+
+
+def access_direction(column: str) -> int:
+    """+1 when a higher value of an access column means worse access, -1 when better.
+
+    Parameters
+    ----------
+    column
+        A column named by the scheme of :func:`geo_outreach.analysis.access.access_wide`.
+
+    Returns
+    -------
+    int
+        +1 (``tt_``, ``dist_``, ``share_beyond_``, ``share_unreachable_``) or -1 (``n_within_``,
+        ``fca_``).
+    """
+    if column.startswith(_WORSE_PREFIXES):
+        return 1
+    if column.startswith(_BETTER_PREFIXES):
+        return -1
+    raise InputError(
+        f"cannot tell whether a high {column!r} is good or bad access; pass "
+        f"higher_is_worse={{{column!r}: True/False}}.",
+        source=column,
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _pct_label(p: float) -> str:
+    return _ordinal(min(100, max(1, round(p * 100))))
+
+
+def _fmt_minutes(v: float) -> str:
+    if v < 1:
+        return "under 1 min"
+    return f"{round(v)} min"
+
+
+def _fmt_pct(v: float) -> str:
+    return f"{v:.0f}%"
+
+
+def _as_indexed(df: pd.DataFrame, what: str) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{what} must be a pandas DataFrame.", source=what)
+    if "unit_id" in df.columns:
+        df = df.set_index("unit_id")
+    elif df.index.name != "unit_id":
+        raise InputError(f"{what} needs a 'unit_id' column or index.", source=f"{what}.unit_id")
+    df = df.copy()
+    df.index = df.index.astype(str)
+    if df.index.duplicated().any():
+        raise InputError(f"{what} has duplicate unit_id values.", source=f"{what}.unit_id")
+    return df
+
+
+def underserved_scores(
+    units: pd.DataFrame,
+    need: pd.DataFrame,
+    access: pd.DataFrame,
+    *,
+    access_columns: Sequence[str] | None = None,
+    higher_is_worse: Mapping[str, bool] | None = None,
+    method: Literal["product", "weighted_sum"] = "product",
+    weights: Mapping[str, float] | None = None,
+    top_share: float = 0.2,
+    reason_categories: Sequence[str] | None = None,
+    poverty_col: str = "EP_POV150",
+    noveh_col: str = "EP_NOVEH",
+) -> pd.DataFrame:
+    """Score, rank and explain how underserved each unit is.
+
+    ``need_percentile`` is the percentile rank of ``need_score`` and
+    ``access_deficit_percentile`` that of the mean of the per-column deficit percentiles of
+    ``access_columns``, both among ranked units (on the network, with a need score).  The score
+    is ``need_pct ** w_need * deficit_pct ** w_access`` (``"product"``) or
+    ``(w_need * need_pct + w_access * deficit_pct) / (w_need + w_access)`` (``"weighted_sum"``).
+
+    Parameters
+    ----------
+    units
+        ``unit_id`` (+ ``population`` and ACS columns such as ``EP_POV150``, ``EP_NOVEH`` used in
+        the reasons when present).
+    need
+        ``unit_id, need_score`` (0..1).
+    access
+        Wide access table (``unit_id`` index or column) from
+        :func:`geo_outreach.analysis.access.access_wide`, with ``off_network``.
+    access_columns
+        Columns forming the access deficit; default every ``tt_nearest_*`` column.  ``inf``
+        (beyond the cutoff) ranks as the worst access.
+    higher_is_worse
+        Direction per column when it cannot be inferred from the name (see
+        :func:`access_direction`).
+    method
+        ``"product"`` or ``"weighted_sum"``.
+    weights
+        ``{"need": w, "access": w}``, default 0.5 / 0.5 (weights are exponents for the product).
+    top_share
+        Share of ranked units flagged ``underserved`` (the top of the ranking).
+    reason_categories
+        Categories mentioned in the reason; default those of the ``tt_nearest`` columns used.
+    poverty_col, noveh_col
+        ACS percentage columns for the reason clauses (skipped when absent; ``-999`` = missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit of ``units``, sorted by rank (unranked last): ``unit_id, need_score,
+        need_percentile, access_deficit_percentile, underserved_score, underserved_rank``
+        (nullable Int64, 1 = most underserved), ``underserved`` (nullable bool), ``off_network``,
+        ``reason``.  ``attrs["n_off_network"]`` and ``attrs["n_unranked"]`` count the units left
+        out of the ranking.
+    """
+    w = {"need": 0.5, "access": 0.5, **(dict(weights) if weights else {})}
+    if set(w) != {"need", "access"} or any(not (math.isfinite(v) and v >= 0) for v in w.values()):
+        raise InputError(
+            f"weights must be {{'need': >=0, 'access': >=0}}, got {weights!r}.", source="weights"
+        )
+    if w["need"] + w["access"] <= 0:
+        raise InputError("weights must not both be 0.", source="weights")
+    if method not in ("product", "weighted_sum"):
+        raise InputError(
+            f"method must be 'product' or 'weighted_sum', got {method!r}.", source="method"
+        )
+    if not (0 < top_share <= 1):
+        raise InputError(f"top_share must be in (0, 1], got {top_share!r}.", source="top_share")
+
+    u = _as_indexed(units, "units")
+    n = _as_indexed(need, "need")
+    a = _as_indexed(access, "access")
+    if "need_score" not in n.columns:
+        raise InputError("need lacks column 'need_score'.", source="need.need_score")
+    if "off_network" not in a.columns:
+        raise InputError(
+            "access lacks column 'off_network'; build it with access_wide().", source="access"
+        )
+    if access_columns is None:
+        access_columns = [c for c in a.columns if _TT_RE.match(c)]
+        if not access_columns:
+            raise InputError(
+                "access has no tt_nearest_* column; pass access_columns=[...].",
+                source="access_columns",
+            )
+    missing = [c for c in access_columns if c not in a.columns]
+    if missing:
+        raise InputError(f"access lacks column(s) {missing}.", source="access_columns")
+    direction = {
+        c: (1 if higher_is_worse[c] else -1)
+        if higher_is_worse and c in higher_is_worse
+        else access_direction(c)
+        for c in access_columns
+    }
+
+    idx = u.index
+    out = pd.DataFrame(index=idx)
+    out.index.name = "unit_id"
+    out["need_score"] = pd.to_numeric(n["need_score"], errors="coerce").reindex(idx).astype(float)
+    off = a["off_network"].reindex(idx)
+    n_missing_access = int(off.isna().sum())
+    if n_missing_access:
+        log.warning(
+            "%d unit(s) are absent from the access table; treated as off-network.", n_missing_access
+        )
+    out["off_network"] = off.fillna(True).astype(bool)
+    acc = a[list(access_columns)].reindex(idx).astype(float)
+    # an on-network unit with NaN access has unknown access as well
+    nan_access = acc.isna().any(axis=1) & ~out["off_network"]
+    ranked = ~out["off_network"] & ~nan_access & out["need_score"].notna()
+
+    out["need_percentile"] = out["need_score"].where(ranked).rank(pct=True)
+    deficits = []
+    for c in access_columns:
+        v = acc[c].where(ranked) * direction[c]  # inf stays the worst (or best for -inf)
+        deficits.append(v.rank(pct=True, method="average"))
+    mean_def = pd.concat(deficits, axis=1).mean(axis=1, skipna=False)
+    out["access_deficit_percentile"] = mean_def.rank(pct=True)
+    npct, dpct = out["need_percentile"], out["access_deficit_percentile"]
+    if method == "product":
+        score = npct ** w["need"] * dpct ** w["access"]
+    else:
+        score = (w["need"] * npct + w["access"] * dpct) / (w["need"] + w["access"])
+    out["underserved_score"] = score.where(ranked)
+    rank = out["underserved_score"].rank(ascending=False, method="min")
+    out["underserved_rank"] = rank.astype("Int64")
+    n_ranked = int(ranked.sum())
+    cut = math.ceil(top_share * n_ranked)
+    flag = pd.array(rank.to_numpy() <= cut, dtype="boolean")
+    flag[~ranked.to_numpy()] = pd.NA
+    out["underserved"] = flag
+
+    # reasons
+    tt_cols: dict[str, list[tuple[str, str]]] = {}
+    for c in a.columns:
+        m = _TT_RE.match(c)
+        if m:
+            tt_cols.setdefault(m["cat"], []).append((m["mode"], c))
+    if reason_categories is None:
+        used = [m["cat"] for c in access_columns if (m := _TT_RE.match(c))]
+        reason_categories = list(dict.fromkeys(used))
+    pov = clean_svi_value(u[poverty_col]) if poverty_col in u.columns else None
+    pov_pct = pov.rank(pct=True) if pov is not None else None
+    noveh = clean_svi_value(u[noveh_col]) if noveh_col in u.columns else None
+    a_full = a.reindex(idx)
+    reasons = []
+    for uid in idx:
+        clauses: list[str] = []
+        is_off = bool(out.at[uid, "off_network"])
+        if is_off:
+            clauses.append(OFF_NETWORK_REASON)
+        if pov is not None and pov_pct is not None and pd.notna(pov.at[uid]):
+            clauses.append(
+                f"{_fmt_pct(pov.at[uid])} of residents below 150% of poverty "
+                f"({_pct_label(pov_pct.at[uid])} percentile)"
+            )
+        elif pd.notna(out.at[uid, "need_score"]):
+            p = out.at[uid, "need_percentile"]
+            extra = f" ({_pct_label(p)} percentile)" if pd.notna(p) else ""
+            clauses.append(f"need score {out.at[uid, 'need_score']:.2f}{extra}")
+        else:
+            clauses.append("need score missing")
+        if not is_off:
+            for cat in reason_categories:
+                parts, beyond = [], []
+                for mode, col in tt_cols.get(cat, []):
+                    v = a_full.at[uid, col]
+                    phrase = MODE_PHRASES.get(mode, f"by {mode}")
+                    if pd.isna(v):
+                        continue
+                    if np.isinf(v):
+                        beyond.append(phrase)
+                    else:
+                        parts.append(f"{_fmt_minutes(v)} {phrase}")
+                if beyond:
+                    parts.append("beyond the travel-time cutoff " + " or ".join(beyond))
+                if parts:
+                    clauses.append(f"nearest {category_name(cat)} " + ", ".join(parts))
+        if noveh is not None and pd.notna(noveh.at[uid]):
+            clauses.append(f"{_fmt_pct(noveh.at[uid])} of households without a vehicle")
+        reasons.append("; ".join(clauses))
+    out["reason"] = reasons
+
+    n_off = int(out["off_network"].sum())
+    out.attrs["n_off_network"] = n_off
+    out.attrs["n_unranked"] = int((~ranked).sum())
+    if n_off:
+        log.info("underserved_scores: %d unit(s) off the network, not ranked.", n_off)
+    out = out.reset_index()
+    out = out.sort_values("underserved_rank", na_position="last", kind="stable")
+    cols = [
+        "unit_id",
+        "need_score",
+        "need_percentile",
+        "access_deficit_percentile",
+        "underserved_score",
+        "underserved_rank",
+        "underserved",
+        "off_network",
+        "reason",
+    ]
+    res = out[cols].reset_index(drop=True)
+    res.attrs.update(out.attrs)
+    return res
+
+
+def _units_geo(units_gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    if not isinstance(units_gdf, gpd.GeoDataFrame) or "unit_id" not in units_gdf.columns:
+        raise InputError("units_gdf must be a GeoDataFrame with 'unit_id'.", source="units_gdf")
+    g = units_gdf[
+        ["unit_id", "geometry", *(["population"] if "population" in units_gdf else [])]
+    ].copy()
+    g["unit_id"] = g["unit_id"].astype(str)
+    return g
+
+
+def underserved_zones(
+    units_gdf: gpd.GeoDataFrame,
+    scores: pd.DataFrame,
+    *,
+    top_share: float | None = None,
+    with_hotspots: bool = False,
+    permutations: int = 199,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> gpd.GeoDataFrame:
+    """Dissolve neighbouring underserved units into contiguous zones.
+
+    Units touching each other (sharing a boundary or a corner, i.e. queen contiguity) that are
+    both underserved end up in the same zone (connected components).
+
+    Parameters
+    ----------
+    units_gdf
+        Units with ``unit_id``, ``geometry`` (+ ``population``).
+    scores
+        Result of :func:`underserved_scores`.
+    top_share
+        Share of the ranked units treated as underserved; default: the ``underserved`` column.
+    with_hotspots
+        Add ``n_hotspot_units``: members that are significant local G* hot spots (:func:`hotspots`).
+    permutations, seed, alpha
+        Passed to :func:`hotspots`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per zone, largest score first: ``zone_id`` ("Z01"...), ``n_units``,
+        ``unit_ids`` (comma separated), ``population``, ``need_weighted_population``
+        (sum of population x need_score), ``need_score_mean`` (population-weighted),
+        ``underserved_score_max``, ``best_rank``, ``geometry`` (dissolved) in the CRS of
+        ``units_gdf``.
+    """
+    import geopandas as gpd
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    g = _units_geo(units_gdf)
+    s = scores.copy()
+    s["unit_id"] = s["unit_id"].astype(str)
+    if top_share is None:
+        sel_ids = s.loc[s["underserved"].fillna(False).astype(bool), "unit_id"]
+    else:
+        if not (0 < top_share <= 1):
+            raise InputError(f"top_share must be in (0, 1], got {top_share!r}.", source="top_share")
+        n_ranked = int(s["underserved_rank"].notna().sum())
+        cut = math.ceil(top_share * n_ranked)
+        sel_ids = s.loc[s["underserved_rank"].fillna(np.iinfo(np.int64).max) <= cut, "unit_id"]
+    sel = g[g["unit_id"].isin(set(sel_ids))].merge(
+        s[["unit_id", "need_score", "underserved_score", "underserved_rank"]], on="unit_id"
+    )
+    sel = sel.reset_index(drop=True)
+    cols = [
+        "zone_id",
+        "n_units",
+        "unit_ids",
+        "population",
+        "need_weighted_population",
+        "need_score_mean",
+        "underserved_score_max",
+        "best_rank",
+    ]
+    if with_hotspots:
+        cols.append("n_hotspot_units")
+    if sel.empty:
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=units_gdf.crs)
+    pairs = gpd.sjoin(sel[["geometry"]], sel[["geometry"]], predicate="intersects")
+    i = pairs.index.to_numpy()
+    j = pairs["index_right"].to_numpy()
+    adj = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(sel), len(sel)))
+    _, labels = connected_components(adj, directed=False)
+    sel["_zone"] = labels
+    if "population" not in sel:
+        sel["population"] = np.nan
+    pop = sel["population"].astype(float)
+    sel["_needpop"] = pop * sel["need_score"]
+    if with_hotspots:
+        hs = hotspots(units_gdf, scores, permutations=permutations, seed=seed, alpha=alpha)
+        sel["_hot"] = (
+            sel["unit_id"].map(hs.set_index("unit_id")["hotspot"]).fillna(False).astype(int)
+        )
+    rows = []
+    for z, grp in sel.groupby("_zone"):
+        p = grp["population"].astype(float)
+        row = {
+            "_zone": z,
+            "n_units": len(grp),
+            "unit_ids": ",".join(grp.sort_values("underserved_rank")["unit_id"]),
+            "population": float(p.sum()),
+            "need_weighted_population": float(grp["_needpop"].sum()),
+            "need_score_mean": float(grp["_needpop"].sum() / p.sum()) if p.sum() > 0 else np.nan,
+            "underserved_score_max": float(grp["underserved_score"].max()),
+            "best_rank": int(grp["underserved_rank"].min()),
+            "geometry": grp.geometry.union_all(),
+        }
+        if with_hotspots:
+            row["n_hotspot_units"] = int(grp["_hot"].sum())
+        rows.append(row)
+    zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=units_gdf.crs)
+    zones = zones.sort_values(
+        ["underserved_score_max", "population"], ascending=[False, False]
+    ).reset_index(drop=True)
+    width = max(2, len(str(len(zones))))
+    zones["zone_id"] = [f"Z{k + 1:0{width}d}" for k in range(len(zones))]
+    return zones[[*cols, "geometry"]]
+
+
+def hotspots(
+    units_gdf: gpd.GeoDataFrame,
+    scores: pd.DataFrame,
+    *,
+    column: str = "underserved_score",
+    permutations: int = 199,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Local Getis-Ord G* hot spots of a score among ranked units (queen contiguity).
+
+    Parameters
+    ----------
+    units_gdf
+        Units with ``unit_id`` and ``geometry``.
+    scores
+        Table with ``unit_id`` and ``column``; units with NaN (unranked) are left out.
+    column
+        Score column.
+    permutations
+        Conditional permutations for the pseudo p-value.
+    seed
+        Random seed (results are reproducible).
+    alpha
+        Significance level of ``hotspot``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit_id, gi_z, gi_p, hotspot`` (``hotspot``: z > 0 and p < alpha) for the scored units.
+    """
+    from esda.getisord import G_Local
+    from libpysal.weights import Queen
+
+    g = _units_geo(units_gdf)
+    s = scores[["unit_id", column]].copy()
+    s["unit_id"] = s["unit_id"].astype(str)
+    d = g.merge(s, on="unit_id").dropna(subset=[column]).reset_index(drop=True)
+    if len(d) < 3:
+        raise InputError("hotspots need at least 3 scored units.", source=column)
+    w = Queen.from_dataframe(d, use_index=False, silence_warnings=True)
+    gl = G_Local(
+        d[column].to_numpy(dtype=float),
+        w,
+        transform="B",
+        permutations=permutations,
+        star=True,
+        seed=seed,
+    )
+    z = np.asarray(gl.Zs, dtype=float)
+    p = np.asarray(gl.p_sim, dtype=float)
+    return pd.DataFrame(
+        {"unit_id": d["unit_id"], "gi_z": z, "gi_p": p, "hotspot": (z > 0) & (p < alpha)}
+    )
