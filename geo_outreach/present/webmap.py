@@ -1,0 +1,816 @@
+"""Interactive web maps (folium/Leaflet) that work offline.
+
+A map starts from :func:`base_map`, whose base layer is the region's own road
+network drawn as vectors (no tile server needed), and carries the data
+attribution line.  Helpers add a choropleth of a units column
+(:func:`add_choropleth`), service sites by category (:func:`add_sites`) and
+route lines (:func:`add_routes`).  :func:`to_html` writes a page whose Leaflet,
+CSS and fonts are local (see :mod:`geo_outreach.present.assets`).
+
+Only plain folium features are used (GeoJson, CircleMarker, FeatureGroup,
+LayerControl), so every script a map needs is in
+:data:`geo_outreach.present.assets.ASSETS`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from geo_outreach.errors import CRSError, InputError
+from geo_outreach.present.assets import render_offline_html
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+__all__ = [
+    "DEMO_ATTRIBUTION",
+    "OKABE_ITO",
+    "ROAD_STYLES",
+    "add_choropleth",
+    "add_layer_control",
+    "add_routes",
+    "add_sites",
+    "base_map",
+    "road_class",
+    "to_html",
+]
+
+logger = logging.getLogger(__name__)
+
+DEMO_ATTRIBUTION = (
+    "Map data (c) OpenStreetMap contributors (ODbL); US Census Bureau; CDC/ATSDR SVI; "
+    "OEPS (GeoDa Center)"
+)
+"""Attribution line of the demo region's data sources."""
+
+OKABE_ITO: tuple[str, ...] = (
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+"""Okabe & Ito's colour-blind-safe qualitative palette (categories, routes)."""
+
+ROAD_STYLES: dict[str, dict[str, Any]] = {
+    "major": {"color": "#8a7f74", "weight": 3.0, "opacity": 0.9},
+    "secondary": {"color": "#a39b91", "weight": 2.0, "opacity": 0.85},
+    "local": {"color": "#c2bbb2", "weight": 1.0, "opacity": 0.8},
+    "path": {"color": "#a8a29a", "weight": 0.8, "opacity": 0.7, "dashArray": "2 3"},
+}
+"""Line style of each road class drawn by :func:`base_map` (muted greys, so data stands out)."""
+
+_ROAD_CLASSES: dict[str, str] = {
+    **dict.fromkeys(
+        ["motorway", "trunk", "primary", "motorway_link", "trunk_link", "primary_link"], "major"
+    ),
+    **dict.fromkeys(["secondary", "tertiary", "secondary_link", "tertiary_link"], "secondary"),
+    **dict.fromkeys(
+        ["footway", "cycleway", "path", "pedestrian", "steps", "track", "bridleway", "corridor"],
+        "path",
+    ),
+}
+
+_BACKGROUND = "#f4f2ee"
+_DEFAULT_SIMPLIFY_ROADS_M = 5.0
+_DEFAULT_SIMPLIFY_UNITS_M = 10.0
+_COORD_DIGITS = 6  # ~0.1 m
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def road_class(value: object) -> str:
+    """Map an OSM ``highway`` value (str, list of str or missing) to a drawing class.
+
+    Returns one of the keys of :data:`ROAD_STYLES`; anything unknown is ``"local"``.
+    """
+    if isinstance(value, list | tuple | np.ndarray):
+        classes = [road_class(v) for v in value]
+        order = list(ROAD_STYLES)
+        return min(classes, key=order.index) if classes else "local"
+    if not isinstance(value, str):
+        return "local"
+    return _ROAD_CLASSES.get(value.strip().lower(), "local")
+
+
+def _check_gdf(gdf: Any, what: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"{what} must be a GeoDataFrame, got {type(gdf).__name__}", source=what)
+    if gdf.crs is None:
+        raise CRSError(
+            f"{what} has no coordinate reference system; set it, e.g. "
+            "gdf.set_crs('EPSG:4326') for longitude/latitude",
+            source=what,
+        )
+    if gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    return gdf
+
+
+def _check_columns(gdf: gpd.GeoDataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise InputError(
+            f"{what} has no column(s) {missing}; available: {list(gdf.columns)}",
+            source=f"{what}.{missing[0]}",
+        )
+
+
+def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
+    """Simplify geometries by ``tolerance_m`` metres (in a local UTM CRS); EPSG:4326 out."""
+    if tolerance_m < 0 or not math.isfinite(tolerance_m):
+        raise InputError(f"simplify_m must be >= 0, got {tolerance_m}", source="simplify_m")
+    if tolerance_m == 0 or geoms.empty:
+        return geoms
+    utm = geoms.estimate_utm_crs()
+    return geoms.to_crs(utm).simplify(tolerance_m, preserve_topology=True).to_crs(4326)
+
+
+def _round_coords(obj: Any, ndigits: int = _COORD_DIGITS) -> Any:
+    if isinstance(obj, list | tuple):
+        if obj and isinstance(obj[0], float | int):
+            return [round(float(v), ndigits) for v in obj]
+        return [_round_coords(v, ndigits) for v in obj]
+    return obj
+
+
+def _geometry_json(geom: Any) -> dict[str, Any]:
+    gi = geom.__geo_interface__
+    if gi["type"] == "GeometryCollection":
+        return {"type": gi["type"], "geometries": [_geometry_json(g) for g in geom.geoms]}
+    return {"type": gi["type"], "coordinates": _round_coords(gi["coordinates"])}
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON-safe value for a GeoJSON property (NaN -> None, numpy -> Python, 4 decimals)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 4)
+    if isinstance(value, bool | int | str):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _feature_collection(
+    gdf: gpd.GeoDataFrame, fields: Sequence[str], id_column: str | None = None
+) -> dict[str, Any]:
+    features = []
+    for i, (geom, row) in enumerate(
+        zip(gdf.geometry, gdf[list(fields)].itertuples(index=False), strict=True)
+    ):
+        if geom is None or geom.is_empty:
+            continue
+        feature: dict[str, Any] = {
+            "type": "Feature",
+            "properties": {f: _json_value(v) for f, v in zip(fields, row, strict=True)},
+            "geometry": _geometry_json(geom),
+        }
+        feature["id"] = str(gdf[id_column].iloc[i]) if id_column else str(i)
+        features.append(feature)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _add_template(m: folium.Map, script: str) -> None:
+    """Attach a snippet of JS run after the map exists; ``MAP`` names the map variable."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    el = MacroElement()
+    el._name = "GeoOutreachScript"
+    el._template = Template(
+        "{% macro script(this, kwargs) %}"
+        + script.replace("MAP", "{{ this._parent.get_name() }}")
+        + "{% endmacro %}"
+    )
+    m.add_child(el)
+
+
+def _fmt(value: float) -> str:
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{min(digits, 4)}f}"
+
+
+def _add_legend(m: folium.Map, title: str, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Add a legend box; ``rows`` are ``(colour, label, shape)`` with shape 'box'|'dot'|'line'."""
+    items = []
+    for colour, label, shape in rows:
+        if shape == "dot":
+            swatch = (
+                f"background:{colour};border-radius:50%;width:12px;height:12px;"
+                "border:1px solid #333;"
+            )
+        elif shape == "line":
+            swatch = f"background:{colour};width:18px;height:4px;margin-top:6px;"
+        else:
+            swatch = f"background:{colour};width:18px;height:12px;border:1px solid #999;"
+        items.append(
+            '<div style="display:flex;gap:6px;align-items:flex-start;line-height:16px">'
+            f'<span style="display:inline-block;flex:none;{swatch}"></span>'
+            f"<span>{html.escape(label)}</span></div>"
+        )
+    box = (
+        '<div class="geo-outreach-legend" style="background:rgba(255,255,255,0.92);'
+        "padding:6px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,0.3);"
+        'font:12px/1.3 sans-serif;color:#222;max-width:240px">'
+        f"<div style='font-weight:bold;margin-bottom:4px'>{html.escape(title)}</div>"
+        + "".join(items)
+        + "</div>"
+    )
+    _add_template(
+        m,
+        "(function(){var c=L.control({position:'bottomright'});"
+        "c.onAdd=function(){var d=L.DomUtil.create('div');d.innerHTML="
+        + json.dumps(box)
+        + ";L.DomEvent.disableClickPropagation(d);return d;};c.addTo(MAP);})();",
+    )
+
+
+def _palette_for(keys: Sequence[str], palette: Sequence[str], what: str) -> dict[str, str]:
+    if not palette:
+        raise InputError("palette must name at least one colour", source="palette")
+    if len(keys) > len(palette):
+        logger.warning(
+            "%d %s but the palette has %d colours; colours repeat", len(keys), what, len(palette)
+        )
+    return {k: palette[i % len(palette)] for i, k in enumerate(keys)}
+
+
+# --------------------------------------------------------------------------- base map
+
+
+def _check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in bounds)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"bounds must be (min_lon, min_lat, max_lon, max_lat), got {bounds!r}",
+            source="bounds",
+        ) from exc
+    ok = all(math.isfinite(v) for v in (minx, miny, maxx, maxy))
+    ok = ok and -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    if not ok:
+        raise InputError(
+            "bounds must be (min_lon, min_lat, max_lon, max_lat) in degrees with min <= max, "
+            f"got {tuple(bounds)!r}; use gdf.to_crs(4326).total_bounds",
+            source="bounds",
+        )
+    return minx, miny, maxx, maxy
+
+
+def _road_features(roads: gpd.GeoDataFrame, class_column: str, simplify_m: float) -> dict:
+    import shapely
+
+    roads = _check_gdf(roads, "roads")
+    kinds = set(roads.geom_type.dropna().unique())
+    if not kinds <= {"LineString", "MultiLineString"}:
+        raise InputError(
+            f"roads must hold LineString geometries (road edges), found {sorted(kinds)}; "
+            "pass the edges GeoDataFrame, e.g. osmnx.graph_to_gdfs(G, nodes=False)",
+            source="roads",
+        )
+    if class_column in roads.columns:
+        classes = roads[class_column].map(road_class)
+    else:
+        logger.info("roads has no %r column; drawing every road as local", class_column)
+        classes = pd.Series("local", index=roads.index)
+    geoms = _simplify(roads.geometry, simplify_m)
+    features = []
+    for cls in ROAD_STYLES:
+        mask = (classes == cls).to_numpy() & ~(geoms.is_empty | geoms.isna()).to_numpy()
+        if not mask.any():
+            continue
+        parts = shapely.get_parts(geoms[mask].to_numpy())
+        merged = shapely.multilinestrings(parts)
+        features.append(
+            {
+                "type": "Feature",
+                "id": cls,
+                "properties": {"road_class": cls},
+                "geometry": _geometry_json(merged),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def base_map(
+    bounds: Sequence[float],
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    tiles: str | None = None,
+    attribution: str,
+    class_column: str = "highway",
+    simplify_m: float = _DEFAULT_SIMPLIFY_ROADS_M,
+    roads_name: str = "Roads",
+    height: str = "100%",
+) -> folium.Map:
+    """Create a map fitted to ``bounds`` whose base layer is the region's road network.
+
+    Parameters
+    ----------
+    bounds
+        ``(min_lon, min_lat, max_lon, max_lat)`` in EPSG:4326, e.g.
+        ``units.to_crs(4326).total_bounds``.
+    roads
+        Road edges (LineStrings; any CRS), e.g. ``osmnx.graph_to_gdfs(G, nodes=False)``.
+        Drawn as a vector layer styled by road class (from ``class_column``,
+        OSM ``highway`` values), with geometry simplified by ``simplify_m``.
+        None draws no roads.
+    tiles
+        A folium tile layer name or URL (e.g. ``"OpenStreetMap"``) for use
+        online; None (default) adds no tile layer, so the map needs no internet.
+    attribution
+        Data attribution shown in the map's attribution control, e.g.
+        :data:`DEMO_ATTRIBUTION`.  Required and non-empty.
+    class_column
+        Column of ``roads`` with the OSM ``highway`` value (str or list).
+    simplify_m
+        Douglas-Peucker tolerance for road geometry, metres (0 keeps all vertices).
+    roads_name
+        Layer name in the layer control.
+    height
+        CSS height of the map element.
+
+    Returns
+    -------
+    folium.Map
+        The map; add layers with :func:`add_choropleth`, :func:`add_sites`,
+        :func:`add_routes`, then :func:`add_layer_control` and :func:`to_html`.
+
+    Raises
+    ------
+    InputError
+        Bad bounds, empty attribution, roads without CRS or not lines.
+    """
+    import folium
+
+    minx, miny, maxx, maxy = _check_bounds(bounds)
+    if not isinstance(attribution, str) or not attribution.strip():
+        raise InputError(
+            "attribution must name the data sources shown (e.g. DEMO_ATTRIBUTION); "
+            "every map must credit OpenStreetMap and the other sources",
+            source="attribution",
+        )
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=12,
+        tiles=None,
+        control_scale=True,
+        height=height,
+        # vector-only maps can fit the region at fractional zoom; tiles need whole levels
+        zoom_snap=1.0 if tiles is not None else 0.25,
+    )
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if tiles is not None:
+        folium.TileLayer(tiles, name=str(tiles), control=True, attr=None).add_to(m)
+    # Light "paper" background where no tiles are drawn.
+    # (selectors more specific than leaflet.css, which is linked after this)
+    figure = m.get_root()
+    figure.header.add_child(  # type: ignore[attr-defined]
+        folium.Element(
+            "<style>"
+            f"div.folium-map.leaflet-container{{background:{_BACKGROUND};}}"
+            ".folium-map .leaflet-control-attribution{max-width:calc(100vw - 150px);"
+            "white-space:normal;}"
+            "</style>"
+        ),
+        name="geo_outreach_style",
+    )
+    if roads is not None:
+        data = _road_features(roads, class_column, simplify_m)
+
+        def style(feature: dict) -> dict:
+            return dict(ROAD_STYLES[feature["properties"]["road_class"]])
+
+        layer = folium.GeoJson(
+            data,
+            name=roads_name,
+            style_function=style,
+            interactive=False,
+            smooth_factor=1.0,
+        )
+        layer.add_to(m)
+        m._geo_outreach_roads = layer  # type: ignore[attr-defined]
+    _add_template(
+        m,
+        "MAP.attributionControl.addAttribution(" + json.dumps(html.escape(attribution)) + ");",
+    )
+    return m
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _class_edges(
+    values: np.ndarray, scheme: str, k: int, bins: Sequence[float] | None
+) -> np.ndarray:
+    finite = values[np.isfinite(values)]
+    if bins is not None:
+        edges = np.asarray(bins, dtype=float)
+        if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
+            raise InputError("bins must be at least two increasing numbers", source="bins")
+        return edges
+    if k < 1:
+        raise InputError(f"k must be >= 1, got {k}", source="k")
+    if finite.size == 0:
+        return np.array([0.0, 1.0])
+    if scheme == "quantiles":
+        edges = np.quantile(finite, np.linspace(0, 1, k + 1))
+    elif scheme == "equal_interval":
+        edges = np.linspace(finite.min(), finite.max(), k + 1)
+    else:
+        raise InputError(
+            f"scheme must be 'quantiles' or 'equal_interval', got {scheme!r}", source="scheme"
+        )
+    edges = np.unique(edges)
+    if edges.size == 1:
+        edges = np.array([edges[0], edges[0]])
+    return edges
+
+
+def _sequential_colours(cmap: str, n: int) -> list[str]:
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
+    try:
+        colormap = mpl.colormaps[cmap]
+    except KeyError as exc:
+        raise InputError(
+            f"unknown matplotlib colormap {cmap!r}; use e.g. 'YlOrRd', 'viridis', 'Blues'",
+            source="cmap",
+        ) from exc
+    if n == 1:
+        return [to_hex(colormap(0.7))]
+    return [to_hex(colormap(0.15 + 0.85 * i / (n - 1))) for i in range(n)]
+
+
+def add_choropleth(
+    m: folium.Map,
+    units: gpd.GeoDataFrame,
+    column: str,
+    *,
+    fields: Sequence[str] | None = None,
+    aliases: Sequence[str] | None = None,
+    id_column: str = "unit_id",
+    name: str | None = None,
+    legend_title: str | None = None,
+    scheme: Literal["quantiles", "equal_interval"] = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    cmap: str = "YlOrRd",
+    fill_opacity: float = 0.7,
+    nan_color: str = "#d9d9d9",
+    simplify_m: float = _DEFAULT_SIMPLIFY_UNITS_M,
+) -> folium.GeoJson:
+    """Add a choropleth of ``units[column]`` with a legend and a tooltip.
+
+    Parameters
+    ----------
+    m
+        The map (from :func:`base_map`).
+    units
+        Polygons (any CRS) with ``id_column`` and ``column``.
+    column
+        Numeric column to colour by; missing values are drawn in ``nan_color``.
+    fields
+        Properties shown in the tooltip, in order (default ``[id_column, column]``).
+        Only these, ``column`` and the id are written into the page.
+    aliases
+        Tooltip labels for ``fields`` (default: the field names).
+    id_column
+        Unique id of each unit.
+    name
+        Layer name (default ``column``).
+    legend_title
+        Legend heading (default ``name``).
+    scheme, k, bins
+        Class breaks: ``k`` quantile or equal-interval classes, or explicit
+        increasing ``bins`` edges.
+    cmap
+        Sequential matplotlib colormap (``YlOrRd``, ``viridis``... colour-blind
+        safe by lightness); higher values are darker.
+    fill_opacity
+        Polygon fill opacity, 0-1.
+    nan_color
+        Fill of units with no value.
+    simplify_m
+        Geometry simplification tolerance in metres.
+
+    Returns
+    -------
+    folium.GeoJson
+        The layer (already added to ``m``).
+    """
+    import folium
+
+    units = _check_gdf(units, "units")
+    fields = list(fields) if fields is not None else [id_column, column]
+    _check_columns(units, [id_column, column, *fields], "units")
+    if aliases is not None and len(aliases) != len(fields):
+        raise InputError(
+            f"aliases has {len(aliases)} labels for {len(fields)} fields", source="aliases"
+        )
+    if units[id_column].duplicated().any():
+        dup = units.loc[units[id_column].duplicated(), id_column].iloc[0]
+        raise InputError(f"units.{id_column} is not unique (e.g. {dup!r})", source=id_column)
+    values = pd.to_numeric(units[column], errors="coerce").to_numpy(dtype=float)
+    if not 0 <= fill_opacity <= 1:
+        raise InputError(
+            f"fill_opacity must be in [0, 1], got {fill_opacity}", source="fill_opacity"
+        )
+
+    edges = _class_edges(values, scheme, k, bins)
+    n_classes = max(len(edges) - 1, 1)
+    colours = _sequential_colours(cmap, n_classes)
+    idx = np.clip(np.searchsorted(edges[1:-1], values, side="right"), 0, n_classes - 1)
+    fill = {
+        str(uid): (colours[int(i)] if np.isfinite(v) else nan_color)
+        for uid, i, v in zip(units[id_column], idx, values, strict=True)
+    }
+
+    slim = units[list(dict.fromkeys([id_column, column, *fields]))].copy()
+    slim = slim.set_geometry(_simplify(units.geometry, simplify_m))
+    props = list(dict.fromkeys([*fields, column]))
+    data = _feature_collection(slim, props, id_column=id_column)
+
+    def style(feature: dict) -> dict:
+        return {
+            "fillColor": fill.get(str(feature["id"]), nan_color),
+            "color": "#555555",
+            "weight": 0.6,
+            "fillOpacity": fill_opacity,
+        }
+
+    def highlight(feature: dict) -> dict:
+        return {"weight": 2.5, "color": "#222222"}
+
+    layer = folium.GeoJson(
+        data,
+        name=name or column,
+        style_function=style,
+        highlight_function=highlight,
+        tooltip=folium.GeoJsonTooltip(
+            fields=fields, aliases=list(aliases) if aliases else fields, localize=True
+        ),
+    )
+    layer.add_to(m)
+    roads = getattr(m, "_geo_outreach_roads", None)
+    if roads is not None:
+        # streets drawn over the fills help people find their way; sites and
+        # routes added later still go on top
+        _add_template(m, f"{roads.get_name()}.bringToFront();")
+
+    rows = []
+    for i in range(n_classes):
+        lo, hi = edges[i], edges[min(i + 1, len(edges) - 1)]
+        label = _fmt(lo) if lo == hi else f"{_fmt(lo)} – {_fmt(hi)}"
+        rows.append((colours[i], label, "box"))
+    if not np.isfinite(values).all():
+        rows.append((nan_color, "no data", "box"))
+    _add_legend(m, legend_title or name or column, rows)
+    return layer
+
+
+def _tooltip_html(row: Mapping[str, Any], fields: Sequence[str]) -> str:
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(str(f))}</th>"
+        f"<td>{html.escape(str(_json_value(row[f])))}</td></tr>"
+        for f in fields
+    )
+    return f"<table>{cells}</table>"
+
+
+def add_sites(
+    m: folium.Map,
+    sites: gpd.GeoDataFrame,
+    *,
+    category_column: str = "category",
+    fields: Sequence[str] = ("name", "category"),
+    palette: Sequence[str] = OKABE_ITO,
+    colors: Mapping[str, str] | None = None,
+    radius_px: float = 6.0,
+    name: str = "Sites",
+    legend: bool = True,
+) -> dict[str, str]:
+    """Add point sites as circle markers, one toggleable layer per category.
+
+    Parameters
+    ----------
+    m
+        The map.
+    sites
+        Points (any CRS) with ``category_column`` and ``fields``.
+    category_column
+        Column that picks the colour and layer of each site.
+    fields
+        Columns shown in each site's tooltip.
+    palette
+        Colours given to categories in sorted order (default :data:`OKABE_ITO`,
+        colour-blind safe; repeats beyond 8 categories).
+    colors
+        Explicit ``category -> colour``; overrides ``palette`` for those categories.
+    radius_px
+        Marker radius in screen pixels.
+    name
+        Prefix of the layer names (``"Sites: clinic"``) and legend title.
+    legend
+        Add a legend of the categories.
+
+    Returns
+    -------
+    dict
+        ``category -> colour`` actually used.
+    """
+    import folium
+
+    sites = _check_gdf(sites, "sites")
+    fields = list(fields)
+    _check_columns(sites, [category_column, *fields], "sites")
+    kinds = set(sites.geom_type.dropna().unique())
+    if not kinds <= {"Point"}:
+        raise InputError(
+            f"sites must hold Point geometries, found {sorted(kinds)}; "
+            "use gdf.representative_point() for polygons",
+            source="sites",
+        )
+    cats = sorted(sites[category_column].astype(str).unique())
+    colour = _palette_for(cats, palette, "categories")
+    if colors:
+        colour.update({str(k): v for k, v in colors.items()})
+    records = sites.assign(_cat=sites[category_column].astype(str))
+    for cat in cats:
+        group = folium.FeatureGroup(name=f"{name}: {cat}")
+        for geom, (_, row) in zip(
+            records.geometry[records["_cat"] == cat],
+            records[records["_cat"] == cat].iterrows(),
+            strict=True,
+        ):
+            if geom is None or geom.is_empty:
+                continue
+            folium.CircleMarker(
+                location=[round(geom.y, _COORD_DIGITS), round(geom.x, _COORD_DIGITS)],
+                radius=radius_px,
+                color="#222222",
+                weight=1,
+                fill=True,
+                fill_color=colour[cat],
+                fill_opacity=0.95,
+                tooltip=folium.Tooltip(_tooltip_html(row, fields)),
+            ).add_to(group)
+        group.add_to(m)
+    if legend and cats:
+        _add_legend(m, name, [(colour[c], c, "dot") for c in cats])
+    return colour
+
+
+def add_routes(
+    m: folium.Map,
+    routes: gpd.GeoDataFrame,
+    *,
+    route_column: str = "route_id",
+    fields: Sequence[str] | None = None,
+    palette: Sequence[str] = OKABE_ITO,
+    weight_px: float = 4.0,
+    name: str = "Routes",
+    legend: bool = True,
+) -> dict[str, str]:
+    """Add route lines, one colour per route.
+
+    Parameters
+    ----------
+    m
+        The map.
+    routes
+        LineString/MultiLineString rows (any CRS) with ``route_column``.
+    route_column
+        Route id; rows with the same id share a colour.
+    fields
+        Tooltip columns (default ``[route_column]``).
+    palette
+        Route colours (default :data:`OKABE_ITO`).
+    weight_px
+        Line width in pixels.
+    name
+        Layer name and legend title.
+    legend
+        Add a legend of the routes.
+
+    Returns
+    -------
+    dict
+        ``route id -> colour``.
+    """
+    import folium
+
+    routes = _check_gdf(routes, "routes")
+    fields = list(fields) if fields is not None else [route_column]
+    _check_columns(routes, [route_column, *fields], "routes")
+    kinds = set(routes.geom_type.dropna().unique())
+    if not kinds <= {"LineString", "MultiLineString"}:
+        raise InputError(
+            f"routes must hold LineString geometries, found {sorted(kinds)}", source="routes"
+        )
+    ids = list(dict.fromkeys(routes[route_column].astype(str)))
+    colour = _palette_for(ids, palette, "routes")
+    props = list(dict.fromkeys([route_column, *fields]))
+    slim = routes[props].copy().set_geometry(routes.geometry)
+    slim[route_column] = slim[route_column].astype(str)
+    data = _feature_collection(slim, props)
+
+    def style(feature: dict) -> dict:
+        return {
+            "color": colour[str(feature["properties"][route_column])],
+            "weight": weight_px,
+            "opacity": 0.9,
+        }
+
+    folium.GeoJson(
+        data,
+        name=name,
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(fields=fields),
+    ).add_to(m)
+    if legend and ids:
+        _add_legend(m, name, [(colour[r], r, "line") for r in ids])
+    return colour
+
+
+def add_layer_control(m: folium.Map, *, collapsed: bool = True) -> folium.Map:
+    """Add a layer switcher (call once, after the layers). Returns ``m``."""
+    import folium
+
+    folium.LayerControl(collapsed=collapsed).add_to(m)
+    return m
+
+
+# --------------------------------------------------------------------------- output
+
+
+def to_html(
+    m: folium.Map,
+    path: str | os.PathLike[str],
+    *,
+    mode: Literal["inline", "url"] = "inline",
+    base_url: str | None = None,
+    assets_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write the map as an HTML page that loads nothing from the internet.
+
+    Parameters
+    ----------
+    m
+        The map.
+    path
+        Output ``.html`` file (parent folders are created).
+    mode
+        ``"inline"`` (default): one self-contained file (about 1.5 MB of
+        libraries) that opens offline anywhere.  ``"url"``: link the libraries
+        from ``base_url`` (smaller; the vendor folder must be served there).
+    base_url
+        For ``mode="url"``, e.g. ``"/app/static/vendor/"``.
+    assets_dir
+        Vendor folder (default :func:`geo_outreach.present.assets.vendor_dir`).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        When the local assets are missing (run ``scripts/fetch_assets.sh``) or
+        the map uses a plugin whose files are not vendored.
+    """
+    page = render_offline_html(m, mode=mode, base_url=base_url, assets_dir=assets_dir)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    logger.info("wrote %s (%.0f kB, %s mode)", out, out.stat().st_size / 1024, mode)
+    return out
