@@ -1,0 +1,390 @@
+"""CSV readers for visits and workers, and a straight-line travel matrix.
+
+Columns are documented in ``docs/routing.md``.  Coordinates become location ids
+``pt:<lon>,<lat>`` (5 decimals, so two rows at the same place share an id); a
+``location_id`` column is used as is.  :func:`read_visits_csv` and
+:func:`read_workers_csv` return the model objects plus a table of the locations
+(``location_id, lon, lat``) that the network layer turns into a duration matrix.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo_outreach.errors import InputError
+
+from .model import WEEKDAYS, BreakRule, TravelMatrix, Visit, Window, Worker, parse_clock
+
+__all__ = [
+    "KNOWN_SKILLS",
+    "parse_days",
+    "parse_windows",
+    "read_visits_csv",
+    "read_workers_csv",
+    "straight_line_matrix",
+]
+
+#: ISO 639-1 language codes common in US/European outreach, and qualifications.
+LANGUAGES = frozenset(
+    [
+        "en",
+        "es",
+        "vi",
+        "ru",
+        "zh",
+        "ko",
+        "tl",
+        "ar",
+        "fr",
+        "de",
+        "it",
+        "pt",
+        "pl",
+        "uk",
+        "ro",
+        "so",
+        "am",
+        "ti",
+        "om",
+        "fa",
+        "ur",
+        "hi",
+        "bn",
+        "pa",
+        "ja",
+        "km",
+        "lo",
+        "my",
+        "ne",
+        "hmn",
+        "ht",
+        "sw",
+        "sv",
+        "fi",
+        "no",
+        "da",
+        "nl",
+        "tr",
+        "el",
+        "he",
+        "hy",
+        "ka",
+        "sq",
+        "sr",
+        "hr",
+        "bs",
+        "mk",
+        "bg",
+        "cs",
+        "sk",
+        "hu",
+        "lt",
+        "lv",
+        "et",
+        "asl",
+    ]
+)
+QUALIFICATIONS = frozenset(
+    [
+        "nurse",
+        "doctor",
+        "pharmacist",
+        "social_worker",
+        "case_manager",
+        "peer_support",
+        "benefits",
+        "enrollment",
+        "mental_health",
+        "counselor",
+        "interpreter",
+        "driver",
+        "cdl",
+        "paramedic",
+        "dentist",
+        "harm_reduction",
+    ]
+)
+KNOWN_SKILLS = LANGUAGES | QUALIFICATIONS
+
+_DAY_ALIASES = {d.lower(): d for d in WEEKDAYS} | {
+    "monday": "Mon",
+    "tuesday": "Tue",
+    "wednesday": "Wed",
+    "thursday": "Thu",
+    "friday": "Fri",
+    "saturday": "Sat",
+    "sunday": "Sun",
+}
+_SPAN_RE = re.compile(
+    r"^\s*(?:(?P<days>[A-Za-z/,\- ]+?)\s+)?(?P<a>\d{1,2}:\d{2})\s*-\s*(?P<b>\d{1,2}:\d{2})\s*$"
+)
+
+
+def _day(tok: str, source: str) -> str:
+    d = _DAY_ALIASES.get(tok.strip().lower())
+    if d is None:
+        raise InputError(f"{source}: unknown weekday {tok!r}; use Mon..Sun", source=source)
+    return d
+
+
+def parse_days(text: str, *, source: str = "days") -> frozenset[str]:
+    """``Mon-Fri``, ``Tue/Thu``, ``Mon,Wed`` -> set of weekday codes."""
+    out: set[str] = set()
+    for tok in re.split(r"[/,]", text):
+        tok = tok.strip()
+        if not tok:
+            continue
+        if "-" in tok:
+            a, b = (_day(x, source) for x in tok.split("-", 1))
+            i, j = WEEKDAYS.index(a), WEEKDAYS.index(b)
+            if j < i:
+                raise InputError(f"{source}: day range {tok!r} runs backwards", source=source)
+            out.update(WEEKDAYS[i : j + 1])
+        else:
+            out.add(_day(tok, source))
+    if not out:
+        raise InputError(f"{source}: no weekday in {text!r}", source=source)
+    return frozenset(out)
+
+
+def _spans(text: str, source: str) -> list[tuple[frozenset[str] | None, int, int]]:
+    out = []
+    for part in str(text).split(";"):
+        if not part.strip():
+            continue
+        m = _SPAN_RE.match(part)
+        if not m:
+            raise InputError(
+                f"{source}: {part.strip()!r} is not like 'Tue/Thu 10:00-14:00' or '10:00-14:00'",
+                source=source,
+            )
+        days = parse_days(m.group("days"), source=source) if m.group("days") else None
+        a = parse_clock(m.group("a"), source=source)
+        b = parse_clock(m.group("b"), source=source)
+        if b <= a:
+            raise InputError(
+                f"{source}: {part.strip()!r} ends before it starts; write the earlier time first",
+                source=source,
+            )
+        out.append((days, a, b))
+    return out
+
+
+def parse_windows(text: str, duration_s: int, *, source: str = "windows") -> tuple[Window, ...]:
+    """Visit windows (when the visit takes place) -> service-start windows.
+
+    ``"Tue/Thu 10:00-14:00;Fri 09:00-12:00"``; an empty text means any time.
+
+    Raises
+    ------
+    InputError
+        A window ending before it starts, or shorter than the visit.
+    """
+    out = []
+    for days, a, b in _spans(text, source):
+        if b - a < duration_s:
+            raise InputError(
+                f"{source}: window {text.strip()!r} is shorter than the visit "
+                f"({duration_s // 60} min); widen it or shorten the visit",
+                source=source,
+            )
+        out.append(Window(a, b - duration_s, days))
+    return tuple(out)
+
+
+def _skills(text: object, source: str) -> frozenset[str]:
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return frozenset()
+    out = frozenset(s.strip().lower() for s in re.split(r"[;,]", str(text)) if s.strip())
+    bad = sorted(out - KNOWN_SKILLS)
+    if bad:
+        raise InputError(
+            f"{source}: unknown skill code(s) {bad}; use ISO 639-1 language codes (es, vi, ru...) "
+            f"or one of {', '.join(sorted(QUALIFICATIONS))}",
+            source=source,
+        )
+    return out
+
+
+def _read(path: str | Path) -> pd.DataFrame:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found", source=str(p))
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    df.columns = [c.strip().lower() for c in df.columns]
+    return df
+
+
+def _loc_id(lon: float, lat: float) -> str:
+    return f"pt:{lon:.5f},{lat:.5f}"
+
+
+def _num(val: str, source: str, *, default: float | None = None) -> float:
+    if val.strip() == "":
+        if default is None:
+            raise InputError(f"{source}: value missing", source=source)
+        return default
+    try:
+        x = float(val)
+    except ValueError as exc:
+        raise InputError(f"{source}: {val!r} is not a number", source=source) from exc
+    if not math.isfinite(x):
+        raise InputError(f"{source}: {val!r} is not a finite number", source=source)
+    return x
+
+
+def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]:
+    lid = row.get(f"{prefix}location_id", "").strip()
+    lon_s, lat_s = row.get(f"{prefix}lon", "").strip(), row.get(f"{prefix}lat", "").strip()
+    if lon_s and lat_s:
+        lon, lat = _num(lon_s, f"{src} {prefix}lon"), _num(lat_s, f"{src} {prefix}lat")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise InputError(f"{src}: coordinates ({lon}, {lat}) are not lon/lat", source=src)
+        return (lid or _loc_id(lon, lat)), lon, lat
+    if lid:
+        return lid, math.nan, math.nan
+    raise InputError(f"{src}: give {prefix}lon and {prefix}lat, or {prefix}location_id", source=src)
+
+
+def read_visits_csv(path: str | Path) -> tuple[tuple[Visit, ...], pd.DataFrame]:
+    """Read visits; returns ``(visits, locations)``.
+
+    Columns: ``visit_id, lon, lat`` (or ``location_id``), ``duration_min``, and
+    optional ``windows, priority, skills, frequency, min_gap_days, demand, name,
+    address, notes``.
+    """
+    df = _read(path)
+    name = Path(path).name
+    for c in ("visit_id", "duration_min"):
+        if c not in df.columns:
+            raise InputError(f"{name}: missing column {c!r}", source=c)
+    visits, locs = [], []
+    for i, row in df.iterrows():
+        src = f"{name} row {int(i) + 2}"  # type: ignore[call-overload]
+        vid = row["visit_id"].strip()
+        if not vid:
+            raise InputError(f"{src}: empty visit_id", source="visit_id")
+        lid, lon, lat = _location(row, "", src)
+        dur_min = _num(row["duration_min"], f"{src} duration_min")
+        if dur_min <= 0:
+            raise InputError(f"{src} duration_min: must be positive", source="duration_min")
+        dur = round(dur_min * 60)
+        pr = row.get("priority", "").strip().lower()
+        if pr in ("", "required", "req"):
+            required, value = True, 0.0
+        else:
+            required, value = False, _num(pr, f"{src} priority")
+            if value < 0:
+                raise InputError(
+                    f"{src} priority: use 'required' or a value >= 0", source="priority"
+                )
+        visits.append(
+            Visit(
+                visit_id=vid,
+                location_id=lid,
+                duration_s=dur,
+                windows=parse_windows(row.get("windows", ""), dur, source=f"{src} windows"),
+                required=required,
+                value=value,
+                skills=_skills(row.get("skills", ""), f"{src} skills"),
+                frequency=int(_num(row.get("frequency", ""), f"{src} frequency", default=1)),
+                min_gap_days=int(
+                    _num(row.get("min_gap_days", ""), f"{src} min_gap_days", default=1)
+                ),
+                demand=int(_num(row.get("demand", ""), f"{src} demand", default=0)),
+                name=row.get("name", "").strip(),
+            )
+        )
+        locs.append({"location_id": lid, "lon": lon, "lat": lat, "kind": "visit"})
+    return tuple(visits), pd.DataFrame(locs, columns=["location_id", "lon", "lat", "kind"])
+
+
+def _parse_break(text: str, source: str) -> BreakRule | None:
+    text = text.strip()
+    if not text:
+        return None
+    m = re.match(r"^\s*(\d+)\s*@\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$", text)
+    if not m:
+        raise InputError(f"{source}: {text!r} is not like '30@11:30-13:30'", source=source)
+    a, b = parse_clock(m.group(2), source=source), parse_clock(m.group(3), source=source)
+    if b <= a:
+        raise InputError(f"{source}: break window {text!r} ends before it starts", source=source)
+    return BreakRule(int(m.group(1)) * 60, a, b)
+
+
+def read_workers_csv(path: str | Path) -> tuple[tuple[Worker, ...], pd.DataFrame]:
+    """Read workers; returns ``(workers, locations)``.
+
+    Columns: ``worker_id, start_lon, start_lat, end_lon, end_lat`` (or
+    ``start_location_id, end_location_id``; missing end = start), ``shift`` like
+    ``Mon-Fri 08:30-17:00`` (several separated by ``;``), and optional ``name, mode,
+    skills, break`` (``30@11:30-13:30``), ``max_work_h, capacity``.
+    """
+    df = _read(path)
+    name = Path(path).name
+    for c in ("worker_id", "shift"):
+        if c not in df.columns:
+            raise InputError(f"{name}: missing column {c!r}", source=c)
+    workers, locs = [], []
+    for i, row in df.iterrows():
+        src = f"{name} row {int(i) + 2}"  # type: ignore[call-overload]
+        wid = row["worker_id"].strip()
+        s_id, s_lon, s_lat = _location(row, "start_", src)
+        has_end = row.get("end_lon", "").strip() or row.get("end_location_id", "").strip()
+        e_id, e_lon, e_lat = _location(row, "end_", src) if has_end else (s_id, s_lon, s_lat)
+        shifts: dict[str, tuple[int, int]] = {}
+        spans = _spans(row["shift"], f"{src} shift")
+        if not spans:
+            raise InputError(
+                f"{src}: worker {wid!r} has no shift; write one like 'Mon-Fri 08:30-17:00'",
+                source="shift",
+            )
+        for days, a, b in spans:
+            for d in days if days is not None else WEEKDAYS[:5]:
+                shifts[d] = (a, b)
+        mw = row.get("max_work_h", "").strip()
+        cap = row.get("capacity", "").strip()
+        workers.append(
+            Worker(
+                worker_id=wid,
+                start_location_id=s_id,
+                end_location_id=e_id,
+                shifts=shifts,
+                mode=(row.get("mode", "").strip().lower() or "drive"),
+                skills=_skills(row.get("skills", ""), f"{src} skills"),
+                break_rule=_parse_break(row.get("break", ""), f"{src} break"),
+                max_work_s=round(_num(mw, f"{src} max_work_h") * 3600) if mw else None,
+                capacity=int(_num(cap, f"{src} capacity")) if cap else None,
+                name=row.get("name", "").strip(),
+            )
+        )
+        locs.append({"location_id": s_id, "lon": s_lon, "lat": s_lat, "kind": "start"})
+        locs.append({"location_id": e_id, "lon": e_lon, "lat": e_lat, "kind": "end"})
+    return tuple(workers), pd.DataFrame(locs, columns=["location_id", "lon", "lat", "kind"])
+
+
+def straight_line_matrix(
+    locations: pd.DataFrame, *, speed_m_s: float, detour: float = 1.3, fixed_s: int = 0
+) -> TravelMatrix:
+    """Travel times from great-circle distance x ``detour`` / ``speed_m_s`` (+ ``fixed_s``).
+
+    A stand-in for the network travel-time engine (demos, tests, no OSM data).
+    Locations without coordinates are left out (they are off the network).
+    """
+    if speed_m_s <= 0 or detour < 1:
+        raise InputError("speed_m_s must be > 0 and detour >= 1", source="speed_m_s")
+    df = locations.dropna(subset=["lon", "lat"]).drop_duplicates("location_id")
+    lon = np.radians(df["lon"].to_numpy(float))
+    lat = np.radians(df["lat"].to_numpy(float))
+    dlat = lat[:, None] - lat[None, :]
+    dlon = lon[:, None] - lon[None, :]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+    dist_m = 2 * 6_371_000 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    t = np.ceil(dist_m * detour / speed_m_s).astype(np.int64) + fixed_s
+    np.fill_diagonal(t, 0)
+    return TravelMatrix(tuple(df["location_id"].astype(str)), t)

@@ -1,0 +1,498 @@
+"""Data model of the routing problem: visits, workers, travel matrices, horizon.
+
+Everything here is plain data.  :class:`ProblemBuilder` collects visits, workers
+and per-mode duration matrices, validates them and produces an immutable
+:class:`Problem` that :func:`geo_outreach.optimize.routing.solve.solve`,
+the checker and the diagnosis all read.
+
+Conventions
+-----------
+* Times inside a day are integer seconds since midnight (``08:30`` -> 30600).
+* A :class:`Window` bounds the **start** of service (the CSV reader converts
+  "the visit happens between 10:00 and 14:00" into a start window by subtracting
+  the service duration from the closing time).
+* A horizon is a tuple of unique weekday codes (``Mon`` ... ``Sun``), one entry per
+  planned day, in order; at most one week.
+* Travel durations are integer seconds between **location ids** (strings), one
+  matrix per travel mode (``drive``, ``walk``...).  A missing pair is "unreachable".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from geo_outreach.errors import InputError
+
+__all__ = [
+    "DAY_S",
+    "WEEKDAYS",
+    "BreakRule",
+    "Problem",
+    "ProblemBuilder",
+    "TravelMatrix",
+    "Visit",
+    "Window",
+    "Worker",
+    "format_clock",
+    "format_duration",
+    "parse_clock",
+]
+
+DAY_S = 86_400
+WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SKILL_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_clock(text: str, *, source: str = "time") -> int:
+    """Parse ``HH:MM`` into seconds since midnight (``24:00`` allowed).
+
+    Raises
+    ------
+    InputError
+        When the text is not a valid clock time.
+    """
+    m = _CLOCK_RE.match(str(text))
+    if not m:
+        raise InputError(f"{source}: {text!r} is not a time like 08:30", source=source)
+    h, mi = int(m.group(1)), int(m.group(2))
+    if mi >= 60 or h > 24 or (h == 24 and mi):
+        raise InputError(f"{source}: {text!r} is not a valid time of day", source=source)
+    return h * 3600 + mi * 60
+
+
+def format_clock(t_s: int) -> str:
+    """Seconds since midnight -> ``HH:MM`` (minutes rounded down)."""
+    t = int(t_s)
+    return f"{t // 3600:02d}:{(t % 3600) // 60:02d}"
+
+
+def format_duration(d_s: int) -> str:
+    """Seconds -> ``7h50`` / ``45 min``."""
+    d = round(d_s / 60)
+    if d < 60:
+        return f"{d} min"
+    return f"{d // 60}h{d % 60:02d}"
+
+
+def _check_weekdays(days: Iterable[str], source: str) -> frozenset[str]:
+    out = frozenset(days)
+    bad = sorted(out - set(WEEKDAYS))
+    if bad:
+        raise InputError(
+            f"{source}: unknown weekday(s) {bad}; use {', '.join(WEEKDAYS)}", source=source
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Window:
+    """A window for the **start** of service, on some weekdays (``None`` = every day).
+
+    Parameters
+    ----------
+    start_s, end_s
+        Earliest and latest service start, seconds since midnight.
+    weekdays
+        Weekday codes on which the window applies; ``None`` means every day.
+    """
+
+    start_s: int
+    end_s: int
+    weekdays: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start_s <= self.end_s <= 2 * DAY_S):
+            raise InputError(
+                f"time window {format_clock(self.start_s)}-{format_clock(self.end_s)} ends "
+                "before it starts (or is outside the day); write it as HH:MM-HH:MM with the "
+                "earlier time first",
+                source="windows",
+            )
+        if self.weekdays is not None:
+            object.__setattr__(self, "weekdays", _check_weekdays(self.weekdays, "windows"))
+
+    def applies(self, weekday: str) -> bool:
+        """Whether the window is open on ``weekday``."""
+        return self.weekdays is None or weekday in self.weekdays
+
+    def describe(self) -> str:
+        """``Tue/Thu 10:00-14:00`` (start window)."""
+        days = "" if self.weekdays is None else "/".join(d for d in WEEKDAYS if d in self.weekdays)
+        span = f"{format_clock(self.start_s)}-{format_clock(self.end_s)}"
+        return f"{days} {span}".strip()
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A place to visit.
+
+    Parameters
+    ----------
+    visit_id
+        Stable string id.
+    location_id
+        Id of the place in the travel matrices.
+    duration_s
+        Service duration in seconds (>= 0).
+    windows
+        Start windows; empty means "any time within the shift".
+    required
+        Required visits must be planned; optional ones are planned when their
+        ``value`` is worth the detour.
+    value
+        Value of an optional visit, in minutes of travel the planner may spend to
+        include it (ignored for required visits).
+    skills
+        Skills the worker needs (all of them): language codes (``es``) or
+        qualifications (``nurse``).
+    frequency
+        Number of visits over the horizon (on distinct days).
+    min_gap_days
+        Minimum number of days between two visits of the same place.
+    demand
+        Units taken from the worker's capacity (0 = none).
+    name
+        Display name.
+    """
+
+    visit_id: str
+    location_id: str
+    duration_s: int
+    windows: tuple[Window, ...] = ()
+    required: bool = True
+    value: float = 0.0
+    skills: frozenset[str] = frozenset()
+    frequency: int = 1
+    min_gap_days: int = 1
+    demand: int = 0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        src = f"visit {self.visit_id!r}"
+        if not str(self.visit_id):
+            raise InputError(
+                "a visit has an empty visit_id; give every visit an id", source="visit_id"
+            )
+        if int(self.duration_s) < 0:
+            raise InputError(f"{src}: duration must be >= 0", source="duration_min")
+        object.__setattr__(self, "duration_s", int(self.duration_s))
+        object.__setattr__(self, "windows", tuple(self.windows))
+        object.__setattr__(self, "skills", frozenset(self.skills))
+        for s in self.skills:
+            if not _SKILL_RE.match(s):
+                raise InputError(
+                    f"{src}: skill code {s!r} must be lower-case letters/digits like 'es' or 'nurse'",
+                    source="skills",
+                )
+        if int(self.frequency) < 1:
+            raise InputError(f"{src}: frequency must be at least 1", source="frequency")
+        if int(self.min_gap_days) < 1:
+            raise InputError(f"{src}: min_gap_days must be at least 1", source="min_gap_days")
+        if not math.isfinite(self.value) or self.value < 0:
+            raise InputError(f"{src}: value must be a non-negative number", source="priority")
+        if int(self.demand) < 0:
+            raise InputError(f"{src}: demand must be >= 0", source="demand")
+
+    def windows_on(self, weekday: str) -> list[Window]:
+        """Start windows valid on ``weekday`` (all-day window when none is given)."""
+        if not self.windows:
+            return [Window(0, 2 * DAY_S)]
+        return sorted((w for w in self.windows if w.applies(weekday)), key=lambda w: w.start_s)
+
+    def describe_windows(self) -> str:
+        """Human-readable windows, as visit times (start to end of service)."""
+        if not self.windows:
+            return "any time"
+        parts = []
+        for w in self.windows:
+            days = "" if w.weekdays is None else "/".join(d for d in WEEKDAYS if d in w.weekdays)
+            span = f"{format_clock(w.start_s)}-{format_clock(w.end_s + self.duration_s)}"
+            parts.append(f"{days} {span}".strip())
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class BreakRule:
+    """A break of ``duration_s`` taken entirely inside ``[earliest_s, latest_s]``."""
+
+    duration_s: int
+    earliest_s: int
+    latest_s: int
+
+    def __post_init__(self) -> None:
+        if self.duration_s <= 0 or self.latest_s - self.earliest_s < self.duration_s:
+            raise InputError(
+                f"break of {format_duration(self.duration_s)} does not fit between "
+                f"{format_clock(self.earliest_s)} and {format_clock(self.latest_s)}; "
+                "write it like 30@11:30-13:30",
+                source="break",
+            )
+
+    def describe(self) -> str:
+        """``30 min between 11:30 and 13:30``."""
+        return (
+            f"{format_duration(self.duration_s)} between {format_clock(self.earliest_s)} "
+            f"and {format_clock(self.latest_s)}"
+        )
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A worker or vehicle (one route per working day).
+
+    Parameters
+    ----------
+    worker_id
+        Stable string id.
+    start_location_id, end_location_id
+        Where each day starts and ends (depot or home).
+    shifts
+        Weekday code -> (start_s, end_s) of the shift that day.
+    mode
+        Travel mode; the problem must hold a matrix for it.
+    skills
+        Skills held.
+    break_rule
+        Lunch break, or ``None``.  A break is due on a day when the route has at
+        least one visit and the shift covers the break window long enough.
+    max_work_s
+        Longest route (leave start -> arrive end, waiting and break included);
+        ``None`` = shift length.
+    capacity
+        Total demand one route may carry; ``None`` = unlimited.
+    name
+        Display name.
+    """
+
+    worker_id: str
+    start_location_id: str
+    end_location_id: str
+    shifts: Mapping[str, tuple[int, int]]
+    mode: str = "drive"
+    skills: frozenset[str] = frozenset()
+    break_rule: BreakRule | None = None
+    max_work_s: int | None = None
+    capacity: int | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        src = f"worker {self.worker_id!r}"
+        if not str(self.worker_id):
+            raise InputError("a worker has an empty worker_id", source="worker_id")
+        shifts = {}
+        for day, (a, b) in dict(self.shifts).items():
+            _check_weekdays([day], f"{src} shift")
+            if not (0 <= a < b <= DAY_S):
+                raise InputError(
+                    f"{src}: shift on {day} {format_clock(a)}-{format_clock(b)} ends before it "
+                    "starts; shifts must lie within one day",
+                    source="shift",
+                )
+            shifts[day] = (int(a), int(b))
+        if not shifts:
+            raise InputError(
+                f"{src} has no shift; give a shift like 'Mon-Fri 08:30-17:00'", source="shift"
+            )
+        object.__setattr__(self, "shifts", MappingProxyType(shifts))
+        object.__setattr__(self, "skills", frozenset(self.skills))
+        if self.max_work_s is not None and self.max_work_s <= 0:
+            raise InputError(f"{src}: max_work_h must be positive", source="max_work_h")
+        if self.capacity is not None and self.capacity < 0:
+            raise InputError(f"{src}: capacity must be >= 0", source="capacity")
+
+    def max_work_on(self, weekday: str) -> int:
+        """Longest route allowed on ``weekday`` (0 when not working)."""
+        if weekday not in self.shifts:
+            return 0
+        a, b = self.shifts[weekday]
+        return min(b - a, self.max_work_s) if self.max_work_s is not None else b - a
+
+    def break_due(self, weekday: str) -> bool:
+        """Whether the shift that day covers enough of the break window to take it."""
+        if self.break_rule is None or weekday not in self.shifts:
+            return False
+        a, b = self.shifts[weekday]
+        br = self.break_rule
+        return min(b, br.latest_s) - max(a, br.earliest_s) >= br.duration_s
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Integer travel durations (seconds) between location ids for one mode.
+
+    ``durations_s[i, j] < 0`` marks an unreachable pair.
+    """
+
+    location_ids: tuple[str, ...]
+    durations_s: np.ndarray
+
+    def __post_init__(self) -> None:
+        ids = tuple(str(x) for x in self.location_ids)
+        arr = np.asarray(self.durations_s)
+        if arr.ndim != 2 or arr.shape != (len(ids), len(ids)):
+            raise InputError(
+                f"travel matrix must be square with one row per location id "
+                f"({len(ids)}), got shape {arr.shape}",
+                source="matrix",
+            )
+        if len(set(ids)) != len(ids):
+            raise InputError("travel matrix has duplicate location ids", source="matrix")
+        if arr.dtype.kind == "f":
+            arr = np.where(np.isfinite(arr), np.ceil(arr), -1)
+        arr = arr.astype(np.int64).copy()
+        arr.setflags(write=False)
+        object.__setattr__(self, "location_ids", ids)
+        object.__setattr__(self, "durations_s", arr)
+        object.__setattr__(self, "_index", {x: i for i, x in enumerate(ids)})
+
+    def index(self, location_id: str) -> int | None:
+        """Row of ``location_id`` or ``None``."""
+        return self._index.get(location_id)  # type: ignore[attr-defined]
+
+    def __contains__(self, location_id: object) -> bool:
+        return location_id in self._index  # type: ignore[attr-defined]
+
+    def get(self, frm: str, to: str) -> int | None:
+        """Duration in seconds, or ``None`` when unreachable / unknown."""
+        i, j = self.index(frm), self.index(to)
+        if i is None or j is None:
+            return None
+        v = int(self.durations_s[i, j])
+        return None if v < 0 else v
+
+    @classmethod
+    def from_od(
+        cls,
+        od: object,
+        *,
+        time_col: str = "travel_time_s",
+        location_ids: Sequence[str] | None = None,
+    ) -> TravelMatrix:
+        """Build from the shared long OD table (``origin_id, dest_id, travel_time_s``).
+
+        Seconds are rounded up to integers; absent pairs are unreachable; the
+        diagonal is 0.
+        """
+        import pandas as pd
+
+        df = pd.DataFrame(od)
+        for c in ("origin_id", "dest_id", time_col):
+            if c not in df.columns:
+                raise InputError(f"OD table lacks column {c!r}", source=c)
+        o = df["origin_id"].astype(str).to_numpy()
+        d = df["dest_id"].astype(str).to_numpy()
+        ids = list(location_ids) if location_ids is not None else sorted(set(o) | set(d))
+        pos = {x: i for i, x in enumerate(ids)}
+        arr = np.full((len(ids), len(ids)), -1, dtype=np.int64)
+        np.fill_diagonal(arr, 0)
+        t = np.ceil(df[time_col].to_numpy(dtype=float)).astype(np.int64)
+        keep = np.array([a in pos and b in pos for a, b in zip(o, d, strict=True)], dtype=bool)
+        ii = np.array([pos[a] for a in o[keep]], dtype=np.int64)
+        jj = np.array([pos[b] for b in d[keep]], dtype=np.int64)
+        arr[ii, jj] = t[keep]
+        np.fill_diagonal(arr, 0)
+        return cls(tuple(ids), arr)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Immutable routing problem.  Build it with :class:`ProblemBuilder`."""
+
+    days: tuple[str, ...]
+    visits: tuple[Visit, ...]
+    workers: tuple[Worker, ...]
+    matrices: Mapping[str, TravelMatrix]
+    visit_by_id: Mapping[str, Visit] = field(repr=False, compare=False)
+    worker_by_id: Mapping[str, Worker] = field(repr=False, compare=False)
+
+    def travel(self, mode: str, frm: str, to: str) -> int | None:
+        """Travel seconds by ``mode`` or ``None`` when unreachable."""
+        if frm == to:
+            return 0
+        m = self.matrices.get(mode)
+        return None if m is None else m.get(frm, to)
+
+
+class ProblemBuilder:
+    """Collects visits, workers and matrices, then :meth:`build` validates them.
+
+    Examples
+    --------
+    >>> b = ProblemBuilder(days=("Mon",))
+    >>> b.add_matrix("drive", TravelMatrix(("depot", "a"), np.array([[0, 600], [600, 0]])))
+    >>> b.add_worker(Worker("w1", "depot", "depot", {"Mon": (30600, 61200)}))
+    >>> b.add_visit(Visit("v1", "a", 1800))
+    >>> problem = b.build()
+    """
+
+    def __init__(self, *, days: Sequence[str] = ("Mon",)) -> None:
+        days = tuple(days)
+        if not days:
+            raise InputError("the horizon has no day; give at least one weekday", source="days")
+        _check_weekdays(days, "horizon")
+        if len(set(days)) != len(days):
+            raise InputError(
+                "horizon days must be unique weekday codes (one week at most)", source="days"
+            )
+        self._days = days
+        self._visits: dict[str, Visit] = {}
+        self._workers: dict[str, Worker] = {}
+        self._matrices: dict[str, TravelMatrix] = {}
+
+    def add_visit(self, visit: Visit) -> None:
+        """Add a visit (ids must be unique)."""
+        if visit.visit_id in self._visits:
+            raise InputError(f"duplicate visit_id {visit.visit_id!r}", source="visit_id")
+        self._visits[visit.visit_id] = visit
+
+    def add_worker(self, worker: Worker) -> None:
+        """Add a worker (ids must be unique)."""
+        if worker.worker_id in self._workers:
+            raise InputError(f"duplicate worker_id {worker.worker_id!r}", source="worker_id")
+        self._workers[worker.worker_id] = worker
+
+    def add_matrix(self, mode: str, matrix: TravelMatrix) -> None:
+        """Set the duration matrix of travel ``mode``."""
+        self._matrices[str(mode)] = matrix
+
+    def build(self) -> Problem:
+        """Validate and freeze.
+
+        Raises
+        ------
+        InputError
+            No worker, a worker mode without a matrix, or a worker whose start or
+            end location is not in its mode's matrix.
+        """
+        if not self._workers:
+            raise InputError("no worker given; add at least one worker", source="workers")
+        for w in self._workers.values():
+            m = self._matrices.get(w.mode)
+            if m is None:
+                raise InputError(
+                    f"worker {w.worker_id!r} travels by {w.mode!r} but no travel matrix was "
+                    f"given for that mode (have: {sorted(self._matrices)})",
+                    source="mode",
+                )
+            for loc in (w.start_location_id, w.end_location_id):
+                if loc not in m:
+                    raise InputError(
+                        f"worker {w.worker_id!r}: start/end location {loc!r} is not on the "
+                        f"{w.mode} network (no matrix entry)",
+                        source="start/end",
+                    )
+        return Problem(
+            days=self._days,
+            visits=tuple(self._visits.values()),
+            workers=tuple(self._workers.values()),
+            matrices=MappingProxyType(dict(self._matrices)),
+            visit_by_id=MappingProxyType(dict(self._visits)),
+            worker_by_id=MappingProxyType(dict(self._workers)),
+        )
