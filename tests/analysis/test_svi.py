@@ -200,6 +200,7 @@ def test_fips_column_accepted_as_id():
         (lambda d: d.drop(columns="GEOID"), "id column"),
         (lambda d: d.assign(GEOID=["a", "a", "b"]), "duplicate"),
         (lambda d: d.drop(columns="E_TOTPOP"), "E_TOTPOP"),
+        (lambda d: d.assign(EP_CROWD=-999), "no values"),
     ],
 )
 def test_bad_input_raises_input_error(mutate, match):
