@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -507,14 +508,18 @@ def hotspots(
     if len(d) < 3:
         raise InputError("hotspots need at least 3 scored units.", source=column)
     w = Queen.from_dataframe(d, use_index=False, silence_warnings=True)
-    gl = G_Local(
-        d[column].to_numpy(dtype=float),
-        w,
-        transform="B",
-        permutations=permutations,
-        star=True,
-        seed=seed,
-    )
+    with warnings.catch_warnings():
+        # esda warns that its default (one-sided, "directed") pseudo p-value will change; we
+        # read p together with the sign of z, which is that one-sided test
+        warnings.simplefilter("ignore", DeprecationWarning)
+        gl = G_Local(
+            d[column].to_numpy(dtype=float),
+            w,
+            transform="B",
+            permutations=permutations,
+            star=True,
+            seed=seed,
+        )
     z = np.asarray(gl.Zs, dtype=float)
     p = np.asarray(gl.p_sim, dtype=float)
     return pd.DataFrame(
