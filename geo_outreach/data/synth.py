@@ -131,6 +131,8 @@ _TARGET_NODES_PER_TRACT = 200
 _NODES_PER_SITE = 60
 _MIN_SITES = 8
 _SITE_MAX_OFFSET_M = 50.0
+#: The park outline (and its tract) lies this far inside the streets around it (> jitter).
+_PARK_INSET_M = 20.0
 
 # Segment kinds of the street grid (0 = no street).
 _NONE, _PRIMARY, _SECONDARY, _TERTIARY, _RESID, _RESID_ONEWAY, _RESID_ONEWAY_REV = range(7)
@@ -587,7 +589,7 @@ def _layout(grid_nodes: int, seed: int) -> _City:
         first = path_refs(flat(ia, ja), mid)
         extra_ways.append(([*first, *path_refs(mid, flat(ib, jb))[1:]], tags))
     park_name = f"{_AREA_FIRST[int(rng.integers(len(_AREA_FIRST)))]} Park"
-    inset = 12.0
+    inset = _PARK_INSET_M
     corners = [
         add_node(xs[i0] + inset, ys[j0] + inset),
         add_node(xs[i1] - inset, ys[j0] + inset),
@@ -928,7 +930,7 @@ def _park_polygon(city: _City, grid_size: float) -> Any:
     import shapely
 
     i0, j0, i1, j1 = city.park
-    inset = 12.0
+    inset = _PARK_INSET_M
     poly = shapely.box(
         city.xs[i0] + inset, city.ys[j0] + inset, city.xs[i1] - inset, city.ys[j1] - inset
     )
@@ -1210,7 +1212,11 @@ def _build_services(
         pick = min(len(cand) - 1, int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")))
         f = int(cand[pick])
         j, i = divmod(f, nx)
-        radius = rng.uniform(0.0, 5.0) if rng.random() < 0.4 else rng.uniform(10.0, 48.0)
+        radius = (
+            rng.uniform(0.0, 5.0)
+            if rng.random() < 0.4
+            else rng.uniform(10.0, _SITE_MAX_OFFSET_M - 2.0)
+        )
         angle = rng.uniform(0.0, 2 * np.pi)
         px = float(np.clip(city.gx[j, i] + radius * math.cos(angle), xmin + 1.0, xmax - 1.0))
         py = float(np.clip(city.gy[j, i] + radius * math.sin(angle), ymin + 1.0, ymax - 1.0))
