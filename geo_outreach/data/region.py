@@ -39,7 +39,7 @@ import hashlib
 import logging
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +201,7 @@ def read_manifest(path: str | Path, *, data_dir: str | Path | None = None) -> Re
             )
         file = Path(str(sec["path"]))
         return LayerSpec(
-            path=file if file.is_absolute() else base_path / file,
+            path=(file if file.is_absolute() else base_path / file).resolve(),
             **{k: (str(sec[k]) if sec.get(k) not in (None, "") else None) for k in allowed},
         )
 
@@ -210,7 +210,7 @@ def read_manifest(path: str | Path, *, data_dir: str | Path | None = None) -> Re
     return RegionManifest(
         name=str(data.get("name", path.parent.name)),
         manifest_path=path.resolve(),
-        network=net_path if net_path.is_absolute() else base_path / net_path,
+        network=(net_path if net_path.is_absolute() else base_path / net_path).resolve(),
         units=layer("units", ("layer", "id_col", "population_col", "name_col", "crs")),
         services=layer(
             "services",
@@ -616,8 +616,3 @@ def _check_overlap(
             "with gdf.crs and fix it with set_crs(...) or to_crs('EPSG:4326').",
             source=str(manifest.services.path),
         )
-
-
-def with_data_dir(manifest: RegionManifest, data_dir: Path) -> RegionManifest:
-    """Return ``manifest`` re-read with another data folder."""
-    return replace(read_manifest(manifest.manifest_path, data_dir=data_dir))

@@ -420,6 +420,7 @@ def load_networks(
     path = check_osm_file(osm_path)
     speeds = speeds or SpeedTable()
     folder = cache_dir or config.cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
     out: dict[Mode, RoadNetwork] = {}
     raw = None
     for mode in modes:

@@ -1,0 +1,105 @@
+"""``geo-outreach region``: describe a region, or write a manifest for your own data."""
+
+from __future__ import annotations
+
+import argparse
+
+from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("region", help="region info, or init a region for your own data",
+                            description=__doc__)
+    cmds = parser.add_subparsers(dest="region_command", metavar="ACTION", required=True)
+
+    info = cmds.add_parser(
+        "info",
+        help="tracts, population, services by category, network size, off-network counts",
+        description="Summarise a region: tracts, population, services by category, nodes and "
+        "edges per mode, and how many tracts and services are on / off the road network.",
+    )
+    add_region_args(info)
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(func=run_info)
+
+    init = cmds.add_parser(
+        "init",
+        help="write region.toml for your own network, tracts and services",
+        description="Write DIR/region.toml pointing at your files, then load it once to "
+        "validate them. Files are read, never modified.",
+    )
+    init.add_argument("dir", metavar="DIR", help="folder to write region.toml into")
+    init.add_argument("--network", required=True, metavar="F", help="OSM XML (.osm/.osm.bz2)")
+    init.add_argument("--tracts", required=True, metavar="F",
+                      help="census units (GeoPackage, GeoJSON, Shapefile, CSV with lon/lat or WKT)")
+    init.add_argument("--services", required=True, metavar="F", help="service sites (same formats)")
+    init.add_argument("--name", help="region name (default: the folder name)")
+    init.add_argument("--tracts-layer", metavar="L", help="layer inside the tracts file")
+    init.add_argument("--services-layer", metavar="L", help="layer inside the services file")
+    init.add_argument("--id-col", default="GEOID", metavar="C", help="unit id column (GEOID)")
+    init.add_argument("--population-col", default="E_TOTPOP", metavar="C",
+                      help="population column (E_TOTPOP)")
+    init.add_argument("--unit-name-col", metavar="C", help="unit name column (optional)")
+    init.add_argument("--site-id-col", metavar="C",
+                      help="site id column (default: ids derived from name, category, location)")
+    init.add_argument("--category-col", default="category", metavar="C",
+                      help="site category column (category)")
+    init.add_argument("--site-name-col", default="name", metavar="C",
+                      help="site name column (name)")
+    init.add_argument("--capacity-col", metavar="C", help="site capacity column (optional)")
+    init.add_argument("--address-col", metavar="C", help="site address column (optional)")
+    init.add_argument("--attribution", default="Map data (c) OpenStreetMap contributors (ODbL)",
+                      help="attribution line printed on every map")
+    init.add_argument("--data-date", default="", help="date of the data, shown on maps")
+    init.add_argument("--overwrite", action="store_true", help="replace an existing region.toml")
+    init.set_defaults(func=run_init)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    ctx = open_from_args(args)
+    info = ctx.info()
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"{info['title'] or info['region']}{' (synthetic)' if info['synthetic'] else ''}")
+    print(f"  manifest: {info['manifest']}")
+    print(f"  tracts: {info['tracts']}  population: {info['population']:,.0f}")
+    print(f"  services: {info['services']}")
+    for cat, n in info["services_by_category"].items():
+        print(f"    {cat}: {n}")
+    for mode, net in info["network"].items():
+        off = info["off_network_by_mode"]
+        print(f"  {mode} network: {net['nodes']:,} nodes, {net['edges']:,} edges "
+              f"(dropped {net['dropped_nodes']} nodes outside the largest strongly connected part); "
+              f"off-network: {off['tracts'][mode]} tracts, {off['services'][mode]} services "
+              f"(> {info['max_snap_m']:.0f} m)")
+    for line in info["report"]:
+        print(f"  note: {line}")
+    return 0
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from geo_outreach.data.region import init_region
+
+    path = init_region(
+        args.dir,
+        network=args.network,
+        tracts=args.tracts,
+        services=args.services,
+        name=args.name,
+        tracts_layer=args.tracts_layer,
+        services_layer=args.services_layer,
+        id_col=args.id_col,
+        population_col=args.population_col,
+        unit_name_col=args.unit_name_col,
+        site_id_col=args.site_id_col,
+        category_col=args.category_col,
+        site_name_col=args.site_name_col,
+        capacity_col=args.capacity_col,
+        address_col=args.address_col,
+        attribution=args.attribution,
+        data_date=args.data_date,
+        overwrite=args.overwrite,
+    )
+    print(path)
+    return 0
