@@ -309,6 +309,10 @@ def underserved_scores(
                     if pd.isna(v):
                         continue
                     if np.isinf(v):
+                        sh = a_full.get(f"share_unreachable_{cat}_{mode}")
+                        part = sh.at[uid] if sh is not None else np.nan
+                        if pd.notna(part) and 0 < part < 1:
+                            phrase += f" for {part * 100:.0f}% of the area"
                         beyond.append(phrase)
                     else:
                         parts.append(f"{_fmt_minutes(v)} {phrase}")

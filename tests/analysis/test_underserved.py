@@ -110,6 +110,14 @@ def test_reason_sentence_from_own_numbers(units, need, access):
     assert "beyond the travel-time cutoff by car or on foot" in r.at["e", "reason"]
 
 
+def test_reason_says_which_share_is_beyond_cutoff(units, need, access):
+    acc = access.assign(share_unreachable_clinic_fqhc_walk=[0.0, 0.0, 0.0, np.nan, 0.3])
+    r = _s(underserved_scores(units, need, acc))
+    assert (
+        "beyond the travel-time cutoff by car or on foot for 30% of the area" in r.at["e", "reason"]
+    )
+
+
 def test_reason_skips_absent_columns(need, access):
     bare = pd.DataFrame({"unit_id": ["a", "b", "c", "d", "e"]})
     r = _s(underserved_scores(bare, need, access))
