@@ -133,6 +133,19 @@ def _reach_ok(problem: Problem, w: Worker, day: str, v: Visit) -> bool:
     return False
 
 
+def _sig(w: Worker, day: str) -> tuple:
+    return (
+        w.start_location_id,
+        w.end_location_id,
+        w.mode,
+        w.shifts[day],
+        w.break_rule if w.break_due(day) else None,
+        w.max_work_on(day),
+        w.capacity,
+        WEEKDAYS.index(day),
+    )
+
+
 def prediagnose(problem: Problem) -> Diagnosis:
     """Structural feasibility of every visit (see module docstring)."""
     eligible: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -144,7 +157,9 @@ def prediagnose(problem: Problem) -> Diagnosis:
         for occ in range(v.frequency):
             out.append(Unscheduled(v.visit_id, occ, code, reason))
 
+    sigs = {(w.worker_id, d): _sig(w, d) for w in problem.workers for d in w.shifts}
     for v in problem.visits:
+        memo: dict[tuple, object] = {}  # per visit: identical workers give identical answers
         modes = sorted({w.mode for w in problem.workers})
         if not any(v.location_id in problem.matrices[m] for m in modes):
             fail(
@@ -201,7 +216,13 @@ def prediagnose(problem: Problem) -> Diagnosis:
                 f"worker (longest working day {format_duration(longest)})",
             )
             continue
-        reach = [(w, d) for w, d in pairs_day if _reach_ok(problem, w, d, v)]
+        reach = []
+        for w, d in pairs_day:
+            key = (sigs[(w.worker_id, d)], "reach")
+            if key not in memo:
+                memo[key] = _reach_ok(problem, w, d, v)
+            if memo[key]:
+                reach.append((w, d))
         if not reach:
             w0, d0 = pairs_day[0]
             a, b = w0.shifts[d0]
@@ -218,8 +239,11 @@ def prediagnose(problem: Problem) -> Diagnosis:
         ok: list[tuple[str, str]] = []
         why: Counter[str] = Counter()
         for w, d in reach:
-            r, code = schedule_route(problem, w, d, [(v, 0)])
-            if r is None:
+            key = (sigs[(w.worker_id, d)], "single")
+            if key not in memo:
+                memo[key] = schedule_route(problem, w, d, [(v, 0)])[1]
+            code = memo[key]
+            if code:
                 why[code] += 1
             else:
                 ok.append((w.worker_id, d))

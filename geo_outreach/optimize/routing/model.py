@@ -199,12 +199,21 @@ class Visit:
             raise InputError(f"{src}: value must be a non-negative number", source="priority")
         if int(self.demand) < 0:
             raise InputError(f"{src}: demand must be >= 0", source="demand")
+        by_day = {
+            d: (
+                (Window(0, 2 * DAY_S),)
+                if not self.windows
+                else tuple(
+                    sorted((w for w in self.windows if w.applies(d)), key=lambda w: w.start_s)
+                )
+            )
+            for d in WEEKDAYS
+        }
+        object.__setattr__(self, "_by_day", by_day)
 
-    def windows_on(self, weekday: str) -> list[Window]:
+    def windows_on(self, weekday: str) -> tuple[Window, ...]:
         """Start windows valid on ``weekday`` (all-day window when none is given)."""
-        if not self.windows:
-            return [Window(0, 2 * DAY_S)]
-        return sorted((w for w in self.windows if w.applies(weekday)), key=lambda w: w.start_s)
+        return self._by_day[weekday]  # type: ignore[attr-defined]
 
     def describe_windows(self) -> str:
         """Human-readable windows, as visit times (start to end of service)."""

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+import warnings
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,7 +74,10 @@ class Parameters:
         Try to insert left-out visits into the solved routes (cheapest feasible
         insertion) before explaining them.
     repair_time_s
-        Wall-time budget of that repair step.
+        Wall-time budget of that repair step (on top of ``time_limit_s``).
+    repair_routes
+        Number of nearest routes (by travel from their stops) tried per left-out
+        visit during repair.
     check
         Run the independent checker on the plan.
     raise_on_violation
@@ -84,7 +88,8 @@ class Parameters:
     required_policy: str = "soft"
     required_prize_s: int = 10 * DAY_S
     repair: bool = True
-    repair_time_s: float = 20.0
+    repair_time_s: float = 5.0
+    repair_routes: int = 8
     check: bool = True
     raise_on_violation: bool = True
 
@@ -93,6 +98,8 @@ class Parameters:
             raise InputError("required_policy must be 'soft' or 'hard'", source="required_policy")
         if self.required_prize_s <= 0:
             raise InputError("required_prize_s must be positive", source="required_prize_s")
+        if self.repair_routes < 1:
+            raise InputError("repair_routes must be >= 1", source="repair_routes")
         if self.repair_time_s < 0:
             raise InputError("repair_time_s must be >= 0", source="repair_time_s")
 
@@ -497,13 +504,16 @@ def solve(
     if diag.eligible:
         built = _build(problem, diag, params)
         elapsed = time.perf_counter() - t_start
-        res = pyvrp.solve(
-            built.data,
-            stop=MaxRuntime(max(0.1, time_limit_s - elapsed)),
-            seed=seed,
-            display=False,
-            collect_stats=False,
-        )
+        with warnings.catch_warnings():
+            # huge prizes of required visits make PyVRP hit its penalty bound; harmless
+            warnings.simplefilter("ignore", category=UserWarning)
+            res = pyvrp.solve(
+                built.data,
+                stop=MaxRuntime(max(0.1, time_limit_s - elapsed)),
+                seed=seed,
+                display=False,
+                collect_stats=False,
+            )
         best = res.best
         solver_feasible = bool(best.is_feasible())
         free = [list(ws) for ws in built.type_workers]
@@ -557,29 +567,20 @@ def solve(
             ]
             attempts = []
             best_ins: tuple[Route, int, Worker, str] | None = None
-            if time.perf_counter() < deadline:
-                for wid, d in diag.eligible[v.visit_id]:
-                    if d not in days_ok:
-                        continue
-                    w = problem.worker_by_id[wid]
-                    base = routes.get((wid, d))
+            cands = [(wid, d) for wid, d in diag.eligible[v.visit_id] if d in days_ok]
+            tried = set(_nearest_routes(problem, v, cands, routes, params.repair_routes))
+            for wid, d in cands:
+                w = problem.worker_by_id[wid]
+                base = routes.get((wid, d))
+                if (wid, d) in tried and time.perf_counter() < deadline:
                     r, added, codes = best_insertion(
                         problem, seqs.get((wid, d), []), w, d, v, occ, base=base
                     )
-                    attempts.append((w, d, base, codes))
                     if r is not None and (best_ins is None or added < best_ins[1]):
                         best_ins = (r, added, w, d)
-            else:
-                for wid, d in diag.eligible[v.visit_id]:
-                    if d in days_ok:
-                        attempts.append(
-                            (
-                                problem.worker_by_id[wid],
-                                d,
-                                routes.get((wid, d)),
-                                _counter("max_work"),
-                            )
-                        )
+                else:
+                    codes = Counter()
+                attempts.append((w, d, base, codes))
             if best_ins is not None:
                 r, added, w, d = best_ins
                 if v.required or added <= v.value * 60:
@@ -626,7 +627,20 @@ def solve(
     )
 
 
-def _counter(code: str):
-    from collections import Counter
+def _nearest_routes(
+    problem: Problem,
+    v: Visit,
+    cands: list[tuple[str, str]],
+    routes: dict[tuple[str, str], Route],
+    k: int,
+) -> list[tuple[str, str]]:
+    """The ``k`` candidate (worker, day) whose route passes closest to ``v``."""
 
-    return Counter({code: 1})
+    def gap(key: tuple[str, str]) -> int:
+        w = problem.worker_by_id[key[0]]
+        r = routes.get(key)
+        locs = [w.start_location_id] + ([s.location_id for s in r.stops] if r else [])
+        ts = [problem.travel(w.mode, x, v.location_id) for x in locs]
+        return min((t for t in ts if t is not None), default=10**9)
+
+    return sorted(cands, key=gap)[:k]
