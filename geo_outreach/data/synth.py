@@ -339,7 +339,9 @@ class _Frame:
     def m_per_deg_lon(self) -> float:
         return _M_PER_DEG_LON_EQ * math.cos(math.radians(self.lat0))
 
-    def to_lonlat(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def to_lonlat(
+        self, x: np.ndarray | float, y: np.ndarray | float
+    ) -> tuple[np.ndarray, np.ndarray]:
         return self.lon0 + np.asarray(x) / self.m_per_deg_lon, self.lat0 + np.asarray(
             y
         ) / _M_PER_DEG_LAT
@@ -583,11 +585,11 @@ def _layout(grid_nodes: int, seed: int) -> _City:
         (("highway", "footway"), ("surface", "paved")),
         (("highway", "path"), ("surface", "gravel")),
     )
-    for ((ia, ja), (ib, jb)), tags in zip(
+    for ((ia, ja), (ib, jb)), ptags in zip(
         (((i0, j0), (i1, j1)), ((i0, j1), (i1, j0))), park_tags, strict=True
     ):
         first = path_refs(flat(ia, ja), mid)
-        extra_ways.append(([*first, *path_refs(mid, flat(ib, jb))[1:]], tags))
+        extra_ways.append(([*first, *path_refs(mid, flat(ib, jb))[1:]], ptags))
     park_name = f"{_AREA_FIRST[int(rng.integers(len(_AREA_FIRST)))]} Park"
     inset = _PARK_INSET_M
     corners = [
@@ -802,11 +804,11 @@ def _build_osm(city: _City, frame: _Frame, seed: int) -> OSMData:
         ways.append(OSMWay(way_id, refs.copy(), tuple(tags)))
         way_id += 1
     # paths, spurs, park, river, buildings
-    for refs_idx, tags in city.extra_ways:
+    for refs_idx, extra_tags in city.extra_ways:
         refs = np.array(
             [grid_ids[f] if f >= 0 else extra_ids[-f - 1] for f in refs_idx], dtype=np.int64
         )
-        ways.append(OSMWay(way_id, refs, tuple(tags)))
+        ways.append(OSMWay(way_id, refs, extra_tags))
         way_id += 1
 
     # nodes actually used, in id order
