@@ -37,6 +37,7 @@ __all__ = [
     "DEMO_ATTRIBUTION",
     "OKABE_ITO",
     "ROAD_STYLES",
+    "ROUTE_PALETTE",
     "add_choropleth",
     "add_layer_control",
     "add_routes",
@@ -64,7 +65,19 @@ OKABE_ITO: tuple[str, ...] = (
     "#F0E442",  # yellow
     "#000000",  # black
 )
-"""Okabe & Ito's colour-blind-safe qualitative palette (categories, routes)."""
+"""Okabe & Ito's colour-blind-safe qualitative palette (site categories)."""
+
+ROUTE_PALETTE: tuple[str, ...] = (
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#009E73",
+    "#56B4E9",
+    "#E69F00",
+    "#000000",
+)
+"""Okabe-Ito colours in another order, so the first routes and the first site
+categories differ (vermillion/blue lines vs. orange/sky-blue dots)."""
 
 ROAD_STYLES: dict[str, dict[str, Any]] = {
     "major": {"color": "#8a7f74", "weight": 3.0, "opacity": 0.9},
@@ -252,6 +265,13 @@ def _add_legend(m: folium.Map, title: str, rows: Sequence[tuple[str, str, str]])
     )
 
 
+def _keep_in_front(m: folium.Map, layer: Any, *, rank: int) -> None:
+    """Keep ``layer`` above choropleths: roads (0) < routes (1) < sites (2), whatever the call order."""
+    layer._geo_outreach_rank = rank
+    m.keep_in_front(layer)
+    m.objects_to_stay_in_front.sort(key=lambda obj: getattr(obj, "_geo_outreach_rank", 1))
+
+
 def _palette_for(keys: Sequence[str], palette: Sequence[str], what: str) -> dict[str, str]:
     if not palette:
         raise InputError("palette must name at least one colour", source="palette")
@@ -416,7 +436,9 @@ def base_map(
             smooth_factor=1.0,
         )
         layer.add_to(m)
-        m._geo_outreach_roads = layer  # type: ignore[attr-defined]
+        # streets drawn over choropleth fills help people find their way; routes
+        # and sites (also kept in front, added later) still go on top
+        _keep_in_front(m, layer, rank=0)
     _add_template(
         m,
         "MAP.attributionControl.addAttribution(" + json.dumps(html.escape(attribution)) + ");",
@@ -580,11 +602,6 @@ def add_choropleth(
         ),
     )
     layer.add_to(m)
-    roads = getattr(m, "_geo_outreach_roads", None)
-    if roads is not None:
-        # streets drawn over the fills help people find their way; sites and
-        # routes added later still go on top
-        _add_template(m, f"{roads.get_name()}.bringToFront();")
 
     rows = []
     for i in range(n_classes):
@@ -684,6 +701,7 @@ def add_sites(
                 tooltip=folium.Tooltip(_tooltip_html(row, fields)),
             ).add_to(group)
         group.add_to(m)
+        _keep_in_front(m, group, rank=2)
     if legend and cats:
         _add_legend(m, name, [(colour[c], c, "dot") for c in cats])
     return colour
@@ -695,7 +713,7 @@ def add_routes(
     *,
     route_column: str = "route_id",
     fields: Sequence[str] | None = None,
-    palette: Sequence[str] = OKABE_ITO,
+    palette: Sequence[str] = ROUTE_PALETTE,
     weight_px: float = 4.0,
     name: str = "Routes",
     legend: bool = True,
@@ -713,7 +731,7 @@ def add_routes(
     fields
         Tooltip columns (default ``[route_column]``).
     palette
-        Route colours (default :data:`OKABE_ITO`).
+        Route colours (default :data:`ROUTE_PALETTE`).
     weight_px
         Line width in pixels.
     name
@@ -750,12 +768,14 @@ def add_routes(
             "opacity": 0.9,
         }
 
-    folium.GeoJson(
+    layer = folium.GeoJson(
         data,
         name=name,
         style_function=style,
         tooltip=folium.GeoJsonTooltip(fields=fields),
-    ).add_to(m)
+    )
+    layer.add_to(m)
+    _keep_in_front(m, layer, rank=1)
     if legend and ids:
         _add_legend(m, name, [(colour[r], r, "line") for r in ids])
     return colour
