@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeoOutreachError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
