@@ -107,6 +107,7 @@ def check_plan(
         demand = 0
         breaks = []
         n_visits = 0
+        v = None
         for s in stops:
             if s.kind == "break":
                 breaks.append(s)
@@ -127,6 +128,7 @@ def check_plan(
             if s.frozen:
                 continue
             if s.kind == "visit":
+                assert v is not None
                 if s.location_id != v.location_id:
                     bad(
                         "location",
@@ -188,7 +190,7 @@ def check_plan(
             and n_visits > 0
             and min(sh_b, br.latest_s) - max(sh_a, br.earliest_s) >= br.duration_s
         )
-        if due:
+        if due and br is not None:
             if len(breaks) != 1:
                 bad("break", f"{len(breaks)} breaks, exactly one is due")
             else:

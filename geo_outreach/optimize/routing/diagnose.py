@@ -242,7 +242,7 @@ def prediagnose(problem: Problem) -> Diagnosis:
             key = (sigs[(w.worker_id, d)], "single")
             if key not in memo:
                 memo[key] = schedule_route(problem, w, d, [(v, 0)])[1]
-            code = memo[key]
+            code = str(memo[key])
             if code:
                 why[code] += 1
             else:

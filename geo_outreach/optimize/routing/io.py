@@ -265,7 +265,7 @@ def read_visits_csv(path: str | Path) -> tuple[tuple[Visit, ...], pd.DataFrame]:
             raise InputError(f"{name}: missing column {c!r}", source=c)
     visits, locs = [], []
     for i, row in df.iterrows():
-        src = f"{name} row {int(i) + 2}"  # type: ignore[call-overload]
+        src = f"{name} row {int(i) + 2}"
         vid = row["visit_id"].strip()
         if not vid:
             raise InputError(f"{src}: empty visit_id", source="visit_id")
@@ -332,7 +332,7 @@ def read_workers_csv(path: str | Path) -> tuple[tuple[Worker, ...], pd.DataFrame
             raise InputError(f"{name}: missing column {c!r}", source=c)
     workers, locs = [], []
     for i, row in df.iterrows():
-        src = f"{name} row {int(i) + 2}"  # type: ignore[call-overload]
+        src = f"{name} row {int(i) + 2}"
         wid = row["worker_id"].strip()
         s_id, s_lon, s_lat = _location(row, "start_", src)
         has_end = row.get("end_lon", "").strip() or row.get("end_location_id", "").strip()

@@ -124,10 +124,10 @@ def replan(
             d for d in later_days if all(abs(WEEKDAYS.index(d) - u) >= v.min_gap_days for u in used)
         )
         wins = []
-        for w in v.windows or (Window(0, 2 * DAY_S),):
-            days = allowed if w.weekdays is None else (w.weekdays & allowed)
+        for win in v.windows or (Window(0, 2 * DAY_S),):
+            days = allowed if win.weekdays is None else (win.weekdays & allowed)
             if days:
-                wins.append(dataclasses.replace(w, weekdays=days))
+                wins.append(dataclasses.replace(win, weekdays=days))
         if not wins:
             for k in range(remaining):
                 extra_unscheduled.append(
@@ -209,14 +209,14 @@ def replan(
         else:
             merged.append(dataclasses.replace(r, stops=stops))
     # workers with done stops but nothing left: route home from where they are
-    for wid, fz in frozen.items():
-        if wid in got_today or not any(s.kind == "visit" for s in fz):
+    for wid, done_stops in frozen.items():
+        if wid in got_today or not any(s.kind == "visit" for s in done_stops):
             continue
         w = problem.worker_by_id[wid]
         vw = sub.worker_by_id.get(wid + _SUFFIX)
         pos = positions.get(wid, w.start_location_id)
         due = vw is not None and vw.break_due(day)
-        r, _ = schedule_route(
+        home_r, _ = schedule_route(
             sub if vw is not None else problem,
             vw if vw is not None else w,
             day,
@@ -225,18 +225,18 @@ def replan(
             earliest_start_s=now_s,
             break_due=due,
         )
-        if r is None:
+        if home_r is None:
             continue
         prev = today_prev[wid]
         merged.append(
             dataclasses.replace(
-                r,
+                home_r,
                 worker_id=wid,
                 start_location_id=w.start_location_id,
                 start_s=prev.start_s,
-                stops=tuple(fz) + r.stops,
+                stops=tuple(done_stops) + home_r.stops,
                 resume_location_id=pos,
-                resume_s=r.start_s,
+                resume_s=home_r.start_s,
             )
         )
     order = {d: i for i, d in enumerate(problem.days)}

@@ -35,6 +35,7 @@ import time
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -220,7 +221,7 @@ class RoutingResult:
 
 @dataclass
 class _Built:
-    data: object
+    data: Any
     client_meta: list[tuple[str, str, int, str]]  # (kind, visit_id, occurrence, day)
     type_workers: list[list[str]]
     type_day: list[str]
@@ -353,9 +354,9 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
             type_workers.append(list(wids))
             type_day.append(d)
 
-    clients = []
+    clients: list = []
     meta: list[tuple[str, str, int, str]] = []
-    groups_out = []
+    groups_out: list[list[int]] = []
     hard = params.required_policy == "hard"
     for v in vis:
         ok_days = {d for _, d in diag.eligible[v.visit_id]}
@@ -410,7 +411,7 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
                 )
             )
             meta.append(("break", "", 0, days[di]))
-    groups = [
+    client_groups = [
         pyvrp.ClientGroup(
             clients=g, required=hard and clients[g[0]].prize >= params.required_prize_s
         )
@@ -424,9 +425,9 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
         clients=clients,
         depots=depots,
         vehicle_types=vtypes,
-        distance_matrices=mats,
-        duration_matrices=mats,
-        groups=groups,
+        distance_matrices=mats,  # type: ignore[arg-type]
+        duration_matrices=mats,  # type: ignore[arg-type]
+        groups=client_groups,
     )
     return _Built(data=data, client_meta=meta, type_workers=type_workers, type_day=type_day)
 
@@ -586,7 +587,7 @@ def solve(
                 if v.required or added <= v.value * 60:
                     routes[(w.worker_id, d)] = r
                     new_seq = [
-                        (problem.visit_by_id[s.visit_id], s.occurrence)
+                        (problem.visit_by_id[str(s.visit_id)], s.occurrence)
                         for s in r.stops
                         if s.kind == "visit"
                     ]
