@@ -276,7 +276,8 @@ def nearest_and_counts(
         minutes away, or not reachable at all.
     cutoff_min
         The cutoff the OD table was computed with.  When given, ``within_min`` and ``beyond_min``
-        must not exceed it (else counts would be silently truncated).
+        must not exceed it (else counts would be silently truncated), and it caps
+        ``tt_nearest_capped_min``.
     categories
         Categories to report; default every category of ``sites`` (in sorted order).
 
@@ -284,12 +285,15 @@ def nearest_and_counts(
     -------
     pandas.DataFrame
         One row per (unit, category): ``unit_id, category, mode, tt_nearest_min,
-        dist_nearest_m, share_beyond, n_within, share_unreachable, off_network, within_min,
+        tt_nearest_capped_min, dist_nearest_m, share_beyond, n_within, share_unreachable, off_network, within_min,
         beyond_min``.
 
         * ``tt_nearest_min`` / ``dist_nearest_m``: weighted mean over origins; ``inf`` when any
           origin (with weight > 0) has no site of that category within the cutoff -- read it as
           "beyond the cutoff", never as zero; ``NaN`` for off-network units.
+        * ``tt_nearest_capped_min``: the same mean with unreachable origins counted at the
+          cutoff (``cutoff_min``, else the largest time in ``od_nodes``): a finite lower bound
+          that orders partly-unreachable units sensibly (used for ranking).
         * ``share_beyond``: 1.0 when no origin reaches a site.
         * ``n_within``: weighted mean count (0 is a real zero here: the OD table is complete up
           to its cutoff, which must be >= ``within_min``).
@@ -330,6 +334,14 @@ def nearest_and_counts(
     grid["_beyond"] = grid["beyond"].to_numpy() * w
     grid["_n"] = grid["n_within"].to_numpy() * w
     grid["_unreach"] = (~reachable) * w
+    # lower bound: unreachable origins count at the cutoff (or the largest time in the table,
+    # which is <= the cutoff, when the cutoff is not given)
+    cap_s = (
+        cutoff_min * 60.0
+        if cutoff_min is not None
+        else float(pd.to_numeric(od_nodes["travel_time_s"]).max() if len(od_nodes) else 0.0)
+    )
+    grid["_cap"] = np.where(reachable, grid["tt_nearest_s"].to_numpy(), cap_s) * w
     agg = (
         grid.groupby(["unit_id", "category"], sort=False)
         .agg(
@@ -338,15 +350,17 @@ def nearest_and_counts(
             share_beyond=("_beyond", "sum"),
             n_within=("_n", "sum"),
             share_unreachable=("_unreach", "sum"),
+            _cap=("_cap", "sum"),
         )
         .reset_index()
     )
     some_unreach = agg["share_unreachable"] > 1e-12
     agg["tt_nearest_min"] = np.where(some_unreach, np.inf, agg["_tt"] / 60.0)
     agg["dist_nearest_m"] = np.where(some_unreach, np.inf, agg["_d"])
+    agg["tt_nearest_capped_min"] = agg["_cap"] / 60.0
     for c in ("share_beyond", "share_unreachable"):
         agg[c] = agg[c].clip(0.0, 1.0)
-    agg = agg.drop(columns=["_tt", "_d"])
+    agg = agg.drop(columns=["_tt", "_d", "_cap"])
 
     full = pd.MultiIndex.from_product([unit_ids, cats], names=["unit_id", "category"]).to_frame(
         index=False
@@ -366,6 +380,7 @@ def nearest_and_counts(
         "category",
         "mode",
         "tt_nearest_min",
+        "tt_nearest_capped_min",
         "dist_nearest_m",
         "share_beyond",
         "n_within",
@@ -794,7 +809,8 @@ def access_wide(*tables: pd.DataFrame) -> pd.DataFrame:
 
     Column names (see ``docs/access.md``):
 
-    * ``tt_nearest_{category}_{mode}_min``, ``dist_nearest_{category}_{mode}_m``
+    * ``tt_nearest_{category}_{mode}_min``, ``tt_capped_{category}_{mode}_min``,
+      ``dist_nearest_{category}_{mode}_m``
     * ``share_beyond_{T}min_{category}_{mode}``, ``n_within_{T}min_{category}_{mode}``
     * ``share_unreachable_{category}_{mode}``
     * ``off_network_{mode}`` and ``off_network`` (True when the unit is off the network of any
@@ -826,6 +842,7 @@ def access_wide(*tables: pd.DataFrame) -> pd.DataFrame:
                 cols = {}
                 for cat in piv.columns.get_level_values(1).unique():
                     cols[f"tt_nearest_{cat}_{mode}_min"] = piv[("tt_nearest_min", cat)]
+                    cols[f"tt_capped_{cat}_{mode}_min"] = piv[("tt_nearest_capped_min", cat)]
                     cols[f"dist_nearest_{cat}_{mode}_m"] = piv[("dist_nearest_m", cat)]
                     cols[f"share_beyond_{b_txt}min_{cat}_{mode}"] = piv[("share_beyond", cat)]
                     cols[f"n_within_{w_txt}min_{cat}_{mode}"] = piv[("n_within", cat)]

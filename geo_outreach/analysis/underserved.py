@@ -70,6 +70,7 @@ MODE_PHRASES: dict[str, str] = {
 _WORSE_PREFIXES = ("tt_", "dist_", "share_beyond_", "share_unreachable_")
 _BETTER_PREFIXES = ("n_within_", "fca_")
 _TT_RE = re.compile(r"^tt_nearest_(?P<cat>.+)_(?P<mode>[^_]+)_min$")
+_CAPPED_RE = re.compile(r"^tt_capped_(?P<cat>.+)_(?P<mode>[^_]+)_min$")
 
 
 def category_name(code: str) -> str:
@@ -168,8 +169,9 @@ def underserved_scores(
         Wide access table (``unit_id`` index or column) from
         :func:`geo_outreach.analysis.access.access_wide`, with ``off_network``.
     access_columns
-        Columns forming the access deficit; default every ``tt_nearest_*`` column.  ``inf``
-        (beyond the cutoff) ranks as the worst access.
+        Columns forming the access deficit; default every ``tt_capped_*`` column (nearest-site
+        time with unreachable origins counted at the cutoff), else every ``tt_nearest_*`` column.
+        ``inf`` (beyond the cutoff) ranks as the worst access.
     higher_is_worse
         Direction per column when it cannot be inferred from the name (see
         :func:`access_direction`).
@@ -217,10 +219,12 @@ def underserved_scores(
             "access lacks column 'off_network'; build it with access_wide().", source="access"
         )
     if access_columns is None:
-        access_columns = [c for c in a.columns if _TT_RE.match(c)]
+        access_columns = [c for c in a.columns if _CAPPED_RE.match(c)] or [
+            c for c in a.columns if _TT_RE.match(c)
+        ]
         if not access_columns:
             raise InputError(
-                "access has no tt_nearest_* column; pass access_columns=[...].",
+                "access has no tt_capped_* / tt_nearest_* column; pass access_columns=[...].",
                 source="access_columns",
             )
     missing = [c for c in access_columns if c not in a.columns]
@@ -277,7 +281,7 @@ def underserved_scores(
         if m:
             tt_cols.setdefault(m["cat"], []).append((m["mode"], c))
     if reason_categories is None:
-        used = [m["cat"] for c in access_columns if (m := _TT_RE.match(c))]
+        used = [m["cat"] for c in access_columns if (m := _TT_RE.match(c) or _CAPPED_RE.match(c))]
         reason_categories = list(dict.fromkeys(used))
     pov = clean_svi_value(u[poverty_col]) if poverty_col in u.columns else None
     pov_pct = pov.rank(pct=True) if pov is not None else None
@@ -311,6 +315,14 @@ def underserved_scores(
                     if np.isinf(v):
                         sh = a_full.get(f"share_unreachable_{cat}_{mode}")
                         part = sh.at[uid] if sh is not None else np.nan
+                        cp = a_full.get(f"tt_capped_{cat}_{mode}_min")
+                        low = cp.at[uid] if cp is not None else np.nan
+                        if pd.notna(part) and 0 < part < 1 and pd.notna(low):
+                            parts.append(
+                                f"at least {_fmt_minutes(low)} {phrase} "
+                                f"({part * 100:.0f}% of the area beyond the travel-time cutoff)"
+                            )
+                            continue
                         if pd.notna(part) and 0 < part < 1:
                             phrase += f" for {part * 100:.0f}% of the area"
                         beyond.append(phrase)

@@ -114,6 +114,13 @@ def test_partially_unreachable_unit(od_nodes, origins, sites, units):
     assert r["share_unreachable"] == pytest.approx(0.5)
     assert r["share_beyond"] == pytest.approx(0.5)
     assert r["n_within"] == pytest.approx(0.5)
+    # finite lower bound: the unreachable half counts at the largest time in the table (40 min)
+    assert r["tt_nearest_capped_min"] == pytest.approx((10 + 40) / 2)
+    capped = nearest_and_counts(
+        od, origins, sites, units=units, within_min=20, beyond_min=20, cutoff_min=60
+    )
+    assert _row(capped, "u1", "library")["tt_nearest_capped_min"] == pytest.approx((10 + 60) / 2)
+    assert _row(capped, "u1", "clinic_fqhc")["tt_nearest_capped_min"] == pytest.approx(20.0)
 
 
 def test_off_network_units_are_flagged_with_nan(od_nodes, origins, sites, units):
@@ -506,6 +513,7 @@ def test_access_wide_names_and_join(od_nodes, origins, sites, units):
     for col in [
         "tt_nearest_clinic_fqhc_drive_min",
         "tt_nearest_library_walk_min",
+        "tt_capped_library_walk_min",
         "dist_nearest_clinic_fqhc_walk_m",
         "share_beyond_30min_library_drive",
         "n_within_15min_clinic_fqhc_drive",

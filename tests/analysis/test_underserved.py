@@ -76,6 +76,22 @@ def test_beyond_cutoff_counts_as_worst_access(units, need, access):
     assert r.at["b", "access_deficit_percentile"] == pytest.approx(0.25)
 
 
+def test_capped_times_rank_partly_unreachable_units_sensibly(units, need, access):
+    # e: 5% of the unit beyond the 60 min cutoff (inf), the rest 5 min away -> capped 7.75 min;
+    # a: 19 min everywhere. Ranking on inf would call e the worst; the capped bound does not.
+    acc = access.assign(
+        tt_capped_clinic_fqhc_drive_min=[19.2, 3.0, 8.0, np.nan, 0.95 * 5 + 0.05 * 60],
+        share_unreachable_clinic_fqhc_drive=[0.0, 0.0, 0.0, np.nan, 0.05],
+    )
+    r = _s(underserved_scores(units, need, acc))  # default: the tt_capped columns
+    assert r["access_deficit_percentile"].idxmax() == "a"
+    assert r.at["e", "access_deficit_percentile"] < 1.0
+    assert (
+        "nearest health centre at least 8 min by car (5% of the area beyond the travel-time cutoff)"
+        in r.at["e", "reason"]
+    )
+
+
 def test_off_network_units_flagged_counted_not_ranked(units, need, access):
     r = underserved_scores(units, need, access)
     assert r.attrs["n_off_network"] == 1
