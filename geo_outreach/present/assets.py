@@ -225,8 +225,15 @@ _BY_URL = {a.cdn_url: a for a in ASSETS}
 
 
 def asset_for_url(url: str) -> VendorAsset | None:
-    """Return the :class:`VendorAsset` that replaces ``url``, or None if unknown."""
-    return _BY_URL.get(url)
+    """Return the :class:`VendorAsset` behind ``url``, or None if unknown.
+
+    ``url`` is a CDN URL from :data:`ASSETS` or a local one that ends with an
+    asset's ``relpath`` (as written by :func:`localize_map`).
+    """
+    found = _BY_URL.get(url)
+    if found is None and not _is_remote(url):
+        found = next((a for a in ASSETS if url.endswith("/" + a.relpath)), None)
+    return found
 
 
 def _generated_files() -> dict[str, str]:
@@ -628,8 +635,8 @@ def localize_html(
         )
     urls = [m.group("url") for m in _SCRIPT_RE.finditer(html)]
     urls += [m.group("url") for m in _LINK_RE.finditer(html)]
-    used = {u: _BY_URL[u] for u in urls if u in _BY_URL}
-    unknown = sorted({u for u in urls if _is_remote(u) and u not in _BY_URL})
+    used = {u: a for u in urls if (a := asset_for_url(u)) is not None}
+    unknown = sorted({u for u in urls if _is_remote(u) and u not in used})
     if unknown:
         msg = (
             f"map links remote files with no local copy: {', '.join(unknown)}; use plain "

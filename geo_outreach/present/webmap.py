@@ -408,7 +408,14 @@ def base_map(
     )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     if tiles is not None:
-        folium.TileLayer(tiles, name=str(tiles), control=True, attr=None).add_to(m)
+        # named providers (xyzservices) bring their own attribution; URL templates need one
+        custom = "{" in tiles or tiles.startswith(("http:", "https:", "//"))
+        folium.TileLayer(
+            tiles,
+            name="Tiles" if custom else tiles,
+            control=True,
+            attr=attribution if custom else None,
+        ).add_to(m)
     # Light "paper" background where no tiles are drawn.
     # (selectors more specific than leaflet.css, which is linked after this)
     figure = m.get_root()

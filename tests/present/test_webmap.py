@@ -474,3 +474,17 @@ def test_sites_then_routes_then_roads_stay_above_choropleth(full_map):
     assert names[0] == "Roads"
     assert names[1] == "Routes"
     assert all(n.startswith("Sites: ") for n in names[2:]) and len(names) == 5
+
+
+def test_streamlit_folium_gets_local_links(full_map, assets_dir, monkeypatch):
+    sf = pytest.importorskip("streamlit_folium")
+    captured: dict = {}
+    monkeypatch.setattr(sf, "_component_func", lambda **kw: captured.update(kw))
+    m = webmap.base_map((-122.7, 45.5, -122.6, 45.6), attribution="x")
+    assets.localize_map(m, base_url=BASE_URL)
+    sf.st_folium(m, returned_objects=[])
+    links = captured["js_links"] + captured["css_links"]
+    assert len(links) == 10 and all(u.startswith(BASE_URL) for u in links)
+    # a localized map can still be exported inline
+    tags = _tags(assets.render_offline_html(m, mode="inline"))
+    assert tags.script_src == [] and tags.link_href == []
