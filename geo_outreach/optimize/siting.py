@@ -610,6 +610,7 @@ def _solve_mip(
     time_limit_s: float,
     mip_rel_gap: float,
     threads: int | None,
+    offset: float = 0.0,
 ) -> _MipOutcome:
     import highspy
 
@@ -641,6 +642,7 @@ def _solve_mip(
         for flag in integer
     ]
     lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.offset_ = float(offset)
     t0 = time.perf_counter()
     st = h.passModel(lp)
     if st == highspy.HighsStatus.kError:
@@ -685,6 +687,7 @@ class _ModelSpec:
     maximize: bool
     n_x: int
     floor_row: int | None = None
+    offset: float = 0.0
 
     def a(self) -> sp.csr_array:
         return (
@@ -848,61 +851,74 @@ def _build_pmedian(
     lo: np.ndarray,
     hi: np.ndarray,
     points: np.ndarray,
-) -> tuple[_ModelSpec, dict[str, np.ndarray]]:
-    """Disaggregated p-median; existing sites are always-open assignment targets."""
+) -> _ModelSpec:
+    """p-median in the radius formulation (Garcia, Labbe & Marin 2011).
+
+    For demand point ``i`` let ``D_1 < D_2 < ... < D_K`` be the distinct travel
+    times to allowed candidates that beat its nearest existing site (time
+    ``E``; existing sites are always open).  ``z_k`` is 1 when no stop within
+    ``D_k`` is open; the cost of ``i`` is
+    ``w * (D_1 + sum_k (D_{k+1} - D_k) z_k)`` with ``D_{K+1} = E`` (and
+    ``z_K = 0`` when no existing site is reachable), subject to
+    ``z_1 + sum_{j: t_ij = D_1} x_j >= 1`` and
+    ``z_k - z_{k-1} + sum_{j: t_ij = D_k} x_j >= 0``.  Its LP bound equals the
+    classical one but the model has far fewer nonzeros and solves faster.
+    """
     w = problem.demand["weight"].to_numpy()
     n_x = problem.n_candidates
     ex_min = problem.existing_min_time_s()
     in_model = np.zeros(problem.n_demand, dtype=bool)
     in_model[points] = True
-    # candidate pairs strictly better than the nearest existing site
     pr, pc, pt = problem.pair_demand, problem.pair_candidate, problem.pair_time_s
     keep = in_model[pr] & (pt < ex_min[pr]) & (hi[pc] > 0)
     pr, pc, pt = pr[keep], pc[keep], pt[keep]
-    has_ex = in_model & np.isfinite(ex_min)
-    er = np.flatnonzero(has_ex)
-    n_z = len(pr)
-    n_e = len(er)
-    n_col = n_x + n_z + n_e
-    # row index of each model point
-    pos = np.full(problem.n_demand, -1, dtype=np.int64)
-    pos[points] = np.arange(len(points))
-    cost = np.concatenate([np.zeros(n_x), w[pr] * pt, w[er] * ex_min[er]])
-    # assignment rows: sum z = 1
-    assign = sp.csr_array(
-        (
-            np.ones(n_z + n_e),
-            (
-                np.concatenate([pos[pr], pos[er]]),
-                np.concatenate([n_x + np.arange(n_z), n_x + n_z + np.arange(n_e)]),
-            ),
-        ),
-        shape=(len(points), n_col),
-    )
-    # linking rows: z_ij - x_j <= 0
-    link = sp.csr_array(
-        (
-            np.concatenate([np.ones(n_z), -np.ones(n_z)]),
-            (
-                np.concatenate([np.arange(n_z), np.arange(n_z)]),
-                np.concatenate([n_x + np.arange(n_z), pc]),
-            ),
-        ),
-        shape=(n_z, n_col),
-    )
+    order = np.lexsort((pt, pr))
+    pr, pc, pt = pr[order], pc[order], pt[order]
+    # distinct (demand, time) levels
+    new_level = np.ones(len(pr), dtype=bool)
+    if len(pr):
+        new_level[1:] = (pr[1:] != pr[:-1]) | (pt[1:] != pt[:-1])
+    level_of_pair = np.cumsum(new_level) - 1
+    lv_dem = pr[new_level]
+    lv_time = pt[new_level]
+    n_lv = len(lv_dem)
+    first = np.ones(n_lv, dtype=bool)
+    last = np.ones(n_lv, dtype=bool)
+    if n_lv:
+        first[1:] = lv_dem[1:] != lv_dem[:-1]
+        last[:-1] = lv_dem[1:] != lv_dem[:-1]
+    nxt = np.empty(n_lv)
+    nxt[:-1] = lv_time[1:]
+    nxt[last] = ex_min[lv_dem[last]]
+    no_exit = last & ~np.isfinite(nxt)  # nowhere else to go: must be served within D_K
+    step = np.where(no_exit, 0.0, nxt - lv_time)
+    z_cost = w[lv_dem] * step
+    # constant part: w * D_1, or w * E for points served only by existing sites
+    has_level = np.zeros(problem.n_demand, dtype=bool)
+    has_level[lv_dem] = True
+    offset = float((w[lv_dem[first]] * lv_time[first]).sum())
+    only_ex = in_model & ~has_level
+    offset += float((w[only_ex] * ex_min[only_ex]).sum())
+    n_col = n_x + n_lv
+    z_col = n_x + np.arange(n_lv)
+    prev = np.flatnonzero(~first)
+    data = np.concatenate([np.ones(len(pr)), np.ones(n_lv), -np.ones(len(prev))])
+    rows = np.concatenate([level_of_pair, np.arange(n_lv), prev])
+    cols = np.concatenate([pc, z_col, z_col[prev - 1]])
+    chain = sp.csr_array((data, (rows, cols)), shape=(n_lv, n_col))
     card = sp.csr_array((np.ones(n_x), (np.zeros(n_x, np.int64), np.arange(n_x))), shape=(1, n_col))
-    spec = _ModelSpec(
-        cost=cost,
-        lower=np.concatenate([lo, np.zeros(n_z + n_e)]),
-        upper=np.concatenate([hi, np.ones(n_z + n_e)]),
-        integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_z + n_e, bool)]),
-        rows=[assign, link, card],
-        row_lower=[np.ones(len(points)), np.full(n_z, -np.inf), np.array([float(p)])],
-        row_upper=[np.ones(len(points)), np.zeros(n_z), np.array([float(p)])],
+    return _ModelSpec(
+        cost=np.concatenate([np.zeros(n_x), z_cost]),
+        lower=np.concatenate([lo, np.zeros(n_lv)]),
+        upper=np.concatenate([hi, np.where(no_exit, 0.0, 1.0)]),
+        integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_lv, bool)]),
+        rows=[chain, card],
+        row_lower=[first.astype(np.float64), np.array([float(p)])],
+        row_upper=[np.full(n_lv, np.inf), np.array([float(p)])],
         maximize=False,
         n_x=n_x,
+        offset=offset,
     )
-    return spec, {"pr": pr, "pc": pc}
 
 
 def _run_spec(
@@ -920,6 +936,7 @@ def _run_spec(
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
         threads=threads,
+        offset=spec.offset,
     )
 
 
@@ -1579,7 +1596,7 @@ def solve_siting(
                 len(unreachable),
                 unreachable[0],
             )
-        spec, _ = _build_pmedian(problem, p, lo, hi, points)
+        spec = _build_pmedian(problem, p, lo, hi, points)
 
     if equity_floor is not None:
         assert cov_allowed is not None

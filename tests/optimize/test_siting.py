@@ -80,6 +80,26 @@ def test_pmedian_matches_brute_force(seed):
     assert res.objective == pytest.approx(brute_pmedian(cost, w, 3), rel=1e-9)
 
 
+@pytest.mark.parametrize("seed", [5, 6])
+def test_pmedian_with_existing_sites_and_missing_pairs_matches_brute_force(seed):
+    cost, w = random_instance(seed, n_dem=25, n_cand=7, sparse_share=0.3)
+    cost[:, 0] = np.where(np.isfinite(cost[:, 0]), cost[:, 0], 5_000.0)  # everyone reaches c0
+    rng = np.random.default_rng(seed)
+    ex = rng.uniform(50, 900, (25, 2))
+    ex[rng.random((25, 2)) < 0.5] = np.inf  # existing sites reach only some demand
+    prob = from_cost_matrix(cost, weight=w, existing_cost_s=ex, existing_site_ids=["e1", "e2"])
+    res = solve_siting(prob, model="pmedian", p=2)
+    ex_min = ex.min(axis=1)
+    best = min(
+        (w * np.minimum(cost[:, list(s)].min(axis=1), ex_min)).sum()
+        for s in itertools.combinations(range(7), 2)
+    )
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(best, rel=1e-9)
+    # every demand point is served by an open stop or an existing site
+    assert res.units["travel_time_s_after"].notna().all()
+
+
 @pytest.mark.parametrize("seed", [0, 4])
 def test_lscp_matches_brute_force(seed):
     cost, w = random_instance(seed, n_dem=25, n_cand=8)
