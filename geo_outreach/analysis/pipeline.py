@@ -1,0 +1,300 @@
+"""The whole analysis of a region in one call: need, access per category and mode, underserved.
+
+:func:`analyze_region` is the one core function behind ``geo-outreach analyze``, the dashboard's
+"Needs and access" page and the notebook. It
+
+1. scores need: the CDC/ATSDR SVI method when the units carry the 16 ``EP_`` columns (ranked
+   across the region's units), else a preset or a precomputed column (:class:`AnalysisParams`);
+2. computes access per service category and mode on the road network: nearest-site time over
+   each unit's origin nodes, share of origins beyond ``beyond_min``, sites within ``within_min``,
+   and a floating-catchment score (E2SFCA by default);
+3. combines need and poor access into a ranked underserved score with a reason sentence, flags
+   off-network units (never ranked), and dissolves neighbouring underserved units into zones.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_outreach.analysis.access import (
+    FCAParams,
+    access_wide,
+    aggregate_od_to_units,
+    fca_by_category,
+    nearest_and_counts,
+)
+from geo_outreach.analysis.need import PRESETS, NeedIndexSpec, compute_need
+from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
+from geo_outreach.analysis.underserved import underserved_scores, underserved_zones
+from geo_outreach.errors import InputError
+from geo_outreach.network.context import RegionNetworks
+from geo_outreach.network.graph import MODES
+
+__all__ = ["AnalysisParams", "AnalysisResult", "analyze_region", "compute_region_need"]
+
+logger = logging.getLogger(__name__)
+
+Step = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Settings of :func:`analyze_region`.
+
+    Parameters
+    ----------
+    need
+        ``"auto"`` (CDC SVI when the ``EP_`` columns are there, else the first preset whose
+        columns exist), ``"cdc-svi"``, a preset name of
+        :data:`geo_outreach.analysis.need.PRESETS`, or ``"column:NAME"`` for a precomputed
+        0..1 score such as ``column:RPL_THEMES``.
+    modes
+        Travel modes to measure.
+    categories
+        Service categories to measure (default: every category of the region).
+    within_min, beyond_min
+        Count sites within ``within_min`` minutes; report the share of origins beyond
+        ``beyond_min`` minutes of the nearest site.
+    cutoff_min
+        Searches stop here; farther sites count as unreachable (never as zero minutes).
+    fca
+        Floating-catchment settings (method, catchment, steps).
+    score_method, weights, top_share
+        How need and access deficit combine (see
+        :func:`geo_outreach.analysis.underserved.underserved_scores`), and the share of ranked
+        units flagged underserved.
+    """
+
+    need: str = "auto"
+    modes: tuple[str, ...] = MODES
+    categories: tuple[str, ...] | None = None
+    within_min: float = 15.0
+    beyond_min: float = 30.0
+    cutoff_min: float = 60.0
+    fca: FCAParams = field(default_factory=lambda: FCAParams(method="e2sfca"))
+    score_method: str = "product"
+    weights: tuple[tuple[str, float], ...] = (("need", 0.5), ("access", 0.5))
+    top_share: float = 0.2
+
+    def __post_init__(self) -> None:
+        bad = [m for m in self.modes if m not in MODES]
+        if bad or not self.modes:
+            raise InputError(f"modes must be among {list(MODES)}, got {list(self.modes)}",
+                             source="modes")
+        if not 0 < self.within_min <= self.cutoff_min:
+            raise InputError("within_min must be > 0 and <= cutoff_min", source="within_min")
+        if not 0 < self.beyond_min <= self.cutoff_min:
+            raise InputError("beyond_min must be > 0 and <= cutoff_min", source="beyond_min")
+        if not 0 < self.top_share <= 1:
+            raise InputError("top_share must be in (0, 1]", source="top_share")
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Result of :func:`analyze_region`.
+
+    Attributes
+    ----------
+    tracts
+        The region's units (EPSG:4326) with ``need_score``, the access columns
+        (``tt_nearest_{category}_{mode}_min``, ``share_beyond_...``, ``n_within_...``,
+        ``fca_...``), ``underserved_score``, ``underserved_rank`` (1 = most underserved),
+        ``underserved``, ``off_network`` and ``reason``.
+    zones
+        Contiguous underserved zones with unit count, population and need totals.
+    access_long
+        One row per (unit, category, mode) with the nearest-site measures.
+    need_method
+        What the need score is, in words.
+    timings_s
+        Seconds per step.
+    """
+
+    tracts: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    access_long: pd.DataFrame
+    need_method: str
+    params: AnalysisParams
+    timings_s: dict[str, float]
+
+    def top(self, n: int = 10) -> pd.DataFrame:
+        """The ``n`` most underserved units with their reasons."""
+        ranked = self.tracts[self.tracts["underserved_rank"].notna()]
+        cols = ["unit_id", "name", "population", "need_score", "underserved_score",
+                "underserved_rank", "reason"]
+        return pd.DataFrame(ranked.sort_values("underserved_rank")[cols].head(n))
+
+    def summary(self, n: int = 10) -> dict[str, Any]:
+        """A JSON-ready summary: counts, need method, the top ``n`` units with reasons."""
+        t = self.tracts
+        top = self.top(n)
+        return {
+            "tracts": len(t),
+            "ranked": int(t["underserved_rank"].notna().sum()),
+            "off_network": int(t["off_network"].sum()),
+            "underserved": int(t["underserved"].fillna(False).astype(bool).sum()),
+            "zones": len(self.zones),
+            "need_method": self.need_method,
+            "modes": list(self.params.modes),
+            "top": [
+                {
+                    "unit_id": r.unit_id,
+                    "name": r.name,
+                    "rank": int(r.underserved_rank),
+                    "score": round(float(r.underserved_score), 4),
+                    "need_score": None if pd.isna(r.need_score) else round(float(r.need_score), 4),
+                    "population": float(r.population),
+                    "reason": r.reason,
+                }
+                for r in top.itertuples()
+            ],
+            "timings_s": self.timings_s,
+        }
+
+
+def compute_region_need(units: pd.DataFrame, need: str = "auto") -> tuple[pd.DataFrame, str]:
+    """Need score per unit: ``unit_id, need_score`` and a description of the method."""
+    has_svi = all(f"EP_{v}" in units.columns for v in SVI_VARIABLES)
+    if need == "auto":
+        if has_svi:
+            need = "cdc-svi"
+        else:
+            need = next((name for name, spec in PRESETS.items()
+                         if all(v.column in units.columns for v in spec.variables)), "")
+            if not need:
+                raise InputError(
+                    "the units have neither the CDC SVI EP_ columns nor the columns of a need "
+                    f"preset ({sorted(PRESETS)}); pass need='column:NAME' with a precomputed "
+                    "score, or a preset whose columns exist",
+                    source="need",
+                )
+    if need == "cdc-svi":
+        svi = compute_svi(units, id_col="unit_id")
+        out = pd.DataFrame({"unit_id": svi["unit_id"].astype(str),
+                            "need_score": svi["RPL_THEMES"].astype(float)})
+        return out, (f"CDC/ATSDR SVI 2020 method, overall percentile rank (RPL_THEMES) across "
+                     f"the region's {int(svi['RPL_THEMES'].notna().sum())} ranked tracts")
+    if need.startswith("column:"):
+        spec = NeedIndexSpec.precomputed(need.split(":", 1)[1])
+        label = f"precomputed column {spec.variables[0].column}"
+    elif need in PRESETS:
+        spec = PRESETS[need]
+        label = f"need preset {need!r}: {spec.description}".rstrip(": ")
+    else:
+        raise InputError(
+            f"unknown need method {need!r}; use auto, cdc-svi, column:NAME or one of "
+            f"{sorted(PRESETS)}",
+            source="need",
+        )
+    scored = compute_need(units, spec, id_col="unit_id")
+    return pd.DataFrame({"unit_id": scored["unit_id"].astype(str),
+                         "need_score": scored["need_score"].astype(float)}), label
+
+
+def analyze_region(
+    ctx: RegionNetworks,
+    params: AnalysisParams | None = None,
+    *,
+    step: Step | None = None,
+) -> AnalysisResult:
+    """Run need, access and underserved analysis on a region.
+
+    Parameters
+    ----------
+    ctx
+        The region with its lazily loaded networks (:func:`geo_outreach.network.context.open_region`).
+    params
+        Settings (defaults: both modes, every category, E2SFCA, 15/30/60 minutes).
+    step
+        Called as ``step(label, fraction_done)`` between steps, for progress displays.
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    params = params or AnalysisParams()
+    report = step or (lambda label, frac: None)
+    timings: dict[str, float] = {}
+    units = ctx.region.units
+    sites = ctx.region.services
+    categories: Sequence[str] = params.categories or sorted(sites["category"].unique())
+    unknown = set(categories) - set(sites["category"])
+    if unknown:
+        raise InputError(f"unknown service categories {sorted(unknown)}; the region has "
+                         f"{sorted(sites['category'].unique())}", source="categories")
+
+    t0 = time.perf_counter()
+    report("need index", 0.0)
+    need, need_label = compute_region_need(units, params.need)
+    timings["need"] = round(time.perf_counter() - t0, 3)
+
+    long_tables = []
+    fca_tables = []
+    n_modes = len(params.modes)
+    demand = pd.DataFrame({"unit_id": units["unit_id"], "population": units["population"]})
+    for k, mode in enumerate(params.modes):
+        t0 = time.perf_counter()
+        report(f"{mode} network", 0.1 + 0.8 * k / n_modes)
+        snap = ctx.origins(mode)  # type: ignore[arg-type]
+        site_nodes = ctx.site_nodes(mode)  # type: ignore[arg-type]
+        report(f"{mode} travel times", 0.1 + 0.8 * (k + 0.4) / n_modes)
+        od_nodes = ctx.node_site_od(mode, cutoff_s=params.cutoff_min * 60.0)  # type: ignore[arg-type]
+        on_sites = sites[sites["site_id"].isin(site_nodes.loc[site_nodes["on_network"], "site_id"])]
+        long_tables.append(
+            nearest_and_counts(
+                od_nodes, snap.origins, on_sites, units=units, mode=mode,
+                within_min=params.within_min, beyond_min=params.beyond_min,
+                cutoff_min=params.cutoff_min, categories=categories,
+            )
+        )
+        od_units = aggregate_od_to_units(od_nodes, snap.origins)
+        off = set(snap.off_network["unit_id"])
+        fca_tables.append(
+            fca_by_category(
+                od_units, demand, on_sites, params=params.fca, mode=mode,
+                categories=[c for c in categories if c in set(on_sites["category"])],
+                off_network_units=off,
+            )
+        )
+        timings[f"access_{mode}"] = round(time.perf_counter() - t0, 3)
+
+    t0 = time.perf_counter()
+    report("underserved score", 0.92)
+    access_long = pd.concat(long_tables, ignore_index=True)
+    wide = access_wide(access_long, *fca_tables)
+    scores = underserved_scores(
+        units, need, wide, method=params.score_method,  # type: ignore[arg-type]
+        weights=dict(params.weights), top_share=params.top_share,
+    )
+    score_cols = [c for c in scores.columns if c not in ("off_network",)]
+    tracts = units.merge(wide.drop(columns=[c for c in ("off_network",) if c in wide.columns]),
+                         left_on="unit_id", right_index=True, how="left")
+    tracts = tracts.merge(scores[score_cols + ["off_network"]], on="unit_id", how="left",
+                          suffixes=("", "_score"))
+    tracts["off_network"] = tracts["off_network"].fillna(True).astype(bool)
+    tracts = gpd.GeoDataFrame(tracts, geometry=units.geometry.name, crs=units.crs)
+    zones = underserved_zones(tracts, scores)
+    timings["underserved"] = round(time.perf_counter() - t0, 3)
+    report("done", 1.0)
+    return AnalysisResult(
+        tracts=tracts, zones=zones, access_long=access_long, need_method=need_label,
+        params=params, timings_s=timings,
+    )
+
+
+def reason_table(result: AnalysisResult) -> pd.DataFrame:
+    """``unit_id, underserved_rank, reason`` for every unit, ranked first."""
+    t = result.tracts.sort_values("underserved_rank", na_position="last")
+    return pd.DataFrame(t[["unit_id", "underserved_rank", "reason"]]).reset_index(drop=True)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None

@@ -1,0 +1,83 @@
+"""``geo-outreach analyze``: need, access and underserved areas of a region, as a GeoPackage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+from geo_outreach.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "analyze",
+        help="need index, access per category and mode, ranked underserved tracts and zones",
+        description="Score need (CDC SVI method when the tracts carry the EP_ columns), measure "
+        "network access to every service category by car and on foot, rank tracts by need x "
+        "poor access with a reason sentence each, and dissolve neighbouring underserved tracts "
+        "into zones. Writes layers 'tracts' and 'zones' to a GeoPackage. Tracts off the road "
+        "network are flagged (off_network) and never ranked.",
+    )
+    add_region_args(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.gpkg",
+                        help="GeoPackage to write (layers tracts, zones)")
+    parser.add_argument("--need", default="auto",
+                        help="auto (default), cdc-svi, a preset name, or column:NAME")
+    parser.add_argument("--modes", default="drive,walk", help="comma-separated modes")
+    parser.add_argument("--categories", default=None,
+                        help="comma-separated service categories (default: all)")
+    parser.add_argument("--within-min", type=float, default=15.0,
+                        help="count services within this many minutes (15)")
+    parser.add_argument("--beyond-min", type=float, default=30.0,
+                        help="share of a tract beyond this many minutes of the nearest (30)")
+    parser.add_argument("--cutoff-min", type=float, default=60.0,
+                        help="stop searching at this many minutes (60)")
+    parser.add_argument("--top-share", type=float, default=0.2,
+                        help="share of ranked tracts flagged underserved (0.2)")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON summary with the top 10 tracts and their reasons")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from geo_outreach.analysis.pipeline import AnalysisParams, analyze_region
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".gpkg":
+        raise InputError(f"output must be a GeoPackage (.gpkg), got {out.name}", source="-o")
+    params = AnalysisParams(
+        need=args.need,
+        modes=tuple(m.strip() for m in args.modes.split(",") if m.strip()),
+        categories=(tuple(c.strip() for c in args.categories.split(",") if c.strip())
+                    if args.categories else None),
+        within_min=args.within_min,
+        beyond_min=args.beyond_min,
+        cutoff_min=args.cutoff_min,
+        top_share=args.top_share,
+    )
+    ctx = open_from_args(args)
+    show = sys.stderr.isatty() and not args.json
+
+    def step(label: str, frac: float) -> None:
+        if show:
+            print(f"\r[{frac:4.0%}] {label:<30}", end="", file=sys.stderr, flush=True)
+
+    result = analyze_region(ctx, params, step=step)
+    if show:
+        print(file=sys.stderr)
+    from geo_outreach.present.layers import write_analysis_gpkg
+
+    write_analysis_gpkg(result, out)
+    if args.json:
+        print_json(result.summary(10) | {"output": str(out)})
+    else:
+        s = result.summary(10)
+        print(f"{s['tracts']} tracts: {s['ranked']} ranked, {s['off_network']} off the road "
+              f"network (not ranked), {s['underserved']} underserved in {s['zones']} zones")
+        print(f"need: {s['need_method']}")
+        for row in s["top"]:
+            print(f"{row['rank']:>3}. {row['name']} ({row['unit_id']}): {row['reason']}")
+        print(f"wrote {out}")
+    return 0
