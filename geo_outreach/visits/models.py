@@ -1,0 +1,435 @@
+"""What a visit record holds, how it is validated, and the current database tables.
+
+A *visit record* is what a field worker reports after (or instead of) a planned visit:
+when, who, the outcome, how many people were reached, referrals per service category,
+languages used, whether a follow-up is needed and a free-text note.  Records hold counts,
+never names; the optional ``case_id`` links to an agency's case system and is dropped by
+:func:`to_public_frame` (maps and exports never show it).
+
+Storage is append-only: every change is a new *version* of a record (``record_id`` stays,
+``version`` grows), and the table ``visit_audit`` says who changed which field, when,
+from what to what.  The tables below describe the schema after the newest migration
+(:mod:`geo_outreach.visits.migrations`); a test checks that both agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import sqlalchemy as sa
+
+from geo_outreach.errors import InputError
+
+__all__ = [
+    "CATEGORIES",
+    "FUTURE_TOLERANCE",
+    "OUTCOMES",
+    "PRIVATE_COLUMNS",
+    "PUBLIC_COLUMNS",
+    "RECORD_COLUMNS",
+    "VisitRecord",
+    "build_metadata",
+    "to_public_frame",
+]
+
+#: What happened at a visit.
+OUTCOMES: tuple[str, ...] = ("done", "no_one_there", "cancelled")
+#: Service categories for referrals (and for a visit's main service).
+CATEGORIES: tuple[str, ...] = (
+    "health",
+    "food",
+    "housing",
+    "benefits",
+    "mental_health",
+    "substance_use",
+)
+#: Clock skew allowed between a worker's phone and the server before a time is "in the future".
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+#: Follow-up due date used when ``followup_needed`` is set without a date.
+DEFAULT_FOLLOWUP_DAYS = 7
+
+_LANG_RE = re.compile(r"^[a-z]{2,3}$")
+_ID_RE = re.compile(r"^[^\s,;][^,;]*$")
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _count(value: Any, name: str) -> int:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return 0
+    if isinstance(value, bool):
+        raise InputError(f"{name}: expected a whole number >= 0, got {value!r}", source=name)
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{name}: {value!r} is not a number; give a whole number >= 0", source=name
+        ) from None
+    if not math.isfinite(f) or f != int(f):
+        raise InputError(f"{name}: {value!r} is not a whole number; give a count", source=name)
+    if f < 0:
+        raise InputError(f"{name}: {value!r} is negative; counts must be >= 0", source=name)
+    return int(f)
+
+
+def _local_naive(value: dt.datetime) -> dt.datetime:
+    """Aware datetimes become local wall-clock time; naive ones already are."""
+    if value.tzinfo is not None:
+        value = value.astimezone().replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def parse_datetime(value: Any, name: str = "visited_at") -> dt.datetime:
+    """``2024-05-02 14:30``, ``2024-05-02T14:30:00-07:00`` or a datetime -> local naive datetime.
+
+    A bare date means noon of that day (so that it cannot land on another day through a
+    time-zone shift).
+    """
+    if isinstance(value, dt.datetime):
+        return _local_naive(value)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(12, 0))
+    text = _text(value)
+    if not text:
+        raise InputError(
+            f"{name}: missing; give a date and time like 2024-05-02 14:30", source=name
+        )
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(12, 0))
+        return _local_naive(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise InputError(
+            f"{name}: {text!r} is not a date and time; write it like 2024-05-02 14:30",
+            source=name,
+        ) from None
+
+
+def parse_date(value: Any, name: str) -> dt.date | None:
+    """``2024-05-09`` or a date -> date; empty -> None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise InputError(
+            f"{name}: {text!r} is not a date; write it like 2024-05-09", source=name
+        ) from None
+
+
+def parse_bool(value: Any, name: str) -> bool:
+    """yes/no, true/false, 1/0 (empty = no)."""
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in ("", "0", "no", "n", "false", "f"):
+        return False
+    if text in ("1", "yes", "y", "true", "t"):
+        return True
+    raise InputError(f"{name}: {value!r} is not yes/no", source=name)
+
+
+def parse_languages(value: Any, name: str = "languages") -> tuple[str, ...]:
+    """``"en;es"`` or a sequence -> sorted unique lowercase ISO 639 codes."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    items: Iterable[Any] = re.split(r"[;,\s]+", value) if isinstance(value, str) else value
+    out = sorted({_text(x).lower() for x in items if _text(x)})
+    bad = [x for x in out if not _LANG_RE.match(x)]
+    if bad:
+        raise InputError(
+            f"{name}: {bad} are not ISO 639 language codes; write e.g. 'en;es;vi'", source=name
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    """One reported visit (validated on creation).
+
+    Parameters
+    ----------
+    worker_id
+        Who made the visit (same ids as the routing workers file).
+    visited_at
+        Local wall-clock date and time of the visit; never in the future (beyond
+        :data:`FUTURE_TOLERANCE`).
+    outcome
+        One of :data:`OUTCOMES`.  ``no_one_there`` and ``cancelled`` visits reach nobody
+        and make no referrals.
+    planned_visit_id
+        The plan's ``visit_id`` this visit carried out (empty for unplanned visits).
+    people_reached
+        Count of people served (>= 0).
+    referrals
+        Referrals made per category of :data:`CATEGORIES` (counts >= 0).
+    service
+        The visit's main service category (optional, one of :data:`CATEGORIES`); used to
+        find overlaps with other teams.
+    languages
+        ISO 639 codes of the languages used.
+    followup_needed, followup_due
+        Whether someone must come back, and by when (default: visit date + 7 days).
+    followup_of
+        ``record_id`` of an earlier visit whose follow-up this visit carries out (closes it).
+    note
+        Free text; keep names of clients out of it.
+    case_id
+        Optional link to a case-management system.  Personal data: never on maps or in
+        exports (:func:`to_public_frame` drops it).
+    lon, lat, unit_id
+        Where (WGS84 degrees) and/or in which unit (tract GEOID) the visit took place.
+    """
+
+    worker_id: str
+    visited_at: dt.datetime
+    outcome: str
+    planned_visit_id: str = ""
+    people_reached: int = 0
+    referrals: Mapping[str, int] = field(default_factory=dict)
+    service: str = ""
+    languages: tuple[str, ...] = ()
+    followup_needed: bool = False
+    followup_due: dt.date | None = None
+    followup_of: str = ""
+    note: str = ""
+    case_id: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    unit_id: str = ""
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        worker = _text(self.worker_id)
+        if not worker:
+            raise InputError("worker_id: missing; say who made the visit", source="worker_id")
+        set_(self, "worker_id", worker)
+        when = parse_datetime(self.visited_at)
+        set_(self, "visited_at", when)
+        outcome = _text(self.outcome).lower()
+        if outcome not in OUTCOMES:
+            raise InputError(
+                f"outcome: {self.outcome!r} is not one of {', '.join(OUTCOMES)}", source="outcome"
+            )
+        set_(self, "outcome", outcome)
+        for name in ("planned_visit_id", "followup_of", "note", "case_id", "unit_id"):
+            set_(self, name, _text(getattr(self, name)))
+        set_(self, "people_reached", _count(self.people_reached, "people_reached"))
+        refs = dict(self.referrals or {})
+        unknown = sorted(set(refs) - set(CATEGORIES))
+        if unknown:
+            raise InputError(
+                f"referrals: unknown categor{'y' if len(unknown) == 1 else 'ies'} {unknown}; "
+                f"use {', '.join(CATEGORIES)}",
+                source="referrals",
+            )
+        clean = {c: _count(refs.get(c, 0), f"referrals_{c}") for c in CATEGORIES}
+        set_(self, "referrals", clean)
+        service = _text(self.service).lower()
+        if service and service not in CATEGORIES:
+            raise InputError(
+                f"service: {self.service!r} is not one of {', '.join(CATEGORIES)}",
+                source="service",
+            )
+        set_(self, "service", service)
+        if outcome != "done" and (self.people_reached or any(clean.values())):
+            raise InputError(
+                f"outcome {outcome!r} reaches nobody: people_reached and referrals must be 0 "
+                "(use outcome 'done' when people were met)",
+                source="outcome",
+            )
+        set_(self, "languages", parse_languages(self.languages))
+        due = parse_date(self.followup_due, "followup_due")
+        needed = parse_bool(self.followup_needed, "followup_needed") or due is not None
+        if needed and due is None:
+            due = when.date() + dt.timedelta(days=DEFAULT_FOLLOWUP_DAYS)
+        if due is not None and due < when.date():
+            raise InputError(
+                f"followup_due: {due} is before the visit ({when.date()}); give a later date",
+                source="followup_due",
+            )
+        set_(self, "followup_needed", needed)
+        set_(self, "followup_due", due)
+        lon, lat = self.lon, self.lat
+        lon = None if lon is None or _text(lon) == "" else lon
+        lat = None if lat is None or _text(lat) == "" else lat
+        if (lon is None) != (lat is None):
+            raise InputError("lon/lat: give both or neither", source="lon")
+        if lon is not None:
+            try:
+                lon, lat = float(lon), float(lat)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"lon/lat: ({lon!r}, {lat!r}) are not numbers", source="lon"
+                ) from None
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90) or not (
+                math.isfinite(lon) and math.isfinite(lat)
+            ):
+                raise InputError(
+                    f"lon/lat: ({lon}, {lat}) are not WGS84 degrees (lon -180..180, lat -90..90)",
+                    source="lon",
+                )
+        set_(self, "lon", lon)
+        set_(self, "lat", lat)
+
+    def check_not_future(self, now: dt.datetime | None = None) -> None:
+        """Raise :class:`InputError` when the visit lies in the future (beyond the tolerance)."""
+        now = _local_naive(now) if now is not None else dt.datetime.now().replace(microsecond=0)
+        if self.visited_at > now + FUTURE_TOLERANCE:
+            raise InputError(
+                f"visited_at: {self.visited_at:%Y-%m-%d %H:%M} is in the future; record visits "
+                "after they happen (check the date and the device's clock)",
+                source="visited_at",
+            )
+
+    def to_row(self) -> dict[str, Any]:
+        """Database columns of this record (without record_id/version bookkeeping)."""
+        row: dict[str, Any] = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("referrals", "languages")
+        }
+        row["visit_date"] = self.visited_at.date()
+        row["languages"] = ";".join(self.languages)
+        for c in CATEGORIES:
+            row[f"referrals_{c}"] = self.referrals[c]
+        return row
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> VisitRecord:
+        """Rebuild a record from a database row."""
+        kwargs = {
+            f.name: row[f.name]
+            for f in fields(cls)
+            if f.name not in ("referrals", "languages") and f.name in row
+        }
+        kwargs["referrals"] = {c: int(row[f"referrals_{c}"] or 0) for c in CATEGORIES}
+        kwargs["languages"] = _text(row.get("languages"))
+        for k in ("lon", "lat"):
+            v = kwargs.get(k)
+            kwargs[k] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+        return cls(**kwargs)
+
+
+#: Columns of a record as stored and returned by ``visits_frame``.
+RECORD_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "version",
+    "planned_visit_id",
+    "worker_id",
+    "visited_at",
+    "visit_date",
+    "outcome",
+    "people_reached",
+    *(f"referrals_{c}" for c in CATEGORIES),
+    "service",
+    "languages",
+    "followup_needed",
+    "followup_due",
+    "followup_of",
+    "note",
+    "case_id",
+    "lon",
+    "lat",
+    "unit_id",
+    "voided",
+    "recorded_by",
+    "recorded_at",
+    "idempotency_key",
+)
+#: Personal or internal columns never shown on maps or in exports.
+PRIVATE_COLUMNS: tuple[str, ...] = ("case_id", "idempotency_key")
+#: Columns of :func:`to_public_frame` (and of ``geo-outreach visits export``).
+PUBLIC_COLUMNS: tuple[str, ...] = tuple(c for c in RECORD_COLUMNS if c not in PRIVATE_COLUMNS)
+
+
+def to_public_frame(df: Any) -> Any:
+    """Drop personal and internal columns (``case_id``, ``idempotency_key``) from a visits table.
+
+    Use it before showing visits on a map, in a chart or in a file that leaves the agency.
+    """
+    return df.drop(columns=[c for c in PRIVATE_COLUMNS if c in df.columns])
+
+
+def build_metadata(*, postgis: bool = False) -> sa.MetaData:
+    """Tables of the newest schema; with ``postgis`` a ``geom`` Point(4326) column too."""
+    md = sa.MetaData()
+    cols: list[sa.Column[Any]] = [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("record_id", sa.String(36), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("idempotency_key", sa.String(128), nullable=False, unique=True),
+        sa.Column("planned_visit_id", sa.String(128), nullable=False, server_default=""),
+        sa.Column("worker_id", sa.String(128), nullable=False),
+        sa.Column("visited_at", sa.DateTime, nullable=False),
+        sa.Column("visit_date", sa.Date, nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("people_reached", sa.Integer, nullable=False, server_default="0"),
+        *(
+            sa.Column(f"referrals_{c}", sa.Integer, nullable=False, server_default="0")
+            for c in CATEGORIES
+        ),
+        sa.Column("service", sa.String(32), nullable=False, server_default=""),
+        sa.Column("languages", sa.String(128), nullable=False, server_default=""),
+        sa.Column("followup_needed", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("followup_due", sa.Date, nullable=True),
+        sa.Column("followup_of", sa.String(36), nullable=False, server_default=""),
+        sa.Column("note", sa.Text, nullable=False, server_default=""),
+        sa.Column("case_id", sa.String(128), nullable=False, server_default=""),
+        sa.Column("lon", sa.Float, nullable=True),
+        sa.Column("lat", sa.Float, nullable=True),
+        sa.Column("unit_id", sa.String(64), nullable=False, server_default=""),
+        sa.Column("voided", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("recorded_by", sa.String(128), nullable=False, server_default=""),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+    if postgis:
+        from geoalchemy2 import Geometry
+
+        cols.append(sa.Column("geom", Geometry("POINT", srid=4326, spatial_index=False)))
+    sa.Table(
+        "visit_versions",
+        md,
+        *cols,
+        sa.UniqueConstraint("record_id", "version", name="uq_visit_versions_record_version"),
+        sa.Index("ix_visit_versions_visit_date", "visit_date"),
+        sa.Index("ix_visit_versions_planned_visit_id", "planned_visit_id"),
+    )
+    sa.Table(
+        "visit_audit",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("record_id", sa.String(36), nullable=False, index=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("field", sa.String(64), nullable=True),
+        sa.Column("old_value", sa.Text, nullable=True),
+        sa.Column("new_value", sa.Text, nullable=True),
+        sa.Column("changed_by", sa.String(128), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    )
+    sa.Table(
+        "schema_version",
+        md,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    return md

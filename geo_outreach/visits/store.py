@@ -1,0 +1,960 @@
+"""The visit log: record, correct, void, read, export and back up visits.
+
+One interface, two back ends, chosen by a database URL:
+
+* **SQLite** (default): ``<GEO_OUTREACH_HOME>/visits.sqlite`` in WAL mode, created on first
+  use.  ``GEO_OUTREACH_HOME`` defaults to ``$XDG_DATA_HOME/geo_outreach`` or
+  ``~/.local/share/geo_outreach``.
+* **PostgreSQL** (+ PostGIS when available) for a team: ``GEO_OUTREACH_DB_URL`` or the
+  ``url`` argument, e.g. ``postgresql://outreach@db.example.org/outreach``.  With PostGIS the
+  visit's point is also stored as ``geom`` (Point, SRID 4326).
+
+Every write runs in one transaction; transient failures (SQLite "database is locked",
+PostgreSQL serialization failures, deadlocks or a concurrent correction) are retried with
+exponential back-off and jitter, so users never see them.  Each version row carries a unique
+``idempotency_key``: sending the same record twice (a double click, a network retry, a
+re-imported file) stores it once.  Nothing is ever deleted or updated in place: a correction
+is a new version, a void a flagged correction, and database triggers refuse UPDATE/DELETE.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import sqlalchemy as sa
+
+from geo_outreach.errors import GeoOutreachError, InputError
+
+from .migrations import LATEST_VERSION, migrate
+from .models import (
+    CATEGORIES,
+    PUBLIC_COLUMNS,
+    RECORD_COLUMNS,
+    VisitRecord,
+    build_metadata,
+    to_public_frame,
+)
+
+__all__ = [
+    "StoreBusyError",
+    "StoredVisit",
+    "VisitStore",
+    "audit_frame",
+    "backup",
+    "correct_visit",
+    "data_home",
+    "default_db_url",
+    "export_csv",
+    "get_visit",
+    "history",
+    "open_store",
+    "plan_visit_ids",
+    "record_visit",
+    "visits_frame",
+    "void_visit",
+]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Fields a correction may change (everything a worker reported, plus ``voided``).
+CORRECTABLE: frozenset[str] = frozenset(f.name for f in dataclasses.fields(VisitRecord)) | {
+    "voided"
+}
+_MASKED = frozenset({"case_id"})  # personal: the audit says it changed, not to what
+_SQLITE_LOCKS: dict[str, threading.RLock] = {}
+_SQLITE_LOCKS_GUARD = threading.Lock()
+
+
+class StoreBusyError(GeoOutreachError):
+    """The database stayed locked or unreachable through every retry."""
+
+
+def data_home() -> Path:
+    """Folder of the embedded visit database (not created here).
+
+    ``GEO_OUTREACH_HOME``, else ``$XDG_DATA_HOME/geo_outreach``, else
+    ``~/.local/share/geo_outreach``.
+    """
+    env = os.environ.get("GEO_OUTREACH_HOME")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "geo_outreach"
+
+
+def default_db_url() -> str:
+    """``GEO_OUTREACH_DB_URL``, else the SQLite file ``visits.sqlite`` in :func:`data_home`."""
+    env = os.environ.get("GEO_OUTREACH_DB_URL")
+    if env:
+        return env
+    return f"sqlite:///{data_home() / 'visits.sqlite'}"
+
+
+@dataclass(frozen=True)
+class StoredVisit:
+    """A record as stored: its identity, version and bookkeeping.
+
+    ``created`` is False when the idempotency key was already stored (nothing new was
+    written; the stored version is returned).
+    """
+
+    record_id: str
+    version: int
+    record: VisitRecord
+    voided: bool
+    recorded_by: str
+    recorded_at: dt.datetime
+    idempotency_key: str
+    created: bool = True
+
+
+class VisitStore:
+    """A connection to a visit log (use :func:`open_store`).
+
+    Attributes
+    ----------
+    url
+        The database URL (password hidden in ``repr``).
+    engine
+        The SQLAlchemy engine.
+    postgis
+        Whether ``visit_versions.geom`` exists (PostgreSQL with PostGIS).
+    max_wait_s
+        Longest total back-off before a write gives up with :class:`StoreBusyError`.
+    """
+
+    def __init__(self, engine: sa.Engine, *, max_wait_s: float = 60.0) -> None:
+        self.engine = engine
+        self.url = engine.url
+        self.dialect = engine.dialect.name
+        self.max_wait_s = max_wait_s
+        self.postgis = False
+        self.tables = build_metadata().tables
+        self._lock: threading.RLock | None = None
+        if self.dialect == "sqlite":
+            key = str(engine.url.database)
+            with _SQLITE_LOCKS_GUARD:
+                self._lock = _SQLITE_LOCKS.setdefault(key, threading.RLock())
+
+    def __repr__(self) -> str:
+        return f"VisitStore({self.url.render_as_string(hide_password=True)!r})"
+
+    def __enter__(self) -> VisitStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is the embedded SQLite back end."""
+        return self.dialect == "sqlite"
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        lock: AbstractContextManager[Any] = self._lock if self._lock is not None else nullcontext()
+        with lock, self.engine.connect() as conn:
+            conn.execution_options(geo_outreach_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def run_write(self, fn: Callable[[sa.Connection], T]) -> T:
+        """Run ``fn(conn)`` in one write transaction, retrying transient failures.
+
+        Back-off starts at 5 ms and doubles (with jitter) up to 1 s per wait, for at most
+        :attr:`max_wait_s` seconds in total.
+        """
+        delay = 0.005
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self._write() as conn:
+                    return fn(conn)
+            except sa.exc.DBAPIError as exc:
+                if not _is_transient(exc) or waited >= self.max_wait_s:
+                    if _is_transient(exc):
+                        raise StoreBusyError(
+                            f"the visit database stayed busy for {waited:.0f} s ({exc.orig}); "
+                            "try again later"
+                        ) from exc
+                    raise
+                pause = min(1.0, delay) * (0.5 + random.random())
+                logger.debug("write retry %d after %s (%.3f s)", attempt, exc.orig, pause)
+                time.sleep(pause)
+                waited += pause
+                delay *= 2
+
+
+def _is_transient(exc: sa.exc.DBAPIError) -> bool:
+    orig = exc.orig
+    msg = str(orig).lower()
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa.exc.IntegrityError):
+        # two corrections of the same record at once: the loser re-reads and retries
+        return "uq_visit_versions_record_version" in msg or (
+            "visit_versions.record_id, visit_versions.version" in msg
+        )
+    if isinstance(exc, sa.exc.OperationalError):
+        state = getattr(orig, "sqlstate", None)
+        if state is not None:
+            return state in ("40001", "40P01", "55P03", "57P01", "08006", "08001", "08003")
+        return "locked" in msg or "busy" in msg
+    return False
+
+
+def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    db = url.database
+    if db and db != ":memory:":
+        Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        connect_args={"timeout": 10.0, "check_same_thread": False},
+        pool_size=10,
+        max_overflow=20,
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 10000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get("geo_outreach_write", False)
+        # IMMEDIATE takes the write lock up front: no deadlock on lock upgrade
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def open_store(
+    url: str | None = None, *, home: str | Path | None = None, max_wait_s: float = 60.0
+) -> VisitStore:
+    """Open (and create or migrate) the visit log.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy database URL (``sqlite:///path.sqlite``, ``postgresql://user@host/db``);
+        default :func:`default_db_url`.  ``postgresql://`` uses the psycopg 3 driver.
+    home
+        Folder for the default SQLite file instead of :func:`data_home` (ignored with ``url``).
+    max_wait_s
+        Longest total back-off of a write before :class:`StoreBusyError`.
+
+    Raises
+    ------
+    InputError
+        The URL is not a database URL this store supports.
+    """
+    if url is None:
+        url = (
+            f"sqlite:///{Path(home).expanduser() / 'visits.sqlite'}"
+            if home is not None
+            else default_db_url()
+        )
+    try:
+        u = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise InputError(
+            f"database URL {url!r} is not a URL; use sqlite:///path/visits.sqlite or "
+            "postgresql://user@host/dbname",
+            source="--db",
+        ) from None
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        engine = _sqlite_engine(u)
+    elif backend == "postgresql":
+        if u.drivername == "postgresql":
+            u = u.set(drivername="postgresql+psycopg")
+        engine = sa.create_engine(u, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    else:
+        raise InputError(
+            f"database URL {u.render_as_string(hide_password=True)!r}: back end {backend!r} is "
+            "not supported; use sqlite:///... or postgresql://...",
+            source="--db",
+        )
+    store = VisitStore(engine, max_wait_s=max_wait_s)
+
+    def _migrate(conn: sa.Connection) -> int:
+        postgis = False
+        if store.dialect == "postgresql":
+            postgis = bool(
+                conn.exec_driver_sql(
+                    "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
+                ).first()
+            )
+        return migrate(conn, postgis=postgis)
+
+    try:
+        ran = store.run_write(_migrate)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        raise InputError(
+            f"cannot open the visit database {store!r}: {exc.orig}", source="--db"
+        ) from exc
+    if ran:
+        logger.info("visit log %r migrated to schema version %d", store, LATEST_VERSION)
+    if store.dialect == "postgresql":
+        with store._read() as conn:
+            store.postgis = bool(
+                conn.exec_driver_sql(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name = 'visit_versions' AND column_name = 'geom'"
+                ).first()
+            )
+    store.tables = build_metadata(postgis=store.postgis).tables
+    return store
+
+
+# -- helpers ------------------------------------------------------------------------------
+def plan_visit_ids(plan: Any) -> frozenset[str] | None:
+    """Visit ids of a plan: a table with ``visit_id`` (stops or visits) or a collection."""
+    if plan is None:
+        return None
+    if isinstance(plan, pd.DataFrame):
+        if "visit_id" not in plan.columns:
+            raise InputError("plan: table has no 'visit_id' column", source="plan")
+        ids = plan["visit_id"].dropna().astype(str).str.strip()
+        return frozenset(ids[ids != ""])
+    if isinstance(plan, str):
+        raise InputError("plan: give a table or a collection of visit ids", source="plan")
+    return frozenset(str(x) for x in plan)
+
+
+def _check_planned(record: VisitRecord, ids: frozenset[str] | None, where: str = "") -> None:
+    if ids is None or not record.planned_visit_id:
+        return
+    if record.planned_visit_id not in ids:
+        raise InputError(
+            f"{where}planned_visit_id: {record.planned_visit_id!r} is not in the plan; check the "
+            "id or leave it empty for an unplanned visit",
+            source="planned_visit_id",
+        )
+
+
+def _now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _ewkt(lon: float | None, lat: float | None) -> str | None:
+    if lon is None or lat is None:
+        return None
+    return f"SRID=4326;POINT({lon!r} {lat!r})"
+
+
+def _version_row(
+    store: VisitStore,
+    record: VisitRecord,
+    *,
+    record_id: str,
+    version: int,
+    key: str,
+    recorded_by: str,
+    recorded_at: dt.datetime,
+    voided: bool = False,
+) -> dict[str, Any]:
+    row = record.to_row()
+    row.update(
+        record_id=record_id,
+        version=version,
+        idempotency_key=key,
+        recorded_by=recorded_by,
+        recorded_at=recorded_at,
+        voided=voided,
+    )
+    if store.postgis:
+        row["geom"] = _ewkt(record.lon, record.lat)
+    return row
+
+
+def _insert_new(store: VisitStore, conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert version rows whose idempotency key is new; return the keys inserted."""
+    if not rows:
+        return set()
+    vv = store.tables["visit_versions"]
+    keys = [r["idempotency_key"] for r in rows]
+    existing: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        existing.update(
+            conn.execute(
+                sa.select(vv.c.idempotency_key).where(vv.c.idempotency_key.in_(chunk))
+            ).scalars()
+        )
+    todo = [r for r in rows if r["idempotency_key"] not in existing]
+    if not todo:
+        return set()
+    if store.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = (
+        insert(vv)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(vv.c.idempotency_key)
+    )
+    inserted: set[str] = set()
+    for i in range(0, len(todo), 500):
+        res = conn.execute(stmt, list(todo[i : i + 500]))
+        inserted.update(res.scalars().all())
+    return inserted
+
+
+def _audit_rows(
+    record_id: str,
+    version: int,
+    action: str,
+    changes: Mapping[str, tuple[Any, Any]],
+    *,
+    by: str,
+    at: dt.datetime,
+    reason: str = "",
+) -> list[dict[str, Any]]:
+    base = {
+        "record_id": record_id,
+        "version": version,
+        "action": action,
+        "changed_by": by,
+        "changed_at": at,
+        "reason": reason,
+    }
+    if not changes:
+        return [{**base, "field": None, "old_value": None, "new_value": None}]
+    out = []
+    for name, (old, new) in sorted(changes.items()):
+        if name in _MASKED:
+            old = "(hidden)" if old else ""
+            new = "(hidden)" if new else ""
+        out.append(
+            {**base, "field": name, "old_value": _jsonable(old), "new_value": _jsonable(new)}
+        )
+    return out
+
+
+def _jsonable(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str)
+
+
+def _stored_from_row(row: Mapping[str, Any], *, created: bool = True) -> StoredVisit:
+    rec_at = row["recorded_at"]
+    if isinstance(rec_at, dt.datetime) and rec_at.tzinfo is None:
+        rec_at = rec_at.replace(tzinfo=dt.UTC)
+    return StoredVisit(
+        record_id=row["record_id"],
+        version=int(row["version"]),
+        record=VisitRecord.from_row(row),
+        voided=bool(row["voided"]),
+        recorded_by=row["recorded_by"],
+        recorded_at=rec_at,
+        idempotency_key=row["idempotency_key"],
+        created=created,
+    )
+
+
+def _select_cols(store: VisitStore) -> list[sa.ColumnElement[Any]]:
+    vv = store.tables["visit_versions"]
+    return [vv.c[c] for c in RECORD_COLUMNS]
+
+
+def _by_key(store: VisitStore, conn: sa.Connection, key: str) -> Mapping[str, Any] | None:
+    vv = store.tables["visit_versions"]
+    return (
+        conn.execute(sa.select(*_select_cols(store)).where(vv.c.idempotency_key == key))
+        .mappings()
+        .first()
+    )
+
+
+def _latest(store: VisitStore, conn: sa.Connection, record_id: str) -> Mapping[str, Any] | None:
+    vv = store.tables["visit_versions"]
+    return (
+        conn.execute(
+            sa.select(*_select_cols(store))
+            .where(vv.c.record_id == record_id)
+            .order_by(vv.c.version.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+
+
+# -- writes -------------------------------------------------------------------------------
+def record_visit(
+    store: VisitStore,
+    *,
+    worker_id: str,
+    visited_at: dt.datetime | dt.date | str,
+    outcome: str,
+    planned_visit_id: str = "",
+    people_reached: int = 0,
+    referrals: Mapping[str, int] | None = None,
+    service: str = "",
+    languages: str | Sequence[str] = (),
+    followup_needed: bool = False,
+    followup_due: dt.date | str | None = None,
+    followup_of: str = "",
+    note: str = "",
+    case_id: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+    unit_id: str = "",
+    recorded_by: str = "",
+    idempotency_key: str | None = None,
+    plan: Any = None,
+    now: dt.datetime | None = None,
+) -> StoredVisit:
+    """Record one visit (the dashboard's "My day" page calls this).
+
+    Parameters
+    ----------
+    store
+        From :func:`open_store`.
+    worker_id, visited_at, outcome, planned_visit_id, people_reached, referrals, service,
+    languages, followup_needed, followup_due, followup_of, note, case_id, lon, lat, unit_id
+        The record; see :class:`~geo_outreach.visits.models.VisitRecord`.
+    recorded_by
+        Who typed it (default: ``worker_id``).
+    idempotency_key
+        Unique key of this submission.  Generate it when the form opens and send the same
+        key on every retry: the visit is stored once.  Default: a random UUID (no retry
+        protection across calls).
+    plan
+        The current plan (a stops/visits table with ``visit_id`` or a collection of ids):
+        ``planned_visit_id`` must be one of them.
+    now
+        The current time (tests); visits later than this (+10 min) are rejected.
+
+    Returns
+    -------
+    StoredVisit
+        ``created`` is False when ``idempotency_key`` had been stored before.
+
+    Raises
+    ------
+    InputError
+        Invalid record (future date, negative count, unknown outcome/category, unknown
+        planned visit id...).  Nothing is stored.
+    """
+    rec = VisitRecord(
+        worker_id=worker_id,
+        visited_at=visited_at,  # type: ignore[arg-type]
+        outcome=outcome,
+        planned_visit_id=planned_visit_id,
+        people_reached=people_reached,
+        referrals=referrals or {},
+        service=service,
+        languages=languages,  # type: ignore[arg-type]
+        followup_needed=followup_needed,
+        followup_due=followup_due,  # type: ignore[arg-type]
+        followup_of=followup_of,
+        note=note,
+        case_id=case_id,
+        lon=lon,
+        lat=lat,
+        unit_id=unit_id,
+    )
+    rec.check_not_future(now)
+    _check_planned(rec, plan_visit_ids(plan))
+    key = idempotency_key or f"rv:{uuid.uuid4().hex}"
+    by = recorded_by or rec.worker_id
+
+    def _tx(conn: sa.Connection) -> StoredVisit:
+        at = _now_utc()
+        rid = uuid.uuid4().hex
+        row = _version_row(
+            store, rec, record_id=rid, version=1, key=key, recorded_by=by, recorded_at=at
+        )
+        if _insert_new(store, conn, [row]):
+            conn.execute(
+                store.tables["visit_audit"].insert(),
+                _audit_rows(rid, 1, "create", {}, by=by, at=at),
+            )
+            return _stored_from_row(row)
+        existing = _by_key(store, conn, key)
+        assert existing is not None
+        return _stored_from_row(existing, created=False)
+
+    return store.run_write(_tx)
+
+
+def correct_visit(
+    store: VisitStore,
+    record_id: str,
+    *,
+    changed_by: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    idempotency_key: str | None = None,
+    plan: Any = None,
+    now: dt.datetime | None = None,
+    **changes: Any,
+) -> StoredVisit:
+    """Correct a visit: store a new version and one audit row per changed field.
+
+    Parameters
+    ----------
+    record_id
+        The visit to correct.
+    changed_by
+        Who makes the correction (required: the audit trail names them).
+    reason
+        Why (kept in the audit trail).
+    expected_version
+        Refuse (InputError) when someone else corrected the visit since this version was read.
+    idempotency_key
+        As for :func:`record_visit`: the same key twice stores one correction.
+    **changes
+        New values for fields of :class:`VisitRecord` (``people_reached=3``,
+        ``referrals={"food": 1}``, ...) or ``voided=True/False``.
+
+    Returns
+    -------
+    StoredVisit
+        The new current version (the old one when nothing changed).
+    """
+    if not str(changed_by or "").strip():
+        raise InputError("changed_by: say who makes the correction", source="changed_by")
+    unknown = sorted(set(changes) - CORRECTABLE)
+    if unknown:
+        raise InputError(
+            f"correction: {unknown} cannot be changed; correct any of {sorted(CORRECTABLE)}",
+            source="changes",
+        )
+    ids = plan_visit_ids(plan)
+    by = str(changed_by).strip()
+
+    def _tx(conn: sa.Connection) -> StoredVisit:
+        if idempotency_key:
+            done = _by_key(store, conn, idempotency_key)
+            if done is not None:
+                return _stored_from_row(done, created=False)
+        cur = _latest(store, conn, record_id)
+        if cur is None:
+            raise InputError(f"record_id: no visit {record_id!r} in the log", source="record_id")
+        if expected_version is not None and int(cur["version"]) != expected_version:
+            raise InputError(
+                f"visit {record_id} was changed by someone else (now version {cur['version']}, "
+                f"you edited version {expected_version}); reload it and correct again",
+                source="expected_version",
+            )
+        old = _stored_from_row(cur)
+        rec_changes = {k: v for k, v in changes.items() if k != "voided"}
+        new_rec = dataclasses.replace(old.record, **rec_changes)
+        if "visited_at" in rec_changes:
+            new_rec.check_not_future(now)
+        if "planned_visit_id" in rec_changes:
+            _check_planned(new_rec, ids)
+        voided = bool(changes.get("voided", old.voided))
+        old_row, new_row = old.record.to_row(), new_rec.to_row()
+        old_row["voided"], new_row["voided"] = old.voided, voided
+        diff = {k: (old_row[k], new_row[k]) for k in new_row if old_row.get(k) != new_row[k]}
+        diff.pop("visit_date", None)  # follows visited_at
+        if not diff:
+            return dataclasses.replace(old, created=False)
+        version = old.version + 1
+        at = _now_utc()
+        key = idempotency_key or f"cv:{uuid.uuid4().hex}"
+        row = _version_row(
+            store,
+            new_rec,
+            record_id=record_id,
+            version=version,
+            key=key,
+            recorded_by=by,
+            recorded_at=at,
+            voided=voided,
+        )
+        conn.execute(store.tables["visit_versions"].insert(), [row])
+        action = "void" if (voided and not old.voided) else "correct"
+        if not voided and old.voided:
+            action = "unvoid"
+        conn.execute(
+            store.tables["visit_audit"].insert(),
+            _audit_rows(record_id, version, action, diff, by=by, at=at, reason=reason),
+        )
+        return _stored_from_row(row)
+
+    return store.run_write(_tx)
+
+
+def void_visit(
+    store: VisitStore,
+    record_id: str,
+    *,
+    changed_by: str,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> StoredVisit:
+    """Void a visit (entered by mistake): a correction that sets ``voided``; nothing is deleted.
+
+    Voided visits are left out of impact figures and exports (``include_voided`` shows them).
+    """
+    if not str(reason or "").strip():
+        raise InputError("reason: say why the visit is voided", source="reason")
+    return correct_visit(
+        store,
+        record_id,
+        changed_by=changed_by,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        voided=True,
+    )
+
+
+# -- reads --------------------------------------------------------------------------------
+def _frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    df = pd.DataFrame([dict(r) for r in rows], columns=list(RECORD_COLUMNS))
+    df["version"] = df["version"].astype("int64")
+    for c in ("people_reached", *(f"referrals_{c}" for c in CATEGORIES)):
+        df[c] = df[c].astype("int64")
+    for c in ("followup_needed", "voided"):
+        df[c] = df[c].astype(bool)
+    for c in ("lon", "lat"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df["visited_at"] = pd.to_datetime(df["visited_at"])
+    df["visit_date"] = pd.to_datetime(df["visit_date"])
+    df["followup_due"] = pd.to_datetime(df["followup_due"])
+    df["recorded_at"] = pd.to_datetime(df["recorded_at"], utc=True)
+    return df
+
+
+def visits_frame(
+    store: VisitStore,
+    *,
+    since: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    include_voided: bool = False,
+    all_versions: bool = False,
+) -> pd.DataFrame:
+    """The current version of every visit (one row per ``record_id``), oldest visit first.
+
+    Columns: :data:`~geo_outreach.visits.models.RECORD_COLUMNS` (``case_id`` included: call
+    :func:`~geo_outreach.visits.models.to_public_frame` before showing it).
+
+    Parameters
+    ----------
+    since, until
+        Visit dates to keep (inclusive).
+    include_voided
+        Keep voided visits (``voided`` column says which).
+    all_versions
+        Every version of every visit instead of the current ones.
+    """
+    from .models import parse_date
+
+    vv = store.tables["visit_versions"]
+    q = sa.select(*_select_cols(store))
+    if not all_versions:
+        latest = (
+            sa.select(vv.c.record_id, sa.func.max(vv.c.version).label("v"))
+            .group_by(vv.c.record_id)
+            .subquery()
+        )
+        q = q.join(
+            latest, sa.and_(vv.c.record_id == latest.c.record_id, vv.c.version == latest.c.v)
+        )
+        if not include_voided:
+            q = q.where(vv.c.voided == sa.false())
+    d0, d1 = parse_date(since, "since"), parse_date(until, "until")
+    if d0 is not None:
+        q = q.where(vv.c.visit_date >= d0)
+    if d1 is not None:
+        q = q.where(vv.c.visit_date <= d1)
+    q = q.order_by(vv.c.visited_at, vv.c.record_id, vv.c.version)
+    with store._read() as conn:
+        rows = conn.execute(q).mappings().all()
+    return _frame(rows)
+
+
+def get_visit(store: VisitStore, record_id: str) -> StoredVisit:
+    """The current version of one visit (voided or not)."""
+    with store._read() as conn:
+        row = _latest(store, conn, record_id)
+    if row is None:
+        raise InputError(f"record_id: no visit {record_id!r} in the log", source="record_id")
+    return _stored_from_row(row)
+
+
+def history(store: VisitStore, record_id: str) -> pd.DataFrame:
+    """Every version of one visit, oldest first."""
+    vv = store.tables["visit_versions"]
+    with store._read() as conn:
+        rows = (
+            conn.execute(
+                sa.select(*_select_cols(store))
+                .where(vv.c.record_id == record_id)
+                .order_by(vv.c.version)
+            )
+            .mappings()
+            .all()
+        )
+    if not rows:
+        raise InputError(f"record_id: no visit {record_id!r} in the log", source="record_id")
+    return _frame(rows)
+
+
+def audit_frame(store: VisitStore, *, record_id: str | None = None) -> pd.DataFrame:
+    """The audit trail: ``record_id, version, action, field, old_value, new_value, changed_by,
+    changed_at, reason`` (values as text; ``case_id`` values are shown as ``(hidden)``)."""
+    au = store.tables["visit_audit"]
+    cols = [
+        "record_id",
+        "version",
+        "action",
+        "field",
+        "old_value",
+        "new_value",
+        "changed_by",
+        "changed_at",
+        "reason",
+    ]
+    q = sa.select(*(au.c[c] for c in cols)).order_by(au.c.id)
+    if record_id is not None:
+        q = q.where(au.c.record_id == record_id)
+    with store._read() as conn:
+        rows = conn.execute(q).mappings().all()
+    df = pd.DataFrame([dict(r) for r in rows], columns=cols)
+    df["changed_at"] = pd.to_datetime(df["changed_at"], utc=True)
+    return df
+
+
+def export_csv(
+    store: VisitStore,
+    out: str | Path,
+    *,
+    since: dt.date | str | None = None,
+    include_voided: bool = False,
+) -> int:
+    """Write the current visits without personal columns to a CSV; return the row count.
+
+    Columns: :data:`~geo_outreach.visits.models.PUBLIC_COLUMNS` (no ``case_id``).
+    """
+    df = to_public_frame(visits_frame(store, since=since, include_voided=include_voided))
+    df = df[list(PUBLIC_COLUMNS)].copy()
+    df["visited_at"] = df["visited_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    for c in ("visit_date", "followup_due"):
+        df[c] = df[c].dt.strftime("%Y-%m-%d")
+    df["recorded_at"] = df["recorded_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
+    return len(df)
+
+
+def backup(store: VisitStore, out: str | Path) -> Path:
+    """Copy a SQLite visit log with SQLite's online backup API (safe while others write).
+
+    For PostgreSQL use ``pg_dump`` (raises :class:`InputError` saying so).
+    """
+    if not store.is_sqlite:
+        raise InputError(
+            "backup: the visit log is on PostgreSQL; back it up with pg_dump "
+            "(e.g. pg_dump -Fc DBNAME > visits.dump)",
+            source="--db",
+        )
+    import sqlite3
+
+    out = Path(out)
+    if out.exists() and out.is_dir():
+        out = out / f"visits-{dt.datetime.now():%Y%m%d-%H%M%S}.sqlite"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    raw = store.engine.raw_connection()
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+        finally:
+            dst.close()
+    finally:
+        raw.close()
+    os.replace(tmp, out)
+    return out
+
+
+def write_many(
+    store: VisitStore,
+    records: Sequence[VisitRecord],
+    *,
+    keys: Sequence[str],
+    recorded_by: str,
+    audit_reason: str = "",
+) -> tuple[list[str], int]:
+    """Store many new records in ONE transaction (all or nothing); skip keys already stored.
+
+    Returns ``(record_ids of the new visits, number already stored)``.
+    """
+    if len(records) != len(keys):
+        raise ValueError("records and keys differ in length")
+
+    def _tx(conn: sa.Connection) -> tuple[list[str], int]:
+        at = _now_utc()
+        rows = [
+            _version_row(
+                store,
+                r,
+                record_id=uuid.uuid4().hex,
+                version=1,
+                key=k,
+                recorded_by=recorded_by or r.worker_id,
+                recorded_at=at,
+            )
+            for r, k in zip(records, keys, strict=True)
+        ]
+        new = _insert_new(store, conn, rows)
+        created = [r for r in rows if r["idempotency_key"] in new]
+        audit = [
+            a
+            for r in created
+            for a in _audit_rows(
+                r["record_id"], 1, "create", {}, by=r["recorded_by"], at=at, reason=audit_reason
+            )
+        ]
+        if audit:
+            conn.execute(store.tables["visit_audit"].insert(), audit)
+        return [r["record_id"] for r in created], len(rows) - len(created)
+
+    return store.run_write(_tx)
