@@ -440,7 +440,7 @@ _methods = st.sampled_from(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_od_case(), params=_methods)
 def test_adding_a_site_never_lowers_fca(case, params):
     od, new, dem, sup, new_cap = case
@@ -451,7 +451,7 @@ def test_adding_a_site_never_lowers_fca(case, params):
     assert (after >= before - 1e-12).all()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_od_case(), params=_methods, extra=st.floats(1.0, 1000.0), who=st.integers(0, 4))
 def test_adding_population_never_raises_fca(case, params, extra, who):
     od, _, dem, sup, _ = case
@@ -462,7 +462,7 @@ def test_adding_population_never_raises_fca(case, params, extra, who):
     assert (after <= before + 1e-12).all()
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_od_case(), within=st.floats(1.0, 40.0), beyond=st.floats(1.0, 40.0))
 def test_adding_a_site_never_worsens_nearest_or_counts(case, within, beyond):
     od_u, new, dem, sup, _ = case
