@@ -1,0 +1,228 @@
+"""CSV import of visit records: every row is checked first, then all are stored in one
+transaction (all or nothing).
+
+Columns (``docs/visits.md``): ``worker_id, visited_at, outcome`` required; optional
+``planned_visit_id`` (or ``visit_id``), ``people_reached``, ``referrals_<category>`` for each
+of :data:`~geo_outreach.visits.models.CATEGORIES`, ``service``, ``languages`` (``en;es``),
+``followup_needed`` (yes/no), ``followup_due``, ``followup_of``, ``note``, ``case_id``,
+``lon``, ``lat``, ``unit_id`` and ``idempotency_key``.  Columns written by ``geo-outreach
+visits export`` (``record_id, version, visit_date, voided, recorded_by, recorded_at``) are
+accepted too, so an export can be imported into another database (voided rows are skipped).
+
+Each row gets an idempotency key: the ``idempotency_key`` column, else ``record_id`` +
+``version`` of an export, else a hash of the row's content.  Importing the same file twice
+therefore stores its visits once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo_outreach.errors import InputError
+
+from .models import CATEGORIES, VisitRecord, parse_bool
+from .store import VisitStore, _check_planned, plan_visit_ids, write_many
+
+__all__ = ["IMPORT_COLUMNS", "ImportResult", "import_csv", "read_visits_log_csv"]
+
+#: Columns a visits CSV may have (the first three are required).
+IMPORT_COLUMNS: tuple[str, ...] = (
+    "worker_id",
+    "visited_at",
+    "outcome",
+    "planned_visit_id",
+    "people_reached",
+    *(f"referrals_{c}" for c in CATEGORIES),
+    "service",
+    "languages",
+    "followup_needed",
+    "followup_due",
+    "followup_of",
+    "note",
+    "case_id",
+    "lon",
+    "lat",
+    "unit_id",
+    "idempotency_key",
+)
+_EXPORT_ONLY = ("record_id", "version", "visit_date", "voided", "recorded_by", "recorded_at")
+_REQUIRED = ("worker_id", "visited_at", "outcome")
+_MAX_ERRORS = 10
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did.
+
+    Attributes
+    ----------
+    rows
+        Data rows in the file.
+    inserted
+        Visits newly stored.
+    already_stored
+        Rows whose idempotency key was stored before (earlier import, or another writer).
+    duplicates_in_file
+        Rows identical to an earlier row of the same file (stored once).
+    skipped_voided
+        Rows of an export marked ``voided`` (not imported).
+    record_ids
+        Ids of the new visits, in file order.
+    """
+
+    path: str
+    rows: int
+    inserted: int
+    already_stored: int
+    duplicates_in_file: int
+    skipped_voided: int
+    record_ids: tuple[str, ...]
+
+
+def read_visits_log_csv(path: str | Path) -> pd.DataFrame:
+    """Read a visits CSV as text columns (lower-case names), raising InputError when malformed."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: file not found", source=str(p))
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            f"{p.name}: the file is empty; it needs a header row "
+            f"({', '.join(_REQUIRED)}, ...) and one row per visit",
+            source=str(p),
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise InputError(
+            f"{p.name}: not a well-formed CSV ({' '.join(str(exc).split())}); check for "
+            "unquoted commas in notes (quote them) and rows with extra fields",
+            source=str(p),
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{p.name}: not UTF-8 text; save the spreadsheet as 'CSV UTF-8'", source=str(p)
+        ) from None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    if "visit_id" in df.columns and "planned_visit_id" not in df.columns:
+        df = df.rename(columns={"visit_id": "planned_visit_id"})
+    missing = [c for c in _REQUIRED if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{p.name}: missing column(s) {missing}; a visits CSV needs {', '.join(_REQUIRED)} "
+            "(see docs/visits.md)",
+            source=str(p),
+        )
+    unknown = [c for c in df.columns if c not in IMPORT_COLUMNS and c not in _EXPORT_ONLY]
+    if unknown:
+        raise InputError(
+            f"{p.name}: unknown column(s) {unknown}; rename them to one of "
+            f"{', '.join(IMPORT_COLUMNS)} or remove them (see docs/visits.md)",
+            source=str(p),
+        )
+    dup = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if dup:
+        raise InputError(f"{p.name}: column(s) {dup} appear twice", source=str(p))
+    return df
+
+
+def _content_key(rec: VisitRecord) -> str:
+    row = rec.to_row()
+    text = json.dumps({k: row[k] for k in sorted(row)}, default=str, sort_keys=True)
+    return "imp:" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _record(row: pd.Series, cols: list[str]) -> VisitRecord:
+    kw: dict[str, Any] = {
+        c: row[c] for c in cols if c in row.index and not c.startswith("referrals_")
+    }
+    kw.pop("idempotency_key", None)
+    kw["referrals"] = {
+        c: row[f"referrals_{c}"] for c in CATEGORIES if f"referrals_{c}" in row.index
+    }
+    return VisitRecord(**kw)
+
+
+def import_csv(
+    store: VisitStore,
+    path: str | Path,
+    *,
+    recorded_by: str = "",
+    plan: Any = None,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """Import a visits CSV into the log: all rows or none.
+
+    Parameters
+    ----------
+    store
+        From :func:`~geo_outreach.visits.store.open_store`.
+    path
+        The CSV (columns in the module docstring and ``docs/visits.md``).
+    recorded_by
+        Who imports (default: each row's ``worker_id``).
+    plan
+        A plan (stops/visits table with ``visit_id``, or ids): every non-empty
+        ``planned_visit_id`` must be in it.
+    now
+        Current time (tests): rows dated later (+10 min) are rejected.
+
+    Raises
+    ------
+    InputError
+        The file is malformed or any row is invalid (the message lists up to 10 rows with
+        what is wrong).  Nothing is stored then.
+    """
+    p = Path(path)
+    df = read_visits_log_csv(p)
+    ids = plan_visit_ids(plan)
+    fields = [c for c in IMPORT_COLUMNS if c in df.columns]
+    errors: list[str] = []
+    records: list[VisitRecord] = []
+    keys: list[str] = []
+    seen: set[str] = set()
+    dups = voided = 0
+    for i, row in df.iterrows():
+        where = f"{p.name} row {int(i) + 2}: "  # type: ignore[call-overload]
+        try:
+            if "voided" in df.columns and parse_bool(row["voided"], "voided"):
+                voided += 1
+                continue
+            rec = _record(row, fields)
+            rec.check_not_future(now)
+            _check_planned(rec, ids)
+        except InputError as exc:
+            errors.append(where + str(exc))
+            continue
+        key = row.get("idempotency_key", "").strip()
+        if not key and row.get("record_id", "").strip():
+            key = f"imp:{row['record_id'].strip()}:{row.get('version', '').strip() or '1'}"
+        key = key or _content_key(rec)
+        if key in seen:
+            dups += 1
+            continue
+        seen.add(key)
+        records.append(rec)
+        keys.append(key)
+    if errors:
+        more = len(errors) - _MAX_ERRORS
+        msg = "; ".join(errors[:_MAX_ERRORS]) + (f"; and {more} more row(s)" if more > 0 else "")
+        raise InputError(
+            f"{p.name}: {len(errors)} invalid row(s), nothing imported: {msg}", source=str(p)
+        )
+    new_ids, already = write_many(store, records, keys=keys, recorded_by=recorded_by)
+    return ImportResult(
+        path=str(p),
+        rows=len(df),
+        inserted=len(new_ids),
+        already_stored=already,
+        duplicates_in_file=dups,
+        skipped_voided=voided,
+        record_ids=tuple(new_ids),
+    )
