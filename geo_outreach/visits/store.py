@@ -887,6 +887,9 @@ def export_csv(
 def backup(store: VisitStore, out: str | Path) -> Path:
     """Copy a SQLite visit log with SQLite's online backup API (safe while others write).
 
+    ``out`` is the file to write, or a folder (existing, or ending in ``/``) that gets
+    ``visits-YYYYmmdd-HHMMSS.sqlite``.  Returns the file written.
+
     For PostgreSQL use ``pg_dump`` (raises :class:`InputError` saying so).
     """
     if not store.is_sqlite:
@@ -897,8 +900,10 @@ def backup(store: VisitStore, out: str | Path) -> Path:
         )
     import sqlite3
 
+    as_dir = str(out).endswith(("/", os.sep))
     out = Path(out)
-    if out.exists() and out.is_dir():
+    if as_dir or out.is_dir():
+        out.mkdir(parents=True, exist_ok=True)
         out = out / f"visits-{dt.datetime.now():%Y%m%d-%H%M%S}.sqlite"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")

@@ -1,0 +1,124 @@
+"""``geo-outreach impact``: what the field work reached, from the visit log.
+
+Examples::
+
+    geo-outreach impact --since 2024-05-01
+    geo-outreach impact --json --plan stops.csv --units tracts.csv --underserved underserved.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .visits import add_db_arg
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``impact`` command."""
+    parser = subparsers.add_parser(
+        "impact",
+        help="reach, referrals, follow-ups and planned vs done from the visit log",
+        description=(
+            "Summarise the visit log: people reached per tract and zone, share of the "
+            "underserved population reached, referrals per category, open follow-ups and "
+            "(with --plan) planned vs done. Voided visits never count."
+        ),
+    )
+    parser.add_argument("--since", metavar="DATE", help="first visit date (YYYY-MM-DD)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--plan", metavar="STOPS.csv", help="plan stops (visit_id, worker_id, date)"
+    )
+    parser.add_argument(
+        "--units",
+        metavar="FILE",
+        help="units CSV/GeoPackage with unit_id (+ population, zone_id); a GeoPackage also "
+        "places visits that only have lon/lat",
+    )
+    parser.add_argument(
+        "--underserved",
+        metavar="FILE.csv",
+        help="underserved units (unit_id[, population][, underserved]) or zones (zone_id, unit_ids)",
+    )
+    add_db_arg(parser)
+    parser.set_defaults(func=run)
+
+
+def _table(path: str | None, what: str) -> Any:
+    import pandas as pd
+
+    from geo_outreach.errors import InputError
+
+    if not path:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{what} {p}: file not found", source=what)
+    if p.suffix.lower() in (".gpkg", ".geojson", ".shp"):
+        import geopandas as gpd
+
+        df = gpd.read_file(p)
+    else:
+        try:
+            df = pd.read_csv(p, dtype={"unit_id": str, "visit_id": str, "worker_id": str})
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputError(f"{what} {p}: not a readable CSV ({exc})", source=what) from None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    if "geoid" in df.columns and "unit_id" not in df.columns:
+        df = df.rename(columns={"geoid": "unit_id"})
+    return df
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geo-outreach impact``."""
+    from geo_outreach.visits.impact import impact_summary
+    from geo_outreach.visits.store import open_store
+
+    from ._common import print_json
+
+    plan = _table(args.plan, "--plan")
+    units = _table(args.units, "--units")
+    under = _table(args.underserved, "--underserved")
+    with open_store(args.db) as st:
+        res = impact_summary(st, since=args.since, plan=plan, units=units, underserved=under)
+    if args.json:
+        print_json(res.to_dict())
+        return 0
+    t = res.totals
+    since = f" since {res.since}" if res.since else ""
+    print(
+        f"{t['visits']} visit(s){since} by {t['workers']} worker(s): {t['done']} done, "
+        f"{t['no_one_there']} no one there, {t['cancelled']} cancelled"
+    )
+    print(f"people reached: {t['people_reached']}; referrals: {t['referrals']}")
+    refs = ", ".join(
+        f"{c} {n}"
+        for c, n in zip(res.referrals["category"], res.referrals["referrals"], strict=True)
+        if n
+    )
+    if refs:
+        print(f"  by category: {refs}")
+    u = res.underserved
+    if u["units"]:
+        print(
+            f"underserved units reached: {u['units_reached']} of {u['units']}; people reached "
+            f"{u['share_reached']:.1%} of their population ({u['share_in_reached_units']:.1%} "
+            "live in a reached unit)"
+        )
+    print(f"follow-ups open: {t['followups_open']} ({t['followups_overdue']} overdue)")
+    if res.planned_totals:
+        p = res.planned_totals
+        print(
+            f"planned stops: {p['planned']}: {p['done']} done, {p['no_one_there']} no one there, "
+            f"{p['cancelled']} cancelled, {p['not_recorded']} not recorded, {p['upcoming']} upcoming"
+        )
+    top = res.reach_by_unit[res.reach_by_unit["unit_id"] != ""].head(10)
+    if len(top):
+        print("top units by people reached:")
+        for _, r in top.iterrows():
+            print(f"  {r['unit_id']}: {r['people_reached']} in {r['visits']} visit(s)")
+    return 0

@@ -1,0 +1,126 @@
+"""``geo-outreach visits``: import, export, back up, void and inspect the visit log.
+
+Examples::
+
+    geo-outreach visits import day.csv --by supervisor
+    geo-outreach visits export visits.csv --since 2024-05-01
+    geo-outreach visits backup ~/backups/
+    geo-outreach visits void 3f2a... --by supervisor --reason "entered twice"
+    geo-outreach visits history 3f2a...
+
+The database is ``GEO_OUTREACH_DB_URL`` or ``--db URL`` (``postgresql://...`` for a team),
+else the SQLite file in ``GEO_OUTREACH_HOME`` (see docs/visits.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["add_db_arg", "register", "run"]
+
+
+def add_db_arg(parser: argparse.ArgumentParser) -> None:
+    """Add ``--db URL``."""
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="database URL (sqlite:///file.sqlite or postgresql://user@host/db); default "
+        "GEO_OUTREACH_DB_URL, else visits.sqlite in GEO_OUTREACH_HOME "
+        "(~/.local/share/geo_outreach)",
+    )
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``visits`` command and its sub-commands."""
+    parser = subparsers.add_parser(
+        "visits",
+        help="the visit log: import visits from CSV, export, back up, void, history",
+        description="Manage the log of visits made by field workers (docs/visits.md).",
+    )
+    sub = parser.add_subparsers(dest="visits_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("import", help="import visits from a CSV (all rows or none)")
+    p.add_argument("file", metavar="FILE.csv", help="visits CSV (columns in docs/visits.md)")
+    p.add_argument("--by", default="", metavar="NAME", help="who imports (audit trail)")
+    p.add_argument(
+        "--plan",
+        metavar="STOPS.csv",
+        help="the plan's stops or visits CSV: planned_visit_id must be one of its visit_id",
+    )
+    add_db_arg(p)
+
+    p = sub.add_parser("export", help="write current visits to a CSV (no case ids)")
+    p.add_argument("out", metavar="OUT.csv")
+    p.add_argument("--since", metavar="DATE", help="first visit date (YYYY-MM-DD)")
+    p.add_argument("--include-voided", action="store_true", help="also voided visits")
+    add_db_arg(p)
+
+    p = sub.add_parser("backup", help="copy the SQLite visit log (safe while in use)")
+    p.add_argument("out", metavar="OUT", help="file to write, or a folder for a dated file")
+    add_db_arg(p)
+
+    p = sub.add_parser("void", help="void a visit entered by mistake (kept, flagged)")
+    p.add_argument("record_id")
+    p.add_argument("--by", required=True, metavar="NAME", help="who voids it")
+    p.add_argument("--reason", required=True, help="why")
+    add_db_arg(p)
+
+    p = sub.add_parser("history", help="every version and the audit trail of one visit")
+    p.add_argument("record_id")
+    add_db_arg(p)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``geo-outreach visits ACTION``."""
+    import pandas as pd
+
+    from geo_outreach.errors import InputError
+    from geo_outreach.visits import store as vs
+    from geo_outreach.visits.models import to_public_frame
+
+    action = args.visits_command
+    with vs.open_store(args.db) as st:
+        if action == "import":
+            from geo_outreach.visits.importer import import_csv
+
+            plan = None
+            if args.plan:
+                try:
+                    plan = pd.read_csv(args.plan, dtype=str, keep_default_na=False)
+                except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                    raise InputError(
+                        f"{args.plan}: cannot read the plan ({exc})", "--plan"
+                    ) from None
+                plan.columns = [c.strip().lower() for c in plan.columns]
+            res = import_csv(st, args.file, recorded_by=args.by, plan=plan)
+            extra = []
+            if res.already_stored:
+                extra.append(f"{res.already_stored} already stored")
+            if res.duplicates_in_file:
+                extra.append(f"{res.duplicates_in_file} duplicate row(s) in the file")
+            if res.skipped_voided:
+                extra.append(f"{res.skipped_voided} voided row(s) skipped")
+            more = f" ({', '.join(extra)})" if extra else ""
+            print(f"imported {res.inserted} visit(s) from {args.file}{more}")
+        elif action == "export":
+            n = vs.export_csv(st, args.out, since=args.since, include_voided=args.include_voided)
+            print(f"wrote {n} visit(s) to {args.out}")
+        elif action == "backup":
+            out = vs.backup(st, args.out)
+            print(f"backed up the visit log to {out}")
+        elif action == "void":
+            v = vs.void_visit(st, args.record_id, changed_by=args.by, reason=args.reason)
+            print(f"voided visit {v.record_id} (version {v.version})")
+        elif action == "history":
+            hist = to_public_frame(vs.history(st, args.record_id))
+            cols = ["version", "visited_at", "outcome", "people_reached", "voided", "recorded_by"]
+            hist[cols].to_string(sys.stdout, index=False)
+            print()
+            audit = vs.audit_frame(st, record_id=args.record_id)
+            audit.drop(columns=["record_id"]).to_string(sys.stdout, index=False)
+            print()
+    return 0
