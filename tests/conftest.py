@@ -150,3 +150,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "realdata" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def synth_region(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic region with every SVI column (shared by the tests of a session)."""
+    from geo_outreach.data.synth import generate_region
+
+    target = tmp_path_factory.mktemp("synth") / "region"
+    generate_region(target, nodes=1500, seed=3, overwrite=True)
+    return target

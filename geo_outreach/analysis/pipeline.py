@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo_outreach.analysis.access import (
@@ -71,6 +70,12 @@ class AnalysisParams:
         How need and access deficit combine (see
         :func:`geo_outreach.analysis.underserved.underserved_scores`), and the share of ranked
         units flagged underserved.
+    reason_categories
+        Focus categories: their nearest-site times (every mode) form the access deficit of the
+        underserved score, and the reason sentence names them, so the reason explains the rank.
+        Those absent from the region are skipped; when none is present, every measured category
+        counts. The default (health centre, library, food bank: the services outreach teams ask
+        about first) keeps sentences short enough to read aloud.
     """
 
     need: str = "auto"
@@ -83,6 +88,7 @@ class AnalysisParams:
     score_method: str = "product"
     weights: tuple[tuple[str, float], ...] = (("need", 0.5), ("access", 0.5))
     top_share: float = 0.2
+    reason_categories: tuple[str, ...] | None = ("clinic_fqhc", "library", "food_bank")
 
     def __post_init__(self) -> None:
         bad = [m for m in self.modes if m not in MODES]
@@ -270,9 +276,14 @@ def analyze_region(
     report("underserved score", 0.92)
     access_long = pd.concat(long_tables, ignore_index=True)
     wide = access_wide(access_long, *fca_tables)
+    named = [c for c in (params.reason_categories or ()) if c in set(categories)]
+    focus = named or list(categories)
+    deficit_cols = [f"tt_capped_{c}_{m}_min" for c in focus for m in params.modes
+                  if f"tt_capped_{c}_{m}_min" in wide.columns]
     scores = underserved_scores(
         units, need, wide, method=params.score_method,  # type: ignore[arg-type]
         weights=dict(params.weights), top_share=params.top_share,
+        access_columns=deficit_cols or None, reason_categories=focus,
     )
     score_cols = [c for c in scores.columns if c not in ("off_network",)]
     tracts = units.merge(wide.drop(columns=[c for c in ("off_network",) if c in wide.columns]),
@@ -288,13 +299,3 @@ def analyze_region(
         tracts=tracts, zones=zones, access_long=access_long, need_method=need_label,
         params=params, timings_s=timings,
     )
-
-
-def reason_table(result: AnalysisResult) -> pd.DataFrame:
-    """``unit_id, underserved_rank, reason`` for every unit, ranked first."""
-    t = result.tracts.sort_values("underserved_rank", na_position="last")
-    return pd.DataFrame(t[["unit_id", "underserved_rank", "reason"]]).reset_index(drop=True)
-
-
-def _finite(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
