@@ -1,0 +1,1037 @@
+"""Plan visits on a region's road network: snapping, travel matrices, road geometry.
+
+The routing engine (:mod:`geo_outreach.optimize.routing`) works on location ids and
+integer travel seconds; this module connects it to the network layer:
+
+1. every location with coordinates (visits, worker starts and ends) is snapped to the
+   nearest node of each travel mode's network (``drive`` for vans and workers by car,
+   ``walk`` for workers on foot); a location farther than ``max_snap_m`` from the
+   network (or without coordinates) is **off the road network** and left out of that
+   mode's matrix, so the engine reports the visit as unscheduled with the reason
+   "off the road network" (:mod:`.diagnose`) instead of planning it on a straight line;
+2. one :class:`~.model.TravelMatrix` per mode from
+   :func:`geo_outreach.network.traveltime.od_table` (all on-network locations x all
+   on-network locations, seconds rounded up to integers);
+3. :func:`~.solve.solve`, then the road geometry of every route
+   (:func:`geo_outreach.network.traveltime.route_geometry` through the snapped nodes of
+   the stops, joined to the depot's exact position at both ends) and tables of stops
+   and unscheduled visits with coordinates and display details.
+
+:func:`visits_from_stops` turns the stops chosen by the siting models into visits in
+the same format as :func:`~.io.read_visits_csv`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from geo_outreach.errors import InputError
+
+from .io import KNOWN_SKILLS, LANGUAGES, QUALIFICATIONS, parse_windows
+from .io import read_visits_csv as _read_visits_csv
+from .io import read_workers_csv as _read_workers_csv
+from .model import WEEKDAYS, Problem, ProblemBuilder, TravelMatrix, Visit, Worker, format_clock
+from .solve import Parameters, RoutingResult, solve
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo_outreach.network.graph import RoadNetwork
+
+__all__ = [
+    "NETWORK_MODES",
+    "ROUTE_COLOURS",
+    "PlanInputs",
+    "PlanOnNetwork",
+    "StageProgress",
+    "first_weekdays",
+    "network_matrices",
+    "plan_on_region",
+    "read_plan_inputs",
+    "snap_locations",
+    "visits_from_stops",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Travel modes the network layer builds (a worker's ``mode`` must be one of them).
+NETWORK_MODES: tuple[str, ...] = ("drive", "walk")
+#: Default farthest distance from a location to its network node (metres).
+DEFAULT_MAX_SNAP_M = 500.0
+#: One colour per worker (Okabe-Ito, colour-blind safe; same order as the web map's routes).
+ROUTE_COLOURS: tuple[str, ...] = (
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#009E73",
+    "#56B4E9",
+    "#E69F00",
+    "#000000",
+)
+#: Display columns carried from the visits CSV to the stops and unscheduled tables.
+DETAIL_COLUMNS: tuple[str, ...] = ("name", "address", "notes", "languages")
+
+#: ``progress(stage, done, total)``; stages ``network``, ``snap``, ``matrix:<mode>``,
+#: ``solve`` (0 of 1 when it starts, 1 of 1 when done) and ``geometry``.
+StageProgress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def first_weekdays(n: int) -> tuple[str, ...]:
+    """The first ``n`` days of the week starting Monday (``3`` -> ``Mon, Tue, Wed``).
+
+    Raises
+    ------
+    InputError
+        When ``n`` is not between 1 and 7 (the engine plans one week at most).
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= int(n) <= 7:
+        raise InputError(
+            f"days must be a whole number from 1 to 7 (the plan covers at most one week "
+            f"starting Monday), got {n!r}",
+            source="days",
+        )
+    return WEEKDAYS[: int(n)]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Visits, workers, their locations and display details read from CSV files.
+
+    Attributes
+    ----------
+    visits, workers
+        Model objects from :func:`~.io.read_visits_csv` / :func:`~.io.read_workers_csv`.
+    locations
+        ``location_id, lon, lat, kind`` of every visit and worker start/end (unique ids).
+    details
+        ``visit_id`` plus the display columns of the visits file that exist
+        (``name, address, notes, languages``), as text.
+    """
+
+    visits: tuple[Visit, ...]
+    workers: tuple[Worker, ...]
+    locations: pd.DataFrame
+    details: pd.DataFrame
+
+
+def _check_csv(path: str | Path, required: Sequence[str], what: str) -> pd.DataFrame:
+    """Read ``path`` as CSV text (all columns as strings) with clear errors."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{what} file not found: {p}", source=str(p))
+    if p.suffix.lower() not in (".csv", ".txt"):
+        raise InputError(
+            f"{p.name} is not a CSV file; give the {what} as a .csv file with a header row "
+            f"(columns: {', '.join(required)}, ...)",
+            source=str(p),
+        )
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        kind = "empty" if isinstance(exc, pd.errors.EmptyDataError) else "not readable CSV text"
+        raise InputError(
+            f"{p.name} is {kind}; give the {what} as UTF-8 CSV with a header row "
+            f"(columns: {', '.join(required)}, ...)",
+            source=str(p),
+        ) from exc
+    cols = [str(c).strip().lower() for c in df.columns]
+    missing = [c for c in required if c not in cols]
+    if missing:
+        raise InputError(
+            f"{p.name}: missing column(s) {missing}; the {what} file needs "
+            f"{', '.join(required)} (found {cols})",
+            source=missing[0],
+        )
+    df.columns = cols
+    if df.empty:
+        raise InputError(
+            f"{p.name} has a header but no rows; add at least one {what[:-1]}", source=str(p)
+        )
+    return df
+
+
+def read_plan_inputs(visits_path: str | Path, workers_path: str | Path) -> PlanInputs:
+    """Read and validate the visits and workers CSV files for :func:`plan_on_region`.
+
+    Parameters
+    ----------
+    visits_path, workers_path
+        CSV files in the formats of ``docs/routing.md``.
+
+    Returns
+    -------
+    PlanInputs
+
+    Raises
+    ------
+    InputError
+        A missing or non-CSV file, missing columns, no rows, or any bad value the
+        routing readers reject (unknown skill code, a window that ends before it
+        starts, a worker without a shift...), naming the file, row and column.
+    """
+    vdf = _check_csv(visits_path, ("visit_id", "duration_min"), "visits")
+    has_xy = {"lon", "lat"} <= set(vdf.columns)
+    if not has_xy and "location_id" not in vdf.columns:
+        raise InputError(
+            f"{Path(visits_path).name}: give the visits' position in lon and lat columns "
+            "(WGS84 degrees) or a location_id column",
+            source="lon",
+        )
+    wdf = _check_csv(workers_path, ("worker_id", "shift"), "workers")
+    if not ({"start_lon", "start_lat"} <= set(wdf.columns) or "start_location_id" in wdf.columns):
+        raise InputError(
+            f"{Path(workers_path).name}: give each worker's start in start_lon and start_lat "
+            "columns (WGS84 degrees)",
+            source="start_lon",
+        )
+    visits, vlocs = _read_visits_csv(visits_path)
+    workers, wlocs = _read_workers_csv(workers_path)
+    locations = _merge_locations(vlocs, wlocs)
+    keep = ["visit_id", *[c for c in DETAIL_COLUMNS if c in vdf.columns]]
+    details = vdf[keep].copy()
+    details["visit_id"] = details["visit_id"].str.strip()
+    return PlanInputs(visits, workers, locations, details)
+
+
+def _merge_locations(*tables: pd.DataFrame) -> pd.DataFrame:
+    df = pd.concat([t for t in tables if len(t)], ignore_index=True)
+    if df.empty:
+        return pd.DataFrame(columns=["location_id", "lon", "lat", "kind"])
+    df["location_id"] = df["location_id"].astype(str)
+    return df.drop_duplicates("location_id").reset_index(drop=True)
+
+
+def visits_from_stops(
+    stops: gpd.GeoDataFrame,
+    *,
+    duration_min: float = 90,
+    windows: str = "10:00-14:00",
+    skills: str = "",
+    priority: str = "required",
+    frequency: int = 1,
+) -> tuple[tuple[Visit, ...], pd.DataFrame]:
+    """Visits at the stops chosen by stop siting, in the format of ``read_visits_csv``.
+
+    Parameters
+    ----------
+    stops
+        Chosen stops: a GeoDataFrame with ``site_id`` or ``candidate_id`` and point
+        geometry (any CRS; reprojected to EPSG:4326); ``name`` is kept when present.
+    duration_min
+        Time on site at every stop (minutes, > 0).
+    windows
+        When the stop takes place, as in the visits CSV (``"10:00-14:00"``,
+        ``"Tue/Thu 10:00-14:00"``; ``""`` = any time in the shift).
+    skills
+        Skills the crew needs, ``;``-separated (``"nurse;es"``).
+    priority
+        ``"required"`` or a value in minutes of travel (optional stop).
+    frequency
+        Visits over the horizon, on distinct days.
+
+    Returns
+    -------
+    tuple
+        ``(visits, locations)`` with locations ``location_id, lon, lat, kind``.
+
+    Raises
+    ------
+    InputError
+        No id column, non-point geometry, a missing CRS or a bad option.
+    """
+    import geopandas as gpd
+
+    if not isinstance(stops, gpd.GeoDataFrame):
+        raise InputError("stops must be a GeoDataFrame with point geometry", source="stops")
+    id_col = next((c for c in ("site_id", "candidate_id") if c in stops.columns), None)
+    if id_col is None:
+        raise InputError(
+            f"stops need a site_id or candidate_id column; they have {list(stops.columns)}",
+            source="stops",
+        )
+    if stops.crs is None:
+        raise InputError("stops have no CRS; set one (e.g. EPSG:4326)", source="stops")
+    if len(stops) and not (stops.geom_type == "Point").all():
+        raise InputError("stops must hold Point geometries", source="stops")
+    if not (math.isfinite(duration_min) and duration_min > 0):
+        raise InputError(
+            f"duration_min must be positive, got {duration_min!r}", source="duration_min"
+        )
+    pts = stops.to_crs("EPSG:4326")
+    dur = round(duration_min * 60)
+    wins = parse_windows(windows or "", dur, source="windows")
+    need = frozenset(s.strip().lower() for s in re.split(r"[;,]", skills or "") if s.strip())
+    bad = sorted(need - KNOWN_SKILLS)
+    if bad:
+        raise InputError(
+            f"skills: unknown skill code(s) {bad}; use ISO 639-1 language codes (es, vi...) "
+            f"or one of {', '.join(sorted(QUALIFICATIONS))}",
+            source="skills",
+        )
+    pr = str(priority).strip().lower()
+    if pr in ("", "required", "req"):
+        required, value = True, 0.0
+    else:
+        try:
+            value = float(pr)
+        except ValueError as exc:
+            raise InputError(
+                f"priority: use 'required' or a number of minutes, got {priority!r}",
+                source="priority",
+            ) from exc
+        required = False
+    names = pts["name"].astype(str) if "name" in pts.columns else pts[id_col].astype(str)
+    visits, locs = [], []
+    for sid, name, geom in zip(pts[id_col].astype(str), names, pts.geometry, strict=True):
+        lon, lat = float(geom.x), float(geom.y)
+        lid = f"pt:{lon:.5f},{lat:.5f}"
+        visits.append(
+            Visit(
+                visit_id=sid,
+                location_id=lid,
+                duration_s=dur,
+                windows=wins,
+                required=required,
+                value=value,
+                skills=need,
+                frequency=int(frequency),
+                name=name,
+            )
+        )
+        locs.append({"location_id": lid, "lon": lon, "lat": lat, "kind": "visit"})
+    ids = [v.visit_id for v in visits]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"stops have duplicate {id_col} values", source=id_col)
+    table = pd.DataFrame(locs, columns=["location_id", "lon", "lat", "kind"])
+    return tuple(visits), table.drop_duplicates("location_id").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- snapping, matrices
+
+
+def snap_locations(
+    networks: Mapping[str, RoadNetwork],
+    locations: pd.DataFrame,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> pd.DataFrame:
+    """Nearest network node of every location on every mode.
+
+    Parameters
+    ----------
+    networks
+        Mode -> road network.
+    locations
+        ``location_id, lon, lat`` (lon/lat may be missing: the location is then off
+        every network).
+    max_snap_m
+        Farthest a location may be from its node and still be on the network.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``location_id, mode, node_id`` (nullable Int64), ``snap_dist_m`` (NaN without
+        coordinates), ``on_network`` (bool); one row per location and mode.
+    """
+    if not (math.isfinite(max_snap_m) and max_snap_m > 0):
+        raise InputError(
+            f"max_snap_m must be a positive number of metres, got {max_snap_m!r}",
+            source="max_snap_m",
+        )
+    for c in ("location_id", "lon", "lat"):
+        if c not in locations.columns:
+            raise InputError(f"locations table lacks column {c!r}", source=c)
+    locs = locations.drop_duplicates("location_id")
+    lon = pd.to_numeric(locs["lon"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(locs["lat"], errors="coerce").to_numpy(float)
+    has = np.isfinite(lon) & np.isfinite(lat)
+    frames = []
+    for mode, net in networks.items():
+        node = pd.array([pd.NA] * len(locs), dtype="Int64")
+        dist = np.full(len(locs), np.nan)
+        if has.any():
+            ids, d = net.nearest_nodes(lon[has], lat[has])
+            node[np.flatnonzero(has)] = ids.astype(np.int64)
+            dist[has] = d
+        on = has & (np.nan_to_num(dist, nan=np.inf) <= max_snap_m)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "location_id": locs["location_id"].astype(str).to_numpy(),
+                    "mode": mode,
+                    "node_id": node,
+                    "snap_dist_m": dist,
+                    "on_network": on,
+                }
+            )
+        )
+        logger.info(
+            "%s: %d of %d location(s) within %.0f m of the network",
+            mode,
+            int(on.sum()),
+            len(locs),
+            max_snap_m,
+        )
+    if not frames:
+        return pd.DataFrame(columns=["location_id", "mode", "node_id", "snap_dist_m", "on_network"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def network_matrices(
+    networks: Mapping[str, RoadNetwork],
+    snapped: pd.DataFrame,
+    *,
+    progress: StageProgress | None = None,
+) -> tuple[dict[str, TravelMatrix], dict[str, pd.DataFrame]]:
+    """One travel matrix per mode between its on-network locations.
+
+    Parameters
+    ----------
+    networks
+        Mode -> road network.
+    snapped
+        From :func:`snap_locations`; off-network locations are left out of the matrix
+        (the engine then reports them as off the road network).
+    progress
+        Stage callback (stage ``matrix:<mode>``).
+
+    Returns
+    -------
+    tuple
+        ``(matrices, od)``: mode -> :class:`TravelMatrix` (integer seconds, rounded up)
+        and mode -> the long OD table ``origin_id, dest_id, travel_time_s, dist_m``
+        (location ids) it was built from.
+    """
+    from geo_outreach.network.traveltime import od_table
+
+    prog = progress or _no_progress
+    matrices: dict[str, TravelMatrix] = {}
+    ods: dict[str, pd.DataFrame] = {}
+    for mode, net in networks.items():
+        on = snapped[(snapped["mode"] == mode) & snapped["on_network"]]
+        pts = pd.DataFrame(
+            {
+                "id": on["location_id"].astype(str).to_numpy(),
+                "node_id": on["node_id"].astype(np.int64).to_numpy(),
+            }
+        )
+        stage = f"matrix:{mode}"
+
+        def report(done: int, total: int, stage: str = stage) -> None:
+            prog(stage, done, total)
+
+        od = od_table(net, pts, pts, progress=report)
+        prog(stage, 1, 1)
+        ods[mode] = od
+        matrices[mode] = TravelMatrix.from_od(od, location_ids=pts["id"].tolist())
+    return matrices, ods
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PlanOnNetwork:
+    """A checked plan on the road network, with what maps and exports need.
+
+    Attributes
+    ----------
+    result
+        The engine's :class:`~.solve.RoutingResult` (``result.violations`` empty for a
+        valid plan).
+    routes
+        GeoDataFrame (EPSG:4326), one LineString per worker and day following the roads,
+        from the worker's start to its end: ``route_id, worker_id, worker_name, day,
+        mode, start, end, start_s, end_s, n_stops, travel_s, dist_m, duration_s,
+        colour, geometry``.
+    stops
+        The itinerary, in order: per route a ``start`` row, its ``visit`` and ``break``
+        rows, and an ``end`` row, with times in seconds and ``HH:MM``, the travel from
+        the previous row (``travel_s``, ``dist_m``), ``lon, lat`` and the visit's
+        display details.
+    unscheduled
+        ``visit_id, occurrence, code, reason`` plus ``name``, ``lon, lat``,
+        ``nearest_road_m`` (distance to the nearest node of the closest network).
+    snapped
+        :func:`snap_locations` output.
+    matrices, od
+        Per mode: the travel matrix given to the engine and its OD table.
+    max_snap_m
+        Snapping limit used.
+    """
+
+    result: RoutingResult
+    routes: gpd.GeoDataFrame
+    stops: pd.DataFrame
+    unscheduled: pd.DataFrame
+    snapped: pd.DataFrame
+    matrices: Mapping[str, TravelMatrix] = field(repr=False)
+    od: Mapping[str, pd.DataFrame] = field(repr=False)
+    max_snap_m: float = DEFAULT_MAX_SNAP_M
+
+    @property
+    def problem(self) -> Problem:
+        """The problem that was solved."""
+        return self.result.problem
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary (the ``geo-outreach plan --json`` contract).
+
+        Keys: ``days, visits, occurrences, scheduled, unscheduled, unscheduled_by_code,
+        off_network, routes, total_travel_s, total_travel_h, total_work_h, worker_hours``
+        (worker id -> hours from leaving the start to arriving at the end, summed over
+        days), ``workers`` (per worker: ``name, mode, days, visits, travel_h, work_h``),
+        ``violations`` (count), ``runtime_s``, ``max_snap_m``.
+        """
+        res = self.result
+        prob = res.problem
+        per: dict[str, dict[str, Any]] = {
+            w.worker_id: {
+                "name": w.name,
+                "mode": w.mode,
+                "days": 0,
+                "visits": 0,
+                "travel_h": 0.0,
+                "work_h": 0.0,
+            }
+            for w in prob.workers
+        }
+        for r in res.routes:
+            p = per[r.worker_id]
+            p["days"] += 1
+            p["visits"] += len(r.visit_stops)
+            p["travel_h"] += r.travel_s / 3600
+            p["work_h"] += r.duration_s / 3600
+        for p in per.values():
+            p["travel_h"] = round(p["travel_h"], 2)
+            p["work_h"] = round(p["work_h"], 2)
+        codes: dict[str, int] = {}
+        for u in res.unscheduled:
+            codes[u.code] = codes.get(u.code, 0) + 1
+        return {
+            "days": list(prob.days),
+            "visits": len(prob.visits),
+            "occurrences": sum(v.frequency for v in prob.visits),
+            "scheduled": res.num_scheduled,
+            "unscheduled": len(res.unscheduled),
+            "unscheduled_by_code": dict(sorted(codes.items())),
+            "off_network": codes.get("off_network", 0),
+            "routes": len(res.routes),
+            "total_travel_s": int(res.travel_s),
+            "total_travel_h": round(res.travel_s / 3600, 2),
+            "total_work_h": round(sum(r.duration_s for r in res.routes) / 3600, 2),
+            "worker_hours": {k: v["work_h"] for k, v in per.items()},
+            "workers": per,
+            "violations": len(res.violations),
+            "runtime_s": round(res.runtime_s, 2),
+            "max_snap_m": self.max_snap_m,
+        }
+
+
+def _networks_of(ctx: Any, modes: Sequence[str], prog: StageProgress) -> dict[str, RoadNetwork]:
+    todo = tuple(modes)
+    prog("network", 0, len(todo))
+    if hasattr(ctx, "load"):
+        ctx.load(todo)  # reads the OSM file once for all modes
+    out = {}
+    for i, m in enumerate(todo):
+        out[m] = ctx.network(m)
+        prog("network", i + 1, len(todo))
+    return out
+
+
+def _check_workers(
+    workers: Sequence[Worker], locations: pd.DataFrame, snapped: pd.DataFrame, max_snap_m: float
+) -> None:
+    """Every worker's start and end must be on its mode's network: a clear error if not."""
+    key = snapped.set_index(["location_id", "mode"])
+    xy = locations.set_index("location_id")
+    for w in workers:
+        for what, lid in (("start", w.start_location_id), ("end", w.end_location_id)):
+            if lid not in xy.index or not np.isfinite(
+                pd.to_numeric(xy.at[lid, "lon"], errors="coerce")
+            ):
+                raise InputError(
+                    f"worker {w.worker_id!r}: its {what} {lid!r} has no coordinates; give "
+                    f"{what}_lon and {what}_lat so it can be placed on the {w.mode} network",
+                    source=f"{what}_lon",
+                )
+            row = key.loc[(lid, w.mode)]
+            if not bool(row["on_network"]):
+                raise InputError(
+                    f"worker {w.worker_id!r}: its {what} ({xy.at[lid, 'lon']}, "
+                    f"{xy.at[lid, 'lat']}) is {float(row['snap_dist_m']):.0f} m from the "
+                    f"nearest {w.mode} road, farther than the snapping limit of "
+                    f"{max_snap_m:.0f} m; move it onto a street of the region or raise "
+                    "--max-snap-m",
+                    source=f"{what}_lon",
+                )
+
+
+def plan_on_region(
+    ctx: Any,
+    visits: Sequence[Visit],
+    workers: Sequence[Worker],
+    locations: pd.DataFrame,
+    *,
+    days: int | Sequence[str] = 5,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    max_snap_m: float | None = None,
+    params: Parameters | None = None,
+    details: pd.DataFrame | None = None,
+    progress: StageProgress | None = None,
+) -> PlanOnNetwork:
+    """Plan visits for workers with travel times and route geometry from the road network.
+
+    Parameters
+    ----------
+    ctx
+        A :class:`geo_outreach.network.context.RegionNetworks` (``open_region(...)``), or
+        anything with ``network(mode)``.
+    visits, workers
+        From :func:`read_plan_inputs`, :func:`~.io.read_visits_csv` /
+        :func:`~.io.read_workers_csv` or :func:`visits_from_stops`.
+    locations
+        ``location_id, lon, lat`` of every visit and worker location (the readers'
+        location tables, concatenated).
+    days
+        Number of days starting Monday (``5`` = Mon-Fri) or weekday codes.
+    time_limit_s, seed
+        PyVRP search limit (seconds) and seed.
+    max_snap_m
+        Snapping limit in metres (default: ``ctx.max_snap_m``, else 500 m).
+    params
+        Engine :class:`~.solve.Parameters`.
+    details
+        ``visit_id`` plus display columns (``name, address, notes, languages``) joined
+        to the stops and unscheduled tables.
+    progress
+        ``progress(stage, done, total)`` (see :data:`StageProgress`).
+
+    Returns
+    -------
+    PlanOnNetwork
+
+    Raises
+    ------
+    InputError
+        A worker mode other than ``drive``/``walk``, a worker start or end off its
+        network, no visit, bad days/limits.  Visits off the network are not errors:
+        they are unscheduled with the reason "off the road network".
+    SolverError
+        When the plan fails the independent checker (never expected).
+    """
+    prog = progress or _no_progress
+    day_codes = first_weekdays(days) if isinstance(days, int | np.integer) else tuple(days)
+    if not (
+        isinstance(time_limit_s, int | float) and math.isfinite(time_limit_s) and time_limit_s > 0
+    ):
+        raise InputError(
+            f"time limit must be a positive number of seconds, got {time_limit_s!r}",
+            source="time_limit_s",
+        )
+    snap_m = float(
+        max_snap_m if max_snap_m is not None else getattr(ctx, "max_snap_m", DEFAULT_MAX_SNAP_M)
+    )
+    if not visits:
+        raise InputError("no visit to plan; give at least one visit", source="visits")
+    if not workers:
+        raise InputError("no worker given; add at least one worker", source="workers")
+    modes = sorted({w.mode for w in workers})
+    bad = [w for w in workers if w.mode not in NETWORK_MODES]
+    if bad:
+        raise InputError(
+            f"worker {bad[0].worker_id!r} travels by {bad[0].mode!r}; the road network has "
+            f"modes {', '.join(NETWORK_MODES)} (set the mode column to one of them)",
+            source="mode",
+        )
+    locations = _merge_locations(locations)
+    known = set(locations["location_id"])
+    for lid in {v.location_id for v in visits} | {
+        x for w in workers for x in (w.start_location_id, w.end_location_id)
+    }:
+        if lid not in known:
+            locations = _merge_locations(
+                locations,
+                pd.DataFrame(
+                    [{"location_id": lid, "lon": np.nan, "lat": np.nan, "kind": "unknown"}]
+                ),
+            )
+
+    networks = _networks_of(ctx, modes, prog)
+    prog("snap", 0, 1)
+    snapped = snap_locations(networks, locations, max_snap_m=snap_m)
+    prog("snap", 1, 1)
+    _check_workers(workers, locations, snapped, snap_m)
+    matrices, ods = network_matrices(networks, snapped, progress=prog)
+
+    b = ProblemBuilder(days=day_codes)
+    for m, mat in matrices.items():
+        b.add_matrix(m, mat)
+    for v in visits:
+        b.add_visit(v)
+    for w in workers:
+        b.add_worker(w)
+    problem = b.build()
+    prog("solve", 0, 1)
+    result = solve(problem, time_limit_s=time_limit_s, seed=seed, params=params)
+    prog("solve", 1, 1)
+
+    nodes = {
+        (str(r.location_id), str(r.mode)): int(r.node_id)
+        for r in snapped[snapped["on_network"]].itertuples(index=False)
+    }
+    dist = {m: _pair_lookup(od, "dist_m") for m, od in ods.items()}
+    xy = locations.set_index("location_id")[["lon", "lat"]].astype(float)
+    det = _details_frame(problem, details)
+    routes = _route_frame(result, networks, nodes, dist, xy, prog)
+    stops = _stops_frame(result, dist, xy, det, snapped)
+    unsched = _unscheduled_frame(result, xy, det, snapped, snap_m)
+    return PlanOnNetwork(
+        result=result,
+        routes=routes,
+        stops=stops,
+        unscheduled=unsched,
+        snapped=snapped,
+        matrices=matrices,
+        od=ods,
+        max_snap_m=snap_m,
+    )
+
+
+# --------------------------------------------------------------------------- output tables
+
+
+def _pair_lookup(od: pd.DataFrame, col: str) -> dict[tuple[str, str], float]:
+    return dict(
+        zip(
+            zip(od["origin_id"].astype(str), od["dest_id"].astype(str), strict=True),
+            od[col].astype(float),
+            strict=True,
+        )
+    )
+
+
+def _leg_dist(dist: Mapping[tuple[str, str], float], a: str, b: str) -> float:
+    return 0.0 if a == b else float(dist.get((a, b), math.nan))
+
+
+def _details_frame(problem: Problem, details: pd.DataFrame | None) -> pd.DataFrame:
+    """visit_id -> name, address, notes, languages, skills (text)."""
+    rows = []
+    for v in problem.visits:
+        langs = ";".join(sorted(v.skills & LANGUAGES))
+        rows.append(
+            {
+                "visit_id": v.visit_id,
+                "name": v.name,
+                "address": "",
+                "notes": "",
+                "languages": langs,
+                "skills": ";".join(sorted(v.skills)),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["visit_id", "name", "address", "notes", "languages", "skills"]
+    ).set_index("visit_id")
+    if details is not None and len(details) and "visit_id" in details.columns:
+        d = (
+            details.assign(visit_id=details["visit_id"].astype(str).str.strip())
+            .drop_duplicates("visit_id")
+            .set_index("visit_id")
+        )
+        for c in DETAIL_COLUMNS:
+            if c in d.columns:
+                vals = d[c].reindex(out.index)
+                have = vals.notna() & (vals.astype(str).str.strip() != "")
+                out.loc[have, c] = vals[have].astype(str)
+    return out
+
+
+def _route_frame(
+    result: RoutingResult,
+    networks: Mapping[str, RoadNetwork],
+    nodes: Mapping[tuple[str, str], int],
+    dist: Mapping[str, Mapping[tuple[str, str], float]],
+    xy: pd.DataFrame,
+    prog: StageProgress,
+) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from geo_outreach.network.traveltime import route_geometry
+
+    prob = result.problem
+    colour = {
+        w.worker_id: ROUTE_COLOURS[i % len(ROUTE_COLOURS)] for i, w in enumerate(prob.workers)
+    }
+    rows, geoms = [], []
+    total = len(result.routes)
+    prog("geometry", 0, total)
+    for k, r in enumerate(result.routes):
+        w = prob.worker_by_id[r.worker_id]
+        seq = [r.start_location_id, *(s.location_id for s in r.stops), r.end_location_id]
+        node_seq = [nodes[(lid, w.mode)] for lid in seq]
+        road = list(route_geometry(networks[w.mode], node_seq).coords)
+        start_pt = (
+            float(xy.at[r.start_location_id, "lon"]),
+            float(xy.at[r.start_location_id, "lat"]),
+        )
+        end_pt = (float(xy.at[r.end_location_id, "lon"]), float(xy.at[r.end_location_id, "lat"]))
+        coords = [start_pt]
+        for c in [*road, end_pt]:
+            if c != coords[-1]:
+                coords.append(c)
+        if len(coords) < 2:
+            coords.append(coords[0])
+        geoms.append(LineString(coords))
+        d = sum(_leg_dist(dist[w.mode], a, b) for a, b in itertools.pairwise(seq))
+        rows.append(
+            {
+                "route_id": f"{r.worker_id} {r.day}",
+                "worker_id": r.worker_id,
+                "worker_name": w.name,
+                "day": r.day,
+                "mode": w.mode,
+                "start": format_clock(r.start_s),
+                "end": format_clock(r.end_s),
+                "start_s": int(r.start_s),
+                "end_s": int(r.end_s),
+                "n_stops": len(r.visit_stops),
+                "travel_s": int(r.travel_s),
+                "dist_m": round(d, 1),
+                "duration_s": int(r.duration_s),
+                "colour": colour[r.worker_id],
+            }
+        )
+        prog("geometry", k + 1, total)
+    cols = [
+        "route_id",
+        "worker_id",
+        "worker_name",
+        "day",
+        "mode",
+        "start",
+        "end",
+        "start_s",
+        "end_s",
+        "n_stops",
+        "travel_s",
+        "dist_m",
+        "duration_s",
+        "colour",
+    ]
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry=geoms, crs="EPSG:4326")
+
+
+STOP_COLUMNS: tuple[str, ...] = (
+    "worker_id",
+    "worker_name",
+    "day",
+    "seq",
+    "kind",
+    "visit_id",
+    "occurrence",
+    "name",
+    "address",
+    "notes",
+    "languages",
+    "skills",
+    "location_id",
+    "lon",
+    "lat",
+    "snap_dist_m",
+    "travel_s",
+    "travel_min",
+    "dist_m",
+    "arrival",
+    "arrival_s",
+    "start",
+    "start_s",
+    "end",
+    "end_s",
+    "departure",
+    "departure_s",
+    "wait_s",
+    "wait_min",
+    "break_s",
+)
+
+
+def _stops_frame(
+    result: RoutingResult,
+    dist: Mapping[str, Mapping[tuple[str, str], float]],
+    xy: pd.DataFrame,
+    det: pd.DataFrame,
+    snapped: pd.DataFrame,
+) -> pd.DataFrame:
+    prob = result.problem
+    snap = snapped.set_index(["location_id", "mode"])["snap_dist_m"]
+    rows: list[dict[str, Any]] = []
+
+    def row(
+        r: Any,
+        w: Worker,
+        seq: int,
+        kind: str,
+        lid: str,
+        prev: str,
+        travel: int,
+        arr: int,
+        st: int,
+        en: int,
+        dep: int,
+        vid: str | None = None,
+        occ: int | None = None,
+    ) -> dict[str, Any]:
+        d = det.loc[vid] if vid is not None and vid in det.index else None
+        label = {"start": "start", "end": "end", "break": "break"}.get(kind, "")
+        return {
+            "worker_id": r.worker_id,
+            "worker_name": w.name,
+            "day": r.day,
+            "seq": seq,
+            "kind": kind,
+            "visit_id": vid or "",
+            "occurrence": occ if occ is not None else "",
+            "name": d["name"] if d is not None else label,
+            "address": d["address"] if d is not None else "",
+            "notes": d["notes"] if d is not None else "",
+            "languages": d["languages"] if d is not None else "",
+            "skills": d["skills"] if d is not None else "",
+            "location_id": lid,
+            "lon": float(xy.at[lid, "lon"]),
+            "lat": float(xy.at[lid, "lat"]),
+            "snap_dist_m": round(float(snap.get((lid, w.mode), math.nan)), 1),
+            "travel_s": int(travel),
+            "travel_min": round(travel / 60, 1),
+            "dist_m": round(_leg_dist(dist[w.mode], prev, lid), 1),
+            "arrival": format_clock(arr),
+            "arrival_s": int(arr),
+            "start": format_clock(st),
+            "start_s": int(st),
+            "end": format_clock(en),
+            "end_s": int(en),
+            "departure": format_clock(dep),
+            "departure_s": int(dep),
+            "wait_s": int(st - arr),
+            "wait_min": round((st - arr) / 60, 1),
+            "break_s": int(en - st) if kind == "break" else 0,
+        }
+
+    for r in result.routes:
+        w = prob.worker_by_id[r.worker_id]
+        prev = r.start_location_id
+        rows.append(
+            row(r, w, 0, "start", prev, prev, 0, r.start_s, r.start_s, r.start_s, r.start_s)
+        )
+        for i, s in enumerate(r.stops, start=1):
+            rows.append(
+                row(
+                    r,
+                    w,
+                    i,
+                    s.kind,
+                    s.location_id,
+                    prev,
+                    s.travel_s,
+                    s.arrival_s,
+                    s.start_s,
+                    s.end_s,
+                    s.departure_s,
+                    vid=s.visit_id if s.kind == "visit" else None,
+                    occ=s.occurrence if s.kind == "visit" else None,
+                )
+            )
+            prev = s.location_id
+        rows.append(
+            row(
+                r,
+                w,
+                len(r.stops) + 1,
+                "end",
+                r.end_location_id,
+                prev,
+                r.end_travel_s,
+                r.end_s,
+                r.end_s,
+                r.end_s,
+                r.end_s,
+            )
+        )
+    return pd.DataFrame(rows, columns=list(STOP_COLUMNS))
+
+
+def _unscheduled_frame(
+    result: RoutingResult,
+    xy: pd.DataFrame,
+    det: pd.DataFrame,
+    snapped: pd.DataFrame,
+    max_snap_m: float,
+) -> pd.DataFrame:
+    prob = result.problem
+    nearest = snapped.groupby("location_id")["snap_dist_m"].min()
+    rows = []
+    for u in result.unscheduled:
+        v = prob.visit_by_id[u.visit_id]
+        lid = v.location_id
+        d = det.loc[u.visit_id] if u.visit_id in det.index else None
+        near = float(nearest.get(lid, math.nan))
+        reason = u.reason
+        if u.code == "off_network":
+            reason += (
+                f" (nearest road {near:.0f} m away, snapping limit {max_snap_m:.0f} m)"
+                if math.isfinite(near)
+                else " (no coordinates: give lon and lat)"
+            )
+        rows.append(
+            {
+                "visit_id": u.visit_id,
+                "occurrence": u.occurrence,
+                "code": u.code,
+                "reason": reason,
+                "name": d["name"] if d is not None else v.name,
+                "address": d["address"] if d is not None else "",
+                "notes": d["notes"] if d is not None else "",
+                "languages": d["languages"] if d is not None else "",
+                "skills": ";".join(sorted(v.skills)),
+                "location_id": lid,
+                "lon": float(xy.at[lid, "lon"]) if lid in xy.index else math.nan,
+                "lat": float(xy.at[lid, "lat"]) if lid in xy.index else math.nan,
+                "nearest_road_m": round(near, 1) if math.isfinite(near) else math.nan,
+            }
+        )
+    cols = [
+        "visit_id",
+        "occurrence",
+        "code",
+        "reason",
+        "name",
+        "address",
+        "notes",
+        "languages",
+        "skills",
+        "location_id",
+        "lon",
+        "lat",
+        "nearest_road_m",
+    ]
+    return pd.DataFrame(rows, columns=cols)
