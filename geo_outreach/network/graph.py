@@ -60,9 +60,12 @@ logger = logging.getLogger(__name__)
 Mode = Literal["drive", "walk"]
 MODES: tuple[Mode, ...] = ("drive", "walk")
 #: Bump when the build steps change so stale caches are rebuilt.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 _EXTRA_WAY_TAGS = ("foot", "motor_vehicle", "motorcar", "vehicle")
+#: Edge attributes kept after filtering (the rest only served the filter; dropping them keeps
+#: cached networks small and fast to load).
+_KEEP_EDGE_ATTRS = ("osmid", "highway", "name", "maxspeed", "oneway", "length")
 
 
 @dataclass
@@ -279,7 +282,7 @@ def _mode_graph(raw: nx.MultiDiGraph, mode: Mode, speeds: SpeedTable) -> nx.Mult
             kph = speeds.drive_speed(data.get("highway"), data.get("maxspeed"))
         else:
             kph = speeds.walk_speed(data.get("highway"))
-        attrs = {k: val for k, val in data.items() if k not in ("reversed",)}
+        attrs = {k: data[k] for k in _KEEP_EDGE_ATTRS if k in data}
         attrs["speed_kph"] = kph
         attrs["travel_time"] = max(float(data["length"]) / (kph / 3.6), 1e-3)
         edges.append((u, v, attrs))
