@@ -71,12 +71,12 @@ start_postgres_test_server() {
     dir=$(mktemp -d /tmp/geo_outreach_pg.XXXXXX)
     chmod 700 "$dir"
     [[ $(id -u) == 0 ]] && chown postgres: "$dir"
-    _pg_as "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+    _pg_as "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; return 4; }
     for _ in 1 2 3 4 5; do
         port=$(_free_port)
         if _pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB" \
             start >/dev/null 2>&1; then
             _pg_as "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -q \
                 -c "CREATE DATABASE $PG_TEST_DB" >/dev/null || return 5
