@@ -1,0 +1,285 @@
+"""``geo-outreach export map|packet|data``: coverage maps, a worker's field packet, data files."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+from geo_outreach.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from geo_outreach.present.static_map import LAYERS, PAGE_SIZES, SCHEMES
+
+    parser = sub.add_parser(
+        "export",
+        help="coverage maps (PNG/PDF/SVG/HTML), a worker's field packet, data files",
+        description="Export maps for community meetings, a worker's printable day packet, and "
+        "the analysis layers as GIS files. Everything works offline.",
+    )
+    cmds = parser.add_subparsers(dest="export_command", metavar="WHAT")
+
+    mp = cmds.add_parser(
+        "map",
+        help="coverage map as PNG, PDF, SVG (printable) or one offline HTML file",
+        description="Draw need / access choropleths with stops, routes and services over the "
+        "road network. The format follows the output suffix. need/access come from "
+        "--analysis OUT.gpkg (from geo-outreach analyze) or from running the analysis.",
+    )
+    add_region_args(mp)
+    mp.add_argument("-o", "--output", required=True, metavar="OUT.{png,pdf,svg,html}")
+    mp.add_argument(
+        "--layers", default="need", help=f"comma-separated, from {','.join(LAYERS)} (default need)"
+    )
+    mp.add_argument("--title", default=None, help="map title (default: the region's title)")
+    mp.add_argument("--subtitle", default="")
+    mp.add_argument("--notes", default="", help="text of a notes box (use \\n for new lines)")
+    mp.add_argument(
+        "--analysis",
+        metavar="OUT.gpkg",
+        default=None,
+        help="tracts/zones written by geo-outreach analyze (else the analysis runs)",
+    )
+    mp.add_argument(
+        "--access-column",
+        default=None,
+        help="column of the access layer (default tt_nearest_<clinic>_drive_min)",
+    )
+    mp.add_argument(
+        "--stops",
+        metavar="FILE",
+        default=None,
+        help="stops layer: GeoPackage, GeoJSON or CSV with lon/lat",
+    )
+    mp.add_argument(
+        "--plan",
+        metavar="DIR",
+        default=None,
+        help="plan folder from geo-outreach plan (stops and routes layers)",
+    )
+    mp.add_argument("--size", default="a4-landscape", choices=sorted(PAGE_SIZES))
+    mp.add_argument("--scheme", default="quantiles", choices=sorted(SCHEMES))
+    mp.add_argument("--k", type=int, default=5, help="number of classes (2-9, default 5)")
+    mp.add_argument(
+        "--palette",
+        default="viridis",
+        help="sequential colormap: viridis (default), cividis, magma, YlGnBu, Blues...",
+    )
+    mp.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
+    mp.add_argument("--no-roads", action="store_true", help="leave out the road base layer")
+    mp.add_argument("--json", action="store_true", help="print a JSON summary")
+    mp.set_defaults(func=run_map)
+
+    pk = cmds.add_parser(
+        "packet",
+        help="a worker's day: PDF route sheet, GPX, ICS calendar, offline HTML map",
+        description="Write the field packet of one worker and day of a plan folder. A weekday "
+        "day (Mon..Sun) becomes the first such date on or after --week-of (default: next "
+        "Monday); calendar times are in --timezone.",
+    )
+    pk.add_argument("--plan", required=True, metavar="DIR", help="plan folder (stops.csv ...)")
+    pk.add_argument("--worker", required=True, help="worker_id")
+    pk.add_argument("--day", required=True, help="plan day: Mon..Sun or YYYY-MM-DD")
+    pk.add_argument("-o", "--output", required=True, metavar="OUT_DIR")
+    pk.add_argument(
+        "--week-of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="date in/starting the week (default: next Monday)",
+    )
+    pk.add_argument(
+        "--timezone",
+        default=None,
+        help="IANA time zone of the calendar (default America/Los_Angeles)",
+    )
+    pk.add_argument(
+        "--region",
+        default=None,
+        metavar="DIR",
+        help="region whose roads are drawn on the maps and whose attribution is "
+        "printed (default: no road layer)",
+    )
+    pk.add_argument("--max-snap-m", type=float, default=500.0, help=argparse.SUPPRESS)
+    pk.add_argument("--page", default="letter", choices=["letter", "a4"])
+    pk.add_argument("--no-html", action="store_true", help="skip the HTML map")
+    pk.add_argument("--json", action="store_true", help="print a JSON summary")
+    pk.set_defaults(func=run_packet)
+
+    dp = cmds.add_parser(
+        "data",
+        help="GeoPackage, GeoJSON and CSV of every analysis and plan layer",
+        description="Write layers tracts, zones, services, stops, routes (those available) to "
+        "OUT_DIR/geo_outreach.gpkg, OUT_DIR/<layer>.geojson and OUT_DIR/<layer>.csv. Column "
+        "names are documented in docs/exports.md.",
+    )
+    add_region_args(dp)
+    dp.add_argument("-o", "--output", required=True, metavar="OUT_DIR")
+    dp.add_argument(
+        "--analysis",
+        metavar="OUT.gpkg",
+        default=None,
+        help="tracts/zones from geo-outreach analyze (else the analysis runs)",
+    )
+    dp.add_argument("--stops", metavar="FILE", default=None)
+    dp.add_argument("--plan", metavar="DIR", default=None)
+    dp.add_argument("--formats", default="gpkg,geojson,csv")
+    dp.add_argument("--json", action="store_true", help="print a JSON list of files")
+    dp.set_defaults(func=run_data)
+
+    parser.set_defaults(func=lambda args: (parser.print_help(), 0)[1])
+
+
+def _analysis_layers(args: argparse.Namespace, ctx: Any) -> tuple[Any, Any]:
+    from geo_outreach.present.exports import read_analysis
+
+    if args.analysis:
+        return read_analysis(args.analysis)
+    from geo_outreach.analysis.pipeline import AnalysisParams, analyze_region
+
+    result = analyze_region(ctx, AnalysisParams())
+    return result.tracts, result.zones
+
+
+def _stops_routes(args: argparse.Namespace) -> tuple[Any, Any]:
+    from geo_outreach.present.exports import _read_points, plan_layers
+
+    stops = routes = None
+    if args.plan:
+        stops, routes = plan_layers(args.plan)
+    if args.stops:
+        stops = _read_points(args.stops, "stops")
+    return stops, routes
+
+
+def run_map(args: argparse.Namespace) -> int:
+    from geo_outreach.present.exports import FORMATS, coverage_map, road_edges
+    from geo_outreach.present.static_map import CHOROPLETH_LAYERS
+
+    out = Path(args.output)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError(
+            f"output must end in .png, .pdf, .svg or .html, got {out.name}", source="-o"
+        )
+    layers = [x.strip().lower() for x in args.layers.split(",") if x.strip()]
+    stops, routes = _stops_routes(args)
+    if "stops" in layers and stops is None:
+        raise InputError("layer 'stops' needs --stops FILE or --plan DIR", source="--stops")
+    if "routes" in layers and routes is None:
+        raise InputError(
+            "layer 'routes' needs --plan DIR (with routes or ordered stops)", source="--plan"
+        )
+    ctx = open_from_args(args)
+    region = ctx.region
+    tracts = zones = None
+    if any(x in CHOROPLETH_LAYERS or x == "zones" for x in layers):
+        tracts, zones = _analysis_layers(args, ctx)
+    roads = None if args.no_roads else road_edges(ctx.network("drive"))
+    result = coverage_map(
+        out,
+        title=args.title or region.manifest.title or region.name,
+        attribution=region.attribution or "Map data (c) OpenStreetMap contributors (ODbL)",
+        layers=layers,
+        tracts=tracts,
+        zones=zones,
+        services=region.services,
+        stops=stops,
+        routes=routes,
+        roads=roads,
+        access_column=args.access_column,
+        subtitle=args.subtitle,
+        data_date=region.manifest.data_date,
+        notes=args.notes.replace("\\n", "\n"),
+        size=args.size,
+        scheme=args.scheme,
+        k=args.k,
+        palette=args.palette,
+        dpi=args.dpi,
+    )
+    summary = {
+        "output": str(out),
+        "format": result.format,
+        "bytes": len(result.data),
+        "layers": layers,
+    }
+    if result.static is not None:
+        summary["classes"] = {k: list(v.labels) for k, v in result.static.classes.items()}
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"wrote {out} ({len(result.data) / 1024:.0f} kB)")
+    return 0
+
+
+def run_packet(args: argparse.Namespace) -> int:
+    from geo_outreach.present.exports import road_edges
+    from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, DEFAULT_TIMEZONE, write_packet
+
+    week_of = None
+    if args.week_of:
+        try:
+            week_of = dt.date.fromisoformat(args.week_of)
+        except ValueError as exc:
+            raise InputError(
+                f"--week-of must be a date YYYY-MM-DD, got {args.week_of!r}", source="--week-of"
+            ) from exc
+    roads = None
+    attribution = DEFAULT_ATTRIBUTION
+    if args.region:
+        ctx = open_from_args(args)
+        roads = road_edges(ctx.network("drive"))
+        attribution = ctx.region.attribution or attribution
+    packet = write_packet(
+        args.plan,
+        args.output,
+        worker=args.worker,
+        day=args.day,
+        week_of=week_of,
+        timezone=args.timezone or DEFAULT_TIMEZONE,
+        roads=roads,
+        attribution=attribution,
+        page=args.page,
+        html=not args.no_html,
+    )
+    if args.json:
+        print_json(
+            {
+                "date": packet.date.isoformat(),
+                "visits": int(
+                    (~packet.stops["kind"].isin({"break", "start", "end", "depot"})).sum()
+                ),
+                "files": [str(p) for p in packet.paths],
+            }
+        )
+    else:
+        print(f"{args.worker} on {packet.date:%A %Y-%m-%d}:")
+        for p in packet.paths:
+            print(f"  wrote {p}")
+    return 0
+
+
+def run_data(args: argparse.Namespace) -> int:
+    from geo_outreach.present.exports import export_data
+
+    stops, routes = _stops_routes(args)
+    ctx = open_from_args(args)
+    tracts, zones = _analysis_layers(args, ctx)
+    written = export_data(
+        args.output,
+        tracts=tracts,
+        zones=zones,
+        services=ctx.region.services,
+        stops=stops,
+        routes=routes,
+        formats=[f.strip() for f in args.formats.split(",") if f.strip()],
+    )
+    files = [str(p) for ps in written.values() for p in ps]
+    if args.json:
+        print_json({"files": files})
+    else:
+        for f in files:
+            print(f"wrote {f}")
+    return 0

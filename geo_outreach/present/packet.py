@@ -1,0 +1,993 @@
+"""A worker's field packet for one day of a plan: PDF route sheet, GPX, ICS calendar, HTML map.
+
+The packet reads the plan folder written by ``geo-outreach plan``:
+
+``stops.csv``
+    ordered stops: ``worker_id, day, sequence, visit_id, name, address, arrival, start, end``
+    (``HH:MM``), ``lon, lat``, ``languages``/``skills``, ``notes`` (other spellings are accepted,
+    see :data:`STOP_COLUMNS`; times may also be seconds after midnight in ``*_s`` columns).
+    Rows whose ``kind`` is ``break`` are breaks; ``start``/``end``/``depot`` rows are where the
+    day starts and ends.
+``routes.geojson``
+    optional: one LineString per worker and day (``worker_id``, ``day``), the road path.
+``unscheduled.csv``
+    optional: visits the plan could not fit (not part of a packet).
+
+The plan's ``day`` is a weekday code (``Mon``..``Sun``, or a full name) or an ISO date.  A
+weekday becomes a calendar date through ``week_of``: the first date on or after ``week_of`` with
+that weekday.  ``week_of`` defaults to the next Monday after today.  Calendar times are in the
+region's local time zone (default ``America/Los_Angeles``, the demo region's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import math
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from geo_outreach.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "STOP_COLUMNS",
+    "Packet",
+    "Plan",
+    "day_stops",
+    "packet_date",
+    "read_plan",
+    "route_sheet_pdf",
+    "to_gpx",
+    "to_ics",
+    "write_packet",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+"""Time zone of the demo region (Portland, Oregon)."""
+
+DEFAULT_ATTRIBUTION = "Map data (c) OpenStreetMap contributors (ODbL)"
+
+STOP_COLUMNS: dict[str, tuple[str, ...]] = {
+    "worker_id": ("worker_id", "worker"),
+    "day": ("day", "weekday", "date"),
+    "sequence": ("sequence", "seq", "stop", "order", "stop_number"),
+    "kind": ("kind", "type", "stop_kind"),
+    "visit_id": ("visit_id", "id"),
+    "name": ("name", "visit_name", "place"),
+    "address": ("address", "addr"),
+    "arrival": ("arrival", "arrival_time", "arrive", "arrival_hhmm", "eta"),
+    "start": ("start", "start_time", "service_start", "start_hhmm"),
+    "end": ("end", "end_time", "service_end", "end_hhmm", "departure"),
+    "lon": ("lon", "longitude", "lng", "x"),
+    "lat": ("lat", "latitude", "y"),
+    "languages": ("languages", "language", "skills", "needs"),
+    "notes": ("notes", "note", "comment", "comments"),
+    "worker_name": ("worker_name",),
+}
+"""Canonical stop column -> accepted spellings in ``stops.csv`` (first found wins)."""
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_END_KINDS = {"start", "end", "depot", "home", "office"}
+
+
+# --------------------------------------------------------------------------- plan reading
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan folder, read and normalised.
+
+    Attributes
+    ----------
+    folder
+        Where it was read from.
+    stops
+        One row per stop with the canonical columns of :data:`STOP_COLUMNS` (times as ``HH:MM``
+        text, ``*_min`` minutes after midnight, ``sequence`` int), in plan order.
+    routes
+        ``routes.geojson`` as a GeoDataFrame (EPSG:4326), or None when the folder has none.
+    unscheduled
+        ``unscheduled.csv`` (empty when absent).
+    """
+
+    folder: Path
+    stops: pd.DataFrame
+    routes: gpd.GeoDataFrame | None
+    unscheduled: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def workers(self) -> list[str]:
+        return list(dict.fromkeys(self.stops["worker_id"]))
+
+    @property
+    def days(self) -> list[str]:
+        return list(dict.fromkeys(self.stops["day"]))
+
+
+def _pick(df: pd.DataFrame, names: Sequence[str]) -> str | None:
+    lower = {str(c).strip().lower(): c for c in df.columns}
+    for n in names:
+        if n in lower:
+            return str(lower[n])
+    return None
+
+
+def _parse_time(value: Any, *, seconds: bool, where: str) -> float:
+    """Minutes after midnight of ``HH:MM[:SS]`` text (or seconds when ``seconds``); NaN if empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    text = str(value).strip()
+    if not text or text.lower() in {"nan", "none", "-"}:
+        return math.nan
+    if seconds:
+        try:
+            return float(text) / 60.0
+        except ValueError as exc:
+            raise InputError(f"{where}: {text!r} is not a number of seconds", source=where) from exc
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
+    if m is None:
+        # an ISO datetime keeps only its clock time
+        m2 = re.search(r"T?(\d{2}):(\d{2})(?::(\d{2}))?", text)
+        if m2 is None:
+            raise InputError(f"{where}: {text!r} is not a time like 09:30", source=where)
+        m = m2
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 47 or mi > 59 or s > 59:
+        raise InputError(f"{where}: {text!r} is not a time like 09:30", source=where)
+    return h * 60 + mi + s / 60
+
+
+def _hhmm(minutes: float) -> str:
+    if not math.isfinite(minutes):
+        return ""
+    total = round(minutes)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def read_stops_csv(path: str | Path) -> pd.DataFrame:
+    """Read and normalise a plan's ``stops.csv`` (see :data:`STOP_COLUMNS`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            f"{path} not found; a plan folder holds stops.csv (write one with geo-outreach plan)",
+            source=str(path),
+        )
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    out = pd.DataFrame(index=raw.index)
+    for canon, names in STOP_COLUMNS.items():
+        col = _pick(raw, names)
+        out[canon] = raw[col].astype(str).str.strip() if col is not None else ""
+    for need in ("worker_id", "day"):
+        if _pick(raw, STOP_COLUMNS[need]) is None:
+            raise InputError(
+                f"{path.name} has no {need!r} column (columns: {list(raw.columns)}); "
+                "it must list worker_id, day, sequence, visit_id, times, lon, lat",
+                source=f"{path.name}.{need}",
+            )
+    if _pick(raw, STOP_COLUMNS["visit_id"]) is None and _pick(raw, STOP_COLUMNS["name"]) is None:
+        raise InputError(
+            f"{path.name} needs a visit_id or name column", source=f"{path.name}.visit_id"
+        )
+    # times: HH:MM text, else seconds in *_s columns
+    for canon in ("arrival", "start", "end"):
+        col = _pick(raw, STOP_COLUMNS[canon])
+        secs = _pick(raw, [f"{n}_s" for n in STOP_COLUMNS[canon]] + [f"{canon}_s"])
+        src, is_s = (col, False) if col is not None else (secs, True)
+        if src is None:
+            out[f"{canon}_min"] = np.nan
+        else:
+            out[f"{canon}_min"] = [
+                _parse_time(v, seconds=is_s, where=f"{path.name} row {i + 2} column {src}")
+                for i, v in enumerate(raw[src])
+            ]
+        out[canon] = out[f"{canon}_min"].map(_hhmm)
+    if not out[["arrival_min", "start_min"]].notna().any(axis=None) and len(out):
+        raise InputError(
+            f"{path.name} has no arrival or start times (columns: {list(raw.columns)})",
+            source=f"{path.name}.start",
+        )
+    for c in ("lon", "lat"):
+        out[c] = pd.to_numeric(out[c].replace("", np.nan), errors="coerce")
+    bad = out[(out["lon"].abs() > 180) | (out["lat"].abs() > 90)]
+    if len(bad):
+        raise InputError(
+            f"{path.name} row {int(bad.index[0]) + 2}: lon/lat out of range "
+            f"({bad['lon'].iloc[0]}, {bad['lat'].iloc[0]}); give WGS84 degrees",
+            source=f"{path.name}.lon",
+        )
+    seq = pd.to_numeric(out["sequence"].replace("", np.nan), errors="coerce")
+    if seq.isna().all():
+        seq = out.groupby(["worker_id", "day"], sort=False).cumcount() + 1
+    out["sequence"] = seq.fillna(0).astype(int)
+    out["kind"] = out["kind"].str.lower().replace("", "visit")
+    out["visit_id"] = out["visit_id"].where(out["visit_id"] != "", out["name"])
+    out["name"] = out["name"].where(out["name"] != "", out["visit_id"])
+    out["languages"] = out["languages"].str.replace(";", ", ").str.replace("|", ", ")
+    out["_order"] = np.arange(len(out))
+    out = out.sort_values(["worker_id", "day", "sequence", "_order"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def read_plan(folder: str | Path) -> Plan:
+    """Read a plan folder (``stops.csv``, optional ``routes.geojson`` and ``unscheduled.csv``)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(
+            f"plan folder {folder} not found; write one with geo-outreach plan -o DIR",
+            source=str(folder),
+        )
+    stops = read_stops_csv(folder / "stops.csv")
+    routes = None
+    rpath = folder / "routes.geojson"
+    if rpath.is_file():
+        import geopandas as gpd
+
+        routes = gpd.read_file(rpath)
+        if routes.crs is None:
+            routes = routes.set_crs(4326)
+        routes = routes.to_crs(4326)
+        for c in ("worker_id", "day"):
+            if c in routes.columns:
+                routes[c] = routes[c].astype(str)
+    unscheduled = pd.DataFrame()
+    upath = folder / "unscheduled.csv"
+    if upath.is_file():
+        unscheduled = pd.read_csv(upath, dtype=str, keep_default_na=False)
+    return Plan(folder=folder, stops=stops, routes=routes, unscheduled=unscheduled)
+
+
+def _day_key(value: str) -> str:
+    v = str(value).strip().lower()
+    return v[:3] if v[:3] in _WEEKDAYS and v.isalpha() else v
+
+
+def day_stops(plan: Plan, worker: str, day: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame | None]:
+    """Stops of ``worker`` on ``day`` in order, and that day's route line(s) (or None)."""
+    s = plan.stops
+    wmask = s["worker_id"].str.lower() == str(worker).strip().lower()
+    if not wmask.any():
+        raise InputError(
+            f"worker {worker!r} has no stops in {plan.folder / 'stops.csv'}; workers: "
+            f"{plan.workers}",
+            source="worker",
+        )
+    dmask = s["day"].map(_day_key) == _day_key(day)
+    sel = s[wmask & dmask]
+    if sel.empty:
+        days = list(dict.fromkeys(s.loc[wmask, "day"]))
+        raise InputError(
+            f"worker {worker!r} has no stops on day {day!r}; their days: {days}", source="day"
+        )
+    routes = None
+    if plan.routes is not None and {"worker_id", "day"} <= set(plan.routes.columns):
+        r = plan.routes
+        rsel = r[
+            (r["worker_id"].str.lower() == str(worker).strip().lower())
+            & (r["day"].map(_day_key) == _day_key(day))
+        ]
+        routes = rsel if len(rsel) else None
+    return sel.reset_index(drop=True), routes
+
+
+def packet_date(
+    day: str, week_of: dt.date | None = None, *, today: dt.date | None = None
+) -> dt.date:
+    """Calendar date of a plan day.
+
+    ``day`` is an ISO date (used as is), a weekday (``Mon``/``monday``...: the first such date on
+    or after ``week_of``) or a day number ``0``.. (days after ``week_of``).  ``week_of`` defaults
+    to the next Monday after ``today``.
+    """
+    text = str(day).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    today = today or dt.date.today()
+    if week_of is None:
+        week_of = today + dt.timedelta(days=7 - today.weekday())
+    key = _day_key(text)
+    if key in _WEEKDAYS:
+        target = _WEEKDAYS.index(key)
+        return week_of + dt.timedelta(days=(target - week_of.weekday()) % 7)
+    if text.isdigit():
+        return week_of + dt.timedelta(days=int(text))
+    raise InputError(
+        f"day {day!r} is neither a weekday (Mon..Sun) nor a date (YYYY-MM-DD) nor a day number",
+        source="day",
+    )
+
+
+def _visits(stops: pd.DataFrame) -> pd.DataFrame:
+    return stops[~stops["kind"].isin({"break", *_END_KINDS})]
+
+
+def _zone(timezone: str) -> Any:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(
+            f"unknown time zone {timezone!r}; use an IANA name such as America/Los_Angeles",
+            source="timezone",
+        ) from exc
+
+
+def _at(date: dt.date, minutes: float, tz: Any) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(0, 0), tzinfo=tz) + dt.timedelta(minutes=minutes)
+
+
+def _visit_times(row: Any) -> tuple[float, float]:
+    start = row.start_min if math.isfinite(row.start_min) else row.arrival_min
+    end = row.end_min if math.isfinite(row.end_min) else start + 30.0
+    return start, end
+
+
+# --------------------------------------------------------------------------- GPX and ICS
+
+
+def to_gpx(
+    stops: pd.DataFrame,
+    *,
+    date: dt.date,
+    timezone: str = DEFAULT_TIMEZONE,
+    route_lines: gpd.GeoDataFrame | None = None,
+    name: str = "",
+) -> str:
+    """GPX text: one waypoint per visit (in order), a route through the stops, and the road path
+    from ``route_lines`` as a track when given."""
+    import gpxpy.gpx
+
+    tz = _zone(timezone)
+    gpx = gpxpy.gpx.GPX()
+    gpx.name = name
+    gpx.creator = "geo_outreach"
+    rte = gpxpy.gpx.GPXRoute(name=name)
+    for row in stops.itertuples():
+        if not (math.isfinite(row.lon) and math.isfinite(row.lat)) or row.kind == "break":
+            continue
+        is_visit = row.kind not in _END_KINDS
+        label = (
+            f"{row.sequence:02d} {row.name}" if is_visit else f"{row.kind.capitalize()}: {row.name}"
+        )
+        start, _ = _visit_times(row)
+        when = _at(date, start, tz).astimezone(dt.UTC) if math.isfinite(start) else None
+        desc = "; ".join(
+            x
+            for x in (
+                row.address,
+                f"languages/skills: {row.languages}" if row.languages else "",
+                row.notes,
+            )
+            if x
+        )
+        rte.points.append(gpxpy.gpx.GPXRoutePoint(row.lat, row.lon, name=label, time=when))
+        if is_visit:
+            gpx.waypoints.append(
+                gpxpy.gpx.GPXWaypoint(
+                    row.lat,
+                    row.lon,
+                    time=when,
+                    name=label,
+                    description=desc,
+                    symbol="Flag, Blue",
+                    type="visit",
+                )
+            )
+    gpx.routes.append(rte)
+    if route_lines is not None and len(route_lines):
+        import shapely
+
+        track = gpxpy.gpx.GPXTrack(name=f"{name} (road path)")
+        for geom in route_lines.to_crs(4326).geometry:
+            for part in shapely.get_parts(geom):
+                seg = gpxpy.gpx.GPXTrackSegment()
+                for x, y in shapely.get_coordinates(part):
+                    seg.points.append(gpxpy.gpx.GPXTrackPoint(float(y), float(x)))
+                track.segments.append(seg)
+        gpx.tracks.append(track)
+    return gpx.to_xml()
+
+
+def to_ics(
+    stops: pd.DataFrame,
+    *,
+    date: dt.date,
+    timezone: str = DEFAULT_TIMEZONE,
+    worker: str = "",
+    created: dt.datetime | None = None,
+) -> bytes:
+    """An iCalendar file with one event per visit (local time zone, VTIMEZONE included)."""
+    import icalendar
+
+    tz = _zone(timezone)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//geo_outreach//field packet//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Outreach {worker} {date.isoformat()}".strip())
+    cal.add("x-wr-timezone", timezone)
+    stamp = created or dt.datetime.now(dt.UTC)
+    for row in _visits(stops).itertuples():
+        start, end = _visit_times(row)
+        if not math.isfinite(start):
+            raise InputError(f"visit {row.visit_id!r} has no start or arrival time", source="start")
+        ev = icalendar.Event()
+        ev.add("uid", f"{row.visit_id}-{worker}-{date.isoformat()}-{row.sequence}@geo-outreach")
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", _at(date, start, tz))
+        ev.add("dtend", _at(date, end, tz))
+        ev.add("summary", f"{row.sequence}. {row.name}")
+        if row.address:
+            ev.add("location", row.address)
+        if math.isfinite(row.lat) and math.isfinite(row.lon):
+            ev.add("geo", (float(row.lat), float(row.lon)))
+        lines = [f"Visit {row.visit_id}, stop {row.sequence}"]
+        if math.isfinite(row.arrival_min):
+            lines.append(f"Arrive {row.arrival}")
+        if row.languages:
+            lines.append(f"Languages/skills: {row.languages}")
+        if row.notes:
+            lines.append(f"Notes: {row.notes}")
+        ev.add("description", "\n".join(lines))
+        cal.add_component(ev)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+# --------------------------------------------------------------------------- PDF route sheet
+
+_PAGES = {"letter": (8.5, 11.0), "a4": (8.27, 11.69)}
+_COLS = (  # heading, share of table width, wrap chars per inch at 8 pt
+    ("#", 0.05),
+    ("Time", 0.13),
+    ("Place and address", 0.32),
+    ("Languages", 0.14),
+    ("Notes", 0.29),
+    ("Done", 0.07),
+)
+
+
+def _row_cells(row: Any) -> list[str]:
+    if row.kind == "break":
+        when = f"{row.start or row.arrival}–{row.end}".strip("–")
+        return ["", when, "Break", "", row.notes, ""]
+    if row.kind in _END_KINDS:
+        when = row.arrival or row.start or row.end
+        return [
+            "",
+            when,
+            f"{row.kind.capitalize()}: {row.name}\n{row.address}".strip(),
+            "",
+            row.notes,
+            "",
+        ]
+    when = f"{row.start}–{row.end}" if row.start and row.end else (row.start or row.arrival)
+    if row.arrival and row.arrival != row.start:
+        when += f"\narrive {row.arrival}"
+    place = f"{row.name}\n{row.address}".strip() if row.address else row.name
+    return [str(row.sequence), when, place, row.languages, row.notes, "☐"]
+
+
+def route_sheet_pdf(
+    stops: pd.DataFrame,
+    *,
+    date: dt.date,
+    worker: str,
+    route_lines: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    attribution: str = DEFAULT_ATTRIBUTION,
+    title: str = "",
+    page: str = "letter",
+    created: dt.date | None = None,
+) -> bytes:
+    """A printable route sheet: per page a small map of the day (the page's stops highlighted)
+    and a table of stops with times, address, languages, notes and a tick box.
+
+    Returns the PDF bytes (matplotlib PdfPages, fonts embedded).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    if page not in _PAGES:
+        raise InputError(f"page must be one of {sorted(_PAGES)}, got {page!r}", source="page")
+    w_in, h_in = _PAGES[page]
+    fs = 8.5
+    margin = 0.5
+    table_w = w_in - 2 * margin
+    line_h = fs * 1.35 / 72  # inches per text line
+    cells = [_row_cells(r) for r in stops.itertuples()]
+    wrapped: list[list[list[str]]] = []
+    for row in cells:
+        out = []
+        for (_head, share), text in zip(_COLS, row, strict=True):
+            chars = max(int(share * table_w * 72 / (fs * 0.52)), 3)
+            lines: list[str] = []
+            for para in str(text).split("\n"):
+                lines += textwrap.wrap(para, chars) or ([""] if para == "" else [])
+            out.append(lines or [""])
+        wrapped.append(out)
+    row_h = [max(len(c) for c in r) * line_h + 0.12 for r in wrapped]
+    map_h = 3.6
+    header_h, footer_h = 0.9, 0.45
+    table_top = h_in - margin - header_h - map_h - 0.25
+    avail = table_top - margin - footer_h - 0.3  # minus the column heading row
+    pages: list[list[int]] = [[]]
+    used = 0.0
+    for i, rh in enumerate(row_h):
+        if pages[-1] and used + rh > avail:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(i)
+        used += rh
+    visits = _visits(stops)
+    day_name = _WEEKDAY_NAMES[date.weekday()]
+    first = stops["start_min"].where(stops["start_min"].notna(), stops["arrival_min"]).min()
+    last = stops[["end_min", "arrival_min", "start_min"]].max(axis=None)
+    headline = title or f"Route sheet: {worker}"
+    buf = io.BytesIO()
+    made = (created or dt.date.today()).isoformat()
+    with PdfPages(
+        buf,
+        metadata={
+            "Title": f"{headline}, {day_name} {date.isoformat()}",
+            "Subject": f"Sources: {attribution}",
+            "Creator": "geo_outreach",
+        },
+    ) as pdf:
+        for p, idxs in enumerate(pages):
+            fig = plt.figure(figsize=(w_in, h_in))
+            fig.text(
+                margin / w_in, 1 - margin / h_in, headline, fontsize=16, fontweight="bold", va="top"
+            )
+            sub = (
+                f"{day_name} {date:%d %B %Y}  ·  {len(visits)} visits  ·  "
+                f"{_hhmm(first)}–{_hhmm(last)}"
+            )
+            if len(pages) > 1:
+                shown = [cells[i][0] for i in idxs if cells[i][0]]
+                if shown:
+                    sub += f"  ·  this page: stops {shown[0]}–{shown[-1]}"
+            fig.text(
+                margin / w_in,
+                1 - (margin + 0.38) / h_in,
+                sub,
+                fontsize=10,
+                va="top",
+                color="#333333",
+            )
+            map_rect = [
+                margin / w_in,
+                (h_in - margin - header_h - map_h) / h_in,
+                table_w / w_in,
+                map_h / h_in,
+            ]
+            _sheet_map(fig, map_rect, stops, set(idxs), route_lines, roads, fs)
+            _sheet_table(
+                fig,
+                [cells[i] for i in idxs],
+                [wrapped[i] for i in idxs],
+                [row_h[i] for i in idxs],
+                margin,
+                table_top,
+                table_w,
+                w_in,
+                h_in,
+                fs,
+                line_h,
+            )
+            foot = textwrap.fill(
+                f"Sources: {attribution}. Printed from geo_outreach on {made}.",
+                int((table_w - 1.0) * 72 / (6.5 * 0.5)),
+            )
+            fig.text(margin / w_in, margin / h_in, foot, fontsize=6.5, color="#444444", va="bottom")
+            fig.text(
+                1 - margin / w_in,
+                margin / h_in,
+                f"Page {p + 1} of {len(pages)}",
+                fontsize=8,
+                ha="right",
+                va="bottom",
+            )
+            pdf.savefig(fig)
+            plt.close(fig)
+    return buf.getvalue()
+
+
+def _sheet_map(
+    fig: Any,
+    rect: Sequence[float],
+    stops: pd.DataFrame,
+    highlight: set[int],
+    route_lines: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | None,
+    fs: float,
+) -> None:
+    import geopandas as gpd
+
+    from geo_outreach.present.static_map import _draw_roads, _extent, _north_arrow, _scale_bar
+
+    ax = fig.add_axes(rect)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#777777")
+    pts = stops[np.isfinite(stops["lon"]) & np.isfinite(stops["lat"])]
+    if pts.empty:
+        ax.text(0.5, 0.5, "no stop coordinates in the plan", ha="center", transform=ax.transAxes)
+        return
+    g = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs=4326)
+    crs = g.estimate_utm_crs()
+    g = g.to_crs(crs)
+    frames = [g]
+    lines = route_lines.to_crs(crs) if route_lines is not None and len(route_lines) else None
+    if lines is not None:
+        frames.append(lines)
+    aspect = (rect[2] * fig.get_figwidth()) / (rect[3] * fig.get_figheight())
+    xlim, ylim = _extent(frames, aspect, pad=0.08)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    ax.set_aspect("equal", adjustable="box")
+    if roads is not None and len(roads):
+        r = roads.to_crs(crs)
+        r = r.cx[xlim[0] : xlim[1], ylim[0] : ylim[1]]
+        _draw_roads(ax, r)
+    if lines is not None:
+        lines.plot(ax=ax, color="white", linewidth=4.0, zorder=6)
+        lines.plot(ax=ax, color="#0072B2", linewidth=2.2, zorder=7)
+    else:  # straight legs between stops, dashed: the plan gave no road path
+        ax.plot(
+            g.geometry.x,
+            g.geometry.y,
+            color="#0072B2",
+            linewidth=1.4,
+            linestyle=(0, (4, 2)),
+            zorder=7,
+        )
+    for pos, (i, row) in enumerate(pts.iterrows()):
+        x, y = g.geometry.iloc[pos].x, g.geometry.iloc[pos].y
+        if row["kind"] in _END_KINDS:
+            ax.scatter(
+                [x],
+                [y],
+                marker="s",
+                s=70,
+                facecolor="black",
+                edgecolor="white",
+                linewidth=1.0,
+                zorder=9,
+            )
+            continue
+        if row["kind"] == "break":
+            continue
+        on_page = i in highlight
+        ax.scatter(
+            [x],
+            [y],
+            marker="o",
+            s=170 if on_page else 110,
+            facecolor="#D55E00" if on_page else "white",
+            edgecolor="black",
+            linewidth=1.0,
+            zorder=10 if on_page else 9,
+        )
+        ax.text(
+            x,
+            y,
+            str(row["sequence"]),
+            ha="center",
+            va="center",
+            fontsize=fs - 1,
+            fontweight="bold",
+            color="white" if on_page else "black",
+            zorder=11 if on_page else 9.5,
+        )
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    _north_arrow(ax, fs)
+    _scale_bar(ax, fs - 1)
+
+
+def _sheet_table(
+    fig: Any,
+    cells: list[list[str]],
+    wrapped: list[list[list[str]]],
+    heights: list[float],
+    margin: float,
+    top_in: float,
+    table_w: float,
+    w_in: float,
+    h_in: float,
+    fs: float,
+    line_h: float,
+) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    xs = [margin]
+    for _, share in _COLS:
+        xs.append(xs[-1] + share * table_w)
+    y = top_in
+    head_h = 0.3
+    fig.add_artist(
+        Rectangle(
+            (margin / w_in, (y - head_h) / h_in),
+            table_w / w_in,
+            head_h / h_in,
+            transform=fig.transFigure,
+            facecolor="#e8e6e1",
+            edgecolor="none",
+        )
+    )
+    for (head, _), x in zip(_COLS, xs, strict=False):
+        fig.text(
+            (x + 0.05) / w_in,
+            (y - head_h / 2) / h_in,
+            head,
+            fontsize=fs,
+            fontweight="bold",
+            va="center",
+        )
+    y -= head_h
+    for r, (row, lines, rh) in enumerate(zip(cells, wrapped, heights, strict=True)):
+        if r % 2 == 1:
+            fig.add_artist(
+                Rectangle(
+                    (margin / w_in, (y - rh) / h_in),
+                    table_w / w_in,
+                    rh / h_in,
+                    transform=fig.transFigure,
+                    facecolor="#f6f5f2",
+                    edgecolor="none",
+                )
+            )
+        for c, (cell_lines, x) in enumerate(zip(lines, xs, strict=False)):
+            bold = c in (0, 1) or (c == 2 and row[0] != "")
+            for li, text in enumerate(cell_lines):
+                weight = "bold" if bold and li == 0 else "normal"
+                size = fs + 5 if c == 5 else fs
+                fig.text(
+                    (x + 0.05) / w_in,
+                    (y - 0.07 - li * line_h) / h_in,
+                    text,
+                    fontsize=size,
+                    fontweight=weight,
+                    va="top",
+                    color="#111111" if li == 0 else "#333333",
+                )
+        y -= rh
+        fig.add_artist(
+            Line2D(
+                [margin / w_in, (margin + table_w) / w_in],
+                [y / h_in, y / h_in],
+                transform=fig.transFigure,
+                color="#bbbbbb",
+                linewidth=0.5,
+            )
+        )
+
+
+# --------------------------------------------------------------------------- HTML and packet
+
+
+def day_map_html(
+    stops: pd.DataFrame,
+    *,
+    route_lines: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    attribution: str = DEFAULT_ATTRIBUTION,
+    title: str = "",
+) -> str:
+    """A self-contained offline HTML map of the day (stops with tooltips, the route, roads)."""
+    import folium
+    import geopandas as gpd
+
+    from geo_outreach.present import webmap
+    from geo_outreach.present.assets import render_offline_html
+
+    pts = stops[np.isfinite(stops["lon"]) & np.isfinite(stops["lat"]) & (stops["kind"] != "break")]
+    if pts.empty:
+        raise InputError("the day's stops have no lon/lat; cannot draw a map", source="lon")
+    g = gpd.GeoDataFrame(
+        pts.assign(
+            stop=pts["sequence"].astype(str).where(~pts["kind"].isin(_END_KINDS), pts["kind"]),
+            time=[
+                f"{a}–{b}" if a and b else a or b
+                for a, b in zip(pts["start"], pts["end"], strict=True)
+            ],
+            what=np.where(pts["kind"].isin(_END_KINDS), "Start / end", "Visit"),
+        ),
+        geometry=gpd.points_from_xy(pts["lon"], pts["lat"]),
+        crs=4326,
+    )
+    frames = [g.geometry]
+    if route_lines is not None and len(route_lines):
+        frames.append(route_lines.to_crs(4326).geometry)
+    minx, miny, maxx, maxy = pd.concat(frames).total_bounds
+    pad = max(maxx - minx, maxy - miny, 0.004) * 0.1
+    bounds = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    if roads is not None and len(roads):
+        roads = roads.to_crs(4326).cx[bounds[0] : bounds[2], bounds[1] : bounds[3]]
+    m = webmap.base_map(bounds, roads=roads, attribution=attribution)
+    if route_lines is not None and len(route_lines):
+        r = route_lines.to_crs(4326).copy()
+        r["route_id"] = (
+            r.get("worker_id", pd.Series("route", index=r.index)).astype(str)
+            + " "
+            + r.get("day", pd.Series("", index=r.index)).astype(str)
+        )
+        webmap.add_routes(m, r[["route_id", "geometry"]], name="Route")
+    webmap.add_sites(
+        m,
+        g,
+        category_column="what",
+        fields=("stop", "name", "time", "address", "languages", "notes"),
+        colors={"Visit": "#D55E00", "Start / end": "#000000"},
+        name="Stops",
+    )
+    webmap.add_layer_control(m, collapsed=False)
+    if title:
+        m.get_root().header.add_child(  # type: ignore[attr-defined]
+            folium.Element(f"<title>{_html_escape(title)}</title>"), name="page_title"
+        )
+        m.get_root().html.add_child(  # type: ignore[attr-defined]
+            folium.Element(
+                '<div style="position:absolute;top:8px;left:50px;z-index:1000;'
+                "background:rgba(255,255,255,.92);padding:4px 10px;border-radius:4px;"
+                'font:bold 15px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+                f"{_html_escape(title)}</div>"
+            )
+        )
+    return render_offline_html(m, mode="inline")
+
+
+def _html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+@dataclass(frozen=True)
+class Packet:
+    """What :func:`write_packet` wrote.
+
+    Attributes
+    ----------
+    date
+        Calendar date of the day.
+    stops
+        The day's stops (normalised plan rows) in order.
+    pdf, gpx, ics, html
+        Paths of the route sheet, GPX, calendar and map.
+    """
+
+    date: dt.date
+    stops: pd.DataFrame
+    pdf: Path
+    gpx: Path
+    ics: Path
+    html: Path | None
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p in (self.pdf, self.gpx, self.ics, self.html) if p is not None]
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "x"
+
+
+def write_packet(
+    plan: str | Path | Plan,
+    out_dir: str | Path,
+    *,
+    worker: str,
+    day: str,
+    week_of: dt.date | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    roads: gpd.GeoDataFrame | None = None,
+    attribution: str = DEFAULT_ATTRIBUTION,
+    page: str = "letter",
+    html: bool = True,
+) -> Packet:
+    """Write a worker's field packet for one day of a plan.
+
+    Parameters
+    ----------
+    plan
+        A plan folder (``stops.csv``, optional ``routes.geojson``) or a :class:`Plan`.
+    out_dir
+        Folder to write into (created); files are named ``{worker}_{date}.{pdf,gpx,ics,html}``.
+    worker, day
+        Which route: a ``worker_id`` and a plan day (weekday code or date; case-insensitive).
+    week_of
+        Date that fixes the week of a weekday ``day`` (see :func:`packet_date`); default next Monday.
+    timezone
+        IANA zone of the region, for the calendar (default :data:`DEFAULT_TIMEZONE`).
+    roads
+        Road edges drawn as context on the maps (optional).
+    attribution
+        Data sources printed on the sheet and the map.
+    page
+        ``"letter"`` or ``"a4"``.
+    html
+        Also write the offline HTML map (needs the vendored web assets).
+
+    Returns
+    -------
+    Packet
+        The paths written and the day's date and stops.
+    """
+    p = plan if isinstance(plan, Plan) else read_plan(plan)
+    _zone(timezone)
+    stops, lines = day_stops(p, worker, day)
+    date = packet_date(day, week_of)
+    worker_id = str(stops["worker_id"].iloc[0])
+    names = [n for n in stops["worker_name"] if n]
+    who = f"{names[0]} ({worker_id})" if names else worker_id
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{_safe(worker_id)}_{date.isoformat()}"
+    pdf_path = out / f"{stem}.pdf"
+    pdf_path.write_bytes(
+        route_sheet_pdf(
+            stops,
+            date=date,
+            worker=who,
+            route_lines=lines,
+            roads=roads,
+            attribution=attribution,
+            page=page,
+        )
+    )
+    gpx_path = out / f"{stem}.gpx"
+    gpx_path.write_text(
+        to_gpx(
+            stops, date=date, timezone=timezone, route_lines=lines, name=f"{who} {date.isoformat()}"
+        ),
+        encoding="utf-8",
+    )
+    ics_path = out / f"{stem}.ics"
+    ics_path.write_bytes(to_ics(stops, date=date, timezone=timezone, worker=worker_id))
+    html_path = None
+    if html:
+        html_path = out / f"{stem}.html"
+        html_path.write_text(
+            day_map_html(
+                stops,
+                route_lines=lines,
+                roads=roads,
+                attribution=attribution,
+                title=f"{who}: {_WEEKDAY_NAMES[date.weekday()]} {date.isoformat()}",
+            ),
+            encoding="utf-8",
+        )
+    summary = {
+        "worker_id": worker_id,
+        "day": str(stops["day"].iloc[0]),
+        "date": date.isoformat(),
+        "timezone": timezone,
+        "visits": len(_visits(stops)),
+        "files": [str(x.name) for x in (pdf_path, gpx_path, ics_path, html_path) if x],
+    }
+    logger.info("packet %s", json.dumps(summary))
+    return Packet(date=date, stops=stops, pdf=pdf_path, gpx=gpx_path, ics=ics_path, html=html_path)

@@ -1,0 +1,1236 @@
+"""Printable coverage maps made offline with matplotlib (PNG, PDF, SVG).
+
+:func:`render_static_map` draws a page (A4 / Letter portrait or landscape, or a 16:9 slide)
+with a title, one map panel per choropleth layer (need index, travel time), stops, routes and
+services on top, the region's road network as a light base layer, a legend with the class breaks
+and units, a north arrow, a scale bar, the data attribution line, the data date and an optional
+notes box.
+
+Print rules it follows:
+
+* sequential palettes only, checked to be monotone in lightness and oriented so a higher class is
+  darker; the grey levels of the classes stay distinct when printed in greyscale;
+* tracts off the road network are hatched and labelled "No road-network data" (never coloured
+  as if they had a value);
+* points get a distinct marker shape per category and routes a distinct dash pattern, not only a
+  distinct colour.
+
+Classification uses mapclassify (quantiles, natural breaks = Fisher-Jenks, equal interval).
+The map is drawn in the local UTM zone, so distances on the scale bar are true metres and grid
+north is within a degree or two of true north.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from geo_outreach.errors import CRSError, InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "CHOROPLETH_LAYERS",
+    "LAYERS",
+    "MARKERS",
+    "PAGE_SIZES",
+    "SCHEMES",
+    "ClassBreaks",
+    "PanelInfo",
+    "StaticMap",
+    "access_label",
+    "class_colours",
+    "classify",
+    "render_static_map",
+]
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZES: dict[str, tuple[float, float]] = {
+    "a4-portrait": (8.27, 11.69),
+    "a4-landscape": (11.69, 8.27),
+    "letter-portrait": (8.5, 11.0),
+    "letter-landscape": (11.0, 8.5),
+    "slide-16x9": (13.333, 7.5),
+}
+"""Page sizes in inches (width, height)."""
+
+SCHEMES: dict[str, str] = {
+    "quantiles": "Quantiles",
+    "natural-breaks": "FisherJenks",
+    "equal-interval": "EqualInterval",
+}
+"""Classification scheme name -> mapclassify class (natural breaks = Fisher-Jenks, deterministic)."""
+
+CHOROPLETH_LAYERS: tuple[str, ...] = ("need", "access", "underserved")
+"""Layers drawn as a choropleth panel each."""
+
+LAYERS: tuple[str, ...] = (*CHOROPLETH_LAYERS, "zones", "services", "stops", "routes")
+"""Every layer name :func:`render_static_map` knows."""
+
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
+"""Marker shapes given to point categories in order (shape differs, not only colour)."""
+
+LINESTYLES: tuple[Any, ...] = ("-", (0, (6, 2)), (0, (2, 1.5)), (0, (6, 2, 1.5, 2)), (0, (1, 1)))
+"""Dash patterns given to routes in order."""
+
+OKABE_ITO: tuple[str, ...] = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#CC79A7",
+    "#0072B2",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+)
+ROUTE_COLOURS: tuple[str, ...] = (
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#009E73",
+    "#56B4E9",
+    "#E69F00",
+    "#000000",
+)
+
+_ROAD_WIDTH = {"major": 0.9, "secondary": 0.6, "local": 0.3, "path": 0.25}
+_ROAD_COLOUR = "#5f5a55"
+_OFF_NETWORK_FILL = "#f0f0f0"
+_NO_DATA_FILL = "#ffffff"
+_FOOT_FONT = 6.5
+
+
+@dataclass(frozen=True)
+class ClassBreaks:
+    """Classes of one choropleth layer.
+
+    Attributes
+    ----------
+    layer
+        ``"need"``, ``"access"`` or ``"underserved"``.
+    column
+        The units column classified.
+    title
+        Legend heading with units.
+    scheme
+        Classification scheme.
+    edges
+        Class edges, ``len(colours) + 1`` increasing numbers (first = minimum).
+    colours
+        Hex fill per class, lightest (lowest values) first.
+    counts
+        Units per class.
+    labels
+        Legend label per class.
+    """
+
+    layer: str
+    column: str
+    title: str
+    scheme: str
+    edges: tuple[float, ...]
+    colours: tuple[str, ...]
+    counts: tuple[int, ...]
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PanelInfo:
+    """Where a map panel landed on a raster page (for checking an image).
+
+    Attributes
+    ----------
+    layer
+        Choropleth layer of the panel (``""`` for a map without choropleth).
+    crs
+        Projected CRS the map was drawn in (WKT-able string such as ``"EPSG:32610"``).
+    xlim, ylim
+        Data extent of the panel in ``crs`` units (metres).
+    bbox_px
+        ``(left, top, right, bottom)`` of the panel in image pixels (origin top-left), at the
+        ``dpi`` the page was rendered with.
+    """
+
+    layer: str
+    crs: str
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    bbox_px: tuple[float, float, float, float]
+
+    def to_pixel(self, x: float, y: float) -> tuple[float, float]:
+        """Pixel ``(column, row)`` of the point ``(x, y)`` given in :attr:`crs`."""
+        left, top, right, bottom = self.bbox_px
+        fx = (x - self.xlim[0]) / (self.xlim[1] - self.xlim[0])
+        fy = (y - self.ylim[0]) / (self.ylim[1] - self.ylim[0])
+        return left + fx * (right - left), bottom - fy * (bottom - top)
+
+
+@dataclass(frozen=True)
+class StaticMap:
+    """A rendered page.
+
+    Attributes
+    ----------
+    data
+        The file's bytes (PNG, PDF or SVG).
+    format
+        ``"png"``, ``"pdf"`` or ``"svg"``.
+    size
+        Page size name; ``width_in``/``height_in`` its inches; ``dpi`` raster resolution.
+    classes
+        Class breaks per choropleth layer.
+    panels
+        One entry per map panel.
+    categories
+        Point layer -> ``category -> (colour, marker)``; ``"routes"`` -> ``route -> (colour, dash)``.
+    """
+
+    data: bytes
+    format: str
+    size: str
+    width_in: float
+    height_in: float
+    dpi: int
+    classes: dict[str, ClassBreaks]
+    panels: tuple[PanelInfo, ...]
+    categories: dict[str, dict[str, tuple[str, Any]]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_gdf(gdf: Any, what: str, kinds: set[str] | None = None) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"{what} must be a GeoDataFrame, got {type(gdf).__name__}", source=what)
+    if gdf.crs is None:
+        raise CRSError(
+            f"{what} has no coordinate reference system; set it, e.g. gdf.set_crs('EPSG:4326')",
+            source=what,
+        )
+    if kinds is not None and len(gdf):
+        found = set(gdf.geom_type.dropna().unique())
+        if not found <= kinds:
+            raise InputError(
+                f"{what} must hold {sorted(kinds)} geometries, found {sorted(found)}", source=what
+            )
+    return gdf
+
+
+def _lightness(colour: Any) -> float:
+    """CIE L* (0 black .. 100 white) of an RGB(A) colour."""
+    from matplotlib.colors import to_rgb
+
+    rgb = np.asarray(to_rgb(colour), dtype=float)
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    y = float(lin @ np.array([0.2126, 0.7152, 0.0722]))
+    return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
+
+
+def class_colours(palette: str, n: int) -> list[str]:
+    """``n`` fills from a sequential colormap, lightest first, darker = higher class.
+
+    Parameters
+    ----------
+    palette
+        A matplotlib colormap name, e.g. ``"viridis"``, ``"cividis"``, ``"YlGnBu"``, ``"Blues"``.
+    n
+        Number of classes (>= 1).
+
+    Raises
+    ------
+    InputError
+        Unknown colormap, or one whose lightness is not monotone (diverging or qualitative
+        palettes are unreadable in greyscale).
+    """
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
+    try:
+        cmap = mpl.colormaps[palette]
+    except KeyError as exc:
+        raise InputError(
+            f"unknown palette {palette!r}; use a sequential matplotlib colormap such as "
+            "viridis, cividis, magma, YlGnBu, YlOrRd, Blues, Greys",
+            source="palette",
+        ) from exc
+    probe = [_lightness(cmap(t)) for t in np.linspace(0, 1, 33)]
+    diffs = np.diff(probe)
+    if not (np.all(diffs >= -0.5) or np.all(diffs <= 0.5)):
+        raise InputError(
+            f"palette {palette!r} is not monotone in lightness, so its classes cannot be told "
+            "apart when printed in greyscale; use viridis, cividis, magma, YlGnBu, YlOrRd, "
+            "Blues or another sequential palette",
+            source="palette",
+        )
+    increasing = probe[-1] > probe[0]
+    # stay off the near-white / near-black ends so fills read on paper and outlines show
+    lo, hi = (0.0, 0.92) if increasing else (0.15, 1.0)
+    ts = np.linspace(lo, hi, n) if n > 1 else np.array([(lo + hi) / 2])
+    if increasing:  # light end at t=1: the lowest class takes the highest t
+        ts = ts[::-1]
+    return [to_hex(cmap(float(t))) for t in ts]
+
+
+def _fmt(value: float) -> str:
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{min(digits, 3)}f}"
+
+
+def _fmt_min(value: float) -> str:
+    if not math.isfinite(value):
+        return f"{value:g}"
+    return f"{value:,.1f}" if abs(value) < 10 else f"{value:,.0f}"
+
+
+def classify(
+    values: Any, *, scheme: str = "quantiles", k: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class edges and class index per value with mapclassify.
+
+    Parameters
+    ----------
+    values
+        Numbers; non-finite values get class ``-1``.
+    scheme
+        ``"quantiles"``, ``"natural-breaks"`` (Fisher-Jenks) or ``"equal-interval"``
+        (underscores accepted).
+    k
+        Number of classes, 2..9 (fewer when there are fewer distinct values).
+
+    Returns
+    -------
+    edges, idx
+        ``edges`` has ``n_classes + 1`` increasing numbers starting at the minimum;
+        ``idx`` holds the class of each value (``-1`` for non-finite ones).
+    """
+    import mapclassify
+
+    key = str(scheme).replace("_", "-").lower()
+    if key not in SCHEMES:
+        raise InputError(
+            f"unknown classification scheme {scheme!r}; use one of {sorted(SCHEMES)}",
+            source="scheme",
+        )
+    if not 2 <= int(k) <= 9:
+        raise InputError(f"k must be between 2 and 9 classes, got {k}", source="k")
+    y = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    finite = np.isfinite(y)
+    idx = np.full(y.shape, -1, dtype=int)
+    if not finite.any():
+        return np.array([0.0, 1.0]), idx
+    fy = y[finite]
+    n_unique = len(np.unique(fy))
+    if n_unique == 1:
+        idx[finite] = 0
+        return np.array([fy[0], fy[0]]), idx
+    kk = min(int(k), n_unique)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mapclassify warns when ties merge quantile classes
+        classifier = getattr(mapclassify, SCHEMES[key])(fy, k=kk)
+    upper = np.unique(np.asarray(classifier.bins, dtype=float))
+    upper[-1] = max(upper[-1], fy.max())
+    edges = np.concatenate([[fy.min()], upper])
+    # drop empty leading classes (a first upper bound equal to the minimum)
+    while len(edges) > 2 and edges[1] <= edges[0]:
+        edges = np.delete(edges, 1)
+    idx[finite] = np.clip(np.searchsorted(edges[1:-1], fy, side="left"), 0, len(edges) - 2)
+    return edges, idx
+
+
+def access_label(column: str) -> str:
+    """Legend heading of an access column, e.g. ``tt_nearest_clinic_fqhc_drive_min`` ->
+    ``"Drive time to the nearest clinic fqhc (minutes)"``."""
+    name = column
+    for mode in ("drive", "walk", "bike", "transit"):
+        if f"_{mode}_" in name or name.endswith(f"_{mode}_min") or name.endswith(f"_{mode}"):
+            break
+    else:
+        mode = ""
+    if name.startswith("tt_nearest_") and mode:
+        cat = name[len("tt_nearest_") :].rsplit(f"_{mode}", 1)[0].replace("_", " ")
+        return f"{mode.capitalize()} time to the nearest {cat} (minutes)"
+    if name.startswith("n_within_") and mode:
+        cat = name[len("n_within_") :].replace("_", " ")
+        return f"Services within reach: {cat}"
+    if name.endswith("_min"):
+        return f"{name.replace('_', ' ')[:-4]} (minutes)"
+    return name.replace("_", " ")
+
+
+def default_access_column(tracts: pd.DataFrame) -> str | None:
+    """The first ``tt_nearest_*_drive_min`` column (else any ``tt_nearest_*_min``), or None."""
+    cols = [
+        c for c in tracts.columns if str(c).startswith("tt_nearest_") and str(c).endswith("_min")
+    ]
+    drive = [c for c in cols if str(c).endswith("_drive_min")]
+    for pref in ("clinic", "hospital"):
+        for c in drive:
+            if pref in str(c):
+                return str(c)
+    return str((drive or cols)[0]) if (drive or cols) else None
+
+
+# --------------------------------------------------------------------------- drawing helpers
+
+
+def _choropleth_spec(
+    layer: str, tracts: pd.DataFrame, access_column: str | None
+) -> tuple[str, str]:
+    if layer == "need":
+        column, title = "need_score", "Need index (0 = least, 1 = most vulnerable)"
+    elif layer == "underserved":
+        column, title = "underserved_score", "Underserved score (need x poor access)"
+    else:
+        column = access_column or default_access_column(tracts) or ""
+        if not column:
+            raise InputError(
+                "the 'access' layer needs a travel-time column such as "
+                "tt_nearest_clinic_fqhc_drive_min in the tracts; run the analysis "
+                "(geo-outreach analyze) or pass access_column",
+                source="access_column",
+            )
+        title = access_label(column)
+    if column not in tracts.columns:
+        raise InputError(
+            f"tracts have no column {column!r} for the {layer!r} layer; available: "
+            f"{[c for c in tracts.columns if c != 'geometry'][:30]}",
+            source=column,
+        )
+    return column, title
+
+
+def _off_network_mask(tracts: pd.DataFrame) -> np.ndarray:
+    if "off_network" not in tracts.columns:
+        return np.zeros(len(tracts), dtype=bool)
+    return tracts["off_network"].fillna(False).astype(bool).to_numpy()
+
+
+def _nice_length(target_m: float) -> float:
+    exp = math.floor(math.log10(max(target_m, 1.0)))
+    for m in (5, 2, 1):
+        if m * 10**exp <= target_m:
+            return float(m * 10**exp)
+    return float(10**exp)
+
+
+def _scale_bar(ax: Axes, fontsize: float) -> None:
+    from matplotlib.patches import Rectangle
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width = x1 - x0
+    length = _nice_length(width * 0.22)
+    segments = 4 if length / 10 ** math.floor(math.log10(length)) in (1, 2) else 5
+    seg = length / segments
+    bx, by = x0 + 0.04 * width, y0 + 0.045 * (y1 - y0)
+    h = 0.012 * (y1 - y0)
+    ax.add_patch(
+        Rectangle(
+            (bx - 0.015 * width, by - 0.8 * h),
+            length + 0.045 * width,
+            5.2 * h,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=20,
+        )
+    )
+    for i in range(segments):
+        ax.add_patch(
+            Rectangle(
+                (bx + i * seg, by),
+                seg,
+                h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=21,
+            )
+        )
+    unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
+    for pos, text in ((0.0, "0"), (length, f"{length / div:g} {unit}")):
+        ax.text(
+            bx + pos, by + 1.6 * h, text, ha="center", va="bottom", fontsize=fontsize, zorder=22
+        )
+
+
+def _north_arrow(ax: Axes, fontsize: float) -> None:
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.84),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=fontsize + 2,
+        fontweight="bold",
+        arrowprops={
+            "facecolor": "black",
+            "edgecolor": "black",
+            "width": 3,
+            "headwidth": 10,
+            "headlength": 9,
+        },
+        bbox={
+            "boxstyle": "circle,pad=0.25",
+            "facecolor": "white",
+            "edgecolor": "none",
+            "alpha": 0.85,
+        },
+        zorder=22,
+    )
+
+
+def _draw_roads(ax: Axes, roads: gpd.GeoDataFrame) -> None:
+    import shapely
+    from matplotlib.collections import LineCollection
+
+    from geo_outreach.present.webmap import road_class
+
+    cls = (
+        roads["highway"].map(road_class)
+        if "highway" in roads.columns
+        else pd.Series("local", index=roads.index)
+    )
+    for name, width in _ROAD_WIDTH.items():
+        mask = (cls == name).to_numpy()
+        if not mask.any():
+            continue
+        parts = shapely.get_parts(roads.geometry.to_numpy()[mask])
+        segs = [np.asarray(shapely.get_coordinates(p)) for p in parts if not p.is_empty]
+        ax.add_collection(
+            LineCollection(
+                segs,
+                colors=_ROAD_COLOUR,
+                linewidths=width,
+                alpha=0.45,
+                zorder=4,
+                linestyles=":" if name == "path" else "-",
+                capstyle="round",
+            )
+        )
+
+
+def _category_styles(
+    keys: Sequence[str], colours: Sequence[str], shapes: Sequence[Any]
+) -> dict[str, tuple[str, Any]]:
+    return {k: (colours[i % len(colours)], shapes[i % len(shapes)]) for i, k in enumerate(keys)}
+
+
+def _point_category(gdf: pd.DataFrame, column: str | None, default: str) -> pd.Series:
+    if column is not None:
+        if column not in gdf.columns:
+            raise InputError(
+                f"point layer has no column {column!r}; available: {list(gdf.columns)}",
+                source=column,
+            )
+        return gdf[column].fillna("unknown").astype(str)
+    for c in ("category", "kind", "worker_id"):
+        if c in gdf.columns:
+            return gdf[c].fillna("unknown").astype(str)
+    return pd.Series(default, index=gdf.index)
+
+
+def _route_ids(routes: pd.DataFrame, column: str | None) -> pd.Series:
+    if column is not None:
+        if column not in routes.columns:
+            raise InputError(f"routes have no column {column!r}", source=column)
+        return routes[column].astype(str)
+    if "route_id" in routes.columns:
+        return routes["route_id"].astype(str)
+    if {"worker_id", "day"} <= set(routes.columns):
+        return routes["worker_id"].astype(str) + " " + routes["day"].astype(str)
+    if "worker_id" in routes.columns:
+        return routes["worker_id"].astype(str)
+    return pd.Series([f"route {i + 1}" for i in range(len(routes))], index=routes.index)
+
+
+# --------------------------------------------------------------------------- page
+
+
+def _layout(
+    size: str, n_panels: int
+) -> tuple[tuple[float, float], list[list[float]], list[float], bool]:
+    """Figure size, map panel rects, side panel rect (figure fractions) and portrait flag."""
+    if size not in PAGE_SIZES:
+        raise InputError(f"unknown size {size!r}; use one of {sorted(PAGE_SIZES)}", source="size")
+    w, h = PAGE_SIZES[size]
+    portrait = h > w
+    margin = 0.35 / w, 0.35 / h
+    header = 0.85 / h
+    footer = 0.62 / h
+    top = 1 - margin[1] - header
+    bottom = margin[1] + footer
+    left, right = margin[0], 1 - margin[0]
+    gap = 0.2
+    if portrait:
+        side_h = 3.0 / h
+        side = [left, bottom, right - left, side_h]
+        body_bottom = bottom + side_h + gap / h
+        body = [left, body_bottom, right - left, top - body_bottom]
+        if n_panels <= 1:
+            panels = [body]
+        else:
+            ph = (body[3] - gap / h) / 2
+            panels = [
+                [left, body_bottom + ph + gap / h, body[2], ph],
+                [left, body_bottom, body[2], ph],
+            ]
+    else:
+        side_w = (3.1 if size == "slide-16x9" else 2.9) / w
+        side = [right - side_w, bottom, side_w, top - bottom]
+        body_right = right - side_w - gap / w
+        body = [left, bottom, body_right - left, top - bottom]
+        if n_panels <= 1:
+            panels = [body]
+        else:
+            pw = (body[2] - gap / w) / 2
+            panels = [[left, bottom, pw, body[3]], [left + pw + gap / w, bottom, pw, body[3]]]
+    return (w, h), panels, side, portrait
+
+
+def _extent(
+    frames: Sequence[gpd.GeoDataFrame], aspect: float, pad: float = 0.03
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """x/y limits covering every frame, padded, matching the panel's width/height ratio."""
+    bounds = np.array([f.total_bounds for f in frames if len(f) and not f.geometry.is_empty.all()])
+    minx, miny = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
+    maxx, maxy = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
+    w, h = max(maxx - minx, 200.0), max(maxy - miny, 200.0)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    w, h = w * (1 + 2 * pad), h * (1 + 2 * pad)
+    if w / h > aspect:
+        h = w / aspect
+    else:
+        w = h * aspect
+    return (cx - w / 2, cx + w / 2), (cy - h / 2, cy + h / 2)
+
+
+def render_static_map(
+    *,
+    title: str,
+    attribution: str,
+    layers: Sequence[str] = ("need",),
+    tracts: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    services: gpd.GeoDataFrame | None = None,
+    stops: gpd.GeoDataFrame | None = None,
+    routes: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    access_column: str | None = None,
+    stops_category: str | None = None,
+    services_category: str = "category",
+    route_column: str | None = None,
+    stop_labels: str | None = None,
+    subtitle: str = "",
+    data_date: str = "",
+    notes: str = "",
+    size: str = "a4-landscape",
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str = "viridis",
+    fmt: Literal["png", "pdf", "svg"] = "png",
+    dpi: int = 150,
+    created: dt.date | None = None,
+) -> StaticMap:
+    """Draw a printable coverage map and return the file's bytes.
+
+    Parameters
+    ----------
+    title
+        Page title (required, non-empty).
+    attribution
+        Data attribution line printed at the foot (required), e.g. the region's ``attribution``.
+    layers
+        Any of :data:`LAYERS`: ``need`` (``need_score``), ``access`` (``access_column``),
+        ``underserved`` (``underserved_score``) each get their own map panel (at most two);
+        ``zones`` (outlined underserved zones), ``services``, ``stops`` and ``routes`` are drawn
+        on every panel.
+    tracts
+        Units with the analysis columns (``need_score``, access columns, ``off_network``).
+    zones, services, stops, routes
+        Layers for ``zones`` (polygons), ``services`` (points with ``services_category``),
+        ``stops`` (points) and ``routes`` (lines); any CRS.
+    roads
+        Road edges (lines with an OSM ``highway`` column) drawn lightly as context; None: none.
+    access_column
+        Column of the ``access`` panel (default: the first ``tt_nearest_*_drive_min``).
+    stops_category
+        Column giving each stop's marker (default: ``category``, ``kind`` or ``worker_id`` if
+        present).
+    services_category
+        Column giving each service's marker.
+    route_column
+        Column naming each route (default ``route_id``, else ``worker_id`` + ``day``).
+    stop_labels
+        Column printed next to each stop (e.g. ``sequence``); None: no labels.
+    subtitle
+        Second line under the title (default: the data date).
+    data_date
+        When the data is from, e.g. ``"ACS 2016-2020, OSM 2015"``; printed in the footer.
+    notes
+        Free text shown in a box beside the legend (wrapped).
+    size
+        One of :data:`PAGE_SIZES`.
+    scheme, k
+        Classification (:data:`SCHEMES`) and number of classes (2..9).
+    palette
+        Sequential matplotlib colormap (see :func:`class_colours`).
+    fmt
+        ``"png"``, ``"pdf"`` or ``"svg"``.
+    dpi
+        Raster resolution (PNG; also the resolution of hatches in PDF/SVG).
+    created
+        Date printed as "made on" (default today).
+
+    Returns
+    -------
+    StaticMap
+        The bytes plus the classes, panel positions and category styles used.
+
+    Raises
+    ------
+    InputError
+        Unknown layer, size, scheme or palette; a layer asked for but not given; missing columns.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if not isinstance(title, str) or not title.strip():
+        raise InputError("title must be a non-empty text", source="title")
+    if not isinstance(attribution, str) or not attribution.strip():
+        raise InputError(
+            "attribution must name the data sources (e.g. the region's attribution line); "
+            "every map must credit OpenStreetMap and the other sources",
+            source="attribution",
+        )
+    if fmt not in ("png", "pdf", "svg"):
+        raise InputError(f"format must be png, pdf or svg, got {fmt!r}", source="format")
+    if not 50 <= dpi <= 600:
+        raise InputError(f"dpi must be between 50 and 600, got {dpi}", source="dpi")
+    layers = [str(x).strip().lower() for x in layers if str(x).strip()]
+    unknown = [x for x in layers if x not in LAYERS]
+    if unknown or not layers:
+        raise InputError(f"unknown layer(s) {unknown}; use some of {list(LAYERS)}", source="layers")
+    chor = [x for x in layers if x in CHOROPLETH_LAYERS]
+    if len(chor) > 2:
+        raise InputError(
+            f"at most two choropleth layers fit on one page, got {chor}; make two maps",
+            source="layers",
+        )
+    given = {"zones": zones, "services": services, "stops": stops, "routes": routes}
+    for name in [*(["tracts"] if chor else []), *[x for x in layers if x in given]]:
+        obj = tracts if name == "tracts" else given[name]
+        if obj is None:
+            need = (
+                "tracts (run the analysis or pass --analysis OUT.gpkg)"
+                if name == "tracts"
+                else name
+            )
+            raise InputError(f"layer {name!r} was asked for but no {need} was given", source=name)
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    if tracts is not None:
+        frames["tracts"] = _check_gdf(tracts, "tracts", {"Polygon", "MultiPolygon"})
+    for name, obj in given.items():
+        if obj is not None and name in layers:
+            kinds = {
+                "zones": {"Polygon", "MultiPolygon"},
+                "services": {"Point"},
+                "stops": {"Point"},
+                "routes": {"LineString", "MultiLineString"},
+            }[name]
+            frames[name] = _check_gdf(obj, name, kinds)
+    if roads is not None:
+        frames["roads"] = _check_gdf(roads, "roads", {"LineString", "MultiLineString"})
+    extent_frames = [frames[n] for n in ("tracts", "stops", "routes", "zones") if n in frames]
+    if chor or ("tracts" in frames and not extent_frames):
+        # fit the tracts the network reaches; off-network ones show at the edges, hatched
+        t = frames["tracts"]
+        on = t[~_off_network_mask(t)]
+        extent_frames = [on if len(on) else t]
+    elif not extent_frames:
+        extent_frames = [f for n, f in frames.items() if n != "roads"]
+    if not extent_frames or all(len(f) == 0 for f in extent_frames):
+        raise InputError("nothing to draw: every layer given is empty", source="layers")
+
+    import geopandas as gpd
+
+    base = pd.concat([f.to_crs(4326).geometry for f in extent_frames if len(f)])
+    crs = gpd.GeoSeries(base, crs=4326).estimate_utm_crs()
+    proj = {n: f.to_crs(crs) for n, f in frames.items()}
+    crs_name = crs.to_string()
+
+    (w_in, h_in), panel_rects, side_rect, portrait = _layout(size, len(chor))
+    fs = 8.0 if size != "slide-16x9" else 9.5
+    fig = plt.figure(figsize=(w_in, h_in), dpi=dpi)
+    fig.patch.set_facecolor("white")
+
+    # ---- header and footer
+    fig.text(
+        0.35 / w_in,
+        1 - 0.3 / h_in,
+        title,
+        ha="left",
+        va="top",
+        fontsize=fs + 9,
+        fontweight="bold",
+        color="#1a1a1a",
+    )
+    sub = subtitle or (f"Data: {data_date}" if data_date else "")
+    if sub:
+        fig.text(
+            0.35 / w_in, 1 - 0.72 / h_in, sub, ha="left", va="top", fontsize=fs + 2, color="#444444"
+        )
+    foot_width = int((w_in - 0.7) * 72 / (_FOOT_FONT * 0.5))
+    made = (created or dt.date.today()).isoformat()
+    foot = [f"Sources: {attribution}"]
+    tail = (
+        f"Data date: {data_date}. " if data_date else ""
+    ) + f"Map made {made} with geo_outreach."
+    foot.append(tail)
+    fig.text(
+        0.35 / w_in,
+        0.3 / h_in,
+        "\n".join(textwrap.fill(t, foot_width) for t in foot),
+        ha="left",
+        va="bottom",
+        fontsize=_FOOT_FONT,
+        color="#333333",
+        linespacing=1.3,
+    )
+
+    classes: dict[str, ClassBreaks] = {}
+    categories: dict[str, dict[str, tuple[str, Any]]] = {}
+    legend_sections: list[tuple[str, list[tuple[Any, str]]]] = []
+    panels: list[PanelInfo] = []
+    axes = []
+    off_mask = _off_network_mask(frames["tracts"]) if "tracts" in frames else np.zeros(0, bool)
+
+    # ---- point/line styles (shared by panels)
+    if "stops" in proj:
+        cats = _point_category(proj["stops"], stops_category, "Stop")
+        keys = list(dict.fromkeys(cats))
+        categories["stops"] = _category_styles(keys, ROUTE_COLOURS, MARKERS)
+    if "services" in proj:
+        scat = _point_category(proj["services"], services_category, "Service")
+        skeys = sorted(set(scat))
+        # services use hollow-looking shapes after the stops' ones, so both stay distinct
+        categories["services"] = _category_styles(skeys, OKABE_ITO, MARKERS[::-1])
+    if "routes" in proj:
+        rids = _route_ids(proj["routes"], route_column)
+        rkeys = list(dict.fromkeys(rids))
+        categories["routes"] = _category_styles(rkeys, ROUTE_COLOURS, LINESTYLES)
+
+    for i, rect in enumerate(panel_rects):
+        ax = fig.add_axes(rect)
+        axes.append(ax)
+        ax.set_facecolor("white")
+        layer = chor[i] if chor else ""
+        aspect = (rect[2] * w_in) / (rect[3] * h_in)
+        xlim, ylim = _extent([f.to_crs(crs) for f in extent_frames], aspect)
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_edgecolor("#777777")
+            spine.set_linewidth(0.6)
+
+        if layer:
+            t = proj["tracts"]
+            column, ltitle = _choropleth_spec(layer, t, access_column)
+            values = pd.to_numeric(t[column], errors="coerce").to_numpy(dtype=float)
+            on = ~off_mask
+            reach_inf = on & np.isinf(values)
+            edges, idx = classify(np.where(on, values, np.nan), scheme=scheme, k=k)
+            n_cls = max(len(edges) - 1, 1)
+            colours = class_colours(palette, n_cls)
+            counts = [int(((idx == c) & on).sum()) for c in range(n_cls)]
+            unit = " min" if column.endswith("_min") else ""
+            f = _fmt_min if unit else _fmt
+            labels = []
+            for c in range(n_cls):
+                lo, hi = edges[c], edges[min(c + 1, len(edges) - 1)]
+                rng = f(lo) if lo == hi else f"{f(lo)} – {f(hi)}"
+                labels.append(f"{rng}{unit}  ({counts[c]})")
+            classes[layer] = ClassBreaks(
+                layer=layer,
+                column=column,
+                title=ltitle,
+                scheme=scheme,
+                edges=tuple(map(float, edges)),
+                colours=tuple(colours),
+                counts=tuple(counts),
+                labels=tuple(labels),
+            )
+            fills = np.array([colours[j] if j >= 0 else _NO_DATA_FILL for j in idx], dtype=object)
+            valid = on & (idx >= 0)
+            if valid.any():
+                t[valid].plot(
+                    ax=ax, color=list(fills[valid]), edgecolor="white", linewidth=0.5, zorder=2
+                )
+            rows: list[tuple[Any, str]] = [
+                (Patch(facecolor=colours[c], edgecolor="#999999", linewidth=0.4), labels[c])
+                for c in range(n_cls)
+            ]
+            nodata = on & ~reach_inf & (idx < 0)
+            if nodata.any():
+                t[nodata].plot(
+                    ax=ax, facecolor=_NO_DATA_FILL, edgecolor="#999999", linewidth=0.5, zorder=2
+                )
+                rows.append(
+                    (
+                        Patch(facecolor=_NO_DATA_FILL, edgecolor="#999999"),
+                        f"No data  ({int(nodata.sum())})",
+                    )
+                )
+            if reach_inf.any():
+                t[reach_inf].plot(
+                    ax=ax,
+                    facecolor="#222222",
+                    edgecolor="white",
+                    hatch="..",
+                    linewidth=0.5,
+                    zorder=2,
+                )
+                rows.append(
+                    (
+                        Patch(facecolor="#222222", edgecolor="white", hatch=".."),
+                        f"Not reachable within the cutoff  ({int(reach_inf.sum())})",
+                    )
+                )
+            section = ltitle if len(chor) == 1 else f"{'AB'[i]}: {ltitle}"
+            legend_sections.append((section, rows))
+            if len(chor) > 1:
+                ax.text(
+                    0.015,
+                    0.985,
+                    "AB"[i],
+                    transform=ax.transAxes,
+                    ha="left",
+                    va="top",
+                    fontsize=fs + 6,
+                    fontweight="bold",
+                    zorder=23,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 2},
+                )
+        elif "tracts" in proj:
+            proj["tracts"].plot(
+                ax=ax, facecolor="#fbfaf8", edgecolor="#bbbbbb", linewidth=0.4, zorder=1
+            )
+        if "tracts" in proj and off_mask.any():
+            proj["tracts"][off_mask].plot(
+                ax=ax,
+                facecolor=_OFF_NETWORK_FILL,
+                edgecolor="#8c8c8c",
+                hatch="////",
+                linewidth=0.4,
+                zorder=2,
+            )
+        if "roads" in proj:
+            _draw_roads(ax, proj["roads"])
+        if "zones" in proj and len(proj["zones"]):
+            proj["zones"].boundary.plot(ax=ax, color="black", linewidth=1.6, zorder=6)
+            proj["zones"].boundary.plot(
+                ax=ax, color="white", linewidth=0.5, linestyle="--", zorder=6
+            )
+        if "routes" in proj:
+            rids = _route_ids(proj["routes"], route_column)
+            for key, (colour, dash) in categories["routes"].items():
+                sel = proj["routes"][(rids == key).to_numpy()]
+                sel.plot(ax=ax, color="white", linewidth=3.6, zorder=7)
+                sel.plot(ax=ax, color=colour, linewidth=2.0, linestyle=dash, zorder=8)
+        if "services" in proj:
+            scat = _point_category(proj["services"], services_category, "Service")
+            for key, (colour, marker) in categories["services"].items():
+                sel = proj["services"][(scat == key).to_numpy()]
+                ax.scatter(
+                    sel.geometry.x,
+                    sel.geometry.y,
+                    s=26,
+                    marker=marker,
+                    facecolor=colour,
+                    edgecolor="#222222",
+                    linewidth=0.6,
+                    zorder=9,
+                )
+        if "stops" in proj:
+            cats = _point_category(proj["stops"], stops_category, "Stop")
+            for key, (colour, marker) in categories["stops"].items():
+                sel = proj["stops"][(cats == key).to_numpy()]
+                ax.scatter(
+                    sel.geometry.x,
+                    sel.geometry.y,
+                    s=70,
+                    marker=marker,
+                    facecolor=colour,
+                    edgecolor="black",
+                    linewidth=1.0,
+                    zorder=10,
+                )
+            if stop_labels is not None and stop_labels in proj["stops"].columns:
+                for geom, lab in zip(
+                    proj["stops"].geometry, proj["stops"][stop_labels], strict=True
+                ):
+                    ax.annotate(
+                        str(lab),
+                        (geom.x, geom.y),
+                        xytext=(5, 4),
+                        textcoords="offset points",
+                        fontsize=fs - 1,
+                        fontweight="bold",
+                        zorder=11,
+                        bbox={
+                            "boxstyle": "round,pad=0.15",
+                            "facecolor": "white",
+                            "edgecolor": "#444444",
+                            "linewidth": 0.4,
+                            "alpha": 0.9,
+                        },
+                    )
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        _north_arrow(ax, fs)
+        _scale_bar(ax, fs - 0.5)
+
+    # ---- shared legend sections
+    shared: list[tuple[Any, str]] = []
+    if "tracts" in proj and off_mask.any():
+        shared.append(
+            (
+                Patch(facecolor=_OFF_NETWORK_FILL, edgecolor="#8c8c8c", hatch="////"),
+                f"No road-network data  ({int(off_mask.sum())} tracts)",
+            )
+        )
+    if "zones" in proj and len(proj["zones"]):
+        shared.append((Line2D([], [], color="black", linewidth=1.6), "Underserved zone"))
+    if "roads" in proj:
+        shared.append((Line2D([], [], color=_ROAD_COLOUR, alpha=0.6, linewidth=0.8), "Roads"))
+    if shared:
+        legend_sections.append(("Map features", shared))
+    if "routes" in categories:
+        legend_sections.append(
+            (
+                "Routes",
+                [
+                    (Line2D([], [], color=c, linewidth=2.0, linestyle=d), key)
+                    for key, (c, d) in categories["routes"].items()
+                ],
+            )
+        )
+    if "stops" in categories:
+        legend_sections.append(
+            (
+                "Stops",
+                [
+                    (
+                        Line2D(
+                            [],
+                            [],
+                            linestyle="none",
+                            marker=m,
+                            markerfacecolor=c,
+                            markeredgecolor="black",
+                            markersize=8,
+                        ),
+                        key,
+                    )
+                    for key, (c, m) in categories["stops"].items()
+                ],
+            )
+        )
+    if "services" in categories:
+        legend_sections.append(
+            (
+                "Services",
+                [
+                    (
+                        Line2D(
+                            [],
+                            [],
+                            linestyle="none",
+                            marker=m,
+                            markerfacecolor=c,
+                            markeredgecolor="#222222",
+                            markersize=6,
+                        ),
+                        key.replace("_", " "),
+                    )
+                    for key, (c, m) in categories["services"].items()
+                ],
+            )
+        )
+
+    _draw_side_panel(fig, side_rect, legend_sections, notes, portrait, fs, (w_in, h_in))
+
+    height_px = fig.get_figheight() * dpi
+    width_px = fig.get_figwidth() * dpi
+    for i, ax in enumerate(axes):
+        ax.apply_aspect()
+        pos = ax.get_position()
+        bb = pos.transformed(matplotlib.transforms.Affine2D().scale(width_px, height_px))
+        panels.append(
+            PanelInfo(
+                layer=chor[i] if chor else "",
+                crs=crs_name,
+                xlim=tuple(map(float, ax.get_xlim())),  # type: ignore[arg-type]
+                ylim=tuple(map(float, ax.get_ylim())),  # type: ignore[arg-type]
+                bbox_px=(bb.x0, height_px - bb.y1, bb.x1, height_px - bb.y0),
+            )
+        )
+    buf = io.BytesIO()
+    meta = {"Title": title} if fmt in ("pdf", "svg") else {"Title": title, "Source": attribution}
+    if fmt == "pdf":
+        meta["Subject"] = f"Sources: {attribution}"
+    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=meta)
+    plt.close(fig)
+    return StaticMap(
+        data=buf.getvalue(),
+        format=fmt,
+        size=size,
+        width_in=w_in,
+        height_in=h_in,
+        dpi=dpi,
+        classes=classes,
+        panels=tuple(panels),
+        categories=categories,
+    )
+
+
+def _draw_side_panel(
+    fig: Figure,
+    rect: Sequence[float],
+    sections: Sequence[tuple[str, Sequence[tuple[Any, str]]]],
+    notes: str,
+    portrait: bool,
+    fs: float,
+    page: tuple[float, float],
+) -> None:
+    """Legend (one box, bold section headings) and the notes box, never overlapping."""
+    from matplotlib.patches import Patch
+
+    w_in, h_in = page
+    left, bottom, width, height = rect
+    notes = notes.strip()
+    if portrait and notes:
+        leg_rect = [left, bottom, width * 0.58, height]
+        note_rect = [left + width * 0.61, bottom, width * 0.39, height]
+    else:
+        leg_rect = list(rect)
+        note_rect = None
+    ax = fig.add_axes(leg_rect)
+    ax.set_axis_off()
+    handles: list[Any] = []
+    labels: list[str] = []
+    heads: set[int] = set()
+    for s, (head, rows) in enumerate(sections):
+        if s:
+            handles.append(Patch(visible=False))
+            labels.append("")
+        heads.add(len(labels))
+        handles.append(Patch(visible=False))
+        labels.append(head)
+        for h, lab in rows:
+            handles.append(h)
+            labels.append(lab)
+    wrap_chars = int(leg_rect[2] * w_in * 72 / (fs * 0.55)) - 4
+    wrapped = [
+        textwrap.fill(lab, wrap_chars if i in heads else wrap_chars - 5)
+        for i, lab in enumerate(labels)
+    ]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ncol = 2 if portrait and not notes and len(labels) > 14 else 1
+    font = fs
+    leg = None
+    for _ in range(6):
+        if leg is not None:
+            leg.remove()
+        leg = ax.legend(
+            handles,
+            wrapped,
+            loc="upper left",
+            bbox_to_anchor=(0, 1),
+            frameon=True,
+            fontsize=font,
+            handlelength=2.2,
+            handleheight=1.3,
+            borderaxespad=0.0,
+            ncols=ncol,
+            labelspacing=0.45,
+            borderpad=0.7,
+            edgecolor="#bbbbbb",
+            fancybox=False,
+        )
+        for i, text in enumerate(leg.get_texts()):
+            if i in heads:
+                text.set_fontweight("bold")
+                text.set_x(-28)  # pull headings left over the (invisible) handle
+        bb = leg.get_window_extent(renderer).transformed(ax.transAxes.inverted())
+        if bb.y0 >= 0 and bb.x1 <= 1.02:
+            break
+        font *= 0.88
+    else:
+        logger.warning("legend does not fit its panel even at %.1f pt; it may be clipped", font)
+    assert leg is not None
+    if not notes:
+        return
+    if note_rect is None:  # notes below the legend, in what is left of the column
+        bb = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+        top = bb.y0 - 0.15 / h_in
+        note_rect = [left, bottom, width, max(top - bottom, 0.5 / h_in)]
+    nax = fig.add_axes(note_rect)
+    nax.set_axis_off()
+    chars = max(int(note_rect[2] * w_in * 72 / (fs * 0.55)) - 3, 12)
+    body = "\n".join(textwrap.fill(p, chars) for p in notes.splitlines() if p.strip())
+    nax.text(
+        0.02,
+        0.98,
+        "Notes\n" + body,
+        ha="left",
+        va="top",
+        fontsize=fs,
+        wrap=False,
+        transform=nax.transAxes,
+        linespacing=1.35,
+        bbox={
+            "boxstyle": "square,pad=0.6",
+            "facecolor": "#f7f7f5",
+            "edgecolor": "#bbbbbb",
+            "linewidth": 0.8,
+        },
+    )
+
+
+def color_legend_rows(classes: Mapping[str, ClassBreaks]) -> list[tuple[str, str, str]]:
+    """``(layer, colour, label)`` rows of every class, for tables and reports."""
+    return [
+        (layer, c, lab)
+        for layer, cb in classes.items()
+        for c, lab in zip(cb.colours, cb.labels, strict=True)
+    ]
