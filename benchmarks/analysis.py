@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo_outreach.analysis.pipeline import AnalysisParams, analyze_region  # noqa: E402
-from geo_outreach.network.context import open_region  # noqa: E402
+from geo_outreach.analysis.pipeline import AnalysisParams, analyze_region
+from geo_outreach.network.context import open_region
 
 
 def peak_mb() -> float:
@@ -60,8 +60,9 @@ def run_case(name: str, region, cache: Path) -> dict:
     result = analyze_region(ctx, AnalysisParams())
     analysis_s = time.perf_counter() - t0
     origin_nodes = sum(ctx.origins(m).origins["node_id"].nunique() for m in ("drive", "walk"))
-    per_src = nx_per_source_s(ctx.network("drive"),
-                              ctx.origins("drive").origins["node_id"].unique())
+    per_src = nx_per_source_s(
+        ctx.network("drive"), ctx.origins("drive").origins["node_id"].unique()
+    )
     return {
         "case": name,
         "tracts": len(result.tracts),
@@ -89,8 +90,14 @@ def main() -> None:
 
             synth = tmp / "synth"
             generate_region(synth, nodes=args.synthetic_nodes, seed=11, overwrite=True)
-            print(json.dumps(run_case(f"synthetic {args.synthetic_nodes // 1000}k nodes",
-                                      synth, tmp / "cache")), flush=True)
+            print(
+                json.dumps(
+                    run_case(
+                        f"synthetic {args.synthetic_nodes // 1000}k nodes", synth, tmp / "cache"
+                    )
+                ),
+                flush=True,
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

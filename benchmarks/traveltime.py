@@ -28,10 +28,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo_outreach.data.region import load_region  # noqa: E402
-from geo_outreach.network.graph import load_networks  # noqa: E402
-from geo_outreach.network.snap import snap_sites, unit_origins  # noqa: E402
-from geo_outreach.network.traveltime import od_table  # noqa: E402
+from geo_outreach.data.region import load_region
+from geo_outreach.network.graph import load_networks
+from geo_outreach.network.snap import snap_sites, unit_origins
+from geo_outreach.network.traveltime import od_table
 
 
 def peak_rss_mb() -> float:
@@ -55,18 +55,23 @@ def compare(name: str, net, origins: pd.DataFrame, dests: pd.DataFrame, nx_sampl
     rng = np.random.default_rng(0)
     src_nodes = origins["node_id"].drop_duplicates().to_numpy()
     sample = rng.choice(src_nodes, size=min(nx_sample, src_nodes.size), replace=False)
-    dest_nodes = dict(zip(dests["id"], dests["node_id"]))
+    dest_nodes = dict(zip(dests["id"], dests["node_id"], strict=False))
     t0 = time.perf_counter()
-    ref = {int(s): nx.single_source_dijkstra_path_length(g, int(s), weight="weight")
-           for s in sample}
+    ref = {
+        int(s): nx.single_source_dijkstra_path_length(g, int(s), weight="weight") for s in sample
+    }
     nx_sample_s = time.perf_counter() - t0
     nx_s = nx_sample_s / sample.size * src_nodes.size
     # agreement on the sampled sources
-    by_node = dict(zip(origins["id"], origins["node_id"]))
+    by_node = dict(zip(origins["id"], origins["node_id"], strict=False))
     check = od[od["origin_id"].map(by_node).isin(set(int(s) for s in sample))]
     err = max(
-        (abs(ref[int(by_node[o])][dest_nodes[d]] - t)
-         for o, d, t in zip(check["origin_id"], check["dest_id"], check["travel_time_s"])),
+        (
+            abs(ref[int(by_node[o])][dest_nodes[d]] - t)
+            for o, d, t in zip(
+                check["origin_id"], check["dest_id"], check["travel_time_s"], strict=False
+            )
+        ),
         default=0.0,
     )
     expected_pairs = sum(1 for s in sample for d in dests["node_id"] if int(d) in ref[int(s)])
@@ -100,8 +105,12 @@ def region_load(region_dir: Path | None, cache: Path) -> dict:
     nets = load_networks(region.network_path, ("drive", "walk"), cache_dir=cache)
     warm = time.perf_counter() - t0
     assert all(n.summary["cached"] for n in nets.values())
-    return {"case": f"region load {region.name} (drive+walk)", "cold_s": round(cold, 2),
-            "cached_s": round(warm, 3), "speedup": round(cold / warm, 1)}
+    return {
+        "case": f"region load {region.name} (drive+walk)",
+        "cold_s": round(cold, 2),
+        "cached_s": round(warm, 3),
+        "speedup": round(cold / warm, 1),
+    }
 
 
 def main() -> None:
@@ -121,9 +130,18 @@ def main() -> None:
         sites = sites[sites["on_network"]]
         origins = snap.origins.assign(id=lambda d: d["unit_id"] + ":" + d["node_id"].astype(str))
         dests = sites.rename(columns={"site_id": "id"})[["id", "node_id"]]
-        print(json.dumps(compare(f"{region.name} tract origins x services (drive)", net,
-                                 origins[["id", "node_id"]], dests, nx_sample=args.nx_sample)),
-              flush=True)
+        print(
+            json.dumps(
+                compare(
+                    f"{region.name} tract origins x services (drive)",
+                    net,
+                    origins[["id", "node_id"]],
+                    dests,
+                    nx_sample=args.nx_sample,
+                )
+            ),
+            flush=True,
+        )
         if args.skip_synthetic:
             return
         # 2. synthetic 100k-node region: 1000 x 200
@@ -133,18 +151,28 @@ def main() -> None:
         synth = tmp / "synth"
         generate_region(synth, nodes=args.synthetic_nodes, seed=7, overwrite=True)
         gen_s = time.perf_counter() - t0
-        print(json.dumps(region_load(synth, tmp / "cache") | {"generate_s": round(gen_s, 1)}),
-              flush=True)
-        big = load_networks(load_region(synth).network_path, ("drive",),
-                            cache_dir=tmp / "cache")["drive"]
+        print(
+            json.dumps(region_load(synth, tmp / "cache") | {"generate_s": round(gen_s, 1)}),
+            flush=True,
+        )
+        big = load_networks(load_region(synth).network_path, ("drive",), cache_dir=tmp / "cache")[
+            "drive"
+        ]
         rng = np.random.default_rng(1)
         o = rng.choice(big.node_ids, 1000, replace=False)
         d = rng.choice(big.node_ids, 200, replace=False)
-        print(json.dumps(compare(
-            f"synthetic {args.synthetic_nodes // 1000}k-node OSM, 1000 x 200 (drive)", big,
-            pd.DataFrame({"id": [f"o{i}" for i in range(o.size)], "node_id": o}),
-            pd.DataFrame({"id": [f"d{i}" for i in range(d.size)], "node_id": d}),
-            nx_sample=args.nx_sample)), flush=True)
+        print(
+            json.dumps(
+                compare(
+                    f"synthetic {args.synthetic_nodes // 1000}k-node OSM, 1000 x 200 (drive)",
+                    big,
+                    pd.DataFrame({"id": [f"o{i}" for i in range(o.size)], "node_id": o}),
+                    pd.DataFrame({"id": [f"d{i}" for i in range(d.size)], "node_id": d}),
+                    nx_sample=args.nx_sample,
+                )
+            ),
+            flush=True,
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -44,9 +44,10 @@ TINY_WAYS = {
 def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance as osmnx computes it (earth radius 6,371,009 m)."""
     lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371009 * math.asin(math.sqrt(h))
 
 

@@ -26,7 +26,8 @@ def test_notebook_runs(path, synth_region, monkeypatch):
     if not REAL_REGION.is_dir():
         monkeypatch.setenv("GEO_OUTREACH_NOTEBOOK_REGION", str(synth_region))
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "ranked" in text and "tracts" in text

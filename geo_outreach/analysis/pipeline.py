@@ -93,8 +93,9 @@ class AnalysisParams:
     def __post_init__(self) -> None:
         bad = [m for m in self.modes if m not in MODES]
         if bad or not self.modes:
-            raise InputError(f"modes must be among {list(MODES)}, got {list(self.modes)}",
-                             source="modes")
+            raise InputError(
+                f"modes must be among {list(MODES)}, got {list(self.modes)}", source="modes"
+            )
         if not 0 < self.within_min <= self.cutoff_min:
             raise InputError("within_min must be > 0 and <= cutoff_min", source="within_min")
         if not 0 < self.beyond_min <= self.cutoff_min:
@@ -134,8 +135,15 @@ class AnalysisResult:
     def top(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` most underserved units with their reasons."""
         ranked = self.tracts[self.tracts["underserved_rank"].notna()]
-        cols = ["unit_id", "name", "population", "need_score", "underserved_score",
-                "underserved_rank", "reason"]
+        cols = [
+            "unit_id",
+            "name",
+            "population",
+            "need_score",
+            "underserved_score",
+            "underserved_rank",
+            "reason",
+        ]
         return pd.DataFrame(ranked.sort_values("underserved_rank")[cols].head(n))
 
     def summary(self, n: int = 10) -> dict[str, Any]:
@@ -173,8 +181,14 @@ def compute_region_need(units: pd.DataFrame, need: str = "auto") -> tuple[pd.Dat
         if has_svi:
             need = "cdc-svi"
         else:
-            need = next((name for name, spec in PRESETS.items()
-                         if all(v.column in units.columns for v in spec.variables)), "")
+            need = next(
+                (
+                    name
+                    for name, spec in PRESETS.items()
+                    if all(v.column in units.columns for v in spec.variables)
+                ),
+                "",
+            )
             if not need:
                 raise InputError(
                     "the units have neither the CDC SVI EP_ columns nor the columns of a need "
@@ -184,10 +198,13 @@ def compute_region_need(units: pd.DataFrame, need: str = "auto") -> tuple[pd.Dat
                 )
     if need == "cdc-svi":
         svi = compute_svi(units, id_col="unit_id")
-        out = pd.DataFrame({"unit_id": svi["unit_id"].astype(str),
-                            "need_score": svi["RPL_THEMES"].astype(float)})
-        return out, (f"CDC/ATSDR SVI 2020 method, overall percentile rank (RPL_THEMES) across "
-                     f"the region's {int(svi['RPL_THEMES'].notna().sum())} ranked tracts")
+        out = pd.DataFrame(
+            {"unit_id": svi["unit_id"].astype(str), "need_score": svi["RPL_THEMES"].astype(float)}
+        )
+        return out, (
+            f"CDC/ATSDR SVI 2020 method, overall percentile rank (RPL_THEMES) across "
+            f"the region's {int(svi['RPL_THEMES'].notna().sum())} ranked tracts"
+        )
     if need.startswith("column:"):
         spec = NeedIndexSpec.precomputed(need.split(":", 1)[1])
         label = f"precomputed column {spec.variables[0].column}"
@@ -201,8 +218,9 @@ def compute_region_need(units: pd.DataFrame, need: str = "auto") -> tuple[pd.Dat
             source="need",
         )
     scored = compute_need(units, spec, id_col="unit_id")
-    return pd.DataFrame({"unit_id": scored["unit_id"].astype(str),
-                         "need_score": scored["need_score"].astype(float)}), label
+    return pd.DataFrame(
+        {"unit_id": scored["unit_id"].astype(str), "need_score": scored["need_score"].astype(float)}
+    ), label
 
 
 def analyze_region(
@@ -234,8 +252,11 @@ def analyze_region(
     categories: Sequence[str] = params.categories or sorted(sites["category"].unique())
     unknown = set(categories) - set(sites["category"])
     if unknown:
-        raise InputError(f"unknown service categories {sorted(unknown)}; the region has "
-                         f"{sorted(sites['category'].unique())}", source="categories")
+        raise InputError(
+            f"unknown service categories {sorted(unknown)}; the region has "
+            f"{sorted(sites['category'].unique())}",
+            source="categories",
+        )
 
     t0 = time.perf_counter()
     report("need index", 0.0)
@@ -256,16 +277,26 @@ def analyze_region(
         on_sites = sites[sites["site_id"].isin(site_nodes.loc[site_nodes["on_network"], "site_id"])]
         long_tables.append(
             nearest_and_counts(
-                od_nodes, snap.origins, on_sites, units=units, mode=mode,
-                within_min=params.within_min, beyond_min=params.beyond_min,
-                cutoff_min=params.cutoff_min, categories=categories,
+                od_nodes,
+                snap.origins,
+                on_sites,
+                units=units,
+                mode=mode,
+                within_min=params.within_min,
+                beyond_min=params.beyond_min,
+                cutoff_min=params.cutoff_min,
+                categories=categories,
             )
         )
         od_units = aggregate_od_to_units(od_nodes, snap.origins)
         off = set(snap.off_network["unit_id"])
         fca_tables.append(
             fca_by_category(
-                od_units, demand, on_sites, params=params.fca, mode=mode,
+                od_units,
+                demand,
+                on_sites,
+                params=params.fca,
+                mode=mode,
                 categories=[c for c in categories if c in set(on_sites["category"])],
                 off_network_units=off,
             )
@@ -278,24 +309,42 @@ def analyze_region(
     wide = access_wide(access_long, *fca_tables)
     named = [c for c in (params.reason_categories or ()) if c in set(categories)]
     focus = named or list(categories)
-    deficit_cols = [f"tt_capped_{c}_{m}_min" for c in focus for m in params.modes
-                  if f"tt_capped_{c}_{m}_min" in wide.columns]
+    deficit_cols = [
+        f"tt_capped_{c}_{m}_min"
+        for c in focus
+        for m in params.modes
+        if f"tt_capped_{c}_{m}_min" in wide.columns
+    ]
     scores = underserved_scores(
-        units, need, wide, method=params.score_method,  # type: ignore[arg-type]
-        weights=dict(params.weights), top_share=params.top_share,
-        access_columns=deficit_cols or None, reason_categories=focus,
+        units,
+        need,
+        wide,
+        method=params.score_method,  # type: ignore[arg-type]
+        weights=dict(params.weights),
+        top_share=params.top_share,
+        access_columns=deficit_cols or None,
+        reason_categories=focus,
     )
     score_cols = [c for c in scores.columns if c not in ("off_network",)]
-    tracts = units.merge(wide.drop(columns=[c for c in ("off_network",) if c in wide.columns]),
-                         left_on="unit_id", right_index=True, how="left")
-    tracts = tracts.merge(scores[score_cols + ["off_network"]], on="unit_id", how="left",
-                          suffixes=("", "_score"))
+    tracts = units.merge(
+        wide.drop(columns=[c for c in ("off_network",) if c in wide.columns]),
+        left_on="unit_id",
+        right_index=True,
+        how="left",
+    )
+    tracts = tracts.merge(
+        scores[[*score_cols, "off_network"]], on="unit_id", how="left", suffixes=("", "_score")
+    )
     tracts["off_network"] = tracts["off_network"].fillna(True).astype(bool)
     tracts = gpd.GeoDataFrame(tracts, geometry=units.geometry.name, crs=units.crs)
     zones = underserved_zones(tracts, scores)
     timings["underserved"] = round(time.perf_counter() - t0, 3)
     report("done", 1.0)
     return AnalysisResult(
-        tracts=tracts, zones=zones, access_long=access_long, need_method=need_label,
-        params=params, timings_s=timings,
+        tracts=tracts,
+        zones=zones,
+        access_long=access_long,
+        need_method=need_label,
+        params=params,
+        timings_s=timings,
     )

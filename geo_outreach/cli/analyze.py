@@ -21,23 +21,46 @@ def register(sub: argparse._SubParsersAction) -> None:
         "network are flagged (off_network) and never ranked.",
     )
     add_region_args(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.gpkg",
-                        help="GeoPackage to write (layers tracts, zones)")
-    parser.add_argument("--need", default="auto",
-                        help="auto (default), cdc-svi, a preset name, or column:NAME")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.gpkg",
+        help="GeoPackage to write (layers tracts, zones)",
+    )
+    parser.add_argument(
+        "--need", default="auto", help="auto (default), cdc-svi, a preset name, or column:NAME"
+    )
     parser.add_argument("--modes", default="drive,walk", help="comma-separated modes")
-    parser.add_argument("--categories", default=None,
-                        help="comma-separated service categories (default: all)")
-    parser.add_argument("--within-min", type=float, default=15.0,
-                        help="count services within this many minutes (15)")
-    parser.add_argument("--beyond-min", type=float, default=30.0,
-                        help="share of a tract beyond this many minutes of the nearest (30)")
-    parser.add_argument("--cutoff-min", type=float, default=60.0,
-                        help="stop searching at this many minutes (60)")
-    parser.add_argument("--top-share", type=float, default=0.2,
-                        help="share of ranked tracts flagged underserved (0.2)")
-    parser.add_argument("--json", action="store_true",
-                        help="print a JSON summary with the top 10 tracts and their reasons")
+    parser.add_argument(
+        "--categories", default=None, help="comma-separated service categories (default: all)"
+    )
+    parser.add_argument(
+        "--within-min",
+        type=float,
+        default=15.0,
+        help="count services within this many minutes (15)",
+    )
+    parser.add_argument(
+        "--beyond-min",
+        type=float,
+        default=30.0,
+        help="share of a tract beyond this many minutes of the nearest (30)",
+    )
+    parser.add_argument(
+        "--cutoff-min", type=float, default=60.0, help="stop searching at this many minutes (60)"
+    )
+    parser.add_argument(
+        "--top-share",
+        type=float,
+        default=0.2,
+        help="share of ranked tracts flagged underserved (0.2)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON summary with the top 10 tracts and their reasons",
+    )
     parser.set_defaults(func=run)
 
 
@@ -50,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
     params = AnalysisParams(
         need=args.need,
         modes=tuple(m.strip() for m in args.modes.split(",") if m.strip()),
-        categories=(tuple(c.strip() for c in args.categories.split(",") if c.strip())
-                    if args.categories else None),
+        categories=(
+            tuple(c.strip() for c in args.categories.split(",") if c.strip())
+            if args.categories
+            else None
+        ),
         within_min=args.within_min,
         beyond_min=args.beyond_min,
         cutoff_min=args.cutoff_min,
@@ -74,8 +100,10 @@ def run(args: argparse.Namespace) -> int:
         print_json(result.summary(10) | {"output": str(out)})
     else:
         s = result.summary(10)
-        print(f"{s['tracts']} tracts: {s['ranked']} ranked, {s['off_network']} off the road "
-              f"network (not ranked), {s['underserved']} underserved in {s['zones']} zones")
+        print(
+            f"{s['tracts']} tracts: {s['ranked']} ranked, {s['off_network']} off the road "
+            f"network (not ranked), {s['underserved']} underserved in {s['zones']} zones"
+        )
         print(f"need: {s['need_method']}")
         for row in s["top"]:
             print(f"{row['rank']:>3}. {row['name']} ({row['unit_id']}): {row['reason']}")

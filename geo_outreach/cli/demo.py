@@ -17,10 +17,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "synthetic region), build and cache the drive and walk networks, compute tract-to-service "
         "travel times and write them under OUT_DIR.",
     )
-    parser.add_argument("--region", metavar="DIR", default=None,
-                        help="another region instead of the demo")
-    parser.add_argument("-o", "--output-dir", default="out/demo", metavar="OUT_DIR",
-                        help="where to write outputs (default out/demo)")
+    parser.add_argument(
+        "--region", metavar="DIR", default=None, help="another region instead of the demo"
+    )
+    parser.add_argument(
+        "-o",
+        "--output-dir",
+        default="out/demo",
+        metavar="OUT_DIR",
+        help="where to write outputs (default out/demo)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -35,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     kind = "synthetic fallback" if info["synthetic"] else "real data"
     print(f"{info['title'] or info['region']} ({kind})")
-    print(f"  {info['tracts']} tracts, population {info['population']:,.0f}; "
-          f"{info['services']} services in {len(info['services_by_category'])} categories")
+    print(
+        f"  {info['tracts']} tracts, population {info['population']:,.0f}; "
+        f"{info['services']} services in {len(info['services_by_category'])} categories"
+    )
     for mode in ("drive", "walk"):
         net = info["network"][mode]
         with progress_bar(f"{mode} travel times") as progress:
@@ -46,12 +54,16 @@ def run(args: argparse.Namespace) -> int:
         off_t = info["off_network_by_mode"]["tracts"][mode]
         off_s = info["off_network_by_mode"]["services"][mode]
         nearest = od.groupby("origin_id")["travel_time_s"].min() / 60.0
-        print(f"  {mode}: {net['nodes']:,} nodes, {net['edges']:,} edges; "
-              f"{info['tracts'] - off_t} tracts and {info['services'] - off_s} services on the "
-              f"network ({off_t} tracts, {off_s} services off it)")
+        print(
+            f"  {mode}: {net['nodes']:,} nodes, {net['edges']:,} edges; "
+            f"{info['tracts'] - off_t} tracts and {info['services'] - off_s} services on the "
+            f"network ({off_t} tracts, {off_s} services off it)"
+        )
         if len(nearest):
-            print(f"    nearest service: median {nearest.median():.1f} min, "
-                  f"worst {nearest.max():.1f} min; {len(od):,} tract-service pairs -> {path}")
+            print(
+                f"    nearest service: median {nearest.median():.1f} min, "
+                f"worst {nearest.max():.1f} min; {len(od):,} tract-service pairs -> {path}"
+            )
     print(f"  attribution: {info['attribution']}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0

@@ -25,10 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--from", dest="origins", choices=_SIDES, default="tracts")
     parser.add_argument("--to", dest="dests", choices=_SIDES, default="services")
     parser.add_argument("--mode", choices=("drive", "walk"), default="drive")
-    parser.add_argument("--cutoff-min", type=float, metavar="M",
-                        help="leave out pairs slower than M minutes")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT",
-                        help="output file, .parquet or .csv")
+    parser.add_argument(
+        "--cutoff-min", type=float, metavar="M", help="leave out pairs slower than M minutes"
+    )
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="output file, .parquet or .csv"
+    )
     parser.set_defaults(func=run)
 
 
@@ -50,11 +52,17 @@ def run(args: argparse.Namespace) -> int:
         if args.origins == "tracts" and args.dests == "services":
             table = unit_site_od(net, snap.origins, on_sites, cutoff_s=cutoff_s, progress=progress)
         elif args.origins == "services" and args.dests == "services":
-            table = od_table(net, on_sites[["site_id", "node_id"]],
-                             on_sites[["site_id", "node_id"]], cutoff_s=cutoff_s, progress=progress)
+            table = od_table(
+                net,
+                on_sites[["site_id", "node_id"]],
+                on_sites[["site_id", "node_id"]],
+                cutoff_s=cutoff_s,
+                progress=progress,
+            )
         else:
-            raise InputError("only --to services is supported (tracts or services -> services)",
-                             source="--to")
+            raise InputError(
+                "only --to services is supported (tracts or services -> services)", source="--to"
+            )
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         table.to_csv(out, index=False)

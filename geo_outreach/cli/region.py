@@ -8,8 +8,9 @@ from geo_outreach.cli._common import add_region_args, open_from_args, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("region", help="region info, or init a region for your own data",
-                            description=__doc__)
+    parser = sub.add_parser(
+        "region", help="region info, or init a region for your own data", description=__doc__
+    )
     cmds = parser.add_subparsers(dest="region_command", metavar="ACTION", required=True)
 
     info = cmds.add_parser(
@@ -30,26 +31,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     init.add_argument("dir", metavar="DIR", help="folder to write region.toml into")
     init.add_argument("--network", required=True, metavar="F", help="OSM XML (.osm/.osm.bz2)")
-    init.add_argument("--tracts", required=True, metavar="F",
-                      help="census units (GeoPackage, GeoJSON, Shapefile, CSV with lon/lat or WKT)")
+    init.add_argument(
+        "--tracts",
+        required=True,
+        metavar="F",
+        help="census units (GeoPackage, GeoJSON, Shapefile, CSV with lon/lat or WKT)",
+    )
     init.add_argument("--services", required=True, metavar="F", help="service sites (same formats)")
     init.add_argument("--name", help="region name (default: the folder name)")
     init.add_argument("--tracts-layer", metavar="L", help="layer inside the tracts file")
     init.add_argument("--services-layer", metavar="L", help="layer inside the services file")
     init.add_argument("--id-col", default="GEOID", metavar="C", help="unit id column (GEOID)")
-    init.add_argument("--population-col", default="E_TOTPOP", metavar="C",
-                      help="population column (E_TOTPOP)")
+    init.add_argument(
+        "--population-col", default="E_TOTPOP", metavar="C", help="population column (E_TOTPOP)"
+    )
     init.add_argument("--unit-name-col", metavar="C", help="unit name column (optional)")
-    init.add_argument("--site-id-col", metavar="C",
-                      help="site id column (default: ids derived from name, category, location)")
-    init.add_argument("--category-col", default="category", metavar="C",
-                      help="site category column (category)")
-    init.add_argument("--site-name-col", default="name", metavar="C",
-                      help="site name column (name)")
+    init.add_argument(
+        "--site-id-col",
+        metavar="C",
+        help="site id column (default: ids derived from name, category, location)",
+    )
+    init.add_argument(
+        "--category-col", default="category", metavar="C", help="site category column (category)"
+    )
+    init.add_argument(
+        "--site-name-col", default="name", metavar="C", help="site name column (name)"
+    )
     init.add_argument("--capacity-col", metavar="C", help="site capacity column (optional)")
     init.add_argument("--address-col", metavar="C", help="site address column (optional)")
-    init.add_argument("--attribution", default="Map data (c) OpenStreetMap contributors (ODbL)",
-                      help="attribution line printed on every map")
+    init.add_argument(
+        "--attribution",
+        default="Map data (c) OpenStreetMap contributors (ODbL)",
+        help="attribution line printed on every map",
+    )
     init.add_argument("--data-date", default="", help="date of the data, shown on maps")
     init.add_argument("--overwrite", action="store_true", help="replace an existing region.toml")
     init.set_defaults(func=run_init)
@@ -69,10 +83,12 @@ def run_info(args: argparse.Namespace) -> int:
         print(f"    {cat}: {n}")
     for mode, net in info["network"].items():
         off = info["off_network_by_mode"]
-        print(f"  {mode} network: {net['nodes']:,} nodes, {net['edges']:,} edges "
-              f"(dropped {net['dropped_nodes']} nodes outside the largest strongly connected part); "
-              f"off-network: {off['tracts'][mode]} tracts, {off['services'][mode]} services "
-              f"(> {info['max_snap_m']:.0f} m)")
+        print(
+            f"  {mode} network: {net['nodes']:,} nodes, {net['edges']:,} edges "
+            f"(dropped {net['dropped_nodes']} nodes outside the largest strongly connected part); "
+            f"off-network: {off['tracts'][mode]} tracts, {off['services'][mode]} services "
+            f"(> {info['max_snap_m']:.0f} m)"
+        )
     for line in info["report"]:
         print(f"  note: {line}")
     return 0

@@ -73,7 +73,9 @@ def read_layer(
             source=str(path),
         )
     if path.is_dir() and path.suffix.lower() != ".gdb":
-        raise InputError(f"{what} path {path} is a folder; give the file inside it.", source=str(path))
+        raise InputError(
+            f"{what} path {path} is a folder; give the file inside it.", source=str(path)
+        )
     suffix = "".join(path.suffixes[-1:]).lower()
     str_columns = tuple(str_columns)
     if suffix == ".csv":
@@ -193,19 +195,16 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFra
             source=source,
         )
     bounds = gdf.total_bounds
-    if gdf.crs.is_geographic and np.isfinite(bounds).all():
-        if bounds[0] < -180.5 or bounds[2] > 180.5 or bounds[1] < -90.5 or bounds[3] > 90.5:
-            raise CRSError(
-                f"{what} ({source}) declares the geographic CRS {gdf.crs.to_string()} but its "
-                f"coordinates {np.round(bounds, 1).tolist()} are not degrees: they look projected. "
-                "Declare the right CRS with set_crs('EPSG:<projected code>', allow_override=True), "
-                "or reproject with to_crs('EPSG:4326') before saving.",
-                source=source,
-            )
-    if gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs("EPSG:4326")
-    else:
-        gdf = gdf.copy()
+    outside = bounds[0] < -180.5 or bounds[2] > 180.5 or bounds[1] < -90.5 or bounds[3] > 90.5
+    if gdf.crs.is_geographic and np.isfinite(bounds).all() and outside:
+        raise CRSError(
+            f"{what} ({source}) declares the geographic CRS {gdf.crs.to_string()} but its "
+            f"coordinates {np.round(bounds, 1).tolist()} are not degrees: they look projected. "
+            "Declare the right CRS with set_crs('EPSG:<projected code>', allow_override=True), "
+            "or reproject with to_crs('EPSG:4326') before saving.",
+            source=source,
+        )
+    gdf = gdf.to_crs("EPSG:4326") if gdf.crs.to_epsg() != 4326 else gdf.copy()
     return gdf
 
 
@@ -219,9 +218,11 @@ def require_columns(
     columns
         ``{option name: column name}``; ``None`` values are skipped.
     """
-    available = [c for c in df.columns if c != df.geometry.name] if isinstance(
-        df, gpd.GeoDataFrame
-    ) else list(df.columns)
+    available = (
+        [c for c in df.columns if c != df.geometry.name]
+        if isinstance(df, gpd.GeoDataFrame)
+        else list(df.columns)
+    )
     for option, col in columns.items():
         if col is not None and col not in df.columns:
             raise InputError(

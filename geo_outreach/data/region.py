@@ -154,7 +154,7 @@ def _section(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
     value = data.get(key)
     if not isinstance(value, dict) or "path" not in value:
         raise InputError(
-            f"{path}: missing [{key}] section with a `path`. Add e.g.\n[{key}]\npath = \"...\"",
+            f'{path}: missing [{key}] section with a `path`. Add e.g.\n[{key}]\npath = "..."',
             source=str(path),
         )
     return value
@@ -425,7 +425,10 @@ def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     what = "census units"
     src = str(spec.path)
     gdf = read_layer(
-        spec.path, layer=spec.layer, crs=spec.crs, what=what,
+        spec.path,
+        layer=spec.layer,
+        crs=spec.crs,
+        what=what,
         str_columns=[c for c in (spec.id_col,) if c],
     )
     if spec.id_col is None or spec.population_col is None:
@@ -451,11 +454,14 @@ def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     pop = _population(gdf[spec.population_col], ids, source=src, column=spec.population_col)
     gdf, report = repair_geometries(gdf, source=src, what=what, id_col=spec.id_col)
     names = gdf[spec.name_col].astype(str) if spec.name_col else ids
-    front = pd.DataFrame({"unit_id": ids.to_numpy(), "population": pop.to_numpy(),
-                          "name": np.asarray(names)}, index=gdf.index)
+    front = pd.DataFrame(
+        {"unit_id": ids.to_numpy(), "population": pop.to_numpy(), "name": np.asarray(names)},
+        index=gdf.index,
+    )
     rest = gdf.drop(columns=[c for c in ("unit_id", "population", "name") if c in gdf.columns])
-    out = gpd.GeoDataFrame(pd.concat([front, rest], axis=1), geometry=gdf.geometry.name,
-                           crs="EPSG:4326").reset_index(drop=True)
+    out = gpd.GeoDataFrame(
+        pd.concat([front, rest], axis=1), geometry=gdf.geometry.name, crs="EPSG:4326"
+    ).reset_index(drop=True)
     return out, report
 
 
@@ -464,12 +470,17 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     what = "service sites"
     src = str(spec.path)
     gdf = read_layer(
-        spec.path, layer=spec.layer, crs=spec.crs, what=what,
+        spec.path,
+        layer=spec.layer,
+        crs=spec.crs,
+        what=what,
         str_columns=[c for c in (spec.id_col,) if c],
     )
     if spec.category_col is None:
-        raise InputError(f"{what}: region.toml must name category_col in [services] "
-                         "(--category-col).", source=src)
+        raise InputError(
+            f"{what}: region.toml must name category_col in [services] (--category-col).",
+            source=src,
+        )
     require_columns(
         gdf,
         {
@@ -497,8 +508,11 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
             f"{spec.category_col!r}. Give every site a category.",
             source=f"{src}:{spec.category_col}",
         )
-    names = (gdf[spec.name_col].fillna("").astype(str) if spec.name_col
-             else pd.Series([""] * len(gdf), index=gdf.index))
+    names = (
+        gdf[spec.name_col].fillna("").astype(str)
+        if spec.name_col
+        else pd.Series([""] * len(gdf), index=gdf.index)
+    )
     if spec.id_col:
         ids = _clean_ids(gdf[spec.id_col], source=src, column=spec.id_col, what=what)
     else:
@@ -515,8 +529,11 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
             )
     else:
         cap = pd.Series(1.0, index=gdf.index)
-    address = (gdf[spec.address_col].fillna("").astype(str) if spec.address_col
-               else pd.Series([""] * len(gdf), index=gdf.index))
+    address = (
+        gdf[spec.address_col].fillna("").astype(str)
+        if spec.address_col
+        else pd.Series([""] * len(gdf), index=gdf.index)
+    )
     front = pd.DataFrame(
         {
             "site_id": ids.to_numpy(),
@@ -528,8 +545,9 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
         index=gdf.index,
     )
     rest = gdf.drop(columns=[c for c in front.columns if c in gdf.columns])
-    out = gpd.GeoDataFrame(pd.concat([front, rest], axis=1), geometry=gdf.geometry.name,
-                           crs="EPSG:4326").reset_index(drop=True)
+    out = gpd.GeoDataFrame(
+        pd.concat([front, rest], axis=1), geometry=gdf.geometry.name, crs="EPSG:4326"
+    ).reset_index(drop=True)
     return out, []
 
 
@@ -606,8 +624,11 @@ def _check_overlap(
     ub = units.total_bounds
     sb = services.total_bounds
     margin = 0.5  # degrees: services may lie somewhat outside the units
-    if sb[0] > ub[2] + margin or sb[2] < ub[0] - margin or sb[1] > ub[3] + margin or (
-        sb[3] < ub[1] - margin
+    if (
+        sb[0] > ub[2] + margin
+        or sb[2] < ub[0] - margin
+        or sb[1] > ub[3] + margin
+        or (sb[3] < ub[1] - margin)
     ):
         raise InputError(
             f"the service sites ({manifest.services.path}) lie nowhere near the census units "

@@ -33,7 +33,7 @@ class RegionNetworks:
     max_snap_m: float = DEFAULT_MAX_SNAP_M
     speeds: SpeedTable = field(default_factory=SpeedTable)
     cache: bool = True
-    _networks: dict[str, RoadNetwork] = field(default_factory=dict, repr=False)
+    _networks: dict[Mode, RoadNetwork] = field(default_factory=dict, repr=False)
     _origins: dict[str, SnapResult] = field(default_factory=dict, repr=False)
     _sites: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -42,8 +42,7 @@ class RegionNetworks:
         todo = tuple(m for m in modes if m not in self._networks)
         if todo:
             self._networks.update(
-                load_networks(self.region.network_path, todo, speeds=self.speeds,
-                              cache=self.cache)
+                load_networks(self.region.network_path, todo, speeds=self.speeds, cache=self.cache)
             )
 
     def network(self, mode: Mode) -> RoadNetwork:
@@ -54,15 +53,17 @@ class RegionNetworks:
     def origins(self, mode: Mode) -> SnapResult:
         """Origins of every unit on the ``mode`` network, and the off-network units."""
         if mode not in self._origins:
-            self._origins[mode] = unit_origins(self.network(mode), self.region.units,
-                                               max_snap_m=self.max_snap_m)
+            self._origins[mode] = unit_origins(
+                self.network(mode), self.region.units, max_snap_m=self.max_snap_m
+            )
         return self._origins[mode]
 
     def site_nodes(self, mode: Mode) -> pd.DataFrame:
         """``site_id, node_id, snap_dist_m, on_network`` for every site, plus its category."""
         if mode not in self._sites:
-            snapped = snap_sites(self.network(mode), self.region.services,
-                                 max_snap_m=self.max_snap_m)
+            snapped = snap_sites(
+                self.network(mode), self.region.services, max_snap_m=self.max_snap_m
+            )
             snapped["category"] = self.region.services["category"].to_numpy()
             self._sites[mode] = snapped
         return self._sites[mode]
@@ -72,8 +73,13 @@ class RegionNetworks:
     ) -> pd.DataFrame:
         """Unit-to-site table (mean over each unit's origins) for on-network sites."""
         sites = self.site_nodes(mode)
-        return unit_site_od(self.network(mode), self.origins(mode).origins,
-                            sites[sites["on_network"]], cutoff_s=cutoff_s, progress=progress)
+        return unit_site_od(
+            self.network(mode),
+            self.origins(mode).origins,
+            sites[sites["on_network"]],
+            cutoff_s=cutoff_s,
+            progress=progress,
+        )
 
     def node_site_od(
         self, mode: Mode, *, cutoff_s: float | None = None, progress: Progress | None = None
@@ -136,5 +142,6 @@ def open_region(
     cache: bool = True,
 ) -> RegionNetworks:
     """Load a region (``None`` = demo) and wrap it for lazy network work."""
-    return RegionNetworks(load_region(region), max_snap_m=max_snap_m,
-                          speeds=speeds or SpeedTable(), cache=cache)
+    return RegionNetworks(
+        load_region(region), max_snap_m=max_snap_m, speeds=speeds or SpeedTable(), cache=cache
+    )

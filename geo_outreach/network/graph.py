@@ -137,8 +137,12 @@ class RoadNetwork:
 
     def bounds(self) -> tuple[float, float, float, float]:
         """``(min lon, min lat, max lon, max lat)`` of the nodes."""
-        return (float(self.lon.min()), float(self.lat.min()), float(self.lon.max()),
-                float(self.lat.max()))
+        return (
+            float(self.lon.min()),
+            float(self.lat.min()),
+            float(self.lon.max()),
+            float(self.lat.max()),
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -156,7 +160,7 @@ def _open_osm(path: Path) -> Any:
         return bz2.open(path, "rb")
     if name.endswith(".gz"):
         return gzip.open(path, "rb")
-    return open(path, "rb")  # noqa: SIM115
+    return open(path, "rb")
 
 
 def check_osm_file(path: str | Path) -> Path:
@@ -225,8 +229,13 @@ def _read_raw(path: Path) -> nx.MultiDiGraph:
     try:
         t0 = time.perf_counter()
         graph = ox.graph_from_xml(path, simplify=False, retain_all=True, bidirectional=False)
-        logger.info("read %s: %d nodes, %d edges in %.1f s", path.name, len(graph),
-                    graph.number_of_edges(), time.perf_counter() - t0)
+        logger.info(
+            "read %s: %d nodes, %d edges in %.1f s",
+            path.name,
+            len(graph),
+            graph.number_of_edges(),
+            time.perf_counter() - t0,
+        )
     except Exception as exc:  # osmnx raises plain exceptions on malformed XML
         raise OSMFormatError(f"cannot read OSM XML {path}: {exc}", source=str(path)) from exc
     finally:
@@ -330,13 +339,22 @@ def _compile(graph: nx.MultiDiGraph, mode: Mode, summary: dict[str, Any]) -> Roa
     dist_m = sp.csr_matrix((edges["d"].to_numpy(float), (i, j)), shape=(n, n))
     utm = query_utm_crs_info(
         datum_name="WGS 84",
-        area_of_interest=AreaOfInterest(float(lon.mean()), float(lat.mean()),
-                                        float(lon.mean()), float(lat.mean())),
+        area_of_interest=AreaOfInterest(
+            float(lon.mean()), float(lat.mean()), float(lon.mean()), float(lat.mean())
+        ),
     )
     crs = CRS.from_epsg(int(utm[0].code)).to_string() if utm else "EPSG:3857"
     net = RoadNetwork(
-        mode=mode, graph=graph, node_ids=node_ids, lon=lon, lat=lat,
-        xy=np.empty((0, 2)), crs=crs, time_s=time_s, dist_m=dist_m, summary=summary,
+        mode=mode,
+        graph=graph,
+        node_ids=node_ids,
+        lon=lon,
+        lat=lat,
+        xy=np.empty((0, 2)),
+        crs=crs,
+        time_s=time_s,
+        dist_m=dist_m,
+        summary=summary,
     )
     net.xy = net.project(lon, lat)
     summary.update(nodes=int(n), edges=int(graph.number_of_edges()))
@@ -395,15 +413,19 @@ def build_network(
         logger.info(
             "%s network: kept the largest strongly connected component (%d nodes); dropped %d "
             "nodes and %d edges not reachable both ways",
-            mode, net.n_nodes, dropped_nodes, dropped_edges,
+            mode,
+            net.n_nodes,
+            dropped_nodes,
+            dropped_edges,
         )
     return net
 
 
 def cache_key(osm_path: Path, mode: Mode, speeds: SpeedTable, simplify: bool = True) -> str:
     """Key of a cached network: file bytes, mode, speeds, build version."""
-    text = "|".join([file_digest(osm_path), mode, speeds.fingerprint(), str(simplify),
-                     str(CACHE_VERSION)])
+    text = "|".join(
+        [file_digest(osm_path), mode, speeds.fingerprint(), str(simplify), str(CACHE_VERSION)]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

@@ -50,8 +50,10 @@ class SnapResult:
 
 def _check_max(max_snap_m: float) -> None:
     if not (np.isfinite(max_snap_m) and max_snap_m > 0):
-        raise InputError(f"max_snap_m must be a positive number of metres, got {max_snap_m!r}",
-                         source="max_snap_m")
+        raise InputError(
+            f"max_snap_m must be a positive number of metres, got {max_snap_m!r}",
+            source="max_snap_m",
+        )
 
 
 def unit_origins(
@@ -76,8 +78,9 @@ def unit_origins(
     """
     _check_max(max_snap_m)
     if units.crs is None or units.crs.to_epsg() != 4326:
-        raise InputError("units must be in EPSG:4326; use units.to_crs('EPSG:4326')",
-                         source="units")
+        raise InputError(
+            "units must be in EPSG:4326; use units.to_crs('EPSG:4326')", source="units"
+        )
     nodes = gpd.GeoDataFrame(
         {"node_id": network.node_ids},
         geometry=gpd.points_from_xy(network.lon, network.lat),
@@ -112,9 +115,16 @@ def unit_origins(
     ]
     origins["node_id"] = origins["node_id"].astype(np.int64)
     if len(off):
-        logger.info("%s network: %d of %d units are off the network (nearest node > %.0f m)",
-                    network.mode, len(off), len(units), max_snap_m)
-    return SnapResult(origins=origins.reset_index(drop=True), off_network=off.reset_index(drop=True))
+        logger.info(
+            "%s network: %d of %d units are off the network (nearest node > %.0f m)",
+            network.mode,
+            len(off),
+            len(units),
+            max_snap_m,
+        )
+    return SnapResult(
+        origins=origins.reset_index(drop=True), off_network=off.reset_index(drop=True)
+    )
 
 
 def snap_sites(
@@ -134,8 +144,9 @@ def snap_sites(
     """
     _check_max(max_snap_m)
     if sites.crs is None or sites.crs.to_epsg() != 4326:
-        raise InputError("sites must be in EPSG:4326; use sites.to_crs('EPSG:4326')",
-                         source="sites")
+        raise InputError(
+            "sites must be in EPSG:4326; use sites.to_crs('EPSG:4326')", source="sites"
+        )
     node, dist = network.nearest_nodes(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
     out = pd.DataFrame(
         {
@@ -147,6 +158,11 @@ def snap_sites(
     )
     n_off = int((~out["on_network"]).sum())
     if n_off:
-        logger.info("%s network: %d of %d sites are off the network (> %.0f m from a node)",
-                    network.mode, n_off, len(out), max_snap_m)
+        logger.info(
+            "%s network: %d of %d sites are off the network (> %.0f m from a node)",
+            network.mode,
+            n_off,
+            len(out),
+            max_snap_m,
+        )
     return out

@@ -138,8 +138,11 @@ class SpeedTable:
     steps_factor: float = 0.5
 
     def __post_init__(self) -> None:
-        for name, kph in [*self.drive_kph.items(), ("default_drive_kph", self.default_drive_kph),
-                          ("walk_kph", self.walk_kph)]:
+        for name, kph in [
+            *self.drive_kph.items(),
+            ("default_drive_kph", self.default_drive_kph),
+            ("walk_kph", self.walk_kph),
+        ]:
             if not (isinstance(kph, (int, float)) and 0 < kph < 300):
                 raise InputError(
                     f"speed for {name!r} must be a number of km/h between 0 and 300, got {kph!r}",
@@ -165,5 +168,6 @@ class SpeedTable:
     def fingerprint(self) -> str:
         """A stable text of the table, for cache keys."""
         items = sorted((k, round(float(v), 6)) for k, v in self.drive_kph.items())
-        return repr((items, self.default_drive_kph, self.use_maxspeed, self.walk_kph,
-                     self.steps_factor))
+        return repr(
+            (items, self.default_drive_kph, self.use_maxspeed, self.walk_kph, self.steps_factor)
+        )

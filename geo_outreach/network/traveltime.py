@@ -13,6 +13,7 @@ jumping (``log2(depth)`` vectorised numpy steps), not by walking paths in Python
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,13 +44,17 @@ def _as_points(points: pd.DataFrame | pd.Series, what: str) -> pd.DataFrame:
         cols = list(points.columns)
         if "node_id" not in cols:
             raise InputError(f"{what} table needs a node_id column; it has {cols}", source=what)
-        id_col = next((c for c in ("id", "unit_id", "site_id", "origin_id", "dest_id") if c in cols),
-                      None)
+        id_col = next(
+            (c for c in ("id", "unit_id", "site_id", "origin_id", "dest_id") if c in cols), None
+        )
         if id_col is None:
-            raise InputError(f"{what} table needs an id column (id, unit_id or site_id); it has "
-                             f"{cols}", source=what)
-        frame = pd.DataFrame({"id": points[id_col].astype(str).to_numpy(),
-                              "node_id": points["node_id"].to_numpy()})
+            raise InputError(
+                f"{what} table needs an id column (id, unit_id or site_id); it has {cols}",
+                source=what,
+            )
+        frame = pd.DataFrame(
+            {"id": points[id_col].astype(str).to_numpy(), "node_id": points["node_id"].to_numpy()}
+        )
     return frame
 
 
@@ -127,19 +132,24 @@ def od_table(
         ``origin_id, dest_id, travel_time_s, dist_m`` (float seconds / metres).
     """
     if cutoff_s is not None and not (np.isfinite(cutoff_s) and cutoff_s > 0):
-        raise InputError(f"cutoff must be a positive number of seconds, got {cutoff_s!r}",
-                         source="cutoff_s")
+        raise InputError(
+            f"cutoff must be a positive number of seconds, got {cutoff_s!r}", source="cutoff_s"
+        )
     orig = _as_points(origins, "origins")
     dest = _as_points(destinations, "destinations")
     try:
         orig["pos"] = network.index_of(orig["node_id"])
         dest["pos"] = network.index_of(dest["node_id"])
     except KeyError as exc:
-        raise InputError(f"node {exc.args[0]} is not in the {network.mode} network; snap points "
-                         "with geo_outreach.network.snap first", source="node_id") from exc
+        raise InputError(
+            f"node {exc.args[0]} is not in the {network.mode} network; snap points "
+            "with geo_outreach.network.snap first",
+            source="node_id",
+        ) from exc
     if orig.empty or dest.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object if c.endswith("_id") else float)
-                             for c in OD_COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=object if c.endswith("_id") else float) for c in OD_COLUMNS}
+        )
     o_nodes = np.unique(orig["pos"].to_numpy())
     d_nodes = np.unique(dest["pos"].to_numpy())
     reverse = d_nodes.size < o_nodes.size
@@ -151,16 +161,17 @@ def od_table(
     times = np.empty((src.size, tgt.size))
     dists = np.full((src.size, tgt.size), np.nan)
     for start in range(0, src.size, chunk):
-        idx = src[start:start + chunk]
+        idx = src[start : start + chunk]
         if with_distance:
-            t, pred = dijkstra(graph, directed=True, indices=idx, limit=limit,
-                               return_predecessors=True)
+            t, pred = dijkstra(
+                graph, directed=True, indices=idx, limit=limit, return_predecessors=True
+            )
             assert edges is not None
             lengths = _tree_lengths(pred, edges, reverse=reverse)
-            dists[start:start + idx.size] = lengths[:, tgt]
+            dists[start : start + idx.size] = lengths[:, tgt]
         else:
             t = dijkstra(graph, directed=True, indices=idx, limit=limit)
-        times[start:start + idx.size] = t[:, tgt]
+        times[start : start + idx.size] = t[:, tgt]
         if progress is not None:
             progress(min(start + chunk, src.size), src.size)
     if reverse:  # rows were destinations
@@ -168,8 +179,8 @@ def od_table(
     # node-level matrix -> id pairs
     o_row = np.searchsorted(o_nodes, orig["pos"].to_numpy())
     d_col = np.searchsorted(d_nodes, dest["pos"].to_numpy())
-    oi, di = np.meshgrid(np.arange(len(orig)), np.arange(len(dest)), indexing="ij")
-    oi, di = oi.ravel(), di.ravel()
+    grid_o, grid_d = np.meshgrid(np.arange(len(orig)), np.arange(len(dest)), indexing="ij")
+    oi, di = grid_o.ravel(), grid_d.ravel()
     tt = times[o_row[oi], d_col[di]]
     keep = np.isfinite(tt)
     if cutoff_s is not None:
@@ -212,15 +223,18 @@ def unit_site_od(
     """
     nodes = origins[["node_id"]].drop_duplicates()
     node_points = pd.DataFrame({"id": nodes["node_id"].astype(str), "node_id": nodes["node_id"]})
-    od = od_table(network, node_points, sites[["site_id", "node_id"]], cutoff_s=cutoff_s,
-                  progress=progress)
+    od = od_table(
+        network, node_points, sites[["site_id", "node_id"]], cutoff_s=cutoff_s, progress=progress
+    )
     od["node_id"] = od["origin_id"].astype(np.int64)
     merged = origins[["unit_id", "node_id", "weight"]].merge(od, on="node_id")
     merged["wt"] = merged["travel_time_s"] * merged["weight"]
     merged["wd"] = merged["dist_m"] * merged["weight"]
-    agg = merged.groupby(["unit_id", "dest_id"], sort=False).agg(
-        reach_share=("weight", "sum"), wt=("wt", "sum"), wd=("wd", "sum")
-    ).reset_index()
+    agg = (
+        merged.groupby(["unit_id", "dest_id"], sort=False)
+        .agg(reach_share=("weight", "sum"), wt=("wt", "sum"), wd=("wd", "sum"))
+        .reset_index()
+    )
     complete = agg["reach_share"] > 1 - 1e-9
     agg = agg[complete]
     return pd.DataFrame(
@@ -262,11 +276,12 @@ def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
         When a node is not in the network or the target cannot be reached.
     """
     s, t = network.index_of([from_node, to_node])
-    times, pred = dijkstra(network.time_s, directed=True, indices=int(s),
-                           return_predecessors=True)
+    times, pred = dijkstra(network.time_s, directed=True, indices=int(s), return_predecessors=True)
     if not np.isfinite(times[t]):
-        raise InputError(f"node {to_node} cannot be reached from {from_node} on the "
-                         f"{network.mode} network", source="to_node")
+        raise InputError(
+            f"node {to_node} cannot be reached from {from_node} on the {network.mode} network",
+            source="to_node",
+        )
     chain = [int(t)]
     while chain[-1] != s:
         chain.append(int(pred[chain[-1]]))
@@ -281,14 +296,15 @@ def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
     if len(coords) < 2:
         x, y = network.lon[s], network.lat[s]
         coords = [(x, y), (x, y)]
-    return Path(nodes=nodes, geometry=LineString(coords), travel_time_s=float(times[t]),
-                dist_m=dist)
+    return Path(
+        nodes=nodes, geometry=LineString(coords), travel_time_s=float(times[t]), dist_m=dist
+    )
 
 
 def route_geometry(network: RoadNetwork, node_sequence: list[int]) -> LineString:
     """Road geometry of a route through ``node_sequence`` (consecutive fastest paths)."""
     coords: list[tuple[float, float]] = []
-    for a, b in zip(node_sequence[:-1], node_sequence[1:], strict=True):
+    for a, b in itertools.pairwise(node_sequence):
         if a == b:
             continue
         seg = list(route_path(network, a, b).geometry.coords)

@@ -7,8 +7,20 @@ from geo_outreach.cli import main
 
 def test_analyze_json_contract(synth_region, tmp_path, capsys):
     out = tmp_path / "a.gpkg"
-    code = main(["analyze", "--region", str(synth_region), "-o", str(out), "--json",
-                 "--modes", "drive", "--cutoff-min", "40"])
+    code = main(
+        [
+            "analyze",
+            "--region",
+            str(synth_region),
+            "-o",
+            str(out),
+            "--json",
+            "--modes",
+            "drive",
+            "--cutoff-min",
+            "40",
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert {"tracts", "ranked", "off_network", "top", "zones"} <= set(summary)
@@ -19,7 +31,19 @@ def test_analyze_json_contract(synth_region, tmp_path, capsys):
 
 def test_analyze_bad_output_and_need(synth_region, tmp_path, capsys):
     assert main(["analyze", "--region", str(synth_region), "-o", str(tmp_path / "a.csv")]) == 2
-    assert main(["analyze", "--region", str(synth_region), "-o", str(tmp_path / "a.gpkg"),
-                 "--need", "nonsense"]) == 2
+    assert (
+        main(
+            [
+                "analyze",
+                "--region",
+                str(synth_region),
+                "-o",
+                str(tmp_path / "a.gpkg"),
+                "--need",
+                "nonsense",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "unknown need method" in err

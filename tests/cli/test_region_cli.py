@@ -60,9 +60,21 @@ def test_missing_region_exit_2(tmp_path, capsys):
 
 def test_region_init_then_info(tiny_region, tmp_path, capsys):
     target = tmp_path / "mine"
-    code = main(["region", "init", str(target), "--network", str(tiny_region / "roads.osm"),
-                 "--tracts", str(tiny_region / "tracts.gpkg"),
-                 "--services", str(tiny_region / "services.gpkg"), "--capacity-col", "capacity"])
+    code = main(
+        [
+            "region",
+            "init",
+            str(target),
+            "--network",
+            str(tiny_region / "roads.osm"),
+            "--tracts",
+            str(tiny_region / "tracts.gpkg"),
+            "--services",
+            str(tiny_region / "services.gpkg"),
+            "--capacity-col",
+            "capacity",
+        ]
+    )
     assert code == 0
     assert (target / "region.toml").is_file()
     assert main(["region", "info", "--region", str(target), "--json"]) == 0
@@ -70,9 +82,21 @@ def test_region_init_then_info(tiny_region, tmp_path, capsys):
 
 
 def test_region_init_bad_column_exit_2(tiny_region, tmp_path, capsys):
-    code = main(["region", "init", str(tmp_path / "x"), "--network", str(tiny_region / "roads.osm"),
-                 "--tracts", str(tiny_region / "tracts.gpkg"),
-                 "--services", str(tiny_region / "services.gpkg"), "--id-col", "FIPS"])
+    code = main(
+        [
+            "region",
+            "init",
+            str(tmp_path / "x"),
+            "--network",
+            str(tiny_region / "roads.osm"),
+            "--tracts",
+            str(tiny_region / "tracts.gpkg"),
+            "--services",
+            str(tiny_region / "services.gpkg"),
+            "--id-col",
+            "FIPS",
+        ]
+    )
     assert code == 2
     assert "--id-col" in capsys.readouterr().err
 
@@ -80,8 +104,24 @@ def test_region_init_bad_column_exit_2(tiny_region, tmp_path, capsys):
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_matrix_writes_long_table(tiny_region, tmp_path, suffix):
     out = tmp_path / f"m{suffix}"
-    assert main(["matrix", "--region", str(tiny_region), "--from", "tracts", "--to", "services",
-                 "--mode", "walk", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "matrix",
+                "--region",
+                str(tiny_region),
+                "--from",
+                "tracts",
+                "--to",
+                "services",
+                "--mode",
+                "walk",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out, dtype={"origin_id": str}) if suffix == ".csv" else pd.read_parquet(out)
     assert list(table.columns[:4]) == ["origin_id", "dest_id", "travel_time_s", "dist_m"]
     assert set(table["origin_id"]) == {"41051000100", "41051000200"}  # off-network tract left out
@@ -91,13 +131,26 @@ def test_matrix_writes_long_table(tiny_region, tmp_path, suffix):
 
 def test_matrix_cutoff_and_bad_output(tiny_region, tmp_path, capsys):
     out = tmp_path / "m.csv"
-    assert main(["matrix", "--region", str(tiny_region), "--cutoff-min", "0.5", "--mode", "walk",
-                 "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "matrix",
+                "--region",
+                str(tiny_region),
+                "--cutoff-min",
+                "0.5",
+                "--mode",
+                "walk",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out)
     assert (table["travel_time_s"] <= 30).all()
     assert main(["matrix", "--region", str(tiny_region), "-o", str(tmp_path / "m.xlsx")]) == 2
-    assert main(["matrix", "--region", str(tiny_region), "--cutoff-min", "-1",
-                 "-o", str(out)]) == 2
+    assert main(["matrix", "--region", str(tiny_region), "--cutoff-min", "-1", "-o", str(out)]) == 2
 
 
 def test_demo_on_a_region_summarises(tiny_region, tmp_path, capsys):

@@ -10,12 +10,13 @@ from shapely.geometry import Point, Polygon, box
 
 from geo_outreach.data.region import derive_site_ids, init_region, load_region, read_manifest
 from geo_outreach.errors import CRSError, InputError
-from tests.conftest import REAL_REGION, tiny_services, tiny_units
+from tests.conftest import tiny_services, tiny_units
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()
-            if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()
+    }
 
 
 def test_tiny_region_loads_with_canonical_columns(tiny_region):
@@ -35,7 +36,7 @@ def test_site_ids_are_stable_under_reordering():
     ids = derive_site_ids(s["name"], s["category"], s.geometry.x, s.geometry.y)
     rev = s.iloc[::-1]
     ids_rev = derive_site_ids(rev["name"], rev["category"], rev.geometry.x, rev.geometry.y)
-    assert dict(zip(s["name"], ids)) == dict(zip(rev["name"], ids_rev))
+    assert dict(zip(s["name"], ids, strict=False)) == dict(zip(rev["name"], ids_rev, strict=False))
 
 
 def _rewrite_units(region_dir: Path, gdf: gpd.GeoDataFrame) -> None:
@@ -145,8 +146,9 @@ def test_invalid_geometry_repaired_and_reported(tiny_region):
     _rewrite_units(tiny_region, units)
     region = load_region(tiny_region)
     assert region.units.geometry.is_valid.all()
-    assert any("repaired 1 invalid geometry" in line and "41051000100" in line
-               for line in region.report)
+    assert any(
+        "repaired 1 invalid geometry" in line and "41051000100" in line for line in region.report
+    )
 
 
 def test_wrong_geometry_type_for_units(tiny_region):
@@ -165,8 +167,15 @@ def test_wrong_geometry_type_for_services(tiny_region):
 
 def test_csv_services_with_lon_lat(tiny_region):
     s = tiny_services()
-    df = pd.DataFrame({"name": s["name"], "category": s["category"], "capacity": s["capacity"],
-                       "lon": s.geometry.x, "lat": s.geometry.y})
+    df = pd.DataFrame(
+        {
+            "name": s["name"],
+            "category": s["category"],
+            "capacity": s["capacity"],
+            "lon": s.geometry.x,
+            "lat": s.geometry.y,
+        }
+    )
     df.to_csv(tiny_region / "services.csv", index=False)
     text = (tiny_region / "region.toml").read_text()
     text = text.replace('path = "services.gpkg"\nlayer = "services"', 'path = "services.csv"')
@@ -187,8 +196,9 @@ def test_csv_without_coordinates(tiny_region):
 def test_ids_keep_leading_zeros_from_csv(tmp_path, tiny_region):
     units = tiny_units()
     units["GEOID"] = ["01001000100", "01001000200", "01001000300"]
-    df = pd.DataFrame({"GEOID": units["GEOID"], "E_TOTPOP": units["E_TOTPOP"],
-                       "wkt": units.geometry.to_wkt()})
+    df = pd.DataFrame(
+        {"GEOID": units["GEOID"], "E_TOTPOP": units["E_TOTPOP"], "wkt": units.geometry.to_wkt()}
+    )
     df.to_csv(tiny_region / "units.csv", index=False)
     text = (tiny_region / "region.toml").read_text()
     text = text.replace('path = "tracts.gpkg"\nlayer = "tracts"', 'path = "units.csv"')
@@ -210,15 +220,23 @@ def test_init_region_writes_a_loadable_manifest(tiny_region, tmp_path):
     assert manifest.network == (tiny_region / "roads.osm").resolve()
     assert len(load_region(target).units) == 3
     with pytest.raises(InputError, match="--overwrite"):
-        init_region(target, network=tiny_region / "roads.osm",
-                    tracts=tiny_region / "tracts.gpkg", services=tiny_region / "services.gpkg")
+        init_region(
+            target,
+            network=tiny_region / "roads.osm",
+            tracts=tiny_region / "tracts.gpkg",
+            services=tiny_region / "services.gpkg",
+        )
 
 
 def test_init_region_with_bad_column_leaves_no_manifest(tiny_region, tmp_path):
     with pytest.raises(InputError, match="no column 'POP'"):
-        init_region(tmp_path / "bad", network=tiny_region / "roads.osm",
-                    tracts=tiny_region / "tracts.gpkg", services=tiny_region / "services.gpkg",
-                    population_col="POP")
+        init_region(
+            tmp_path / "bad",
+            network=tiny_region / "roads.osm",
+            tracts=tiny_region / "tracts.gpkg",
+            services=tiny_region / "services.gpkg",
+            population_col="POP",
+        )
     assert not (tmp_path / "bad" / "region.toml").exists()
 
 
@@ -234,8 +252,9 @@ def test_demo_region_real_data():
 
 def test_demo_falls_back_to_synthetic_when_data_absent(tmp_path, monkeypatch):
     monkeypatch.setenv("GEO_OUTREACH_DATA", str(tmp_path / "nowhere"))
-    monkeypatch.setattr("geo_outreach.data.region.synthetic_demo_dir",
-                        lambda **_: _small_synth(tmp_path))
+    monkeypatch.setattr(
+        "geo_outreach.data.region.synthetic_demo_dir", lambda **_: _small_synth(tmp_path)
+    )
     region = load_region()
     assert region.is_synthetic
     assert len(region.units) > 0 and len(region.services) > 0

@@ -121,8 +121,9 @@ def test_cache_is_used_and_keyed_on_settings(tiny_osm, tmp_path):
     again = load_networks(tiny_osm, ("drive",), cache_dir=folder)["drive"]
     assert again.summary["cached"] is True
     assert again.n_edges == first.n_edges
-    slower = load_networks(tiny_osm, ("drive",), cache_dir=folder,
-                           speeds=SpeedTable(use_maxspeed=False))["drive"]
+    slower = load_networks(
+        tiny_osm, ("drive",), cache_dir=folder, speeds=SpeedTable(use_maxspeed=False)
+    )["drive"]
     assert slower.summary["cached"] is False
     # changing the file invalidates the cache
     tiny_osm.write_text(tiny_osm.read_text().replace("50 mph", "20 mph"))

@@ -1,5 +1,7 @@
 """The csgraph engine equals networkx's Dijkstra on random graphs, with and without cutoffs."""
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -37,7 +39,12 @@ def random_network(n: int, m: int, seed: int) -> RoadNetwork:
     lon = np.array([graph.nodes[x]["x"] for x in node_ids])
     lat = np.array([graph.nodes[x]["y"] for x in node_ids])
     net = RoadNetwork(
-        mode="drive", graph=graph, node_ids=node_ids, lon=lon, lat=lat, xy=np.empty((0, 2)),
+        mode="drive",
+        graph=graph,
+        node_ids=node_ids,
+        lon=lon,
+        lat=lat,
+        xy=np.empty((0, 2)),
         crs="EPSG:32610",
         time_s=sp.csr_matrix((tl[:, 0], (ij[:, 0], ij[:, 1])), shape=shape),
         dist_m=sp.csr_matrix((tl[:, 1], (ij[:, 0], ij[:, 1])), shape=shape),
@@ -59,7 +66,7 @@ def nx_reference(net: RoadNetwork, sources, targets, cutoff=None):
         for t in targets:
             if t in times:
                 p = paths[t]
-                rows[(s, t)] = (times[t], sum(g[a][b]["l"] for a, b in zip(p[:-1], p[1:])))
+                rows[(s, t)] = (times[t], sum(g[a][b]["l"] for a, b in itertools.pairwise(p)))
     return rows
 
 
@@ -132,13 +139,15 @@ def test_unknown_node_is_a_clear_error():
 def test_unit_level_table_is_the_weighted_mean_over_origins():
     net = random_network(40, 200, 11)
     a, b, c, s = (int(x) for x in net.node_ids[:4])
-    origins = pd.DataFrame({"unit_id": ["u1", "u1", "u2"], "node_id": [a, b, c],
-                            "weight": [0.5, 0.5, 1.0]})
+    origins = pd.DataFrame(
+        {"unit_id": ["u1", "u1", "u2"], "node_id": [a, b, c], "weight": [0.5, 0.5, 1.0]}
+    )
     sites = pd.DataFrame({"site_id": ["s"], "node_id": [s]})
     table = unit_site_od(net, origins, sites).set_index("origin_id")
     ref = nx_reference(net, [a, b, c], [s])
     assert table.loc["u1", "travel_time_s"] == pytest.approx(
-        0.5 * ref[(a, s)][0] + 0.5 * ref[(b, s)][0])
+        0.5 * ref[(a, s)][0] + 0.5 * ref[(b, s)][0]
+    )
     assert table.loc["u2", "travel_time_s"] == pytest.approx(ref[(c, s)][0])
 
 
