@@ -611,6 +611,7 @@ def _solve_mip(
     mip_rel_gap: float,
     threads: int | None,
     offset: float = 0.0,
+    start_x: np.ndarray | None = None,
 ) -> _MipOutcome:
     import highspy
 
@@ -647,6 +648,11 @@ def _solve_mip(
     st = h.passModel(lp)
     if st == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the siting model (passModel failed)")
+    if start_x is not None and len(start_x):
+        # a heuristic start on the binaries; HiGHS completes the continuous part, so a
+        # time-limited run always has stops to return
+        idx = np.arange(len(start_x), dtype=np.int32)
+        h.setSolution(len(start_x), idx, np.asarray(start_x, dtype=np.float64))
     h.run()
     elapsed = time.perf_counter() - t0
     ms = h.getModelStatus()
@@ -688,6 +694,7 @@ class _ModelSpec:
     n_x: int
     floor_row: int | None = None
     offset: float = 0.0
+    start_x: np.ndarray | None = None
 
     def a(self) -> sp.csr_array:
         return (
@@ -921,6 +928,72 @@ def _build_pmedian(
     )
 
 
+def _greedy_start(
+    problem: SitingProblem,
+    model: str,
+    p: int | None,
+    cov: sp.csr_array | None,
+    existing: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    required: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Greedy choice of stops (forced ones first) used as HiGHS's starting solution."""
+    n_x = problem.n_candidates
+    w = problem.demand["weight"].to_numpy()
+    x = lo.copy()
+    allowed = (hi > 0) & (lo < 1)
+    if model in ("mclp", "lscp"):
+        if cov is None:
+            return None
+        csc = sp.csc_array(cov)
+        rows_of = csc.indices
+        col_of = np.repeat(np.arange(n_x), np.diff(csc.indptr))
+        if model == "mclp":
+            todo = (w > 0) & ~existing
+            val = w
+        else:
+            assert required is not None
+            todo = required.copy()
+            val = np.ones(problem.n_demand)
+        for j0 in np.flatnonzero(x > 0.5):
+            todo[csc.indices[csc.indptr[j0] : csc.indptr[j0 + 1]]] = False
+        n_target = p if model == "mclp" else n_x
+        while int(x.sum()) < (n_target or 0):
+            if model == "lscp" and not todo.any():
+                break
+            gain = np.bincount(col_of, weights=val[rows_of] * todo[rows_of], minlength=n_x)
+            gain[~allowed | (x > 0.5)] = -1.0
+            j = int(np.argmax(gain))
+            if gain[j] < 0:
+                break
+            if model == "lscp" and gain[j] <= 0:
+                return None  # cannot complete the cover
+            x[j] = 1.0
+            todo[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = False
+        return x
+    # p-median: add the stop that cuts weighted time most, unreached demand at a penalty
+    assert p is not None
+    pr, pc, pt = problem.pair_demand, problem.pair_candidate, problem.pair_time_s
+    ex_t = problem.existing_min_time_s()
+    finite = np.concatenate([pt, ex_t[np.isfinite(ex_t)]])
+    penalty = 2.0 * (float(finite.max()) if len(finite) else 0.0) + 1.0
+    t = np.where(np.isfinite(ex_t), ex_t, penalty)
+    for j0 in np.flatnonzero(x > 0.5):
+        m = pc == j0
+        np.minimum.at(t, pr[m], pt[m])
+    while int(x.sum()) < p:
+        gain = np.bincount(pc, weights=w[pr] * np.maximum(t[pr] - pt, 0.0), minlength=n_x)
+        gain[~allowed | (x > 0.5)] = -1.0
+        j = int(np.argmax(gain))
+        if gain[j] < 0:
+            break
+        x[j] = 1.0
+        m = pc == j
+        np.minimum.at(t, pr[m], pt[m])
+    return x
+
+
 def _run_spec(
     spec: _ModelSpec, *, time_limit_s: float, mip_rel_gap: float, threads: int | None
 ) -> _MipOutcome:
@@ -937,6 +1010,7 @@ def _run_spec(
         mip_rel_gap=mip_rel_gap,
         threads=threads,
         offset=spec.offset,
+        start_x=spec.start_x,
     )
 
 
@@ -1195,6 +1269,7 @@ def _assemble(
     nearest = _nearest_time(problem, chosen)
     if chosen:
         if max_time_s is not None:
+            assert base is not None
             order = _greedy_order(cov_csc, w, pop, base, chosen)
             gain_kind = "coverage"
         else:
@@ -1533,11 +1608,20 @@ def solve_siting(
         "threads": threads,
     }
     lo, hi = _x_bounds(problem, include, exclude)
-    solve_kw = {"time_limit_s": time_limit_s, "mip_rel_gap": mip_rel_gap, "threads": threads}
+    solve_kw: dict[str, Any] = {
+        "time_limit_s": time_limit_s,
+        "mip_rel_gap": mip_rel_gap,
+        "threads": threads,
+    }
     d = problem.demand
     w = d["weight"].to_numpy()
     n_x = problem.n_candidates
-    common = {"p": p, "max_time_s": max_time_s, "equity_floor": equity_floor, "params": params}
+    common: dict[str, Any] = {
+        "p": p,
+        "max_time_s": max_time_s,
+        "equity_floor": equity_floor,
+        "params": params,
+    }
 
     cov = problem.coverage_matrix(max_time_s) if max_time_s is not None else None
     existing = problem.covered_by_existing(max_time_s)
@@ -1557,6 +1641,7 @@ def solve_siting(
     if model == "mclp":
         assert cov_allowed is not None and p is not None
         spec, y_points = _build_mclp(problem, cov_allowed, existing, p, lo, hi)
+        spec.start_x = _greedy_start(problem, model, p, cov_allowed, existing, lo, hi)
     elif model == "lscp":
         assert cov_allowed is not None and max_time_s is not None
         req_mask = _required_mask(problem, required_unit_ids)
@@ -1580,6 +1665,9 @@ def solve_siting(
                 **common,
             )
         spec = _build_lscp(problem, cov_allowed, np.flatnonzero(required), lo, hi)
+        spec.start_x = _greedy_start(
+            problem, model, None, cov_allowed, existing, lo, hi, required=required
+        )
     else:
         assert p is not None
         ex_min = problem.existing_min_time_s()
@@ -1597,6 +1685,7 @@ def solve_siting(
                 unreachable[0],
             )
         spec = _build_pmedian(problem, p, lo, hi, points)
+        spec.start_x = _greedy_start(problem, model, p, None, existing, lo, hi)
 
     if equity_floor is not None:
         assert cov_allowed is not None
@@ -1660,18 +1749,31 @@ def solve_siting(
         f"{_fmt_time(max_time_s or 0)}",
         "pmedian": f"{len(chosen)} stops give need-weighted travel time {objective:.6g} s",
     }[model]
-    msg = f"{out.status}: {what} (gap {out.gap:.2%})"
+    gap = out.gap
+    if not math.isfinite(gap) and equity_floor is None:
+        # stopped before HiGHS had a dual bound: use a simple valid bound instead
+        if model == "mclp":
+            assert cov_allowed is not None and p is not None
+            todo = (w > 0) & ~existing
+            col_w = np.asarray(cov_allowed.T @ np.where(todo, w, 0.0)).reshape(-1)
+            bound = min(float(w[todo].sum()), float(np.sort(col_w)[::-1][:p].sum()))
+        elif model == "lscp":
+            bound = 1.0 if objective > 0 else 0.0
+        else:
+            bound = spec.offset  # every point at its nearest candidate or existing site
+        gap = abs(objective - bound) / max(abs(objective), 1e-12) if objective else 0.0
+    msg = f"{out.status}: {what} (gap {gap:.2%})"
     if price is not None:
         msg += f"; the equity floor of {equity_floor:.0%} costs {price:.6g} in objective"
     if out.status != "optimal":
-        logger.warning("siting stopped with status %s, gap %.3g", out.status, out.gap)
+        logger.warning("siting stopped with status %s, gap %.3g", out.status, gap)
     return _assemble(
         problem,
         model=model,
         status=out.status,
         message=msg,
         objective=objective,
-        gap=out.gap,
+        gap=gap,
         chosen=chosen,
         objective_without_floor=obj_wo,
         price_of_floor=price,

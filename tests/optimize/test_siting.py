@@ -475,3 +475,15 @@ def test_invalid_matrix_inputs():
         from_cost_matrix(-np.ones((3, 2)), weight=[1, 2, 3])
     with pytest.raises(InputError, match="unique"):
         from_cost_matrix(np.ones((2, 2)), weight=[1, 2], candidate_ids=["a", "a"])
+
+
+def test_time_limited_run_still_returns_stops_and_a_gap():
+    cost, w = random_instance(140, n_dem=600, n_cand=200)
+    res = solve_siting(
+        from_cost_matrix(cost, weight=w), model="mclp", p=8, max_time_s=120.0, time_limit_s=0.01
+    )
+    assert res.status in ("time_limit", "optimal")
+    assert len(res.stops) == 8
+    assert res.objective > 0
+    assert np.isfinite(res.gap) and res.gap >= 0
+    assert res.to_json_dict()["gap"] is not None
