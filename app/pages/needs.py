@@ -1,0 +1,112 @@
+"""Needs and access: need index, access and underserved score per tract, with the services."""
+
+from __future__ import annotations
+
+import maps
+import state
+import streamlit as st
+
+from geo_outreach.analysis.underserved import category_name
+from geo_outreach.errors import InputError
+
+sc = state.scenario()
+ctx = state.get_ctx(sc.region)
+st.title("Needs and access")
+
+try:
+    result = state.get_analysis(sc.region, sc.preset, sc.mode, sc.categories, sc.top_share)
+except InputError as exc:
+    state.show_error(exc)
+    st.stop()
+tracts = result.tracts
+ranked = tracts[tracts["underserved_rank"].notna()]
+
+layers = {"Underserved score": "underserved_score", "Need index": "need_score"}
+for col in result.access_columns:
+    cat = col.removeprefix("tt_nearest_").removesuffix(f"_{sc.mode}_min")
+    layers[f"Minutes to nearest {category_name(cat)} ({sc.mode})"] = col
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Tracts", len(tracts))
+c2.metric("Underserved tracts", int(tracts["underserved"].fillna(False).astype(bool).sum()))
+c3.metric("Underserved zones", len(result.zones))
+c4.metric("Off the road network", result.n_off_network)
+
+layer_label = st.selectbox("Map layer", list(layers), key="needs_layer")
+column = layers[layer_label]
+
+
+@st.cache_data(show_spinner="Drawing the map...", max_entries=32)
+def _map_html(region, preset, mode, categories, top_share, column, label):
+    from geo_outreach.present.webmap import add_choropleth, add_layer_control, add_sites
+
+    ctx = state.get_ctx(region)
+    res = state.get_analysis(region, preset, mode, categories, top_share)
+    t = res.tracts.copy()
+    t[column] = t[column].astype(float).where(lambda s: s < 1e9)  # inf (beyond cutoff) -> no data
+    m = maps.new_map(ctx, state.get_roads(region))
+    layer = add_choropleth(
+        m,
+        t,
+        column,
+        fields=["name", column],
+        aliases=["Tract", label],
+        name=label,
+        legend_title=label,
+    )
+    maps.add_popup(
+        layer,
+        t,
+        ["unit_id", "need_score", "underserved_rank", "reason"],
+        ["Tract id", "Need index", "Underserved rank", "Why"],
+    )
+    add_sites(m, ctx.region.services, fields=["name", "category"], name="Services", radius_px=5)
+    add_layer_control(m)
+    return maps.to_page(m)
+
+
+maps.show(
+    _map_html(sc.region, sc.preset, sc.mode, sc.categories, sc.top_share, column, layer_label)
+)
+st.caption(
+    "Click a tract for its numbers and why it ranks where it does. Grey tracts have no value."
+)
+
+st.subheader("Tract details")
+options = ranked.sort_values("underserved_rank")["unit_id"].tolist() + sorted(
+    set(tracts["unit_id"]) - set(ranked["unit_id"])
+)
+names = tracts.set_index("unit_id")["name"].astype(str).to_dict()
+labels = {f"{names.get(u, u)} ({u})": u for u in options}
+uid = labels[st.selectbox("Tract", list(labels), key="needs_tract")]
+row = tracts.set_index("unit_id").loc[uid]
+d1, d2, d3 = st.columns(3)
+d1.metric(
+    "Need index", "n/a" if row["need_score"] != row["need_score"] else f"{row['need_score']:.2f}"
+)
+d2.metric(
+    "Underserved rank",
+    "not ranked"
+    if row["underserved_rank"] is None or str(row["underserved_rank"]) == "<NA>"
+    else int(row["underserved_rank"]),
+)
+d3.metric("Population", f"{row['population']:,.0f}")
+st.info(str(row["reason"]))
+
+st.subheader("Most underserved tracts")
+top = ranked.sort_values("underserved_rank").head(15)
+show_cols = [
+    "underserved_rank",
+    "unit_id",
+    "name",
+    "population",
+    "need_score",
+    "underserved_score",
+    *result.access_columns,
+    "reason",
+]
+st.dataframe(top[show_cols], hide_index=True, key="needs_top_table")
+
+st.subheader("Underserved zones")
+zones = result.zones.drop(columns="geometry")
+st.dataframe(zones, hide_index=True, key="needs_zones_table")

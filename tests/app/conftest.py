@@ -1,0 +1,76 @@
+"""Fixtures of the dashboard tests: a small synthetic region and visit/worker tables inside it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+APP_MAIN = Path(__file__).resolve().parents[2] / "app" / "main.py"
+REGION_ENV = "GEO_OUTREACH_APP_REGION"
+
+
+@pytest.fixture(scope="session")
+def app_region(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1,000-node synthetic region (8 tracts), written once per test session."""
+    from geo_outreach.data.synth import generate_region
+
+    folder = tmp_path_factory.mktemp("app_region") / "synth"
+    generate_region(folder, nodes=1000, seed=1)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def plan_tables(app_region: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Twelve visits and two workers inside the synthetic region (all text, like a CSV)."""
+    import geopandas as gpd
+
+    tracts = gpd.read_file(app_region / "tracts.gpkg", layer="tracts")
+    minx, miny, maxx, maxy = tracts.total_bounds
+    rng = np.random.default_rng(3)
+    lon = minx + (maxx - minx) * rng.uniform(0.25, 0.75, 12)
+    lat = miny + (maxy - miny) * rng.uniform(0.25, 0.75, 12)
+    visits = pd.DataFrame(
+        {
+            "visit_id": [f"V{i:02d}" for i in range(12)],
+            "name": [f"Home visit {i}" for i in range(12)],
+            "address": [f"{100 + i} Test St" for i in range(12)],
+            "lon": [f"{x:.5f}" for x in lon],
+            "lat": [f"{y:.5f}" for y in lat],
+            "duration_min": ["30"] * 12,
+            "skills": ["es" if i % 3 == 0 else "" for i in range(12)],
+            "notes": ["ring twice" if i == 1 else "" for i in range(12)],
+        }
+    )
+    cx, cy = f"{(minx + maxx) / 2:.5f}", f"{(miny + maxy) / 2:.5f}"
+    workers = pd.DataFrame(
+        {
+            "worker_id": ["ana", "ben"],
+            "name": ["Ana", "Ben"],
+            "start_lon": [cx, cx],
+            "start_lat": [cy, cy],
+            "mode": ["drive", "drive"],
+            "skills": ["en;es", "en"],
+            "shift": ["Mon-Fri 09:00-13:00", "Mon-Fri 09:00-13:00"],
+        }
+    )
+    return visits, workers
+
+
+@pytest.fixture
+def app_env(app_region: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at the synthetic region."""
+    monkeypatch.setenv(REGION_ENV, str(app_region))
+    return app_region
+
+
+def has_vendor_assets() -> bool:
+    from geo_outreach.present.assets import missing_assets
+
+    return not missing_assets()
+
+
+__all__ = ["APP_MAIN", "REGION_ENV", "has_vendor_assets", "os"]
