@@ -438,7 +438,8 @@ def network_matrices(
             prog(stage, done, total)
 
         od = od_table(net, pts, pts, progress=report)
-        prog(stage, 1, 1)
+        if pts.empty:
+            prog(stage, 1, 1)
         ods[mode] = od
         matrices[mode] = TravelMatrix.from_od(od, location_ids=pts["id"].tolist())
     return matrices, ods
