@@ -16,7 +16,13 @@ import pandas as pd
 
 from geo_outreach.data.region import Region, load_region
 from geo_outreach.network.graph import MODES, Mode, RoadNetwork, load_networks
-from geo_outreach.network.snap import DEFAULT_MAX_SNAP_M, SnapResult, snap_sites, unit_origins
+from geo_outreach.network.snap import (
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_MIN_COVERAGE,
+    SnapResult,
+    snap_sites,
+    unit_origins,
+)
 from geo_outreach.network.speeds import SpeedTable
 from geo_outreach.network.traveltime import Progress, od_table, unit_site_od
 
@@ -31,6 +37,7 @@ class RegionNetworks:
 
     region: Region
     max_snap_m: float = DEFAULT_MAX_SNAP_M
+    min_coverage: float = DEFAULT_MIN_COVERAGE
     speeds: SpeedTable = field(default_factory=SpeedTable)
     cache: bool = True
     _networks: dict[Mode, RoadNetwork] = field(default_factory=dict, repr=False)

@@ -61,6 +61,8 @@ Mode = Literal["drive", "walk"]
 MODES: tuple[Mode, ...] = ("drive", "walk")
 #: Bump when the build steps change so stale caches are rebuilt.
 CACHE_VERSION = 4
+#: The network's extent reaches this far beyond its outermost nodes (metres).
+FOOTPRINT_M = 150.0
 
 _EXTRA_WAY_TAGS = ("foot", "motor_vehicle", "motorcar", "vehicle")
 #: Edge attributes kept after filtering (the rest only served the filter; dropping them keeps
@@ -103,6 +105,7 @@ class RoadNetwork:
     summary: dict[str, Any] = field(default_factory=dict)
     _index: dict[int, int] | None = field(default=None, repr=False)
     _tree: Any = field(default=None, repr=False)
+    _footprint: Any = field(default=None, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -134,6 +137,31 @@ class RoadNetwork:
             self._tree = cKDTree(self.xy)
         dist, idx = self._tree.query(self.project(lon, lat))
         return self.node_ids[idx], dist
+
+    def footprint(self) -> Any:
+        """The network's extent: convex hull of its nodes grown by :data:`FOOTPRINT_M` metres.
+
+        A polygon in :attr:`crs`. It tells how much of a census unit lies where the road data
+        reaches (an OSM extract cut at a bounding box leaves edge tracts half outside); see
+        :func:`geo_outreach.network.snap.unit_origins`. The hull, not a buffer around each road,
+        so that a rural unit with sparse roads is not taken for one outside the data.
+        """
+        if self._footprint is None:
+            import shapely
+
+            # nodes plus the vertices of simplified edges (which carry the road's shape)
+            lonlat = [
+                np.asarray(d["geometry"].coords)
+                for _, _, d in self.graph.edges(data=True)
+                if d.get("geometry") is not None
+            ]
+            points = self.xy
+            if lonlat:
+                flat = np.concatenate(lonlat)
+                points = np.vstack([points, self.project(flat[:, 0], flat[:, 1])])
+            hull = shapely.convex_hull(shapely.multipoints(points))
+            self._footprint = shapely.buffer(hull, FOOTPRINT_M)
+        return self._footprint
 
     def bounds(self) -> tuple[float, float, float, float]:
         """``(min lon, min lat, max lon, max lat)`` of the nodes."""

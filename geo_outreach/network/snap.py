@@ -5,6 +5,11 @@ tract's travel time reflects where its streets are, not a centroid in a park or 
 A unit with no node inside falls back to the nearest node of its representative point,
 when that node is within ``max_snap_m`` (default 500 m). Anything farther is reported as
 **off-network** and gets no origin: it is never silently snapped to a distant node.
+
+A unit that lies mostly outside the network's extent (an OSM extract cut at a bounding box
+leaves edge tracts half outside) would be measured from the few streets it has inside the
+extract; when less than ``min_coverage`` (default 50 %) of its area lies inside, it is also
+reported off-network, with its coverage, instead of being mis-scored.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 #: Farthest a point may be from the network and still count as on it (metres).
 DEFAULT_MAX_SNAP_M = 500.0
+#: Smallest share of a unit's area inside the network's extent for it to count as on it.
+DEFAULT_MIN_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -37,11 +44,15 @@ class SnapResult:
         Long table ``unit_id, node_id, weight, snap_dist_m, how`` (``how`` = ``"inside"``
         or ``"nearest"``); weights sum to 1 per unit.
     off_network
-        Units without an origin: ``unit_id, snap_dist_m`` (distance to the nearest node).
+        Units without an origin: ``unit_id, snap_dist_m`` (distance to the nearest node),
+        ``coverage`` (share of the area inside the network's extent) and ``why``.
+    coverage
+        ``unit_id, coverage`` for every unit.
     """
 
     origins: pd.DataFrame
     off_network: pd.DataFrame
+    coverage: pd.DataFrame | None = None
 
     def on_network_ids(self) -> list[str]:
         """Ids of the units that have origins."""
@@ -61,6 +72,7 @@ def unit_origins(
     units: gpd.GeoDataFrame,
     *,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
     id_col: str = "unit_id",
 ) -> SnapResult:
     """Find each unit's origin nodes on ``network``.
@@ -73,10 +85,17 @@ def unit_origins(
         Polygons in EPSG:4326 with an id column.
     max_snap_m
         Largest distance from a unit's representative point to its fallback node.
+    min_coverage
+        Smallest share of a unit's area inside the network's extent for it to count as on the
+        network (0 disables the check).
     id_col
         Column holding the unit ids.
     """
     _check_max(max_snap_m)
+    if not 0 <= min_coverage <= 1:
+        raise InputError(
+            f"min_coverage must be in [0, 1], got {min_coverage!r}", source="min_coverage"
+        )
     if units.crs is None or units.crs.to_epsg() != 4326:
         raise InputError(
             "units must be in EPSG:4326; use units.to_crs('EPSG:4326')", source="units"
@@ -110,6 +129,28 @@ def unit_origins(
             }
         )
         off = pd.DataFrame({"unit_id": missing[id_col].to_numpy()[~ok], "snap_dist_m": dist[~ok]})
+    off["why"] = [
+        f"nearest road node {d:,.0f} m away (limit {max_snap_m:,.0f} m)" for d in off["snap_dist_m"]
+    ]
+    cover = _coverage(network, units, id_col)
+    if min_coverage > 0:
+        low = cover[(cover["coverage"] < min_coverage) & ~cover["unit_id"].isin(off["unit_id"])]
+        if len(low):
+            low_ids = set(low["unit_id"])
+            inside = inside[~inside["unit_id"].isin(low_ids)]
+            fallback = fallback[~fallback["unit_id"].isin(low_ids)]
+            extra = pd.DataFrame(
+                {
+                    "unit_id": low["unit_id"].to_numpy(),
+                    "snap_dist_m": 0.0,
+                    "why": [
+                        f"only {c:.0%} of its area lies inside the road network's extent"
+                        for c in low["coverage"]
+                    ],
+                }
+            )
+            off = pd.concat([off, extra], ignore_index=True)
+    off = off.merge(cover, on="unit_id", how="left")
     origins = pd.concat([inside, fallback], ignore_index=True)[
         ["unit_id", "node_id", "weight", "snap_dist_m", "how"]
     ]
@@ -123,8 +164,21 @@ def unit_origins(
             max_snap_m,
         )
     return SnapResult(
-        origins=origins.reset_index(drop=True), off_network=off.reset_index(drop=True)
+        origins=origins.reset_index(drop=True),
+        off_network=off.reset_index(drop=True),
+        coverage=cover,
     )
+
+
+def _coverage(network: RoadNetwork, units: gpd.GeoDataFrame, id_col: str) -> pd.DataFrame:
+    """Share of each unit's area inside the network's extent."""
+    import shapely
+
+    projected = units.geometry.to_crs(network.crs).to_numpy()
+    area = shapely.area(projected)
+    inside = shapely.area(shapely.intersection(projected, network.footprint()))
+    share = np.where(area > 0, inside / np.where(area > 0, area, 1), 1.0)
+    return pd.DataFrame({"unit_id": units[id_col].to_numpy(), "coverage": np.clip(share, 0, 1)})
 
 
 def snap_sites(
