@@ -546,14 +546,18 @@ def route_sheet_pdf(
     headline = title or f"Route sheet: {worker}"
     buf = io.BytesIO()
     made = (created or dt.date.today()).isoformat()
-    with PdfPages(
-        buf,
-        metadata={
-            "Title": f"{headline}, {day_name} {date.isoformat()}",
-            "Subject": f"Sources: {attribution}",
-            "Creator": "geo_outreach",
-        },
-    ) as pdf:
+    # TrueType fonts: the sheet's text stays searchable and copyable
+    with (
+        matplotlib.rc_context({"pdf.fonttype": 42}),
+        PdfPages(
+            buf,
+            metadata={
+                "Title": f"{headline}, {day_name} {date.isoformat()}",
+                "Subject": f"Sources: {attribution}",
+                "Creator": "geo_outreach",
+            },
+        ) as pdf,
+    ):
         for p, idxs in enumerate(pages):
             fig = plt.figure(figsize=(w_in, h_in))
             fig.text(

@@ -111,6 +111,7 @@ _ROAD_COLOUR = "#5f5a55"
 _OFF_NETWORK_FILL = "#f0f0f0"
 _NO_DATA_FILL = "#ffffff"
 _FOOT_FONT = 6.5
+_SAVE_RC = {"pdf.fonttype": 42, "svg.fonttype": "none"}
 
 
 @dataclass(frozen=True)
@@ -280,9 +281,14 @@ def class_colours(palette: str, n: int) -> list[str]:
     increasing = probe[-1] > probe[0]
     # stay off the near-white / near-black ends so fills read on paper and outlines show
     lo, hi = (0.0, 0.92) if increasing else (0.15, 1.0)
-    ts = np.linspace(lo, hi, n) if n > 1 else np.array([(lo + hi) / 2])
-    if increasing:  # light end at t=1: the lowest class takes the highest t
-        ts = ts[::-1]
+    # pick colours at equal lightness steps (not equal colormap steps): equal grey steps in print
+    grid = np.linspace(lo, hi, 257)
+    light = np.array([_lightness(cmap(t)) for t in grid])
+    if increasing:  # light end at t=hi: the lowest class takes the lightest colour
+        grid, light = grid[::-1], light[::-1]
+    light = np.minimum.accumulate(light)  # strictly non-increasing for interpolation
+    targets = np.linspace(light[0], light[-1], n) if n > 1 else np.array([light.mean()])
+    ts = np.interp(-targets, -light, grid)
     return [to_hex(cmap(float(t))) for t in ts]
 
 
@@ -583,7 +589,7 @@ def _layout(
     left, right = margin[0], 1 - margin[0]
     gap = 0.2
     if portrait:
-        side_h = 3.0 / h
+        side_h = 3.3 / h
         side = [left, bottom, right - left, side_h]
         body_bottom = bottom + side_h + gap / h
         body = [left, body_bottom, right - left, top - body_bottom]
@@ -1025,7 +1031,7 @@ def render_static_map(
         shared.append(
             (
                 Patch(facecolor=_OFF_NETWORK_FILL, edgecolor="#8c8c8c", hatch="////"),
-                f"No road-network data  ({int(off_mask.sum())} tracts)",
+                f"No road-network data  ({int(off_mask.sum())} tract{'s' if off_mask.sum() != 1 else ''})",
             )
         )
     if "zones" in proj and len(proj["zones"]):
@@ -1108,7 +1114,9 @@ def render_static_map(
     meta = {"Title": title} if fmt in ("pdf", "svg") else {"Title": title, "Source": attribution}
     if fmt == "pdf":
         meta["Subject"] = f"Sources: {attribution}"
-    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=meta)
+    # TrueType fonts in PDF and real text in SVG: searchable, selectable, editable
+    with matplotlib.rc_context(_SAVE_RC):
+        fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=meta)
     plt.close(fig)
     return StaticMap(
         data=buf.getvalue(),
@@ -1123,6 +1131,50 @@ def render_static_map(
     )
 
 
+def _legend_box(
+    ax: Axes,
+    sections: Sequence[tuple[str, Sequence[tuple[Any, str]]]],
+    font: float,
+    width_in: float,
+) -> Any:
+    """One legend box with bold section headings, in the top-left corner of ``ax``."""
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = []
+    labels: list[str] = []
+    heads: set[int] = set()
+    wrap_chars = max(int(width_in * 72 / (font * 0.56)) - 6, 12)
+    for s, (head, rows) in enumerate(sections):
+        if s:
+            handles.append(Patch(visible=False))
+            labels.append("")
+        heads.add(len(labels))
+        handles.append(Patch(visible=False))
+        labels.append(textwrap.fill(head, wrap_chars))
+        for h, lab in rows:
+            handles.append(h)
+            labels.append(textwrap.fill(lab, wrap_chars - 2))
+    leg = ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(0, 1),
+        frameon=True,
+        fontsize=font,
+        handlelength=2.2,
+        handleheight=1.3,
+        borderaxespad=0.0,
+        labelspacing=0.45,
+        borderpad=0.7,
+        edgecolor="#bbbbbb",
+        fancybox=False,
+    )
+    for i, text in enumerate(leg.get_texts()):
+        if i in heads:
+            text.set_fontweight("bold")
+    return leg
+
+
 def _draw_side_panel(
     fig: Figure,
     rect: Sequence[float],
@@ -1132,78 +1184,50 @@ def _draw_side_panel(
     fs: float,
     page: tuple[float, float],
 ) -> None:
-    """Legend (one box, bold section headings) and the notes box, never overlapping."""
-    from matplotlib.patches import Patch
+    """Legend boxes and the notes box, never overlapping each other or the maps.
 
+    Landscape: one column (legend, then notes).  Portrait: two columns below the map, the
+    sections split between them in order, notes under the shorter column.
+    """
     w_in, h_in = page
     left, bottom, width, height = rect
     notes = notes.strip()
-    if portrait and notes:
-        leg_rect = [left, bottom, width * 0.58, height]
-        note_rect = [left + width * 0.61, bottom, width * 0.39, height]
-    else:
-        leg_rect = list(rect)
-        note_rect = None
-    ax = fig.add_axes(leg_rect)
-    ax.set_axis_off()
-    handles: list[Any] = []
-    labels: list[str] = []
-    heads: set[int] = set()
-    for s, (head, rows) in enumerate(sections):
-        if s:
-            handles.append(Patch(visible=False))
-            labels.append("")
-        heads.add(len(labels))
-        handles.append(Patch(visible=False))
-        labels.append(head)
-        for h, lab in rows:
-            handles.append(h)
-            labels.append(lab)
-    wrap_chars = int(leg_rect[2] * w_in * 72 / (fs * 0.55)) - 4
-    wrapped = [
-        textwrap.fill(lab, wrap_chars if i in heads else wrap_chars - 5)
-        for i, lab in enumerate(labels)
-    ]
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    ncol = 2 if portrait and not notes and len(labels) > 14 else 1
-    font = fs
-    leg = None
-    for _ in range(6):
-        if leg is not None:
-            leg.remove()
-        leg = ax.legend(
-            handles,
-            wrapped,
-            loc="upper left",
-            bbox_to_anchor=(0, 1),
-            frameon=True,
-            fontsize=font,
-            handlelength=2.2,
-            handleheight=1.3,
-            borderaxespad=0.0,
-            ncols=ncol,
-            labelspacing=0.45,
-            borderpad=0.7,
-            edgecolor="#bbbbbb",
-            fancybox=False,
-        )
-        for i, text in enumerate(leg.get_texts()):
-            if i in heads:
-                text.set_fontweight("bold")
-                text.set_x(-28)  # pull headings left over the (invisible) handle
-        bb = leg.get_window_extent(renderer).transformed(ax.transAxes.inverted())
-        if bb.y0 >= 0 and bb.x1 <= 1.02:
-            break
-        font *= 0.88
+    if portrait and len(sections) > 1:
+        sizes = [len(r) + 2 for _, r in sections]
+        half = sum(sizes) / 2
+        cut = max(1, min(len(sections) - 1, int(np.argmin(np.abs(np.cumsum(sizes) - half))) + 1))
+        groups = [list(sections[:cut]), list(sections[cut:])]
     else:
-        logger.warning("legend does not fit its panel even at %.1f pt; it may be clipped", font)
-    assert leg is not None
+        groups = [list(sections)]
+    gap = 0.15 / w_in
+    col_w = (width - gap * (len(groups) - 1)) / len(groups)
+    if portrait and notes and len(groups) == 1:  # legend left, notes right
+        col_w = width * 0.58
+    boxes = []
+    for g, group in enumerate(groups):
+        ax = fig.add_axes([left + g * (col_w + gap), bottom, col_w, height])
+        ax.set_axis_off()
+        font = fs
+        for _ in range(8):
+            leg = _legend_box(ax, group, font, col_w * w_in)
+            bb = leg.get_window_extent(renderer).transformed(ax.transAxes.inverted())
+            if bb.y0 >= 0 and bb.x1 <= 1.01:
+                break
+            leg.remove()
+            font *= 0.9
+        else:
+            logger.warning("legend does not fit its panel even at %.1f pt; it may be clipped", font)
+        boxes.append((ax, leg.get_window_extent(renderer).transformed(fig.transFigure.inverted())))
     if not notes:
         return
-    if note_rect is None:  # notes below the legend, in what is left of the column
-        bb = leg.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+    if portrait and len(groups) == 1:
+        note_rect = [left + width * 0.61, bottom, width * 0.39, height]
+    else:  # under the shortest column
+        ax, bb = max(boxes, key=lambda b: b[1].y0)
+        pos = ax.get_position()
         top = bb.y0 - 0.15 / h_in
-        note_rect = [left, bottom, width, max(top - bottom, 0.5 / h_in)]
+        note_rect = [pos.x0, bottom, pos.width, max(top - bottom, 0.5 / h_in)]
     nax = fig.add_axes(note_rect)
     nax.set_axis_off()
     chars = max(int(note_rect[2] * w_in * 72 / (fs * 0.55)) - 3, 12)
@@ -1215,7 +1239,6 @@ def _draw_side_panel(
         ha="left",
         va="top",
         fontsize=fs,
-        wrap=False,
         transform=nax.transAxes,
         linespacing=1.35,
         bbox={
