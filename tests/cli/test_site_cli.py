@@ -1,0 +1,109 @@
+"""CLI contract of ``geo-outreach site`` on a small synthetic region."""
+
+import json
+
+import geopandas as gpd
+import pyogrio
+import pytest
+
+from geo_outreach.cli import main
+
+
+@pytest.fixture(scope="module")
+def mclp(synth_region, tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "s.gpkg"
+    return out, [
+        "site",
+        "--region",
+        str(synth_region),
+        "--stops",
+        "3",
+        "--within-min",
+        "8",
+        "-o",
+        str(out),
+        "--json",
+    ]
+
+
+def test_site_json_contract(mclp, capsys):
+    out, argv = mclp
+    assert main(argv) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["status"] == "optimal"
+    assert res["gap"] is not None and res["gap"] <= 1e-6
+    assert res["covered_population"] > 0
+    gains = [s["gain"] for s in res["stops"]]
+    assert len(gains) == 3 and gains == sorted(gains, reverse=True)
+    assert sum(gains) == pytest.approx(res["objective"], rel=1e-6)
+    assert {name for name, _ in pyogrio.list_layers(out)} >= {"stops", "tracts"}
+    stops = gpd.read_file(out, layer="stops")
+    assert stops["site_id"].tolist() == [s["site_id"] for s in res["stops"]]
+
+
+def test_more_stops_never_cover_less(synth_region, tmp_path, capsys):
+    covered = []
+    for p in (1, 2, 4):
+        assert (
+            main(
+                [
+                    "site",
+                    "--region",
+                    str(synth_region),
+                    "--stops",
+                    str(p),
+                    "--within-min",
+                    "8",
+                    "-o",
+                    str(tmp_path / f"s{p}.gpkg"),
+                    "--json",
+                ]
+            )
+            == 0
+        )
+        covered.append(json.loads(capsys.readouterr().out)["objective"])
+    assert covered == sorted(covered)
+
+
+def test_equity_floor_holds(synth_region, tmp_path, capsys):
+    assert (
+        main(
+            [
+                "site",
+                "--region",
+                str(synth_region),
+                "--stops",
+                "2",
+                "--within-min",
+                "8",
+                "--equity-floor",
+                "60",
+                "-o",
+                str(tmp_path / "f.gpkg"),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    res = json.loads(capsys.readouterr().out)
+    if res["status"] == "optimal":
+        assert res["coverage_after"]["high_need_share"] >= 0.6 - 1e-9
+        assert res["price_of_floor"] >= -1e-9
+    else:
+        assert res["status"] == "infeasible" and res["message"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--stops", "0"], "--stops"),
+        (["--within-min", "-5", "--stops", "2"], "within-min"),
+        (["--stops", "2", "--equity-floor", "150"], "equity-floor"),
+        (["--stops", "2", "--existing", "spaceport"], "unknown service category"),
+    ],
+)
+def test_bad_input_exit_2(synth_region, tmp_path, capsys, extra, needle):
+    assert (
+        main(["site", "--region", str(synth_region), "-o", str(tmp_path / "x.gpkg"), *extra]) == 2
+    )
+    assert needle in capsys.readouterr().err
