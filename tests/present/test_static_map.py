@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -126,7 +127,7 @@ def _grey_at(img: Image.Image, panel: sm.PanelInfo, geom) -> np.ndarray:
     pt = gpd.GeoSeries([geom.representative_point()], crs=4326).to_crs(panel.crs).iloc[0]
     col, row = panel.to_pixel(pt.x, pt.y)
     grey = np.asarray(img.convert("L"), dtype=float)
-    c, r = int(round(col)), int(round(row))
+    c, r = round(col), round(row)
     return grey[r - 2 : r + 3, c - 2 : c + 3]
 
 
@@ -138,7 +139,7 @@ def _grey_at(img: Image.Image, panel: sm.PanelInfo, geom) -> np.ndarray:
 def test_class_colours_get_darker_with_the_class_and_stay_apart_in_grey(palette, n):
     colours = sm.class_colours(palette, n)
     lightness = [sm._lightness(c) for c in colours]
-    assert all(a > b for a, b in zip(lightness, lightness[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(lightness))
     assert min(np.diff(lightness) * -1) > 60 / n  # print-distinct steps
 
 
@@ -196,7 +197,7 @@ def test_png_classes_have_distinct_grey_levels_in_print(tracts, stops):
         levels.setdefault(int(c), []).append(float(patch.mean()))
     means = [np.mean(levels[c]) for c in sorted(levels)]
     assert all(np.ptp(v) < 3 for v in levels.values())  # same class, same grey
-    assert all(a - b > 15 for a, b in zip(means, means[1:], strict=False))  # darker = higher
+    assert all(a - b > 15 for a, b in itertools.pairwise(means))  # darker = higher
     # the off-network tract is hatched: light and dark pixels, not a flat fill
     hatched = _grey_at(img, panel, tracts.geometry.iloc[14])
     assert hatched.max() - hatched.min() > 60
