@@ -77,7 +77,7 @@ CORRECTABLE: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Visit
     "voided"
 }
 _MASKED = frozenset({"case_id"})  # personal: the audit says it changed, not to what
-_SQLITE_LOCKS: dict[str, threading.RLock] = {}
+_SQLITE_LOCKS: dict[str, _SqliteWriteLock] = {}
 _SQLITE_LOCKS_GUARD = threading.Lock()
 
 
@@ -147,11 +147,11 @@ class VisitStore:
         self.max_wait_s = max_wait_s
         self.postgis = False
         self.tables = build_metadata().tables
-        self._lock: threading.RLock | None = None
-        if self.dialect == "sqlite":
-            key = str(engine.url.database)
-            with _SQLITE_LOCKS_GUARD:
-                self._lock = _SQLITE_LOCKS.setdefault(key, threading.RLock())
+        self._lock: AbstractContextManager[Any] = nullcontext()
+        db = engine.url.database
+        if self.dialect == "sqlite" and db and db != ":memory:":
+            self._lock = _sqlite_write_lock(Path(db).expanduser().resolve())
+        self._stmts: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"VisitStore({self.url.render_as_string(hide_password=True)!r})"
@@ -174,8 +174,7 @@ class VisitStore:
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
-        lock: AbstractContextManager[Any] = self._lock if self._lock is not None else nullcontext()
-        with lock, self.engine.connect() as conn:
+        with self._lock, self.engine.connect() as conn:
             conn.execution_options(geo_outreach_write=True)
             with conn.begin():
                 yield conn
@@ -212,6 +211,59 @@ class VisitStore:
                 time.sleep(pause)
                 waited += pause
                 delay *= 2
+
+
+class _SqliteWriteLock:
+    """Serialise SQLite writers: a thread lock inside a process, ``flock`` between processes.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, which wastes most of the
+    time when many writers compete; a blocking ``flock`` on ``<db>.lock`` wakes the next
+    writer as soon as the lock is free.  SQLite's locking (busy timeout + our retry) still
+    protects against writers that do not use this lock.  Without ``fcntl`` (Windows) only
+    the thread lock is used.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.with_name(path.name + ".lock")
+        self._thread_lock = threading.RLock()
+        self._fd: int | None = None
+        self._pid = -1
+        self._depth = 0
+
+    def __enter__(self) -> _SqliteWriteLock:
+        self._thread_lock.acquire()
+        try:
+            if self._depth == 0:
+                self._flock(True)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0:
+                self._flock(False)
+        finally:
+            self._thread_lock.release()
+
+    def _flock(self, lock: bool) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return
+        if self._fd is None or self._pid != os.getpid():  # a forked child needs its own fd
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            self._pid = os.getpid()
+        fcntl.flock(self._fd, fcntl.LOCK_EX if lock else fcntl.LOCK_UN)
+
+
+def _sqlite_write_lock(path: Path) -> _SqliteWriteLock:
+    with _SQLITE_LOCKS_GUARD:
+        return _SQLITE_LOCKS.setdefault(str(path), _SqliteWriteLock(path))
 
 
 def _is_transient(exc: sa.exc.DBAPIError) -> bool:
@@ -339,6 +391,7 @@ def open_store(
                 ).first()
             )
     store.tables = build_metadata(postgis=store.postgis).tables
+    store._stmts.clear()
     return store
 
 
@@ -420,12 +473,8 @@ def _insert_new(store: VisitStore, conn: sa.Connection, rows: Sequence[dict[str,
     todo = [r for r in rows if r["idempotency_key"] not in existing]
     if not todo:
         return set()
-    if store.dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     stmt = (
-        insert(vv)
+        _dialect_insert(store)(vv)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(vv.c.idempotency_key)
     )
@@ -498,13 +547,42 @@ def _select_cols(store: VisitStore) -> list[sa.ColumnElement[Any]]:
     return [vv.c[c] for c in RECORD_COLUMNS]
 
 
+def _dialect_insert(store: VisitStore) -> Any:
+    if store.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert
+
+
+def _insert_one_stmt(store: VisitStore) -> Any:
+    """INSERT of one version row that does nothing when its idempotency key exists."""
+    stmt = store._stmts.get("insert_one")
+    if stmt is None:
+        vv = store.tables["visit_versions"]
+        stmt = (
+            _dialect_insert(store)(vv)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(vv.c.id)
+        )
+        store._stmts["insert_one"] = stmt
+    return stmt
+
+
+def _audit_stmt(store: VisitStore) -> Any:
+    stmt = store._stmts.get("audit")
+    if stmt is None:
+        stmt = store._stmts["audit"] = store.tables["visit_audit"].insert()
+    return stmt
+
+
 def _by_key(store: VisitStore, conn: sa.Connection, key: str) -> Mapping[str, Any] | None:
-    vv = store.tables["visit_versions"]
-    return (
-        conn.execute(sa.select(*_select_cols(store)).where(vv.c.idempotency_key == key))
-        .mappings()
-        .first()
-    )
+    stmt = store._stmts.get("by_key")
+    if stmt is None:
+        vv = store.tables["visit_versions"]
+        stmt = sa.select(*_select_cols(store)).where(vv.c.idempotency_key == sa.bindparam("key"))
+        store._stmts["by_key"] = stmt
+    return conn.execute(stmt, {"key": key}).mappings().first()
 
 
 def _latest(store: VisitStore, conn: sa.Connection, record_id: str) -> Mapping[str, Any] | None:
@@ -601,18 +679,19 @@ def record_visit(
     key = idempotency_key or f"rv:{uuid.uuid4().hex}"
     by = recorded_by or rec.worker_id
 
+    # everything but the statements is prepared before the write lock is taken
+    at = _now_utc()
+    rid = uuid.uuid4().hex
+    row = _version_row(
+        store, rec, record_id=rid, version=1, key=key, recorded_by=by, recorded_at=at
+    )
+    audit = _audit_rows(rid, 1, "create", {}, by=by, at=at)[0]
+    insert, audit_insert = _insert_one_stmt(store), _audit_stmt(store)
+
     def _tx(conn: sa.Connection) -> StoredVisit:
-        at = _now_utc()
-        rid = uuid.uuid4().hex
-        row = _version_row(
-            store, rec, record_id=rid, version=1, key=key, recorded_by=by, recorded_at=at
-        )
-        if _insert_new(store, conn, [row]):
-            conn.execute(
-                store.tables["visit_audit"].insert(),
-                _audit_rows(rid, 1, "create", {}, by=by, at=at),
-            )
-            return _stored_from_row(row)
+        if conn.execute(insert, row).first() is not None:
+            conn.execute(audit_insert, audit)
+            return StoredVisit(rid, 1, rec, False, by, at, key)
         existing = _by_key(store, conn, key)
         assert existing is not None
         return _stored_from_row(existing, created=False)
