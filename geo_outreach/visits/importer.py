@@ -16,6 +16,7 @@ therefore stores its visits once.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -92,23 +93,36 @@ def read_visits_log_csv(path: str | Path) -> pd.DataFrame:
     if not p.is_file():
         raise InputError(f"{p}: file not found", source=str(p))
     try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise InputError(
-            f"{p.name}: the file is empty; it needs a header row "
-            f"({', '.join(_REQUIRED)}, ...) and one row per visit",
-            source=str(p),
-        ) from None
-    except pd.errors.ParserError as exc:
-        raise InputError(
-            f"{p.name}: not a well-formed CSV ({' '.join(str(exc).split())}); check for "
-            "unquoted commas in notes (quote them) and rows with extra fields",
-            source=str(p),
-        ) from None
+        with p.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f, strict=True)
+            rows = [(reader.line_num, r) for r in reader]
     except UnicodeDecodeError:
         raise InputError(
             f"{p.name}: not UTF-8 text; save the spreadsheet as 'CSV UTF-8'", source=str(p)
         ) from None
+    except csv.Error as exc:
+        raise InputError(
+            f"{p.name}: not a well-formed CSV ({exc}); check the quotes in notes", source=str(p)
+        ) from None
+    rows = [(n, r) for n, r in rows if any(x.strip() for x in r)]  # skip blank lines
+    if not rows:
+        raise InputError(
+            f"{p.name}: the file is empty; it needs a header row "
+            f"({', '.join(_REQUIRED)}, ...) and one row per visit",
+            source=str(p),
+        )
+    header, body = rows[0][1], rows[1:]
+    for n, r in body:
+        if len(r) != len(header):
+            raise InputError(
+                f"{p.name}: not a well-formed CSV: row {n} has {len(r)} fields but the header "
+                f"has {len(header)}; quote notes that contain commas and remove extra fields",
+                source=str(p),
+            )
+    # the index is the file's line number, used in error messages
+    df = pd.DataFrame(
+        [r for _, r in body], columns=header, index=[n for n, _ in body], dtype=object
+    )
     df.columns = [str(c).strip().lower() for c in df.columns]
     if "visit_id" in df.columns and "planned_visit_id" not in df.columns:
         df = df.rename(columns={"visit_id": "planned_visit_id"})
@@ -189,7 +203,7 @@ def import_csv(
     seen: set[str] = set()
     dups = voided = 0
     for i, row in df.iterrows():
-        where = f"{p.name} row {int(i) + 2}: "  # type: ignore[call-overload]
+        where = f"{p.name} row {i}: "
         try:
             if "voided" in df.columns and parse_bool(row["voided"], "voided"):
                 voided += 1
