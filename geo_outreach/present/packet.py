@@ -75,7 +75,8 @@ STOP_COLUMNS: dict[str, tuple[str, ...]] = {
     "end": ("end", "end_time", "service_end", "end_hhmm", "departure"),
     "lon": ("lon", "longitude", "lng", "x"),
     "lat": ("lat", "latitude", "y"),
-    "languages": ("languages", "language", "skills", "needs"),
+    "languages": ("languages", "language"),
+    "skills": ("skills", "needs", "qualifications"),
     "notes": ("notes", "note", "comment", "comments"),
     "worker_name": ("worker_name",),
 }
@@ -218,7 +219,13 @@ def read_stops_csv(path: str | Path) -> pd.DataFrame:
     out["kind"] = out["kind"].str.lower().replace("", "visit")
     out["visit_id"] = out["visit_id"].where(out["visit_id"] != "", out["name"])
     out["name"] = out["name"].where(out["name"] != "", out["visit_id"])
-    out["languages"] = out["languages"].str.replace(";", ", ").str.replace("|", ", ")
+    for c in ("languages", "skills"):
+        out[c] = out[c].str.replace(";", ", ").str.replace("|", ", ")
+    # what the sheet, GPX and calendar show: languages first, then other skills
+    out["languages"] = [
+        ", ".join(dict.fromkeys(x for x in f"{a}, {b}".split(", ") if x.strip()))
+        for a, b in zip(out["languages"], out["skills"], strict=True)
+    ]
     out["_order"] = np.arange(len(out))
     out = out.sort_values(["worker_id", "day", "sequence", "_order"], kind="stable")
     return out.drop(columns="_order").reset_index(drop=True)
@@ -364,9 +371,7 @@ def to_gpx(
         if not (math.isfinite(row.lon) and math.isfinite(row.lat)) or row.kind == "break":
             continue
         is_visit = row.kind not in _END_KINDS
-        label = (
-            f"{row.sequence:02d} {row.name}" if is_visit else f"{row.kind.capitalize()}: {row.name}"
-        )
+        label = f"{row.sequence:02d} {row.name}" if is_visit else _end_label(row)
         start, _ = _visit_times(row)
         when = _at(date, start, tz).astimezone(dt.UTC) if math.isfinite(start) else None
         desc = "; ".join(
@@ -464,20 +469,20 @@ _COLS = (  # heading, share of table width, wrap chars per inch at 8 pt
 )
 
 
+def _end_label(row: Any) -> str:
+    label = str(row.kind).capitalize()
+    if row.name and str(row.name).lower() != str(row.kind).lower():
+        label += f": {row.name}"
+    return label
+
+
 def _row_cells(row: Any) -> list[str]:
     if row.kind == "break":
         when = f"{row.start or row.arrival}–{row.end}".strip("–")
         return ["", when, "Break", "", row.notes, ""]
     if row.kind in _END_KINDS:
         when = row.arrival or row.start or row.end
-        return [
-            "",
-            when,
-            f"{row.kind.capitalize()}: {row.name}\n{row.address}".strip(),
-            "",
-            row.notes,
-            "",
-        ]
+        return ["", when, f"{_end_label(row)}\n{row.address}".strip(), "", row.notes, ""]
     when = f"{row.start}–{row.end}" if row.start and row.end else (row.start or row.arrival)
     if row.arrival and row.arrival != row.start:
         when += f"\narrive {row.arrival}"
@@ -707,6 +712,8 @@ def _sheet_map(
         )
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     _north_arrow(ax, fs)
     _scale_bar(ax, fs - 1)
 
