@@ -449,7 +449,8 @@ def impact_summary(
     under_ids = set(under["unit_id"])
     by_unit["underserved"] = by_unit["unit_id"].isin(under_ids)
     zones = _zone_map(u, underserved if isinstance(underserved, pd.DataFrame) else None)
-    by_unit["zone_id"] = by_unit["unit_id"].map(zones).fillna("")
+    zone_of = zones.to_dict()
+    by_unit["zone_id"] = [zone_of.get(x, "") for x in by_unit["unit_id"]]
     for c in ("visits", "visits_done", "people_reached", "referrals"):
         by_unit[c] = by_unit[c].astype("int64")
     by_unit = by_unit.sort_values(["people_reached", "unit_id"], ascending=[False, True])
