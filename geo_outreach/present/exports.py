@@ -564,18 +564,18 @@ def export_data(
         "stops": stops,
         "routes": routes,
     }
-    given = {k: v for k, v in given.items() if v is not None}
-    if not given:
+    present: dict[str, gpd.GeoDataFrame] = {k: v for k, v in given.items() if v is not None}
+    if not present:
         raise InputError(
             "nothing to export: give an analysis, services, stops or routes", source="layers"
         )
-    for name, gdf in given.items():
+    for name, gdf in present.items():
         if getattr(gdf, "crs", None) is None:
             raise InputError(f"{name} has no coordinate reference system", source=name)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, list[Path]] = {f: [] for f in formats}
-    layers4326 = {k: v.to_crs(4326) for k, v in given.items()}
+    layers4326 = {k: v.to_crs(4326) for k, v in present.items()}
     if "gpkg" in formats:
         path = out / gpkg_name
         if path.exists():

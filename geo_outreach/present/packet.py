@@ -26,6 +26,7 @@ import io
 import json
 import logging
 import math
+import os
 import re
 import textwrap
 from collections.abc import Sequence
@@ -231,7 +232,7 @@ def read_stops_csv(path: str | Path) -> pd.DataFrame:
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def read_plan(folder: str | Path) -> Plan:
+def read_plan(folder: str | os.PathLike[str]) -> Plan:
     """Read a plan folder (``stops.csv``, optional ``routes.geojson`` and ``unscheduled.csv``)."""
     folder = Path(folder)
     if not folder.is_dir():

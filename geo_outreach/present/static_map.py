@@ -29,7 +29,7 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -851,7 +851,7 @@ def render_static_map(
         categories["routes"] = _category_styles(rkeys, ROUTE_COLOURS, LINESTYLES)
 
     for i, rect in enumerate(panel_rects):
-        ax = fig.add_axes(rect)
+        ax = fig.add_axes((rect[0], rect[1], rect[2], rect[3]))
         axes.append(ax)
         ax.set_facecolor("white")
         layer = chor[i] if chor else ""
@@ -1115,7 +1115,7 @@ def render_static_map(
     if fmt == "pdf":
         meta["Subject"] = f"Sources: {attribution}"
     # TrueType fonts in PDF and real text in SVG: searchable, selectable, editable
-    with matplotlib.rc_context(_SAVE_RC):
+    with matplotlib.rc_context(cast(Any, _SAVE_RC)):
         fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=meta)
     plt.close(fig)
     return StaticMap(
@@ -1206,7 +1206,7 @@ def _draw_side_panel(
         col_w = width * 0.58
     boxes = []
     for g, group in enumerate(groups):
-        ax = fig.add_axes([left + g * (col_w + gap), bottom, col_w, height])
+        ax = fig.add_axes((left + g * (col_w + gap), bottom, col_w, height))
         ax.set_axis_off()
         font = fs
         for _ in range(8):
@@ -1228,7 +1228,7 @@ def _draw_side_panel(
         pos = ax.get_position()
         top = bb.y0 - 0.15 / h_in
         note_rect = [pos.x0, bottom, pos.width, max(top - bottom, 0.5 / h_in)]
-    nax = fig.add_axes(note_rect)
+    nax = fig.add_axes((note_rect[0], note_rect[1], note_rect[2], note_rect[3]))
     nax.set_axis_off()
     chars = max(int(note_rect[2] * w_in * 72 / (fs * 0.55)) - 3, 12)
     body = "\n".join(textwrap.fill(p, chars) for p in notes.splitlines() if p.strip())
