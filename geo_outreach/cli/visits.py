@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
                     plan = pd.read_csv(args.plan, dtype=str, keep_default_na=False)
                 except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
                     raise InputError(
-                        f"{args.plan}: cannot read the plan ({exc})", "--plan"
+                        f"{args.plan}: cannot read the plan ({exc})", source="--plan"
                     ) from None
                 plan.columns = [c.strip().lower() for c in plan.columns]
             res = import_csv(st, args.file, recorded_by=args.by, plan=plan)

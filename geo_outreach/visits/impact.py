@@ -171,7 +171,9 @@ def _underserved_units(underserved: Any, units: pd.DataFrame) -> pd.DataFrame:
     if underserved is None:
         return pd.DataFrame({"unit_id": pd.Series(dtype=str), "population": pd.Series(dtype=float)})
     if not isinstance(underserved, pd.DataFrame):
-        raise InputError("underserved: give a table of units (unit_id, population)", "underserved")
+        raise InputError(
+            "underserved: give a table of units (unit_id, population)", source="underserved"
+        )
     u = underserved.copy()
     if "unit_id" not in u.columns and "unit_ids" in u.columns:  # a zones table
         u["unit_id"] = u["unit_ids"].astype(str).str.split(",")
@@ -210,10 +212,10 @@ def _plan_table(plan: Any) -> pd.DataFrame:
     p["worker_id"] = p["worker_id"].astype(str).str.strip()
     if "date" in p.columns:
         try:
-            p["date"] = pd.to_datetime(p["date"]).dt.normalize()
+            p["date"] = pd.to_datetime(p["date"], format="ISO8601").dt.normalize()
         except (ValueError, TypeError):
             raise InputError(
-                "plan: column 'date' must hold dates like 2024-05-02", "plan"
+                "plan: column 'date' must hold dates like 2024-05-02", source="plan"
             ) from None
     else:
         p["date"] = pd.NaT
@@ -807,12 +809,12 @@ def _activities(df: pd.DataFrame, units: Any, who: str) -> pd.DataFrame:
             t = t[~t[c].astype(str).str.lower().isin(("true", "1", "yes"))]
     date_col = next((c for c in ("visited_at", "visit_date", "date") if c in t.columns), None)
     if date_col is None:
-        raise InputError(f"{who}: needs a date column (date, visit_date or visited_at)", who)
+        raise InputError(f"{who}: needs a date column (date, visit_date or visited_at)", source=who)
     try:
         t["_date"] = pd.to_datetime(t[date_col].astype(str).str.slice(0, 10), format="%Y-%m-%d")
     except ValueError:
         raise InputError(
-            f"{who}: column {date_col!r} must hold dates like 2024-05-02", who
+            f"{who}: column {date_col!r} must hold dates like 2024-05-02", source=who
         ) from None
     id_col = next(
         (c for c in ("record_id", "visit_id", "stop_id", "site_id", "id") if c in t.columns), None

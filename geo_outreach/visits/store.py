@@ -526,7 +526,7 @@ def _jsonable(value: Any) -> str | None:
     return json.dumps(value, default=str)
 
 
-def _stored_from_row(row: Mapping[str, Any], *, created: bool = True) -> StoredVisit:
+def _stored_from_row(row: Any, *, created: bool = True) -> StoredVisit:
     rec_at = row["recorded_at"]
     if isinstance(rec_at, dt.datetime) and rec_at.tzinfo is None:
         rec_at = rec_at.replace(tzinfo=dt.UTC)
@@ -576,7 +576,7 @@ def _audit_stmt(store: VisitStore) -> Any:
     return stmt
 
 
-def _by_key(store: VisitStore, conn: sa.Connection, key: str) -> Mapping[str, Any] | None:
+def _by_key(store: VisitStore, conn: sa.Connection, key: str) -> sa.RowMapping | None:
     stmt = store._stmts.get("by_key")
     if stmt is None:
         vv = store.tables["visit_versions"]
@@ -585,7 +585,7 @@ def _by_key(store: VisitStore, conn: sa.Connection, key: str) -> Mapping[str, An
     return conn.execute(stmt, {"key": key}).mappings().first()
 
 
-def _latest(store: VisitStore, conn: sa.Connection, record_id: str) -> Mapping[str, Any] | None:
+def _latest(store: VisitStore, conn: sa.Connection, record_id: str) -> sa.RowMapping | None:
     vv = store.tables["visit_versions"]
     return (
         conn.execute(
@@ -824,7 +824,7 @@ def void_visit(
 
 
 # -- reads --------------------------------------------------------------------------------
-def _frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def _frame(rows: Sequence[sa.RowMapping]) -> pd.DataFrame:
     df = pd.DataFrame([dict(r) for r in rows], columns=list(RECORD_COLUMNS))
     df["version"] = df["version"].astype("int64")
     for c in ("people_reached", *(f"referrals_{c}" for c in CATEGORIES)):

@@ -321,3 +321,17 @@ def test_impact_of_an_empty_log(tmp_path):
     assert res.totals["visits"] == 0 and res.underserved["share_reached"] == 0.0
     assert res.reach_by_unit.empty and res.followups.empty
     assert np.isfinite(res.underserved["population"])
+
+
+def test_bad_tables_give_input_errors(log):
+    st, _ = log
+    with pytest.raises(InputError, match="plan: column 'date'"):
+        impact_summary(st, plan=PLAN.assign(date="next tuesday"))
+    with pytest.raises(InputError, match="plan: give the plan's stops"):
+        impact_summary(st, plan=pd.DataFrame({"visit_id": ["S01"]}))
+    with pytest.raises(InputError, match="underserved: give a table"):
+        impact_summary(st, underserved=["41051000100"])  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="theirs: needs a date column"):
+        find_overlaps(st, pd.DataFrame({"unit_id": ["u1"], "category": ["food"]}))
+    with pytest.raises(InputError, match="theirs: column 'date'"):
+        find_overlaps(st, pd.DataFrame({"date": ["soon"], "unit_id": ["u"], "category": ["food"]}))
