@@ -229,6 +229,12 @@ class _SqliteWriteLock:
         self._fd: int | None = None
         self._pid = -1
         self._depth = 0
+        if hasattr(os, "register_at_fork"):  # a child must not inherit a held lock
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._thread_lock = threading.RLock()
+        self._fd, self._pid, self._depth = None, -1, 0
 
     def __enter__(self) -> _SqliteWriteLock:
         self._thread_lock.acquire()
