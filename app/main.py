@@ -23,14 +23,14 @@ st.set_page_config(page_title="geo_outreach", page_icon=":world_map:", layout="w
 PAGES = {
     "Analysis": [
         st.Page(
-            str(_HERE / "pages" / "needs.py"),
+            str(_HERE / "views" / "needs.py"),
             title="Needs and access",
             icon=":material/map:",
             url_path="needs",
             default=True,
         ),
         st.Page(
-            str(_HERE / "pages" / "community.py"),
+            str(_HERE / "views" / "community.py"),
             title="Community map",
             icon=":material/public:",
             url_path="community",
@@ -38,13 +38,13 @@ PAGES = {
     ],
     "Planning": [
         st.Page(
-            str(_HERE / "pages" / "stops.py"),
+            str(_HERE / "views" / "stops.py"),
             title="Plan stops",
             icon=":material/location_on:",
             url_path="stops",
         ),
         st.Page(
-            str(_HERE / "pages" / "routes.py"),
+            str(_HERE / "views" / "routes.py"),
             title="Plan routes",
             icon=":material/route:",
             url_path="routes",
@@ -52,7 +52,7 @@ PAGES = {
     ],
     "Field": [
         st.Page(
-            str(_HERE / "pages" / "my_day.py"),
+            str(_HERE / "views" / "my_day.py"),
             title="My day",
             icon=":material/today:",
             url_path="my-day",

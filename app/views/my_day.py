@@ -73,11 +73,11 @@ for i, row in enumerate(visits.itertuples(index=False), start=1):
         )
         details = []
         if getattr(row, "address", ""):
-            details.append(f"📍 {row.address}")
+            details.append(f"Address: {row.address}")
         if getattr(row, "languages", ""):
-            details.append(f"🗣 {row.languages}")
+            details.append(f"Speaks: {row.languages}")
         if getattr(row, "notes", ""):
-            details.append(f"📝 {row.notes}")
+            details.append(f"Note: {row.notes}")
         details.append(f"id {row.visit_id}")
         st.caption(" · ".join(details))
 

@@ -68,7 +68,7 @@ def test_needs_page_scores_every_tract_and_explains_one(app_env: Path) -> None:
 
 def test_stops_page_runs_models_and_what_if(app_env: Path) -> None:
     at = _app()
-    at.switch_page("pages/stops.py").run()
+    at.switch_page("views/stops.py").run()
     assert at.title[0].value == "Plan stops"
     at.selectbox(key="stops_model").select_index(0)
     at.number_input(key="stops_p").set_value(2)
@@ -97,7 +97,7 @@ def test_routes_page_plans_uploaded_tables_and_reports_bad_ones(
 ) -> None:
     visits, workers = plan_tables
     at = _app()
-    at.switch_page("pages/routes.py").run()
+    at.switch_page("views/routes.py").run()
     assert at.title[0].value == "Plan routes"
     # an upload with an unknown skill: a clear error, no traceback
     bad = visits.copy()
@@ -126,7 +126,7 @@ def test_routes_page_plans_uploaded_tables_and_reports_bad_ones(
     assert not (set(plan.loc[plan["worker_id"] == "ben", "visit_id"]) & es)
 
     # My day: the worker's ordered stops
-    at.switch_page("pages/my_day.py").run()
+    at.switch_page("views/my_day.py").run()
     assert not at.exception
     worker = at.selectbox(key="myday_worker")
     assert worker.value in {"Ana (ana)", "Ben (ben)"}
@@ -136,7 +136,7 @@ def test_routes_page_plans_uploaded_tables_and_reports_bad_ones(
 
 def test_my_day_without_plan_offers_the_sample(app_env: Path) -> None:
     at = _app()
-    at.switch_page("pages/my_day.py").run()
+    at.switch_page("views/my_day.py").run()
     assert not at.exception
     assert at.button(key="myday_demo")
     assert "No plan yet" in at.info[0].value
@@ -144,7 +144,7 @@ def test_my_day_without_plan_offers_the_sample(app_env: Path) -> None:
 
 def test_community_map_exports_offline_html(app_env: Path) -> None:
     at = _app()
-    at.switch_page("pages/community.py").run()
+    at.switch_page("views/community.py").run()
     assert at.title[0].value == "Community map"
     at.text_input(key="community_title").input("Clinic access, east side").run()
     at.selectbox(key="community_shade").set_value("Need index").run()

@@ -1,0 +1,160 @@
+"""End-to-end: the dashboard in Debian's Chromium, offline (no request off 127.0.0.1)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+
+from .conftest import REGION_ENV, has_vendor_assets
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+    pytest.mark.skipif(not has_vendor_assets(), reason="map assets missing"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(app_region: Path) -> str:
+    port = _free_port()
+    env = {**os.environ, "GEO_OUTREACH_APP_REGION": str(app_region)}
+    env.pop("GEO_OUTREACH_APP_REGION", None) if os.environ.get("APP_TEST_DEMO") else None
+    region = [] if os.environ.get("APP_TEST_DEMO") else ["--region", str(app_region)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo_outreach", "app", *region, "--port", str(port)],
+        env={k: v for k, v in env.items() if k != REGION_ENV},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the app did not start in 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait_map(page, timeout_s: float = 120) -> int:
+    """Wait until a Leaflet map inside an iframe has drawn SVG paths; return their count."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for frame in page.frames:
+            if frame == page.main_frame:
+                continue
+            try:
+                n = frame.locator(".leaflet-overlay-pane svg path").count()
+            except Exception:  # frame detached during a rerun
+                n = 0
+            if n > 0:
+                return n
+        page.wait_for_timeout(500)
+    raise AssertionError("no Leaflet map drew its layers")
+
+
+def test_every_page_offline(
+    app_url: str, plan_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    visits, workers = plan_tables
+    vpath, wpath = tmp_path / "visits.csv", tmp_path / "workers.csv"
+    visits.to_csv(vpath, index=False)
+    workers.to_csv(wpath, index=False)
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("request", lambda r: requests.append(r.url))
+        page.set_default_timeout(120_000)
+
+        page.goto(app_url)
+        page.get_by_text("Most underserved tracts").wait_for()
+        assert _wait_map(page) > 5
+        assert page.locator("iframe").count() >= 1
+        page.screenshot(path=str(SHOTS / "needs.png"), full_page=True)
+
+        def nav(title: str) -> None:
+            page.get_by_role("link", name=title).first.click()
+            page.get_by_role("heading", name=title).first.wait_for()
+
+        nav("Plan stops")
+        page.get_by_role("button", name="Run").click()
+        page.get_by_text("Chosen stops, in order of gain").wait_for()
+        _wait_map(page)
+        page.screenshot(path=str(SHOTS / "stops.png"), full_page=True)
+
+        nav("Plan routes")
+        page.get_by_text("Workers").first.wait_for()
+        inputs = page.locator("input[type=file]")
+        inputs.nth(0).set_input_files(str(vpath))
+        inputs.nth(1).set_input_files(str(wpath))
+        page.wait_for_timeout(2000)  # let both uploads reach the server
+        page.get_by_role("button", name="Plan", exact=True).click()
+        page.get_by_text("Not planned, and why").wait_for()
+        _wait_map(page)
+        page.screenshot(path=str(SHOTS / "routes.png"), full_page=True)
+
+        nav("My day")  # same session: the plan made above
+        page.get_by_text("Who are you?").wait_for()
+        _wait_map(page)
+        page.set_viewport_size({"width": 420, "height": 900})
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(SHOTS / "my_day_phone.png"), full_page=True)
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+        nav("Community map")
+        page.get_by_text("Download map").wait_for()
+        _wait_map(page)
+        page.screenshot(path=str(SHOTS / "community.png"), full_page=True)
+        browser.close()
+
+    hosts = {
+        urlparse(u).hostname
+        for u in requests
+        if urlparse(u).scheme in ("http", "https", "ws", "wss")
+    }
+    assert hosts == {"127.0.0.1"}, (
+        f"requests off 127.0.0.1: {sorted(h for h in hosts if h != '127.0.0.1')}"
+    )
+    assert any("/app/static/vendor/leaflet@" in u for u in requests)
