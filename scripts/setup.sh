@@ -3,18 +3,19 @@
 # Idempotent: re-running only installs what changed. Works offline except for the
 # package registries (PyPI, npm, Debian).
 #
-# Usage: scripts/setup.sh [--dev] [--browser]
+# Usage: scripts/setup.sh [--dev] [--system]
 #   --dev      also the test tools (pytest, hypothesis, reference libraries spopt/access)
-#   --browser  also Debian's chromium for the browser tests (needs root / apt)
+#   --system   also the Debian packages the tests use (needs root / apt): chromium (browser
+#              tests), poppler-utils (PDF exports read back), postgresql + postgis (visit log)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEV=0
-BROWSER=0
+SYSTEM=0
 for arg in "$@"; do
     case "$arg" in
         --dev) DEV=1 ;;
-        --browser) BROWSER=1 ;;
+        --system|--browser) SYSTEM=1 ;;
         *) echo "unknown option: $arg" >&2; exit 2 ;;
     esac
 done
@@ -47,12 +48,24 @@ else
     echo "warning: npm not found; maps will load Leaflet from the internet (apt-get install npm)" >&2
 fi
 
-if [[ $BROWSER == 1 && ! -x /usr/bin/chromium ]]; then
-    if [[ $(id -u) == 0 ]]; then
-        echo "installing Debian chromium for browser tests"
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-            || echo "warning: could not install chromium; browser tests will be skipped" >&2
-    else
-        echo "warning: /usr/bin/chromium missing and not root; browser tests will be skipped" >&2
+if [[ $SYSTEM == 1 ]]; then
+    # shellcheck source=scripts/postgres_test_server.sh
+    source scripts/postgres_test_server.sh
+    missing=()
+    [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+    if ! postgres_bin_dir >/dev/null || ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+        missing+=(postgresql postgresql-15-postgis-3)
+    fi
+    if (( ${#missing[@]} )); then
+        if [[ $(id -u) == 0 ]]; then
+            echo "installing Debian packages for the tests: ${missing[*]}"
+            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
+                || echo "warning: could not install ${missing[*]}; the tests that need them will be skipped" >&2
+            # Debian starts a cluster on port 5432; the tests start their own on a free port
+            if command -v pg_ctlcluster >/dev/null 2>&1; then pg_ctlcluster 15 main stop >/dev/null 2>&1 || true; fi
+        else
+            echo "warning: missing ${missing[*]} and not root; the tests that need them will be skipped" >&2
+        fi
     fi
 fi

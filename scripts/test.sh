@@ -3,6 +3,6 @@
 # Extra arguments go to pytest, e.g. scripts/test.sh -k region -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --dev --browser
+bash scripts/setup.sh --dev --system
 export MPLBACKEND=Agg
 exec .venv/bin/python -m pytest "$@"
