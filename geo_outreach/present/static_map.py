@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import CRSError, InputError
+from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -85,26 +86,6 @@ MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
 
 LINESTYLES: tuple[Any, ...] = ("-", (0, (6, 2)), (0, (2, 1.5)), (0, (6, 2, 1.5, 2)), (0, (1, 1)))
 """Dash patterns given to routes in order."""
-
-OKABE_ITO: tuple[str, ...] = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#CC79A7",
-    "#0072B2",
-    "#D55E00",
-    "#F0E442",
-    "#000000",
-)
-ROUTE_COLOURS: tuple[str, ...] = (
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#009E73",
-    "#56B4E9",
-    "#E69F00",
-    "#000000",
-)
 
 _ROAD_WIDTH = {"major": 0.9, "secondary": 0.6, "local": 0.3, "path": 0.25}
 _ROAD_COLOUR = "#5f5a55"

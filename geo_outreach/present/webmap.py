@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import CRSError, InputError
+from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.assets import render_offline_html
 
 if TYPE_CHECKING:
@@ -35,9 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEMO_ATTRIBUTION",
-    "OKABE_ITO",
     "ROAD_STYLES",
-    "ROUTE_PALETTE",
     "add_choropleth",
     "add_layer_control",
     "add_routes",
@@ -54,30 +53,6 @@ DEMO_ATTRIBUTION = (
     "OEPS (GeoDa Center)"
 )
 """Attribution line of the demo region's data sources."""
-
-OKABE_ITO: tuple[str, ...] = (
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
-"""Okabe & Ito's colour-blind-safe qualitative palette (site categories)."""
-
-ROUTE_PALETTE: tuple[str, ...] = (
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#009E73",
-    "#56B4E9",
-    "#E69F00",
-    "#000000",
-)
-"""Okabe-Ito colours in another order, so the first routes and the first site
-categories differ (vermillion/blue lines vs. orange/sky-blue dots)."""
 
 ROAD_STYLES: dict[str, dict[str, Any]] = {
     "major": {"color": "#8a7f74", "weight": 3.0, "opacity": 0.9},
@@ -655,7 +630,7 @@ def add_sites(
     fields
         Columns shown in each site's tooltip.
     palette
-        Colours given to categories in sorted order (default :data:`OKABE_ITO`,
+        Colours given to categories in sorted order (default :data:`geo_outreach.palettes.OKABE_ITO`,
         colour-blind safe; repeats beyond 8 categories).
     colors
         Explicit ``category -> colour``; overrides ``palette`` for those categories.
@@ -720,7 +695,7 @@ def add_routes(
     *,
     route_column: str = "route_id",
     fields: Sequence[str] | None = None,
-    palette: Sequence[str] = ROUTE_PALETTE,
+    palette: Sequence[str] = ROUTE_COLOURS,
     weight_px: float = 4.0,
     name: str = "Routes",
     legend: bool = True,
@@ -738,7 +713,7 @@ def add_routes(
     fields
         Tooltip columns (default ``[route_column]``).
     palette
-        Route colours (default :data:`ROUTE_PALETTE`).
+        Route colours (default :data:`geo_outreach.palettes.ROUTE_COLOURS`).
     weight_px
         Line width in pixels.
     name

@@ -19,6 +19,7 @@ from matplotlib.colors import to_rgb
 from shapely.geometry import LineString, Point, Polygon
 
 from geo_outreach.errors import CRSError, InputError
+from geo_outreach.palettes import OKABE_ITO
 from geo_outreach.present import assets, webmap
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -339,7 +340,7 @@ def test_sites_get_distinct_colour_blind_safe_colours(units, sites):
     m = webmap.base_map(units.total_bounds, attribution="x")
     colours = webmap.add_sites(m, sites)
     assert set(colours) == {"clinic", "food", "library"}
-    assert len(set(colours.values())) == 3 and set(colours.values()) <= set(webmap.OKABE_ITO)
+    assert len(set(colours.values())) == 3 and set(colours.values()) <= set(OKABE_ITO)
     page = m.get_root().render()
     assert "Clinic &lt;North&gt;" in page and "Clinic <North>" not in page  # escaped tooltip
 

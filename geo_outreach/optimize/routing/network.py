@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.palettes import ROUTE_COLOURS
 
 from .io import KNOWN_SKILLS, LANGUAGES, QUALIFICATIONS, parse_windows
 from .io import read_visits_csv as _read_visits_csv
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NETWORK_MODES",
-    "ROUTE_COLOURS",
     "PlanInputs",
     "PlanOnNetwork",
     "StageProgress",
@@ -68,16 +68,6 @@ logger = logging.getLogger(__name__)
 NETWORK_MODES: tuple[str, ...] = ("drive", "walk")
 #: Default farthest distance from a location to its network node (metres).
 DEFAULT_MAX_SNAP_M = 500.0
-#: One colour per worker (Okabe-Ito, colour-blind safe; same order as the web map's routes).
-ROUTE_COLOURS: tuple[str, ...] = (
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#009E73",
-    "#56B4E9",
-    "#E69F00",
-    "#000000",
-)
 #: Display columns carried from the visits CSV to the stops and unscheduled tables.
 DETAIL_COLUMNS: tuple[str, ...] = ("name", "address", "notes", "languages")
 
