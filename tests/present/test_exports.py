@@ -16,19 +16,10 @@ from shapely.geometry import LineString, Point, box
 
 from geo_outreach.errors import InputError
 from geo_outreach.present import assets, exports
+from tests.browser import RequestRecorder, launch
 
 X0, Y0, W = -122.70, 45.50, 0.01
 ATTR = "Map data (c) OpenStreetMap contributors (ODbL); US Census Bureau"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -129,29 +120,19 @@ def test_html_is_self_contained(html_map):
 
 @pytest.mark.browser
 def test_html_opens_offline_with_layer_control_and_tooltips(html_map):
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 650})
-            requests: list[str] = []
-            errors: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(html_map.as_uri())
-            page.wait_for_selector(".leaflet-overlay-pane svg path", timeout=10_000)
-            control = page.inner_text(".leaflet-control-layers")
-            attribution = page.inner_text(".leaflet-control-attribution")
-            # hover the middle of the map (a tract): its tooltip opens
-            page.mouse.move(450, 325)
-            page.wait_for_timeout(300)
-            tooltip = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
-        finally:
-            browser.close()
-    offsite = [u for u in requests if not u.startswith(("file://", "data:", "http://127.0.0.1"))]
-    assert offsite == [] and errors == []
+    with launch() as browser:
+        page = browser.new_page(viewport={"width": 900, "height": 650})
+        rec = RequestRecorder(page)
+        page.goto(html_map.as_uri())
+        page.wait_for_selector(".leaflet-overlay-pane svg path", timeout=10_000)
+        control = page.inner_text(".leaflet-control-layers")
+        attribution = page.inner_text(".leaflet-control-attribution")
+        # hover the middle of the map (a tract): its tooltip opens
+        page.mouse.move(450, 325)
+        page.wait_for_timeout(300)
+        tooltip = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
+    rec.assert_local()
+    assert rec.errors == []
     for name in ["Need index", "Drive time", "No road-network data", "Routes", "Stops"]:
         assert name in control, name
     assert "OpenStreetMap" in attribution

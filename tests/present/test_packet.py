@@ -18,19 +18,10 @@ from PIL import Image
 
 from geo_outreach.errors import InputError
 from geo_outreach.present import assets, packet
+from tests.browser import RequestRecorder, launch
 
 LA = ZoneInfo("America/Los_Angeles")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 STOPS_CSV = """worker_id,day,sequence,kind,visit_id,name,address,arrival,start,end,lon,lat,languages,notes
 w1,Tue,0,start,,Depot,"421 SW Oak St, Portland",08:30,08:30,08:30,-122.6765,45.5200,,
@@ -296,29 +287,18 @@ def test_long_day_pages_break_with_a_map_on_each_page(tmp_path):
 def test_packet_html_opens_offline_in_chromium(written):
     if written.html is None:
         pytest.skip("web assets missing; run scripts/fetch_assets.sh")
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 800, "height": 600})
-            requests: list[str] = []
-            errors: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(written.html.as_uri())
-            page.wait_for_selector(".leaflet-overlay-pane svg path", timeout=10_000)
-            n_paths = page.locator(".leaflet-overlay-pane svg path").count()
-            title = page.title()
-            page.locator(".leaflet-overlay-pane svg path.leaflet-interactive").last.hover()
-            page.wait_for_timeout(200)
-            tooltip = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
-        finally:
-            browser.close()
-    offsite = [u for u in requests if not u.startswith(("file://", "data:", "http://127.0.0.1"))]
-    assert offsite == []
-    assert errors == []
+    with launch() as browser:
+        page = browser.new_page(viewport={"width": 800, "height": 600})
+        rec = RequestRecorder(page)
+        page.goto(written.html.as_uri())
+        page.wait_for_selector(".leaflet-overlay-pane svg path", timeout=10_000)
+        n_paths = page.locator(".leaflet-overlay-pane svg path").count()
+        title = page.title()
+        page.locator(".leaflet-overlay-pane svg path.leaflet-interactive").last.hover()
+        page.wait_for_timeout(200)
+        tooltip = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
+    rec.assert_local()
+    assert rec.errors == []
     assert n_paths >= 1 + 4 + 1  # route + 4 visits + depot
     assert "w1" in title and "2025-03-04" in title
     assert any(v in tooltip for v in VISITS) or "Depot" in tooltip

@@ -21,18 +21,9 @@ from shapely.geometry import LineString, Point, Polygon
 from geo_outreach.errors import CRSError, InputError
 from geo_outreach.palettes import OKABE_ITO
 from geo_outreach.present import assets, webmap
+from tests.browser import RequestRecorder, launch
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 X0, Y0 = -122.68, 45.50  # south-west corner of the toy region
 BASE_URL = "/app/static/vendor/"
 
@@ -381,22 +372,14 @@ def test_layers_without_crs_or_with_wrong_geometry_are_input_errors(units, sites
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module (skips when it or Playwright is missing)."""
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launch() as b:
         yield b
-        b.close()
 
 
 def _browse(browser, url: str, screenshot: Path | None = None) -> dict:
     page = browser.new_page(viewport={"width": 900, "height": 650})
     try:
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        rec = RequestRecorder(page)
         page.goto(url)
         page.wait_for_selector(".leaflet-overlay-pane svg path", timeout=10_000)
         page.wait_for_timeout(300)
@@ -404,8 +387,9 @@ def _browse(browser, url: str, screenshot: Path | None = None) -> dict:
             ".leaflet-overlay-pane svg path", "els => els.map(e => e.getAttribute('fill'))"
         )
         result = {
-            "requests": requests,
-            "errors": errors,
+            "recorder": rec,
+            "requests": rec.requests,
+            "errors": rec.errors,
             "fills": fills,
             "attribution": page.inner_text(".leaflet-control-attribution"),
             "legend": " ".join(page.locator(".geo-outreach-legend").all_inner_texts()),
@@ -425,8 +409,7 @@ def _browse(browser, url: str, screenshot: Path | None = None) -> dict:
 @pytest.mark.browser
 def test_inline_page_renders_offline_in_chromium(browser, inline_html, full_map):
     out = _browse(browser, inline_html.as_uri(), screenshot=ARTIFACTS / "webmap_inline.png")
-    offsite = [u for u in out["requests"] if not u.startswith(("file://", "data:"))]
-    assert offsite == []
+    out["recorder"].assert_local(("file://", "data:"))
     assert out["errors"] == []
     # roads (4 classes, no fill) + 4 units + 1 route + 3 site circles
     layer = _geojson_layers(full_map)["need"]
@@ -461,8 +444,7 @@ def test_url_mode_page_renders_from_a_local_server(browser, full_map, assets_dir
     finally:
         server.shutdown()
         server.server_close()
-    offsite = [u for u in out["requests"] if not u.startswith(("http://127.0.0.1:", "data:"))]
-    assert offsite == []
+    out["recorder"].assert_local(("http://127.0.0.1:", "data:"))
     assert any("/vendor/leaflet@1.9.3/dist/leaflet.js" in u for u in out["requests"])
     assert out["errors"] == []
     assert out["fa_fonts"] >= 1  # Font Awesome's font file was found through the CSS
