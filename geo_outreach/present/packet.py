@@ -634,7 +634,7 @@ def _sheet_map(
 ) -> None:
     import geopandas as gpd
 
-    from geo_outreach.present.static_map import _draw_roads, _extent, _north_arrow, _scale_bar
+    from geo_outreach.present.static_map import _draw_roads, _extent, _finish_panel
 
     ax = fig.add_axes(rect)
     ax.set_xticks([])
@@ -711,12 +711,7 @@ def _sheet_map(
             color="white" if on_page else "black",
             zorder=11 if on_page else 9.5,
         )
-    ax.set_xlim(xlim)
-    ax.set_ylim(ylim)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    _north_arrow(ax, fs)
-    _scale_bar(ax, fs - 1)
+    _finish_panel(ax, xlim, ylim, arrow_font=fs, scale_font=fs - 1)
 
 
 def _sheet_table(
@@ -740,16 +735,21 @@ def _sheet_table(
         xs.append(xs[-1] + share * table_w)
     y = top_in
     head_h = 0.3
-    fig.add_artist(
-        Rectangle(
-            (margin / w_in, (y - head_h) / h_in),
-            table_w / w_in,
-            head_h / h_in,
-            transform=fig.transFigure,
-            facecolor="#e8e6e1",
-            edgecolor="none",
+
+    def band(y_top: float, height_in: float, colour: str) -> None:
+        """Fill the table's width from ``y_top`` down ``height_in`` inches."""
+        fig.add_artist(
+            Rectangle(
+                (margin / w_in, (y_top - height_in) / h_in),
+                table_w / w_in,
+                height_in / h_in,
+                transform=fig.transFigure,
+                facecolor=colour,
+                edgecolor="none",
+            )
         )
-    )
+
+    band(y, head_h, "#e8e6e1")
     for (head, _), x in zip(_COLS, xs, strict=False):
         fig.text(
             (x + 0.05) / w_in,
@@ -762,16 +762,7 @@ def _sheet_table(
     y -= head_h
     for r, (row, lines, rh) in enumerate(zip(cells, wrapped, heights, strict=True)):
         if r % 2 == 1:
-            fig.add_artist(
-                Rectangle(
-                    (margin / w_in, (y - rh) / h_in),
-                    table_w / w_in,
-                    rh / h_in,
-                    transform=fig.transFigure,
-                    facecolor="#f6f5f2",
-                    edgecolor="none",
-                )
-            )
+            band(y, rh, "#f6f5f2")
         for c, (cell_lines, x) in enumerate(zip(lines, xs, strict=False)):
             bold = c in (0, 1) or (c == 2 and row[0] != "")
             for li, text in enumerate(cell_lines):

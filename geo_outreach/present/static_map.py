@@ -487,6 +487,24 @@ def _north_arrow(ax: Axes, fontsize: float) -> None:
     )
 
 
+def _finish_panel(
+    ax: Axes,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    *,
+    arrow_font: float,
+    scale_font: float,
+) -> None:
+    """Put back the panel's limits and blank axis labels (GeoDataFrame.plot may change them),
+    then add the north arrow and the scale bar, which are measured on those limits."""
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _north_arrow(ax, arrow_font)
+    _scale_bar(ax, scale_font)
+
+
 def _draw_roads(ax: Axes, roads: gpd.GeoDataFrame) -> None:
     import shapely
     from matplotlib.collections import LineCollection
@@ -549,6 +567,67 @@ def _route_ids(routes: pd.DataFrame, column: str | None) -> pd.Series:
     if "worker_id" in routes.columns:
         return routes["worker_id"].astype(str)
     return pd.Series([f"route {i + 1}" for i in range(len(routes))], index=routes.index)
+
+
+@dataclass(frozen=True)
+class _MarkerLook:
+    """How one point layer's markers look on the map (``size``: points^2) and in the legend."""
+
+    size: float
+    edgecolor: str
+    linewidth: float
+    legend_size: float
+
+
+_STOP_MARKER = _MarkerLook(size=70.0, edgecolor="black", linewidth=1.0, legend_size=8.0)
+_SERVICE_MARKER = _MarkerLook(size=26.0, edgecolor="#222222", linewidth=0.6, legend_size=6.0)
+
+
+def _scatter_categories(
+    ax: Axes,
+    points: gpd.GeoDataFrame,
+    cats: pd.Series,
+    styles: Mapping[str, tuple[str, Any]],
+    look: _MarkerLook,
+    *,
+    zorder: float,
+) -> None:
+    """Draw ``points`` one category at a time with its ``(colour, marker)`` from ``styles``."""
+    for key, (colour, marker) in styles.items():
+        sel = points[(cats == key).to_numpy()]
+        ax.scatter(
+            sel.geometry.x,
+            sel.geometry.y,
+            s=look.size,
+            marker=marker,
+            facecolor=colour,
+            edgecolor=look.edgecolor,
+            linewidth=look.linewidth,
+            zorder=zorder,
+        )
+
+
+def _marker_legend_rows(
+    styles: Mapping[str, tuple[str, Any]], look: _MarkerLook
+) -> list[tuple[Any, str]]:
+    """Legend rows ``(handle, category)`` of the markers :func:`_scatter_categories` draws."""
+    from matplotlib.lines import Line2D
+
+    return [
+        (
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=marker,
+                markerfacecolor=colour,
+                markeredgecolor=look.edgecolor,
+                markersize=look.legend_size,
+            ),
+            key,
+        )
+        for key, (colour, marker) in styles.items()
+    ]
 
 
 # --------------------------------------------------------------------------- page
@@ -953,32 +1032,14 @@ def render_static_map(
                 sel.plot(ax=ax, color=colour, linewidth=2.0, linestyle=dash, zorder=8)
         if "services" in proj:
             scat = _point_category(proj["services"], services_category, "Service")
-            for key, (colour, marker) in categories["services"].items():
-                sel = proj["services"][(scat == key).to_numpy()]
-                ax.scatter(
-                    sel.geometry.x,
-                    sel.geometry.y,
-                    s=26,
-                    marker=marker,
-                    facecolor=colour,
-                    edgecolor="#222222",
-                    linewidth=0.6,
-                    zorder=9,
-                )
+            _scatter_categories(
+                ax, proj["services"], scat, categories["services"], _SERVICE_MARKER, zorder=9
+            )
         if "stops" in proj:
             cats = _point_category(proj["stops"], stops_category, "Stop")
-            for key, (colour, marker) in categories["stops"].items():
-                sel = proj["stops"][(cats == key).to_numpy()]
-                ax.scatter(
-                    sel.geometry.x,
-                    sel.geometry.y,
-                    s=70,
-                    marker=marker,
-                    facecolor=colour,
-                    edgecolor="black",
-                    linewidth=1.0,
-                    zorder=10,
-                )
+            _scatter_categories(
+                ax, proj["stops"], cats, categories["stops"], _STOP_MARKER, zorder=10
+            )
             if stop_labels is not None and stop_labels in proj["stops"].columns:
                 for geom, lab in zip(
                     proj["stops"].geometry, proj["stops"][stop_labels], strict=True
@@ -999,12 +1060,7 @@ def render_static_map(
                             "alpha": 0.9,
                         },
                     )
-        ax.set_xlim(xlim)
-        ax.set_ylim(ylim)
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        _north_arrow(ax, fs)
-        _scale_bar(ax, fs - 0.5)
+        _finish_panel(ax, xlim, ylim, arrow_font=fs, scale_font=fs - 0.5)
 
     # ---- shared legend sections
     shared: list[tuple[Any, str]] = []
@@ -1032,47 +1088,10 @@ def render_static_map(
             )
         )
     if "stops" in categories:
-        legend_sections.append(
-            (
-                "Stops",
-                [
-                    (
-                        Line2D(
-                            [],
-                            [],
-                            linestyle="none",
-                            marker=m,
-                            markerfacecolor=c,
-                            markeredgecolor="black",
-                            markersize=8,
-                        ),
-                        key,
-                    )
-                    for key, (c, m) in categories["stops"].items()
-                ],
-            )
-        )
+        legend_sections.append(("Stops", _marker_legend_rows(categories["stops"], _STOP_MARKER)))
     if "services" in categories:
-        legend_sections.append(
-            (
-                "Services",
-                [
-                    (
-                        Line2D(
-                            [],
-                            [],
-                            linestyle="none",
-                            marker=m,
-                            markerfacecolor=c,
-                            markeredgecolor="#222222",
-                            markersize=6,
-                        ),
-                        key.replace("_", " "),
-                    )
-                    for key, (c, m) in categories["services"].items()
-                ],
-            )
-        )
+        rows = _marker_legend_rows(categories["services"], _SERVICE_MARKER)
+        legend_sections.append(("Services", [(h, key.replace("_", " ")) for h, key in rows]))
 
     _draw_side_panel(fig, side_rect, legend_sections, notes, portrait, fs, (w_in, h_in))
 
