@@ -438,47 +438,34 @@ def coverage_map(
             f"cannot write a map as {fmt!r}; name the output .png, .pdf, .svg or .html",
             source="output",
         )
+    # the options both renderers take; the static one adds page text, size, format and dpi
+    common: dict[str, Any] = {
+        "title": title,
+        "attribution": attribution,
+        "layers": layers,
+        "tracts": tracts,
+        "zones": zones,
+        "services": services,
+        "stops": stops,
+        "routes": routes,
+        "roads": roads,
+        "access_column": access_column,
+        "stops_category": stops_category,
+        "route_column": route_column,
+        "scheme": scheme,
+        "k": k,
+        "palette": palette,
+        "data_date": data_date,
+    }
     static = None
     if fmt == "html":
-        data = html_coverage_map(
-            title=title,
-            attribution=attribution,
-            layers=layers,
-            tracts=tracts,
-            zones=zones,
-            services=services,
-            stops=stops,
-            routes=routes,
-            roads=roads,
-            access_column=access_column,
-            stops_category=stops_category,
-            route_column=route_column,
-            scheme=scheme,
-            k=k,
-            palette=palette,
-            data_date=data_date,
-        ).encode("utf-8")
+        data = html_coverage_map(**common).encode("utf-8")
     else:
         static = render_static_map(
-            title=title,
-            attribution=attribution,
-            layers=layers,
-            tracts=tracts,
-            zones=zones,
-            services=services,
-            stops=stops,
-            routes=routes,
-            roads=roads,
-            access_column=access_column,
-            stops_category=stops_category,
-            route_column=route_column,
+            **common,
             subtitle=subtitle,
-            data_date=data_date,
             notes=notes,
             size=size,
-            scheme=scheme,
-            k=k,
-            palette=palette,
             fmt=cast(Any, fmt),
             dpi=dpi,
         )
