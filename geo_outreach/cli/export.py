@@ -37,28 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     mp.add_argument("--title", default=None, help="map title (default: the region's title)")
     mp.add_argument("--subtitle", default="")
     mp.add_argument("--notes", default="", help="text of a notes box (use \\n for new lines)")
-    mp.add_argument(
-        "--analysis",
-        metavar="OUT.gpkg",
-        default=None,
-        help="tracts/zones written by geo-outreach analyze (else the analysis runs)",
-    )
+    _add_layer_sources(mp)
     mp.add_argument(
         "--access-column",
         default=None,
         help="column of the access layer (default tt_nearest_<clinic>_drive_min)",
-    )
-    mp.add_argument(
-        "--stops",
-        metavar="FILE",
-        default=None,
-        help="stops layer: GeoPackage, GeoJSON or CSV with lon/lat",
-    )
-    mp.add_argument(
-        "--plan",
-        metavar="DIR",
-        default=None,
-        help="plan folder from geo-outreach plan (stops and routes layers)",
     )
     mp.add_argument("--size", default="a4-landscape", choices=sorted(PAGE_SIZES))
     mp.add_argument("--scheme", default="quantiles", choices=sorted(SCHEMES))
@@ -117,19 +100,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_region_args(dp)
     dp.add_argument("-o", "--output", required=True, metavar="OUT_DIR")
-    dp.add_argument(
-        "--analysis",
-        metavar="OUT.gpkg",
-        default=None,
-        help="tracts/zones from geo-outreach analyze (else the analysis runs)",
-    )
-    dp.add_argument("--stops", metavar="FILE", default=None)
-    dp.add_argument("--plan", metavar="DIR", default=None)
+    _add_layer_sources(dp)
     dp.add_argument("--formats", default="gpkg,geojson,csv")
     dp.add_argument("--json", action="store_true", help="print a JSON list of files")
     dp.set_defaults(func=run_data)
 
     parser.set_defaults(func=lambda args: (parser.print_help(), 0)[1])
+
+
+def _add_layer_sources(parser: argparse.ArgumentParser) -> None:
+    """``--analysis``, ``--stops`` and ``--plan``: where ``map`` and ``data`` read their layers
+    (see :func:`_analysis_layers` and :func:`_stops_routes`)."""
+    parser.add_argument(
+        "--analysis",
+        metavar="OUT.gpkg",
+        default=None,
+        help="tracts/zones written by geo-outreach analyze (else the analysis runs)",
+    )
+    parser.add_argument(
+        "--stops",
+        metavar="FILE",
+        default=None,
+        help="stops layer: GeoPackage, GeoJSON or CSV with lon/lat",
+    )
+    parser.add_argument(
+        "--plan",
+        metavar="DIR",
+        default=None,
+        help="plan folder from geo-outreach plan (stops and routes layers)",
+    )
 
 
 def _analysis_layers(args: argparse.Namespace, ctx: Any) -> tuple[Any, Any]:
