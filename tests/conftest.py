@@ -130,6 +130,34 @@ def make_tiny_region(folder: Path) -> Path:
     return folder
 
 
+# Plan inputs on the tiny network: drive nodes 3 (-122.646, 45.520) and 4 (-122.646, 45.522)
+# joined by a one-way primary 3 -> 4 and the residential loop back; walk nodes 2 (-122.648,
+# 45.520) and 6 (-122.648, 45.522) joined by the loop and by a footway + steps.  C is beyond
+# the network, D is longer than any shift, B needs Spanish and W Russian.
+TINY_VISITS_CSV = """visit_id,name,address,lon,lat,duration_min,windows,priority,skills,notes
+A,Corner shop,1 South St,-122.6461,45.5201,30,,required,,
+B,Clinic,2 North St,-122.6461,45.5219,45,10:00-14:00,required,es,bring forms
+W,Russian family,3 Park Ln,-122.6481,45.5219,40,,required,ru,
+C,Far farm,,-122.6200,45.5400,30,,required,,beyond the network
+D,All-day fair,,-122.6460,45.5202,600,,required,,longer than a shift
+"""
+TINY_WORKERS_CSV = """worker_id,name,start_lon,start_lat,mode,skills,shift,break
+van,Van,-122.6459,45.5200,drive,en;es,Mon-Fri 08:30-17:00,30@11:30-13:30
+walker,Walker,-122.6481,45.5201,walk,en;ru,Mon-Fri 09:00-15:00,
+"""
+
+
+def write_plan_inputs(
+    folder: Path, visits: str = TINY_VISITS_CSV, workers: str = TINY_WORKERS_CSV
+) -> tuple[Path, Path]:
+    """Write ``visits.csv`` and ``workers.csv`` into ``folder`` (created); return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    v, w = folder / "visits.csv", folder / "workers.csv"
+    v.write_text(visits, encoding="utf-8")
+    w.write_text(workers, encoding="utf-8")
+    return v, w
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Each test session caches networks in a temporary folder, never in the user's cache."""

@@ -9,18 +9,8 @@ from pathlib import Path
 import pytest
 
 from geo_outreach.cli import main
+from tests.conftest import write_plan_inputs
 
-VISITS = """visit_id,name,address,lon,lat,duration_min,windows,priority,skills,notes
-A,Corner shop,1 South St,-122.6461,45.5201,30,,required,,
-B,Clinic,2 North St,-122.6461,45.5219,45,10:00-14:00,required,es,bring forms
-W,Russian family,3 Park Ln,-122.6481,45.5219,40,,required,ru,
-C,Far farm,,-122.6200,45.5400,30,,required,,beyond the network
-D,All-day fair,,-122.6460,45.5202,600,,required,,longer than a shift
-"""
-WORKERS = """worker_id,name,start_lon,start_lat,mode,skills,shift,break
-van,Van,-122.6459,45.5200,drive,en;es,Mon-Fri 08:30-17:00,30@11:30-13:30
-walker,Walker,-122.6481,45.5201,walk,en;ru,Mon-Fri 09:00-15:00,
-"""
 STOP_COLUMNS = {
     "worker_id", "day", "seq", "kind", "visit_id", "name", "address", "notes", "languages",
     "lon", "lat", "travel_s", "arrival", "arrival_s", "start", "start_s", "end", "end_s",
@@ -31,13 +21,6 @@ JSON_KEYS = {
     "routes", "total_travel_s", "total_travel_h", "worker_hours", "workers", "violations",
     "outputs",
 }  # fmt: skip
-
-
-def inputs(tmp_path: Path, visits: str = VISITS, workers: str = WORKERS) -> tuple[Path, Path]:
-    v, w = tmp_path / "visits.csv", tmp_path / "workers.csv"
-    v.write_text(visits, encoding="utf-8")
-    w.write_text(workers, encoding="utf-8")
-    return v, w
 
 
 def plan_args(region: Path, v: Path, w: Path, out: Path, *extra: str) -> list[str]:
@@ -52,7 +35,7 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def test_plan_output_contract(tiny_region, tmp_path, capsys):
-    v, w = inputs(tmp_path)
+    v, w = write_plan_inputs(tmp_path)
     out = tmp_path / "out"
     assert main(plan_args(tiny_region, v, w, out, "--days", "1", "--json")) == 0
     captured = capsys.readouterr()
@@ -104,7 +87,7 @@ def test_plan_output_contract(tiny_region, tmp_path, capsys):
 
 def test_days_are_the_first_weekdays(tiny_region, tmp_path, capsys):
     visits = "visit_id,lon,lat,duration_min,windows\nA,-122.6461,45.5201,30,Wed 10:00-12:00\n"
-    v, w = inputs(tmp_path, visits=visits)
+    v, w = write_plan_inputs(tmp_path, visits=visits)
     assert main(plan_args(tiny_region, v, w, tmp_path / "two", "--days", "2", "--json")) == 0
     two = json.loads(capsys.readouterr().out)
     assert two["days"] == ["Mon", "Tue"]
@@ -140,7 +123,7 @@ BAD_WORKERS = {
 @pytest.mark.parametrize("case", sorted(BAD_VISITS))
 def test_bad_visits_exit_2(tiny_region, tmp_path, capsys, case):
     text, match = BAD_VISITS[case]
-    v, w = inputs(tmp_path, visits=text)
+    v, w = write_plan_inputs(tmp_path, visits=text)
     assert main(plan_args(tiny_region, v, w, tmp_path / "out")) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and match in err
@@ -151,14 +134,14 @@ def test_bad_visits_exit_2(tiny_region, tmp_path, capsys, case):
 @pytest.mark.parametrize("case", sorted(BAD_WORKERS))
 def test_bad_workers_exit_2(tiny_region, tmp_path, capsys, case):
     text, match = BAD_WORKERS[case]
-    v, w = inputs(tmp_path, workers=text)
+    v, w = write_plan_inputs(tmp_path, workers=text)
     assert main(plan_args(tiny_region, v, w, tmp_path / "out")) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and match in err
 
 
 def test_non_csv_and_missing_files_exit_2(tiny_region, tmp_path, capsys):
-    _v, w = inputs(tmp_path)
+    _v, w = write_plan_inputs(tmp_path)
     gpkg = tmp_path / "visits.gpkg"
     gpkg.write_bytes(b"SQLite format 3\x00" + bytes(200))
     assert main(plan_args(tiny_region, gpkg, w, tmp_path / "o")) == 2
@@ -181,7 +164,7 @@ def test_non_csv_and_missing_files_exit_2(tiny_region, tmp_path, capsys):
     ],
 )
 def test_bad_options_exit_2(tiny_region, tmp_path, capsys, extra, match):
-    v, w = inputs(tmp_path)
+    v, w = write_plan_inputs(tmp_path)
     args = plan_args(tiny_region, v, w, tmp_path / "out")
     args += extra  # the last value of an option wins
     assert main(args) == 2

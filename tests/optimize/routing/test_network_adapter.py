@@ -24,35 +24,13 @@ from geo_outreach.optimize.routing.network import (
     visits_from_stops,
 )
 from geo_outreach.optimize.routing.plan import Route
+from tests.conftest import write_plan_inputs
 
 REPO = Path(__file__).resolve().parents[3]
 
-# Tiny network (tests/conftest.py): drive nodes 3 (-122.646, 45.520) and 4 (-122.646, 45.522)
-# joined by a one-way primary 3 -> 4 and the residential loop back; walk nodes 2 (-122.648,
-# 45.520) and 6 (-122.648, 45.522) joined by the loop and by a footway + steps.
-VISITS = """visit_id,name,address,lon,lat,duration_min,windows,priority,skills,notes
-A,Corner shop,1 South St,-122.6461,45.5201,30,,required,,
-B,Clinic,2 North St,-122.6461,45.5219,45,10:00-14:00,required,es,bring forms
-W,Russian family,3 Park Ln,-122.6481,45.5219,40,,required,ru,
-C,Far farm,,-122.6200,45.5400,30,,required,,beyond the network
-D,All-day fair,,-122.6460,45.5202,600,,required,,longer than a shift
-"""
-WORKERS = """worker_id,name,start_lon,start_lat,mode,skills,shift,break
-van,Van,-122.6459,45.5200,drive,en;es,Mon-Fri 08:30-17:00,30@11:30-13:30
-walker,Walker,-122.6481,45.5201,walk,en;ru,Mon-Fri 09:00-15:00,
-"""
-
-
-def write_inputs(folder: Path, visits: str = VISITS, workers: str = WORKERS) -> tuple[Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    v, w = folder / "visits.csv", folder / "workers.csv"
-    v.write_text(visits, encoding="utf-8")
-    w.write_text(workers, encoding="utf-8")
-    return v, w
-
 
 def tiny_plan(tiny_region: Path, tmp_path: Path, **kw) -> PlanOnNetwork:
-    inp = read_plan_inputs(*write_inputs(tmp_path / "in", **kw.pop("csv", {})))
+    inp = read_plan_inputs(*write_plan_inputs(tmp_path / "in", **kw.pop("csv", {})))
     ctx = open_region(tiny_region)
     return plan_on_region(
         ctx,
@@ -230,11 +208,11 @@ def test_unknown_mode_is_a_clear_error(tiny_region, tmp_path):
 )
 def test_read_plan_inputs_rejects_bad_visits(tmp_path, visits, match):
     with pytest.raises(InputError, match=match):
-        read_plan_inputs(*write_inputs(tmp_path, visits=visits))
+        read_plan_inputs(*write_plan_inputs(tmp_path, visits=visits))
 
 
 def test_read_plan_inputs_rejects_non_csv_files(tmp_path):
-    v, w = write_inputs(tmp_path)
+    v, w = write_plan_inputs(tmp_path)
     gpkg = tmp_path / "visits.gpkg"
     gpkg.write_bytes(b"SQLite format 3\x00" + bytes(range(256)))
     with pytest.raises(InputError, match="not a CSV"):
@@ -281,7 +259,7 @@ def test_visits_from_stops_format_and_plan(tiny_region):
     assert list(locs.columns) == ["location_id", "lon", "lat", "kind"]
     assert locs["lon"].tolist() == pytest.approx([-122.6461, -122.6461])
     assert v.location_id == "pt:-122.64610,45.52010"  # same ids as read_visits_csv
-    inp = read_plan_inputs(*write_inputs(Path(tiny_region).parent / "in"))
+    inp = read_plan_inputs(*write_plan_inputs(Path(tiny_region).parent / "in"))
     van = [w for w in inp.workers if w.worker_id == "van"]
     plan = plan_on_region(
         open_region(tiny_region),
