@@ -12,6 +12,8 @@ from shapely.geometry import Point, box
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 REAL_REGION = SHARED_DATA / "portland-central"
+REAL_SVI_CSV = REAL_REGION / "census" / "svi_multnomah_tracts.csv"
+"""CDC SVI 2020 tract table of Multnomah County (real data; tests skip when absent)."""
 
 # Tiny network around (-122.65, 45.52). Node id -> (lon, lat).
 LAT0 = 45.52

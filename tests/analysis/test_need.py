@@ -21,11 +21,7 @@ from geo_outreach.analysis.need import (
 )
 from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
 from geo_outreach.errors import InputError
-
-SHARED_CSV = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/data/portland-central/census/svi_multnomah_tracts.csv"
-)
+from tests.conftest import REAL_SVI_CSV
 
 #: Every EP_ column of a CDC SVI 2020 tract file (16 ranked variables + adjunct ones).
 CDC_2020_EP_COLUMNS = {f"EP_{v}" for v in SVI_VARIABLES} | {
@@ -253,9 +249,9 @@ def test_raising_poverty_never_worsens_need_rank(seed, i, bump, preset):
 
 @pytest.mark.realdata
 def test_presets_on_multnomah():
-    if not SHARED_CSV.exists():
-        pytest.skip(f"shared data not found: {SHARED_CSV}")
-    d = pd.read_csv(SHARED_CSV, dtype={"FIPS": str})
+    if not REAL_SVI_CSV.exists():
+        pytest.skip(f"shared data not found: {REAL_SVI_CSV}")
+    d = pd.read_csv(REAL_SVI_CSV, dtype={"FIPS": str})
     for name in PRESETS:
         res = compute_need(d, name)
         scored = res["need_score"].notna()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,11 +18,7 @@ from geo_outreach.analysis.svi import (
     svi_from_counts,
 )
 from geo_outreach.errors import InputError
-
-SHARED_CSV = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/data/portland-central/census/svi_multnomah_tracts.csv"
-)
+from tests.conftest import REAL_SVI_CSV
 
 
 def make_tracts(ep: dict[str, list[float]] | None = None, n: int = 3, pop=None) -> pd.DataFrame:
@@ -298,9 +292,9 @@ def test_raising_poverty_never_lowers_own_rank(n, seed, bump, data):
 
 @pytest.fixture(scope="module")
 def cdc_multnomah() -> pd.DataFrame:
-    if not SHARED_CSV.exists():
-        pytest.skip(f"shared data not found: {SHARED_CSV}")
-    return pd.read_csv(SHARED_CSV, dtype={"FIPS": str})
+    if not REAL_SVI_CSV.exists():
+        pytest.skip(f"shared data not found: {REAL_SVI_CSV}")
+    return pd.read_csv(REAL_SVI_CSV, dtype={"FIPS": str})
 
 
 @pytest.mark.realdata

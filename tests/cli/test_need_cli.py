@@ -14,11 +14,8 @@ from shapely.geometry import box
 from geo_outreach.analysis.need import compute_need
 from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
 from geo_outreach.cli import main
+from tests.conftest import REAL_SVI_CSV
 
-SHARED_CSV = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/data/portland-central/census/svi_multnomah_tracts.csv"
-)
 SVI_COLUMNS = ["GEOID", "rpl_theme1", "rpl_theme2", "rpl_theme3", "rpl_theme4", "rpl_themes"]
 
 
@@ -144,10 +141,10 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, setup, extra, message
 
 @pytest.mark.realdata
 def test_multnomah_file(tmp_path):
-    if not SHARED_CSV.exists():
-        pytest.skip(f"shared data not found: {SHARED_CSV}")
+    if not REAL_SVI_CSV.exists():
+        pytest.skip(f"shared data not found: {REAL_SVI_CSV}")
     out = tmp_path / "svi.csv"
-    assert main(["need", str(SHARED_CSV), "-o", str(out)]) == 0
+    assert main(["need", str(REAL_SVI_CSV), "-o", str(out)]) == 0
     got = pd.read_csv(out, dtype={"GEOID": str})
     assert list(got.columns) == SVI_COLUMNS
     assert len(got) == 197 and got["GEOID"].str.len().eq(11).all()
