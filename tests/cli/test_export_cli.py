@@ -99,24 +99,8 @@ def test_export_map_errors_exit_2(tiny_region, analysis_gpkg, tmp_path, capsys):
 
 def test_export_packet(plan_dir, tmp_path, capsys):
     out = tmp_path / "packet"
-    code = main(
-        [
-            "export",
-            "packet",
-            "--plan",
-            str(plan_dir),
-            "--worker",
-            "w1",
-            "--day",
-            "Mon",
-            "--week-of",
-            "2025-03-05",
-            "--no-html",
-            "-o",
-            str(out),
-            "--json",
-        ]
-    )
+    base = ["export", "packet", "--plan", str(plan_dir), "--day", "Mon", "-o", str(out)]
+    code = main([*base, "--worker", "w1", "--week-of", "2025-03-05", "--no-html", "--json"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["date"] == "2025-03-10" and summary["visits"] == 2
@@ -126,43 +110,9 @@ def test_export_packet(plan_dir, tmp_path, capsys):
     starts = [e.decoded("DTSTART").strftime("%H:%M") for e in cal.walk("VEVENT")]
     assert starts == ["09:05", "10:00"]
     assert (out / "w1_2025-03-10.pdf").read_bytes().startswith(b"%PDF")
-    assert (
-        main(
-            [
-                "export",
-                "packet",
-                "--plan",
-                str(plan_dir),
-                "--worker",
-                "nobody",
-                "--day",
-                "Mon",
-                "-o",
-                str(out),
-            ]
-        )
-        == 2
-    )
+    assert main([*base, "--worker", "nobody"]) == 2
     assert "workers: ['w1']" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "export",
-                "packet",
-                "--plan",
-                str(plan_dir),
-                "--worker",
-                "w1",
-                "--day",
-                "Mon",
-                "--week-of",
-                "soon",
-                "-o",
-                str(out),
-            ]
-        )
-        == 2
-    )
+    assert main([*base, "--worker", "w1", "--week-of", "soon"]) == 2
 
 
 def test_export_data(tiny_region, analysis_gpkg, plan_dir, tmp_path):

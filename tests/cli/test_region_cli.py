@@ -1,6 +1,7 @@
 """CLI contract of region info / init, matrix and demo; exit codes and one-line errors."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -58,23 +59,16 @@ def test_missing_region_exit_2(tmp_path, capsys):
     assert "region init" in capsys.readouterr().err
 
 
+def init_args(tiny_region: Path, target: Path, *extra: str) -> list[str]:
+    """``region init TARGET`` from the tiny region's network, tracts and services files."""
+    return ["region", "init", str(target), "--network", str(tiny_region / "roads.osm"),
+            "--tracts", str(tiny_region / "tracts.gpkg"),
+            "--services", str(tiny_region / "services.gpkg"), *extra]  # fmt: skip
+
+
 def test_region_init_then_info(tiny_region, tmp_path, capsys):
     target = tmp_path / "mine"
-    code = main(
-        [
-            "region",
-            "init",
-            str(target),
-            "--network",
-            str(tiny_region / "roads.osm"),
-            "--tracts",
-            str(tiny_region / "tracts.gpkg"),
-            "--services",
-            str(tiny_region / "services.gpkg"),
-            "--capacity-col",
-            "capacity",
-        ]
-    )
+    code = main(init_args(tiny_region, target, "--capacity-col", "capacity"))
     assert code == 0
     assert (target / "region.toml").is_file()
     assert main(["region", "info", "--region", str(target), "--json"]) == 0
@@ -82,21 +76,7 @@ def test_region_init_then_info(tiny_region, tmp_path, capsys):
 
 
 def test_region_init_bad_column_exit_2(tiny_region, tmp_path, capsys):
-    code = main(
-        [
-            "region",
-            "init",
-            str(tmp_path / "x"),
-            "--network",
-            str(tiny_region / "roads.osm"),
-            "--tracts",
-            str(tiny_region / "tracts.gpkg"),
-            "--services",
-            str(tiny_region / "services.gpkg"),
-            "--id-col",
-            "FIPS",
-        ]
-    )
+    code = main(init_args(tiny_region, tmp_path / "x", "--id-col", "FIPS"))
     assert code == 2
     assert "--id-col" in capsys.readouterr().err
 
