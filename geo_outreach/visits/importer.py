@@ -28,33 +28,19 @@ import pandas as pd
 
 from geo_outreach.errors import InputError
 
-from .models import CATEGORIES, VisitRecord, parse_bool
+from .models import CATEGORIES, RECORD_COLUMNS, VisitRecord, parse_bool
 from .store import VisitStore, _check_planned, plan_visit_ids, write_many
 
 __all__ = ["IMPORT_COLUMNS", "ImportResult", "import_csv", "read_visits_log_csv"]
 
-#: Columns a visits CSV may have (the first three are required).
-IMPORT_COLUMNS: tuple[str, ...] = (
-    "worker_id",
-    "visited_at",
-    "outcome",
-    "planned_visit_id",
-    "people_reached",
-    *(f"referrals_{c}" for c in CATEGORIES),
-    "service",
-    "languages",
-    "followup_needed",
-    "followup_due",
-    "followup_of",
-    "note",
-    "case_id",
-    "lon",
-    "lat",
-    "unit_id",
-    "idempotency_key",
-)
-_EXPORT_ONLY = ("record_id", "version", "visit_date", "voided", "recorded_by", "recorded_at")
 _REQUIRED = ("worker_id", "visited_at", "outcome")
+_EXPORT_ONLY = ("record_id", "version", "visit_date", "voided", "recorded_by", "recorded_at")
+#: Columns a visits CSV may have: the stored record's columns a user writes, the three
+#: required ones first (export-only columns are accepted but not read as data).
+IMPORT_COLUMNS: tuple[str, ...] = (
+    *_REQUIRED,
+    *(c for c in RECORD_COLUMNS if c not in _REQUIRED and c not in _EXPORT_ONLY),
+)
 _MAX_ERRORS = 10
 
 
