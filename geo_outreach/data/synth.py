@@ -440,6 +440,20 @@ def _ordinal(n: int) -> str:
 # --------------------------------------------------------------------------- street layout
 
 
+def _street_kinds(n: int, *, oneway_share: float, rng: np.random.Generator) -> np.ndarray:
+    """Road kind of each of ``n`` grid lines (rows or columns): primary every
+    ``2 * _ARTERIAL_EVERY``, secondary every ``_ARTERIAL_EVERY``, tertiary every
+    ``_COLLECTOR_EVERY``, else residential, of which about ``oneway_share`` are one-way
+    (half each direction).  Draws ``n`` then one number per one-way line from ``rng``."""
+    kind = np.full(n, _RESID)
+    kind[np.arange(n) % _COLLECTOR_EVERY == 0] = _TERTIARY
+    kind[np.arange(n) % _ARTERIAL_EVERY == 0] = _SECONDARY
+    kind[np.arange(n) % (2 * _ARTERIAL_EVERY) == 0] = _PRIMARY
+    oneway = (kind == _RESID) & (rng.random(n) < oneway_share)
+    kind[oneway] = np.where(rng.random(oneway.sum()) < 0.5, _RESID_ONEWAY, _RESID_ONEWAY_REV)
+    return kind
+
+
 def _layout(grid_nodes: int, seed: int) -> _City:
     """Lay out the city for about ``grid_nodes`` grid intersections."""
     rng = np.random.default_rng([seed, 1])
@@ -488,14 +502,7 @@ def _layout(grid_nodes: int, seed: int) -> _City:
     present = ~in_park & ~(in_river & ~art_row)  # arterial rows cross the river on bridges
 
     # ---- horizontal segments (rows j, between columns i and i+1)
-    row_kind = np.full(ny, _RESID)
-    row_kind[np.arange(ny) % _COLLECTOR_EVERY == 0] = _TERTIARY
-    row_kind[np.arange(ny) % _ARTERIAL_EVERY == 0] = _SECONDARY
-    row_kind[np.arange(ny) % (2 * _ARTERIAL_EVERY) == 0] = _PRIMARY
-    oneway_rows = (row_kind == _RESID) & (rng.random(ny) < 0.15)
-    row_kind[oneway_rows] = np.where(
-        rng.random(oneway_rows.sum()) < 0.5, _RESID_ONEWAY, _RESID_ONEWAY_REV
-    )
+    row_kind = _street_kinds(ny, oneway_share=0.15, rng=rng)
     kind_h = np.broadcast_to(row_kind[:, None], (ny, nx - 1)).copy()
     both_h = present[:, :-1] & present[:, 1:]
     river_h = in_river[:, :-1] | in_river[:, 1:]
@@ -503,14 +510,7 @@ def _layout(grid_nodes: int, seed: int) -> _City:
     kind_h[(kind_h == _SECONDARY) & river_h] = _SECONDARY_BRIDGE
 
     # ---- vertical segments (columns i, between rows j and j+1)
-    col_kind = np.full(nx, _RESID)
-    col_kind[np.arange(nx) % _COLLECTOR_EVERY == 0] = _TERTIARY
-    col_kind[np.arange(nx) % _ARTERIAL_EVERY == 0] = _SECONDARY
-    col_kind[np.arange(nx) % (2 * _ARTERIAL_EVERY) == 0] = _PRIMARY
-    oneway_cols = (col_kind == _RESID) & (rng.random(nx) < 0.12)
-    col_kind[oneway_cols] = np.where(
-        rng.random(oneway_cols.sum()) < 0.5, _RESID_ONEWAY, _RESID_ONEWAY_REV
-    )
+    col_kind = _street_kinds(nx, oneway_share=0.12, rng=rng)
     kind_v = np.broadcast_to(col_kind[:, None], (nx, ny - 1)).copy()
     pt = present.T
     rt = in_river.T
