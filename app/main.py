@@ -57,6 +57,12 @@ PAGES = {
             icon=":material/today:",
             url_path="my-day",
         ),
+        st.Page(
+            str(_HERE / "views" / "impact.py"),
+            title="Impact",
+            icon=":material/insights:",
+            url_path="impact",
+        ),
     ],
 }
 

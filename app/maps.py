@@ -23,17 +23,13 @@ BASE_URL = "/app/static/vendor/"
 ROADS_SIMPLIFY_M = 8.0
 
 
-def road_layer_data(ctx: RegionNetworks) -> dict[str, Any]:
-    """GeoJSON of the drive network's roads by class, as :func:`base_map` draws them."""
-    import osmnx as ox
-
+def road_layer_data(ctx: RegionNetworks, edges: gpd.GeoDataFrame) -> dict[str, Any]:
+    """GeoJSON of the road ``edges`` by class, as :func:`base_map` draws them."""
     from geo_outreach.present.webmap import base_map
 
-    edges = ox.graph_to_gdfs(ctx.network("drive").graph, nodes=False)
-    edges = edges[["highway", "geometry"]]
     m = base_map(
         tuple(ctx.region.units.total_bounds),
-        roads=edges,
+        roads=edges[["highway", "geometry"]],
         attribution=ctx.region.attribution,
         simplify_m=ROADS_SIMPLIFY_M,
     )

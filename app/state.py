@@ -1,22 +1,30 @@
-"""Shared sidebar (region and scenario) and the cached loaders every page uses.
+"""Shared sidebar (region and scenario), the cached library calls every page uses, the plan
+kept in the session and the visit log.
 
 Heavy work is cached once per process: the region with its networks
-(``st.cache_resource``), the access table per region, the analysis per scenario, the
-siting inputs per mode and the rendered map pages.  Heavy imports (osmnx, the solvers)
-happen inside the cached functions, so a page that does not need them never pays.
+(``st.cache_resource``), the analysis per scenario (``analyze_region``), the need scores and
+siting inputs per mode, the road layers and the rendered map pages.  Heavy imports (osmnx,
+the solvers) happen inside the cached functions, so a page that does not need them never
+pays.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import logic
+import pandas as pd
 import streamlit as st
 
 REGION_ENV = "GEO_OUTREACH_APP_REGION"
 """Environment variable with the region folder (set by ``geo-outreach app --region``)."""
+PLAN_KEY = "route_plan"
+"""Session key of the current plan: ``{"plan": PlanOnNetwork, "dir": str, "region": ...}``."""
 
 
 def region_arg() -> str | None:
@@ -33,28 +41,39 @@ def get_ctx(region: str | None) -> Any:
     return ctx
 
 
-@st.cache_resource(show_spinner="Computing travel times to every service...")
-def get_access(region: str | None) -> Any:
-    return logic.access_table(get_ctx(region))
-
-
-@st.cache_resource(show_spinner="Scoring need and access...")
+@st.cache_resource(show_spinner="Scoring need and access...", max_entries=32)
 def get_analysis(
-    region: str | None, preset: str, mode: str, categories: tuple[str, ...], top_share: float
-) -> logic.Analysis:
-    return logic.analyze(
-        get_ctx(region),
-        get_access(region),
-        preset=preset,
-        mode=mode,
-        categories=categories,
-        top_share=top_share,
-    )
+    region: str | None, need: str, mode: str, categories: tuple[str, ...], top_share: float
+) -> Any:
+    """:func:`geo_outreach.analysis.pipeline.analyze_region` for the scenario."""
+    from geo_outreach.analysis.pipeline import analyze_region
+
+    params = logic.analysis_params(need=need, mode=mode, categories=categories, top_share=top_share)
+    return analyze_region(get_ctx(region), params)
+
+
+@st.cache_resource(show_spinner="Scoring need...")
+def get_need(region: str | None, need: str) -> pd.DataFrame:
+    """``unit_id, need_score`` (:func:`~geo_outreach.analysis.pipeline.compute_region_need`)."""
+    from geo_outreach.analysis.pipeline import compute_region_need
+
+    return compute_region_need(get_ctx(region).region.units, need)[0]
 
 
 @st.cache_resource(show_spinner="Finding candidate stops and travel times...")
-def get_siting_inputs(region: str | None, mode: str) -> logic.SitingInputs:
-    return logic.siting_inputs(get_ctx(region), mode)
+def get_siting_inputs(region: str | None, mode: str) -> Any:
+    """:func:`geo_outreach.optimize.site_region.siting_inputs` per mode."""
+    from geo_outreach.optimize.site_region import siting_inputs
+
+    return siting_inputs(get_ctx(region), mode)
+
+
+@st.cache_resource(show_spinner="Preparing the road base map...")
+def get_road_edges(region: str | None) -> Any:
+    """Drive-network road edges (:func:`geo_outreach.present.exports.road_edges`)."""
+    from geo_outreach.present.exports import road_edges
+
+    return road_edges(get_ctx(region).network("drive"))
 
 
 @st.cache_resource(show_spinner="Preparing the road base map...")
@@ -62,7 +81,22 @@ def get_roads(region: str | None) -> Any:
     """Road layer data of the offline base map (built once per region)."""
     import maps
 
-    return maps.road_layer_data(get_ctx(region))
+    ctx = get_ctx(region)
+    return maps.road_layer_data(ctx, get_road_edges(region))
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> Any:
+    from geo_outreach.visits.store import open_store
+
+    return open_store(url)
+
+
+def visit_store() -> Any:
+    """The visit log of ``GEO_OUTREACH_DB_URL`` / ``GEO_OUTREACH_HOME`` (opened once per URL)."""
+    from geo_outreach.visits.store import default_db_url
+
+    return _open_store(default_db_url())
 
 
 @dataclass(frozen=True)
@@ -70,10 +104,14 @@ class Scenario:
     """The sidebar's choices, shared by every page."""
 
     region: str | None
-    preset: str
+    need: str
     mode: str
     categories: tuple[str, ...]
     top_share: float
+
+    def analysis(self) -> Any:
+        """The cached :class:`~geo_outreach.analysis.pipeline.AnalysisResult`."""
+        return get_analysis(self.region, self.need, self.mode, self.categories, self.top_share)
 
 
 def sidebar() -> Scenario:
@@ -83,19 +121,17 @@ def sidebar() -> Scenario:
     units = ctx.region.units
     services = ctx.region.services
     cats = sorted(services["category"].astype(str).unique())
-    presets = logic.available_presets(units) or ["svi"]
-    default_preset = logic.default_preset(units)
+    needs = logic.need_choices(units)
     with st.sidebar:
         st.markdown(f"**{ctx.region.manifest.title or ctx.region.name}**")
         st.caption(
             f"{len(units)} tracts, {len(services)} services"
             + (" (synthetic)" if ctx.region.is_synthetic else "")
         )
-        preset = st.selectbox(
+        need_label = st.selectbox(
             "Need index",
-            presets,
-            index=presets.index(default_preset) if default_preset in presets else 0,
-            key="scenario_preset",
+            list(needs),
+            key="scenario_need",
             help="Which community needs count (see docs/need.md)",
         )
         mode = st.radio("Travel mode", list(logic.MODES), horizontal=True, key="scenario_mode")
@@ -105,6 +141,7 @@ def sidebar() -> Scenario:
             cats,
             default=default_cat,
             key="scenario_categories",
+            help="Their travel times make the access part of the underserved score.",
         )
         top = st.slider(
             "Share of tracts flagged underserved", 0.05, 0.5, 0.2, 0.05, key="scenario_top"
@@ -112,17 +149,11 @@ def sidebar() -> Scenario:
         st.caption(ctx.region.attribution)
     return Scenario(
         region=region,
-        preset=str(preset),
+        need=needs[str(need_label)],
         mode=str(mode),
         categories=tuple(chosen) or tuple(default_cat),
         top_share=float(top),
     )
-
-
-def _category_label(code: str) -> str:
-    from geo_outreach.analysis.underserved import category_name
-
-    return category_name(code)
 
 
 def scenario() -> Scenario:
@@ -144,3 +175,54 @@ def scenario() -> Scenario:
 def show_error(exc: Exception) -> None:
     """One clear message for a user error (never a traceback)."""
     st.error(" ".join(str(exc).split()))
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def make_plan(
+    region: str | None,
+    visits: pd.DataFrame,
+    workers: pd.DataFrame,
+    *,
+    days: list[str],
+    time_limit_s: float,
+    visits_name: str = "visits.csv",
+    workers_name: str = "workers.csv",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Plan with :func:`~geo_outreach.optimize.routing.network.plan_on_region` and keep it.
+
+    The plan is also written as a plan folder (``routes.geojson``, ``stops.csv``,
+    ``unscheduled.csv``) that the field packet reads.  Raises :class:`InputError` for bad
+    tables or days.
+    """
+    from geo_outreach.errors import InputError
+    from geo_outreach.optimize.routing.network import plan_on_region
+
+    if not days:
+        raise InputError("choose at least one day to plan", source="days")
+    inputs = logic.plan_inputs(visits, workers, visits_name=visits_name, workers_name=workers_name)
+    plan = plan_on_region(
+        get_ctx(region),
+        inputs.visits,
+        inputs.workers,
+        inputs.locations,
+        days=days,
+        time_limit_s=time_limit_s,
+        seed=0,
+        details=inputs.details,
+        progress=progress,
+    )
+    folder = logic.write_plan_folder(plan, Path(tempfile.mkdtemp(prefix="geo_outreach_plan_")))
+    saved = {"plan": plan, "dir": str(folder), "region": region}
+    st.session_state[PLAN_KEY] = saved
+    return saved
+
+
+def current_plan(region: str | None) -> dict[str, Any] | None:
+    """The plan of this session for ``region``, or None."""
+    saved = st.session_state.get(PLAN_KEY)
+    if saved is None or saved.get("region") != region:
+        return None
+    return saved

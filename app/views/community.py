@@ -1,9 +1,14 @@
-"""Community map (planner): compose a coverage map and export it as one offline HTML file."""
+"""Community map (planner): compose a coverage map and download it as PNG, PDF or offline HTML.
+
+The downloads are :func:`geo_outreach.present.exports.coverage_map`, the code behind
+``geo-outreach export map``; they are made when a button is pressed.
+"""
 
 from __future__ import annotations
 
 import html
 
+import logic
 import maps
 import state
 import streamlit as st
@@ -19,16 +24,17 @@ st.caption(
 )
 
 try:
-    analysis = state.get_analysis(sc.region, sc.preset, sc.mode, sc.categories, sc.top_share)
+    analysis = sc.analysis()
 except InputError as exc:
     state.show_error(exc)
     st.stop()
 
-SHADES = {"Underserved score": "underserved_score", "Need index": "need_score", "None": ""}
-for col in analysis.access_columns:
-    cat = col.removeprefix("tt_nearest_").removesuffix(f"_{sc.mode}_min")
-    SHADES[f"Minutes to nearest {category_name(cat)}"] = col
 cats = sorted(ctx.region.services["category"].astype(str).unique())
+SHADES = {"Underserved score": "underserved_score", "Need index": "need_score", "None": ""}
+for cat in [*sc.categories, *(c for c in cats if c not in sc.categories)]:
+    col = f"tt_nearest_{cat}_{sc.mode}_min"
+    if col in analysis.tracts.columns:
+        SHADES[f"Minutes to nearest {category_name(cat)} ({sc.mode})"] = col
 
 a, b = st.columns(2)
 title = a.text_input("Title", "Where people are underserved", key="community_title")
@@ -42,14 +48,15 @@ notes = st.text_area("Notes (shown under the title)", "", key="community_notes")
 
 @st.cache_data(show_spinner="Drawing the map...", max_entries=16)
 def _community_map(
-    region, preset, mode, categories, top_share, title, shade, show_cats, show_zones, notes, inline
+    region, need, mode, categories, top_share, title, shade, show_cats, show_zones, notes
 ):
+    """The on-page preview (Leaflet from the app's static folder, cached road layer)."""
     import folium
 
     from geo_outreach.present.webmap import add_choropleth, add_layer_control, add_sites
 
     ctx = state.get_ctx(region)
-    res = state.get_analysis(region, preset, mode, categories, top_share)
+    res = state.get_analysis(region, need, mode, categories, top_share)
     m = maps.new_map(ctx, state.get_roads(region))
     label = [k for k, v in SHADES.items() if v == shade]
     if shade:
@@ -84,12 +91,12 @@ def _community_map(
     )
     m.get_root().html.add_child(box)
     add_layer_control(m)
-    return maps.to_page(m, inline=inline)
+    return maps.to_page(m)
 
 
 args = (
     sc.region,
-    sc.preset,
+    sc.need,
     sc.mode,
     sc.categories,
     sc.top_share,
@@ -99,12 +106,46 @@ args = (
     bool(show_zones),
     notes,
 )
-maps.show(_community_map(*args, False), height=560)
-st.download_button(
-    "Download map (HTML, works offline)",
-    _community_map(*args, True),
-    file_name="community_map.html",
-    mime="text/html",
-    key="community_download",
-)
-st.caption("PNG and PDF exports come with the exports module.")
+maps.show(_community_map(*args), height=560)
+
+services = ctx.region.services[ctx.region.services["category"].astype(str).isin(show_cats)]
+roads = state.get_road_edges(sc.region)
+attribution = ctx.region.attribution
+
+
+def _export(fmt: str):
+    """Deferred download: the map is drawn only when its button is pressed."""
+    shade_col, zones_on, the_title, the_notes = SHADES[shade], bool(show_zones), title, notes
+
+    def make() -> bytes:
+        return logic.community_map(
+            fmt,
+            result=analysis,
+            services=services,
+            roads=roads,
+            title=the_title,
+            notes=the_notes,
+            shade=shade_col,
+            zones=zones_on,
+            attribution=attribution,
+        )
+
+    return make
+
+
+st.caption("Download the map: PNG for slides, PDF to print, HTML to open offline in a browser.")
+d1, d2, d3 = st.columns(3)
+for col, fmt, label, mime in (
+    (d1, "png", "Download map (PNG)", "image/png"),
+    (d2, "pdf", "Download map (PDF)", "application/pdf"),
+    (d3, "html", "Download map (HTML, works offline)", "text/html"),
+):
+    col.download_button(
+        label,
+        _export(fmt),
+        file_name=f"community_map.{fmt}",
+        mime=mime,
+        key=f"community_download_{fmt}",
+        on_click="ignore",
+        width="stretch",
+    )

@@ -1,9 +1,13 @@
-"""My day (worker): today's ordered stops, times, addresses, languages and notes."""
+"""My day (worker, phone): today's ordered stops, the route, the field packet, and one form
+per stop to record what happened in the visit log (:mod:`geo_outreach.visits.store`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import logic
 import maps
+import pandas as pd
 import state
 import streamlit as st
 
@@ -13,111 +17,88 @@ sc = state.scenario()
 ctx = state.get_ctx(sc.region)
 st.title("My day")
 
-plan = st.session_state.get("route_plan")
-if plan is None or plan["region"] != sc.region:
+saved = state.current_plan(sc.region)
+if saved is None:
     st.info(
         "No plan yet. A manager plans the week on **Plan routes**; or plan the sample week now."
     )
     if st.button("Plan the sample week", key="myday_demo"):
-        from geo_outreach.optimize.routing import solve
-
         try:
             with st.spinner("Planning..."):
-                v, w = logic.demo_table("visits"), logic.demo_table("workers")
-                problem, snapped = logic.build_routing_problem(
-                    ctx, v, w, ["Mon", "Tue", "Wed", "Thu", "Fri"]
+                state.make_plan(
+                    sc.region,
+                    logic.demo_table("visits"),
+                    logic.demo_table("workers"),
+                    days=list(logic.WEEK[:5]),
+                    time_limit_s=5.0,
+                    visits_name="demo_visits.csv",
+                    workers_name="demo_workers.csv",
                 )
-                result = solve(problem, time_limit_s=5.0)
-            st.session_state["route_plan"] = {
-                "result": result,
-                "snapped": snapped,
-                "visits": v,
-                "workers": w,
-                "region": sc.region,
-            }
             st.rerun()
         except (InputError, GeoOutreachError) as exc:
             state.show_error(exc)
     st.stop()
 
-result = plan["result"]
-stops = logic.plan_tables(result, plan["visits"], plan["workers"])
-workers = [
-    w.worker_id
-    for w in result.problem.workers
-    if any(r.worker_id == w.worker_id for r in result.routes)
-]
-if not workers:
+plan = saved["plan"]
+routes = plan.routes
+if routes.empty:
     st.warning("The plan has no route.")
     st.stop()
-names = {w.worker_id: (w.name or w.worker_id) for w in result.problem.workers}
-a, b = st.columns(2)
-labels = {f"{names[w]} ({w})" if names[w] != w else w: w for w in workers}
-worker = labels[a.selectbox("Who are you?", list(labels), key="myday_worker")]
-days = [r.day for r in result.routes if r.worker_id == worker]
-day = b.selectbox("Day", days, key="myday_day")
+names = dict(zip(routes["worker_id"], routes["worker_name"].fillna(""), strict=False))
+labels = {(f"{n} ({w})" if n and n != w else w): w for w, n in names.items()}
+worker = labels[st.selectbox("Who are you?", list(labels), key="myday_worker")]
+days = [
+    d
+    for d in logic.plan_days(plan)
+    if ((routes["worker_id"] == worker) & (routes["day"] == d)).any()
+]
+day = st.selectbox("Day", days, key="myday_day")
 
-mine = stops[(stops["worker_id"] == worker) & (stops["day"] == day)]
+route = routes[(routes["worker_id"] == worker) & (routes["day"] == day)].iloc[0]
+mine = plan.stops[(plan.stops["worker_id"] == worker) & (plan.stops["day"] == day)]
 visits = mine[mine["kind"] == "visit"]
-route = next(r for r in result.routes if r.worker_id == worker and r.day == day)
-from geo_outreach.optimize.routing.model import format_clock, format_duration  # noqa: E402
+
+from geo_outreach.optimize.routing.model import format_duration  # noqa: E402
 
 st.markdown(
-    f"**{len(visits)} stops** · start {format_clock(route.start_s)} · back {format_clock(route.end_s)}"
-    f" · travel {format_duration(route.travel_s)}"
+    f"**{len(visits)} stops** · start {route['start']} · back {route['end']}"
+    f" · travel {format_duration(int(route['travel_s']))}"
 )
-for i, row in enumerate(visits.itertuples(index=False), start=1):
-    with st.container(border=True):
-        st.markdown(
-            f"**{i}. {getattr(row, 'start', '')}–{getattr(row, 'end', '')} · {getattr(row, 'name', '') or row.visit_id}**"
-        )
-        details = []
-        if getattr(row, "address", ""):
-            details.append(f"Address: {row.address}")
-        if getattr(row, "languages", ""):
-            details.append(f"Speaks: {row.languages}")
-        if getattr(row, "notes", ""):
-            details.append(f"Note: {row.notes}")
-        details.append(f"id {row.visit_id}")
-        st.caption(" · ".join(details))
 
 
 @st.cache_data(show_spinner="Drawing your route...", max_entries=32)
-def _day_map(region, _result, _snapped, worker, day, plan_id):
+def _day_map(region, _plan, worker, day, plan_dir):
+    import geopandas as gpd
+
     from geo_outreach.present.webmap import add_routes, add_sites
 
     ctx = state.get_ctx(region)
-    lines = logic.route_lines(ctx, _result, _snapped, day=day, worker_id=worker)
-    bounds = lines.total_bounds if len(lines) else None
-    m = maps.new_map(ctx, state.get_roads(region), bounds=bounds)
-    if len(lines):
-        add_routes(
-            m,
-            lines,
-            route_column="worker_id",
-            fields=["worker_id", "day", "visits"],
-            name="Route",
-            legend=False,
-        )
-    st_ = logic.plan_tables(
-        _result, st.session_state["route_plan"]["visits"], st.session_state["route_plan"]["workers"]
+    r = _plan.routes
+    lines = r[(r["worker_id"] == worker) & (r["day"] == day)]
+    m = maps.new_map(ctx, state.get_roads(region), bounds=lines.total_bounds)
+    add_routes(
+        m,
+        lines,
+        route_column="worker_id",
+        fields=["worker_id", "day", "n_stops"],
+        palette=list(lines["colour"]),
+        name="Route",
+        legend=False,
     )
-    st_ = st_[(st_["worker_id"] == worker) & (st_["day"] == day) & (st_["kind"] == "visit")]
-    st_ = st_[st_["lon"].astype(str) != ""]
-    if len(st_):
-        import geopandas as gpd
-
-        st_ = st_.assign(stop=[str(i) for i in range(1, len(st_) + 1)], label="stop")
+    s = _plan.stops
+    s = s[(s["worker_id"] == worker) & (s["day"] == day) & (s["kind"] == "visit")]
+    s = s.dropna(subset=["lon", "lat"])
+    if len(s):
         pts = gpd.GeoDataFrame(
-            st_,
-            geometry=gpd.points_from_xy(st_["lon"].astype(float), st_["lat"].astype(float)),
+            s.assign(stop=[str(i) for i in range(1, len(s) + 1)], label="stop"),
+            geometry=gpd.points_from_xy(s["lon"], s["lat"]),
             crs="EPSG:4326",
         )
         add_sites(
             m,
             pts,
             category_column="label",
-            fields=["stop", "name", "start"],
+            fields=["stop", "name", "start", "address"],
             colors={"stop": "#D55E00"},
             radius_px=8,
             name="Stops",
@@ -126,10 +107,183 @@ def _day_map(region, _result, _snapped, worker, day, plan_id):
     return maps.to_page(m)
 
 
-maps.show(_day_map(sc.region, result, plan["snapped"], worker, day, id(result)), height=420)
+maps.show(_day_map(sc.region, plan, worker, day, saved["dir"]), height=380)
+
+# --------------------------------------------------------------------------- field packet
+
+
+@st.cache_data(show_spinner="Making your field packet...", max_entries=16)
+def _packet(plan_dir, worker, day, week_of, region):
+    return logic.packet_files(
+        plan_dir,
+        worker,
+        day,
+        week_of,
+        roads=state.get_road_edges(region),
+        attribution=state.get_ctx(region).region.attribution,
+    )
+
+
+with st.expander("Field packet: printable sheet, GPS, calendar, offline map"):
+    week_of = st.date_input(
+        "Week starting", logic.next_monday(), key="myday_week", help="Dates on the packet"
+    )
+    pk_key = (saved["dir"], worker, day, week_of)
+    if st.button("Make my field packet", key="myday_packet", width="stretch"):
+        try:
+            st.session_state["myday_packet_files"] = (pk_key, _packet(*pk_key, sc.region))
+        except (InputError, GeoOutreachError) as exc:
+            state.show_error(exc)
+    made = st.session_state.get("myday_packet_files")
+    if made is not None and made[0] == pk_key:
+        files = made[1]
+        stem = files["stem"].decode()
+        for suffix, label, mime in (
+            ("pdf", "Route sheet (PDF, to print)", "application/pdf"),
+            ("gpx", "GPS route (GPX)", "application/gpx+xml"),
+            ("ics", "Calendar (ICS)", "text/calendar"),
+            ("html", "Offline map (HTML)", "text/html"),
+        ):
+            if suffix in files:
+                st.download_button(
+                    label,
+                    files[suffix],
+                    file_name=f"{stem}.{suffix}",
+                    mime=mime,
+                    key=f"myday_dl_{suffix}",
+                    width="stretch",
+                    on_click="ignore",
+                )
+
+# --------------------------------------------------------------------------- the stops
+
+OUTCOMES = {"done": "Done", "no_one_there": "No one there", "cancelled": "Cancelled"}
+
+try:
+    store = state.visit_store()
+except (InputError, GeoOutreachError) as exc:
+    store = None
+    state.show_error(
+        InputError(f"The visit log cannot be opened, so visits cannot be recorded: {exc}")
+    )
+
+recorded: dict[str, pd.Series] = {}
+if store is not None:
+    from geo_outreach.visits.store import visits_frame
+
+    today = visits_frame(store, since=dt.date.today())
+    today = today[today["worker_id"] == worker]
+    for r in today.itertuples(index=False):
+        if r.planned_visit_id:
+            recorded[str(r.planned_visit_id)] = r
+
+
+def _save(sk: str, row: pd.Series) -> None:
+    """Store the form of stop ``sk`` once (same idempotency key on every press)."""
+    from geo_outreach.visits.models import CATEGORIES
+    from geo_outreach.visits.store import StoreBusyError, record_visit
+
+    ss = st.session_state
+    follow = bool(ss[f"rec_follow_{sk}"])
+    try:
+        stored = record_visit(
+            store,
+            worker_id=worker,
+            visited_at=dt.datetime.now().replace(microsecond=0),
+            outcome=ss[f"rec_outcome_{sk}"],
+            planned_visit_id=str(row["visit_id"]),
+            people_reached=int(ss[f"rec_people_{sk}"]),
+            referrals={c: int(ss[f"rec_ref_{c}_{sk}"]) for c in CATEGORIES},
+            followup_needed=follow,
+            followup_due=ss[f"rec_due_{sk}"] if follow else None,
+            note=ss[f"rec_note_{sk}"],
+            lon=float(row["lon"]) if pd.notna(row["lon"]) else None,
+            lat=float(row["lat"]) if pd.notna(row["lat"]) else None,
+            idempotency_key=ss[f"rec_key_{sk}"],
+            plan=plan.stops,
+        )
+    except StoreBusyError:
+        ss[f"rec_msg_{sk}"] = (
+            "error",
+            "The visit log is busy right now; press Save again (it is stored only once).",
+        )
+    except InputError as exc:
+        ss[f"rec_msg_{sk}"] = ("error", " ".join(str(exc).split()))
+    else:
+        ss[f"rec_msg_{sk}"] = (
+            ("success", f"Saved: {OUTCOMES[stored.record.outcome]}.")
+            if stored.created
+            else ("info", "Already saved: this visit is stored once.")
+        )
+
+
+from geo_outreach.visits.models import CATEGORIES  # noqa: E402
+
+for i, (_, row) in enumerate(visits.iterrows(), start=1):
+    sk = logic.stop_key(worker, day, row["visit_id"], row["occurrence"])
+    done = recorded.get(str(row["visit_id"]))
+    with st.container(border=True):
+        tick = f" · ✓ {OUTCOMES.get(done.outcome, done.outcome)}" if done is not None else ""
+        st.markdown(
+            f"**{i}. {row['start']}–{row['end']} · {row['name'] or row['visit_id']}**{tick}"
+        )
+        details = []
+        if row["address"]:
+            details.append(f"Address: {row['address']}")
+        if row["languages"]:
+            details.append(f"Speaks: {row['languages']}")
+        if row["notes"]:
+            details.append(f"Note: {row['notes']}")
+        details.append(f"id {row['visit_id']}")
+        st.caption(" · ".join(details))
+        if store is None:
+            continue
+        msg = st.session_state.get(f"rec_msg_{sk}")
+        with st.expander("Record this visit", expanded=msg is not None and msg[0] == "error"):
+            if f"rec_key_{sk}" not in st.session_state:  # made when the form opens
+                st.session_state[f"rec_key_{sk}"] = logic.new_idempotency_key()
+            with st.form(f"rec_form_{sk}", border=False):
+                st.radio(
+                    "What happened?",
+                    list(OUTCOMES),
+                    format_func=OUTCOMES.get,
+                    horizontal=True,
+                    key=f"rec_outcome_{sk}",
+                )
+                st.number_input("People reached", 0, 999, 1, key=f"rec_people_{sk}")
+                st.caption("Referrals made")
+                cols = st.columns(3)
+                for k, c in enumerate(CATEGORIES):
+                    cols[k % 3].number_input(
+                        c.replace("_", " ").capitalize(), 0, 99, 0, key=f"rec_ref_{c}_{sk}"
+                    )
+                st.checkbox("Follow-up needed", key=f"rec_follow_{sk}")
+                st.date_input(
+                    "Follow-up by",
+                    dt.date.today() + dt.timedelta(days=7),
+                    key=f"rec_due_{sk}",
+                )
+                st.text_area("Note (no client names)", key=f"rec_note_{sk}", height=68)
+                st.form_submit_button(
+                    "Save",
+                    type="primary",
+                    width="stretch",
+                    key=f"rec_save_{sk}",
+                    on_click=_save,
+                    args=(sk, row),
+                )
+            if msg is not None:
+                {"success": st.success, "info": st.info, "error": st.error}[msg[0]](msg[1])
+                if msg[0] != "error" and st.button(
+                    "Record another visit here", key=f"rec_new_{sk}"
+                ):
+                    st.session_state[f"rec_key_{sk}"] = logic.new_idempotency_key()
+                    st.session_state.pop(f"rec_msg_{sk}", None)
+                    st.rerun()
+
 st.download_button(
     "Download my day (CSV)",
-    logic.plan_csv(mine),
+    mine.to_csv(index=False).encode("utf-8"),
     file_name=f"{worker}_{day}.csv",
     mime="text/csv",
     key="myday_download",

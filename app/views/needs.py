@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logic
 import maps
+import pandas as pd
 import state
 import streamlit as st
 
@@ -14,34 +16,39 @@ ctx = state.get_ctx(sc.region)
 st.title("Needs and access")
 
 try:
-    result = state.get_analysis(sc.region, sc.preset, sc.mode, sc.categories, sc.top_share)
+    result = sc.analysis()
 except InputError as exc:
     state.show_error(exc)
     st.stop()
 tracts = result.tracts
 ranked = tracts[tracts["underserved_rank"].notna()]
+access_cols = logic.access_columns(result, sc.mode, sc.categories)
+cats = sorted(ctx.region.services["category"].astype(str).unique())
 
 layers = {"Underserved score": "underserved_score", "Need index": "need_score"}
-for col in result.access_columns:
-    cat = col.removeprefix("tt_nearest_").removesuffix(f"_{sc.mode}_min")
-    layers[f"Minutes to nearest {category_name(cat)} ({sc.mode})"] = col
+for cat in [*sc.categories, *(c for c in cats if c not in sc.categories)]:
+    col = f"tt_nearest_{cat}_{sc.mode}_min"
+    if col in tracts.columns:
+        layers[f"Minutes to nearest {category_name(cat)} ({sc.mode})"] = col
 
+summary = result.summary(0)
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Tracts", len(tracts))
-c2.metric("Underserved tracts", int(tracts["underserved"].fillna(False).astype(bool).sum()))
-c3.metric("Underserved zones", len(result.zones))
-c4.metric("Off the road network", result.n_off_network)
+c1.metric("Tracts", summary["tracts"])
+c2.metric("Underserved tracts", summary["underserved"])
+c3.metric("Underserved zones", summary["zones"])
+c4.metric("Off the road network", summary["off_network"])
+st.caption(f"Need index: {result.need_method}.")
 
 layer_label = st.selectbox("Map layer", list(layers), key="needs_layer")
 column = layers[layer_label]
 
 
 @st.cache_data(show_spinner="Drawing the map...", max_entries=32)
-def _map_html(region, preset, mode, categories, top_share, column, label):
+def _map_html(region, need, mode, categories, top_share, column, label):
     from geo_outreach.present.webmap import add_choropleth, add_layer_control, add_sites
 
     ctx = state.get_ctx(region)
-    res = state.get_analysis(region, preset, mode, categories, top_share)
+    res = state.get_analysis(region, need, mode, categories, top_share)
     t = res.tracts.copy()
     t[column] = t[column].astype(float).where(lambda s: s < 1e9)  # inf (beyond cutoff) -> no data
     m = maps.new_map(ctx, state.get_roads(region))
@@ -65,9 +72,7 @@ def _map_html(region, preset, mode, categories, top_share, column, label):
     return maps.to_page(m)
 
 
-maps.show(
-    _map_html(sc.region, sc.preset, sc.mode, sc.categories, sc.top_share, column, layer_label)
-)
+maps.show(_map_html(sc.region, sc.need, sc.mode, sc.categories, sc.top_share, column, layer_label))
 st.caption(
     "Click a tract for its numbers and why it ranks where it does. Grey tracts have no value."
 )
@@ -81,14 +86,10 @@ labels = {f"{names.get(u, u)} ({u})": u for u in options}
 uid = labels[st.selectbox("Tract", list(labels), key="needs_tract")]
 row = tracts.set_index("unit_id").loc[uid]
 d1, d2, d3 = st.columns(3)
-d1.metric(
-    "Need index", "n/a" if row["need_score"] != row["need_score"] else f"{row['need_score']:.2f}"
-)
+d1.metric("Need index", "n/a" if pd.isna(row["need_score"]) else f"{row['need_score']:.2f}")
 d2.metric(
     "Underserved rank",
-    "not ranked"
-    if row["underserved_rank"] is None or str(row["underserved_rank"]) == "<NA>"
-    else int(row["underserved_rank"]),
+    "not ranked" if pd.isna(row["underserved_rank"]) else int(row["underserved_rank"]),
 )
 d3.metric("Population", f"{row['population']:,.0f}")
 st.info(str(row["reason"]))
@@ -102,7 +103,7 @@ show_cols = [
     "population",
     "need_score",
     "underserved_score",
-    *result.access_columns,
+    *access_cols,
     "reason",
 ]
 st.dataframe(top[show_cols], hide_index=True, key="needs_top_table")

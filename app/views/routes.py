@@ -1,4 +1,8 @@
-"""Plan routes (manager): who visits what, when, over the week."""
+"""Plan routes (manager): who visits what, when, over the week.
+
+The plan is :func:`geo_outreach.optimize.routing.network.plan_on_region`, the code of
+``geo-outreach plan``: travel times and route lines follow the roads.
+"""
 
 from __future__ import annotations
 
@@ -15,112 +19,128 @@ ctx = state.get_ctx(sc.region)
 st.title("Plan routes")
 st.caption("Upload or edit the visits and the workers, pick the days and plan the week.")
 
-WEEK = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+STAGES = {
+    "network": "Loading the road networks",
+    "snap": "Placing visits and workers on the roads",
+    "solve": "Searching for the best plan",
+    "geometry": "Drawing the routes along the roads",
+}
 
 
-def _table(kind: str, required: tuple[str, ...]) -> pd.DataFrame | None:
+def _table(kind: str) -> tuple[pd.DataFrame, str] | None:
+    """The visits or workers table: an upload (checked by the library reader) or the sample."""
     up = st.file_uploader(f"{kind.title()} CSV", type=None, key=f"routes_upload_{kind}")
-    if up is not None:
+    if up is None:
+        st.session_state.pop(f"routes_{kind}_upload_id", None)
+        st.session_state.pop(f"routes_{kind}_upload_error", None)
+    elif st.session_state.get(f"routes_{kind}_upload_id") != up.file_id:
+        st.session_state[f"routes_{kind}_upload_id"] = up.file_id
         try:
-            df = logic.read_csv_upload(up.getvalue(), up.name, required=required)
+            df = logic.read_upload(up.getvalue(), up.name)
+            logic.check_upload(kind, df, up.name)
         except InputError as exc:
-            state.show_error(exc)
-            return None
-        st.session_state[f"routes_{kind}_src"] = (up.name, df)
+            st.session_state[f"routes_{kind}_upload_error"] = str(exc)
+        else:
+            st.session_state.pop(f"routes_{kind}_upload_error", None)
+            st.session_state[f"routes_{kind}_src"] = (up.name, df)
+    if f"routes_{kind}_upload_error" in st.session_state:
+        state.show_error(InputError(st.session_state[f"routes_{kind}_upload_error"]))
     src = st.session_state.get(f"routes_{kind}_src")
-    base = src[1] if src is not None else logic.demo_table(kind)
-    return st.data_editor(
+    name, base = src if src is not None else (f"demo_{kind}.csv", logic.demo_table(kind))
+    edited = st.data_editor(
         base,
         num_rows="dynamic",
-        key=f"routes_edit_{kind}_{src[0] if src else 'demo'}",
+        key=f"routes_edit_{kind}_{name}",
         width="stretch",
         height=240,
     )
+    return edited, name
 
 
 tab_v, tab_w = st.tabs(["Visits", "Workers"])
 with tab_v:
-    visits = _table("visits", logic.VISIT_COLUMNS)
+    visits = _table("visits")
 with tab_w:
-    workers = _table("workers", logic.WORKER_COLUMNS)
+    workers = _table("workers")
 
 c1, c2, c3 = st.columns([3, 1, 1])
-days = c1.multiselect("Days", WEEK, default=WEEK[:5], key="routes_days")
+days = c1.multiselect("Days", list(logic.WEEK), default=list(logic.WEEK[:5]), key="routes_days")
 limit = c2.number_input("Time limit (s)", 1, 600, 10, key="routes_limit")
 c3.write("")
-run = c3.button(
-    "Plan", type="primary", key="routes_run", disabled=visits is None or workers is None
-)
+run = c3.button("Plan", type="primary", key="routes_run")
 
 if run and visits is not None and workers is not None:
-    from geo_outreach.optimize.routing import solve
-
     try:
         with st.status("Planning the week...", expanded=False) as status:
-            status.write("Reading visits and workers, computing travel times...")
-            problem, snapped = logic.build_routing_problem(ctx, visits, workers, days)
-            status.write(f"Searching for {float(limit):g} s...")
-            result = solve(problem, time_limit_s=float(limit))
-            status.update(label=f"Planned in {result.runtime_s:.1f} s", state="complete")
-        st.session_state["route_plan"] = {
-            "result": result,
-            "snapped": snapped,
-            "visits": visits.copy(),
-            "workers": workers.copy(),
-            "region": sc.region,
-        }
+            seen: set[str] = set()
+
+            def progress(stage: str, done: int, total: int) -> None:
+                label = STAGES.get(stage.split(":")[0], "Computing travel times")
+                if stage.startswith("matrix:"):
+                    label = f"Travel times ({stage.split(':', 1)[1]})"
+                if label not in seen:
+                    seen.add(label)
+                    status.write(f"{label}...")
+
+            saved = state.make_plan(
+                sc.region,
+                visits[0],
+                workers[0],
+                days=list(days),
+                time_limit_s=float(limit),
+                visits_name=visits[1],
+                workers_name=workers[1],
+                progress=progress,
+            )
+            status.update(
+                label=f"Planned in {saved['plan'].result.runtime_s:.1f} s", state="complete"
+            )
     except (InputError, GeoOutreachError) as exc:
         state.show_error(exc)
 
-plan = st.session_state.get("route_plan")
-if plan is None or plan["region"] != sc.region:
+saved = state.current_plan(sc.region)
+if saved is None:
     st.info("Press Plan to schedule the visits.")
     st.stop()
-result = plan["result"]
-stops = logic.plan_tables(result, plan["visits"], plan["workers"])
+plan = saved["plan"]
+summary = plan.summary()
 
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Visits planned", result.num_scheduled)
-m2.metric("Not planned", len(result.unscheduled))
-m3.metric("Routes", len(result.routes))
-m4.metric("Travel (h)", f"{result.travel_s / 3600:.1f}")
-if result.violations:
-    st.warning(f"The checker found {len(result.violations)} problem(s) in the plan.")
+m1.metric("Visits planned", summary["scheduled"])
+m2.metric("Not planned", summary["unscheduled"])
+m3.metric("Routes", summary["routes"])
+m4.metric("Travel (h)", f"{summary['total_travel_h']:.1f}")
+if summary["violations"]:
+    st.warning(f"The checker found {summary['violations']} problem(s) in the plan.")
 
-plan_days = [d for d in WEEK if d in {r.day for r in result.routes}]
-if plan_days:
-    day = st.radio("Day on the map", plan_days, horizontal=True, key="routes_map_day")
+days_planned = logic.plan_days(plan)
+if days_planned:
+    day = st.radio("Day on the map", days_planned, horizontal=True, key="routes_map_day")
 
     @st.cache_data(show_spinner="Drawing routes...", max_entries=16)
-    def _routes_map(region, _result, _snapped, day, plan_id):
+    def _routes_map(region, _plan, day, plan_dir):
+        import geopandas as gpd
+
         from geo_outreach.present.webmap import add_layer_control, add_routes, add_sites
 
         ctx = state.get_ctx(region)
-        lines = logic.route_lines(ctx, _result, _snapped, day=day)
+        lines = _plan.routes[_plan.routes["day"] == day]
         m = maps.new_map(ctx, state.get_roads(region))
-        colours = {}
+        colours = dict(zip(lines["worker_id"], lines["colour"], strict=True))
         if len(lines):
-            colours = add_routes(
+            add_routes(
                 m,
                 lines,
                 route_column="worker_id",
-                fields=["worker_id", "day", "visits"],
+                fields=["worker_id", "worker_name", "day", "n_stops", "start", "end"],
+                palette=[colours[w] for w in dict.fromkeys(lines["worker_id"])],
                 name=f"Routes on {day}",
             )
-        st_ = logic.plan_tables(
-            _result,
-            st.session_state["route_plan"]["visits"],
-            st.session_state["route_plan"]["workers"],
-        )
-        st_ = st_[(st_["day"] == day) & (st_["kind"] == "visit")].dropna(subset=["lon", "lat"])
-        st_ = st_[st_["lon"] != ""]
-        if len(st_):
-            import geopandas as gpd
-
+        s = _plan.stops
+        s = s[(s["day"] == day) & (s["kind"] == "visit")].dropna(subset=["lon", "lat"])
+        if len(s):
             pts = gpd.GeoDataFrame(
-                st_,
-                geometry=gpd.points_from_xy(st_["lon"].astype(float), st_["lat"].astype(float)),
-                crs="EPSG:4326",
+                s, geometry=gpd.points_from_xy(s["lon"], s["lat"]), crs="EPSG:4326"
             )
             add_sites(
                 m,
@@ -135,56 +155,64 @@ if plan_days:
         add_layer_control(m)
         return maps.to_page(m)
 
-    maps.show(_routes_map(sc.region, result, plan["snapped"], day, id(result)))
+    maps.show(_routes_map(sc.region, plan, day, saved["dir"]))
+
+    from geo_outreach.optimize.routing.model import format_duration
 
     st.subheader("Timelines")
-    r = result.routes_frame()
+    r = pd.DataFrame(plan.routes.drop(columns="geometry"))
     r = r[r["day"] == day].copy()
-    from geo_outreach.optimize.routing.model import format_clock, format_duration
-
-    r["start"] = r["start_s"].map(format_clock)
-    r["end"] = r["end_s"].map(format_clock)
-    for col in ("travel_s", "service_s", "wait_s", "duration_s"):
-        r[col.removesuffix("_s")] = r[col].map(format_duration)
+    r["travel"] = r["travel_s"].map(format_duration)
+    r["duration"] = r["duration_s"].map(format_duration)
+    r["km"] = (r["dist_m"] / 1000).round(1)
     st.dataframe(
-        r[["worker_id", "start", "end", "visits", "travel", "service", "wait", "duration"]],
+        r[
+            [
+                "worker_id",
+                "worker_name",
+                "mode",
+                "start",
+                "end",
+                "n_stops",
+                "travel",
+                "km",
+                "duration",
+            ]
+        ],
         hide_index=True,
         key="routes_timeline",
     )
-    day_stops = stops[(stops["day"] == day)]
     with st.expander("Stops of the day, in order"):
+        ds = plan.stops[plan.stops["day"] == day]
         st.dataframe(
-            day_stops[
-                [
-                    c
-                    for c in (
-                        "worker_id",
-                        "seq",
-                        "kind",
-                        "visit_id",
-                        "name",
-                        "arrive",
-                        "start",
-                        "end",
-                    )
-                    if c in day_stops.columns
-                ]
-            ],
+            ds[["worker_id", "seq", "kind", "visit_id", "name", "arrival", "start", "end"]],
             hide_index=True,
             key="routes_day_stops",
         )
 
 st.subheader("Not planned, and why")
-un = result.unscheduled_frame()
-if un.empty:
+if plan.unscheduled.empty:
     st.success("Every visit is planned.")
 else:
-    st.dataframe(un, hide_index=True, key="routes_unscheduled")
+    st.dataframe(
+        plan.unscheduled[["visit_id", "occurrence", "name", "reason"]],
+        hide_index=True,
+        key="routes_unscheduled",
+    )
 
-st.download_button(
-    "Download the plan (CSV)",
-    logic.plan_csv(stops),
-    file_name="plan.csv",
+d1, d2 = st.columns(2)
+d1.download_button(
+    "Download the stops (CSV)",
+    plan.stops.to_csv(index=False).encode("utf-8"),
+    file_name="stops.csv",
     mime="text/csv",
     key="routes_download",
+)
+d2.download_button(
+    "Download the plan folder (ZIP)",
+    logic.plan_zip(saved["dir"]),
+    file_name="plan.zip",
+    mime="application/zip",
+    key="routes_download_zip",
+    help="routes.geojson, stops.csv and unscheduled.csv, as geo-outreach plan writes them",
 )

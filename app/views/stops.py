@@ -50,14 +50,16 @@ with st.form("stops_form"):
     run = st.form_submit_button("Run", type="primary")
 
 if run:
+    from geo_outreach.optimize.site_region import solve_on_region
+
     try:
-        analysis = state.get_analysis(sc.region, sc.preset, sc.mode, sc.categories, sc.top_share)
+        need = state.get_need(sc.region, sc.need)
         inputs = state.get_siting_inputs(sc.region, mode)
         with st.spinner("Solving..."):
-            res = logic.solve_stops(
+            res = solve_on_region(
                 ctx,
                 inputs,
-                analysis.tracts,
+                need,
                 model=model,
                 p=int(p),
                 max_time_min=float(t_min),
@@ -117,7 +119,9 @@ def _stops_map(region, _res, key):
         bins=[0, 0.25, 0.5, 0.75, 0.99, 1.0],
         cmap="Greens",
     )
-    areas = logic.coverage_areas(ctx, state.get_siting_inputs(region, key[0]), _res)
+    from geo_outreach.optimize.site_region import coverage_areas
+
+    areas = coverage_areas(ctx, state.get_siting_inputs(region, key[0]), _res)
     if len(areas):
         maps.add_polygons(
             m, areas, name="Coverage areas", color="#0072B2", fields=["site_id", "rank"]

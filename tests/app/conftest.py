@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,11 +61,53 @@ def plan_tables(app_region: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return visits, workers
 
 
+@pytest.fixture(scope="session")
+def planned(
+    app_region: Path, plan_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path_factory
+) -> dict:
+    """A plan of the test tables on the synthetic region, as the app keeps it in the session."""
+    from geo_outreach.network.context import open_region
+    from geo_outreach.optimize.routing.network import plan_on_region
+
+    logic = app_module("logic")
+    visits, workers = plan_tables
+    inputs = logic.plan_inputs(visits, workers)
+    plan = plan_on_region(
+        open_region(app_region),
+        inputs.visits,
+        inputs.workers,
+        inputs.locations,
+        days=["Mon", "Tue"],
+        time_limit_s=1.0,
+        details=inputs.details,
+    )
+    folder = logic.write_plan_folder(plan, tmp_path_factory.mktemp("plan"))
+    return {"plan": plan, "dir": str(folder), "region": str(app_region)}
+
+
 @pytest.fixture
-def app_env(app_region: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the app at the synthetic region."""
+def visit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty visit log for this test (``GEO_OUTREACH_HOME``)."""
+    monkeypatch.setenv("GEO_OUTREACH_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("GEO_OUTREACH_DB_URL", raising=False)
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def app_env(app_region: Path, visit_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at the synthetic region and an empty visit log."""
     monkeypatch.setenv(REGION_ENV, str(app_region))
     return app_region
+
+
+def app_module(name: str) -> Any:
+    """A module of ``app/`` (``logic``, ``maps``), imported as the app imports it."""
+    import importlib
+    import sys
+
+    if str(APP_MAIN.parent) not in sys.path:
+        sys.path.insert(0, str(APP_MAIN.parent))
+    return importlib.import_module(name)
 
 
 def has_vendor_assets() -> bool:
@@ -73,4 +116,4 @@ def has_vendor_assets() -> bool:
     return not missing_assets()
 
 
-__all__ = ["APP_MAIN", "REGION_ENV", "has_vendor_assets", "os"]
+__all__ = ["APP_MAIN", "REGION_ENV", "app_module", "has_vendor_assets", "os"]

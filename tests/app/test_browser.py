@@ -42,9 +42,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(app_region: Path) -> str:
+def app_url(app_region: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     port = _free_port()
-    env = {**os.environ, "GEO_OUTREACH_APP_REGION": str(app_region)}
+    env = {
+        **os.environ,
+        "GEO_OUTREACH_APP_REGION": str(app_region),
+        "GEO_OUTREACH_HOME": str(tmp_path_factory.mktemp("visit_home")),
+    }
+    env.pop("GEO_OUTREACH_DB_URL", None)
     env.pop("GEO_OUTREACH_APP_REGION", None) if os.environ.get("APP_TEST_DEMO") else None
     region = [] if os.environ.get("APP_TEST_DEMO") else ["--region", str(app_region)]
     proc = subprocess.Popen(
@@ -91,6 +96,12 @@ def _wait_map(page, timeout_s: float = 120) -> int:
     raise AssertionError("no Leaflet map drew its layers")
 
 
+def _idle(page) -> None:
+    """Wait until the script run has finished (a click during a run can be lost)."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden")
+
+
 def test_every_page_offline(
     app_url: str, plan_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -127,9 +138,17 @@ def test_every_page_offline(
         nav("Plan routes")
         page.get_by_text("Workers").first.wait_for()
         inputs = page.locator("input[type=file]")
+        bad = tmp_path / "visits.png"
+        bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+        inputs.nth(0).set_input_files(str(bad))
+        page.get_by_text("visits.png: this is not a CSV text file").wait_for()
         inputs.nth(0).set_input_files(str(vpath))
         inputs.nth(1).set_input_files(str(wpath))
         page.wait_for_timeout(2000)  # let both uploads reach the server
+        limit = page.get_by_label("Time limit (s)")
+        limit.fill("2")
+        limit.press("Enter")
+        _idle(page)
         page.get_by_role("button", name="Plan", exact=True).click()
         page.get_by_text("Not planned, and why").wait_for()
         _wait_map(page)
@@ -139,14 +158,34 @@ def test_every_page_offline(
         page.get_by_text("Who are you?").wait_for()
         _wait_map(page)
         page.set_viewport_size({"width": 420, "height": 900})
+        page.get_by_text("Record this visit").first.click()
+        page.get_by_text("No one there").first.wait_for()
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "my_day_phone.png"), full_page=True)
+        page.get_by_role("button", name="Save").first.click()
+        page.get_by_text("Saved: Done.").wait_for()
+        _idle(page)
+        page.get_by_text("Field packet: printable sheet").click()
+        page.get_by_role("button", name="Make my field packet").click()
+        page.get_by_role("button", name="Route sheet (PDF, to print)").wait_for()
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Route sheet (PDF, to print)").click()
+        assert Path(dl.value.path()).read_bytes().startswith(b"%PDF")
         page.set_viewport_size({"width": 1400, "height": 1000})
 
+        nav("Impact")
+        page.get_by_text("Reach by tract").wait_for()
+        assert page.get_by_text("People reached").count() >= 1
+        _wait_map(page)
+        page.screenshot(path=str(SHOTS / "impact.png"), full_page=True)
+
         nav("Community map")
-        page.get_by_text("Download map").wait_for()
+        page.get_by_text("Download map (PNG)").wait_for()
         _wait_map(page)
         page.screenshot(path=str(SHOTS / "community.png"), full_page=True)
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Download map (PNG)").click()
+        assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         browser.close()
 
     hosts = {

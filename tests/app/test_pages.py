@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from .conftest import APP_MAIN, has_vendor_assets
+from geo_outreach.errors import InputError
+
+from .conftest import APP_MAIN, app_module, has_vendor_assets
 
 pytestmark = pytest.mark.skipif(
     not has_vendor_assets(), reason="map assets missing: run scripts/fetch_assets.sh"
@@ -121,9 +124,24 @@ def test_routes_page_plans_uploaded_tables_and_reports_bad_ones(
     timeline = _frame(at, "travel")
     assert set(timeline["worker_id"]) <= {"ana", "ben"}
     # Ben has no Spanish: Spanish visits are never his
-    plan = at.session_state["route_plan"]["result"].stops_frame()
+    plan = at.session_state["route_plan"]["plan"].stops
     es = set(visits.loc[visits["skills"] == "es", "visit_id"])
     assert not (set(plan.loc[plan["worker_id"] == "ben", "visit_id"]) & es)
+    # the plan folder is what geo-outreach plan writes, and the route lines follow roads
+    folder = Path(at.session_state["route_plan"]["dir"])
+    assert {"routes.geojson", "stops.csv", "unscheduled.csv"} <= {p.name for p in folder.iterdir()}
+    routes = at.session_state["route_plan"]["plan"].routes
+    legs = plan[plan["kind"] == "visit"].groupby(["worker_id", "day"]).size()
+    assert (routes.set_index(["worker_id", "day"])["n_stops"] == legs).all()
+    assert all(
+        len(g.coords) > n + 2 for g, n in zip(routes.geometry, routes["n_stops"], strict=True)
+    )
+    # another day on the map
+    day_radio = at.radio(key="routes_map_day")
+    if len(day_radio.options) > 1:
+        day_radio.set_value(day_radio.options[1]).run()
+        assert not at.exception
+        assert set(_frame(at, "n_stops")["worker_id"]) <= {"ana", "ben"}
 
     # My day: the worker's ordered stops
     at.switch_page("views/my_day.py").run()
@@ -142,7 +160,27 @@ def test_my_day_without_plan_offers_the_sample(app_env: Path) -> None:
     assert "No plan yet" in at.info[0].value
 
 
-def test_community_map_exports_offline_html(app_env: Path) -> None:
+def test_upload_checks_name_the_problem() -> None:
+    logic = app_module("logic")
+    for data, name, words in (
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "visits.png", "not a CSV text file"),
+        (b"visit_id,lat\nA,45.5\n", "visits.csv", "missing column 'duration_min'"),
+        (b"visit_id,lon,lat,duration_min,skills\nA,-122.6,45.5,30,klingon\n", "v.csv", "klingon"),
+    ):
+        with pytest.raises(InputError, match=words) as err:
+            logic.check_upload("visits", logic.read_upload(data, name), name)
+        assert str(err.value).startswith(name)  # the user's file, not a temporary one
+
+
+def _iframes(at: AppTest) -> list[str]:
+    return [
+        e.proto.srcdoc
+        for e in at.main
+        if type(e).__name__ == "UnknownElement" and e.type == "iframe"
+    ]
+
+
+def test_community_map_preview_and_downloads(app_env: Path) -> None:
     at = _app()
     at.switch_page("views/community.py").run()
     assert at.title[0].value == "Community map"
@@ -150,5 +188,91 @@ def test_community_map_exports_offline_html(app_env: Path) -> None:
     at.selectbox(key="community_shade").set_value("Need index").run()
     at.checkbox(key="community_zones").uncheck().run()
     assert not at.exception and not _errors(at)
-    frames = [e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "iframe"]
-    assert "Clinic access, east side" in frames[0].proto.srcdoc
+    assert "Clinic access, east side" in _iframes(at)[0]
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Download map (PNG)", "Download map (PDF)"} <= labels
+    assert any("HTML" in x for x in labels)
+
+
+def test_my_day_records_each_stop_once_and_impact_counts_it(
+    app_env: Path, visit_home: Path, planned: dict
+) -> None:
+    from geo_outreach.visits.store import open_store, visits_frame
+
+    at = _app()
+    at.session_state["route_plan"] = planned
+    at.switch_page("views/my_day.py").run()
+    assert not at.exception and not _errors(at)
+    plan = planned["plan"]
+    worker = at.selectbox(key="myday_worker")
+    wid = worker.value.split("(")[-1].rstrip(")")
+    day = at.selectbox(key="myday_day").value
+    mine = plan.stops[
+        (plan.stops["worker_id"] == wid)
+        & (plan.stops["day"] == day)
+        & (plan.stops["kind"] == "visit")
+    ]
+    md = " ".join(x.value for x in at.markdown)
+    assert f"**{len(mine)} stops**" in md
+    first = mine.iloc[0]
+    sk = "_".join([wid, day, first["visit_id"], str(first["occurrence"])])
+    key_before = at.session_state[f"rec_key_{sk}"]
+    # fill the first stop's form: done, 3 people, 2 food referrals, follow-up, note
+    at.radio(key=f"rec_outcome_{sk}").set_value("done")
+    at.number_input(key=f"rec_people_{sk}").set_value(3)
+    at.number_input(key=f"rec_ref_food_{sk}").set_value(2)
+    at.checkbox(key=f"rec_follow_{sk}").check()
+    at.text_area(key=f"rec_note_{sk}").input("left a flyer")
+    at.button(key=f"rec_save_{sk}").click().run()
+    assert not at.exception and not _errors(at)
+    assert any("Saved" in s.value for s in at.success)
+    # pressed again (a double tap or a retry): the same key, stored once
+    at.button(key=f"rec_save_{sk}").click().run()
+    assert at.session_state[f"rec_key_{sk}"] == key_before
+    assert any("Already saved" in s.value for s in at.info)
+    with open_store(home=visit_home) as store:
+        v = visits_frame(store)
+    assert len(v) == 1
+    r = v.iloc[0]
+    assert (r["worker_id"], r["planned_visit_id"], r["outcome"]) == (wid, first["visit_id"], "done")
+    assert int(r["people_reached"]) == 3 and int(r["referrals_food"]) == 2
+    assert bool(r["followup_needed"]) and r["note"] == "left a flyer"
+    assert "✓ Done" in " ".join(x.value for x in at.markdown)
+    # a bad entry (follow-up due before the visit) is an error message, nothing stored
+    second = mine.iloc[1]
+    sk2 = "_".join([wid, day, second["visit_id"], str(second["occurrence"])])
+    at.checkbox(key=f"rec_follow_{sk2}").check()
+    at.date_input(key=f"rec_due_{sk2}").set_value(dt.date.today() - dt.timedelta(days=3))
+    at.button(key=f"rec_save_{sk2}").click().run()
+    assert not at.exception
+    assert any("followup_due" in e for e in _errors(at)), _errors(at)
+    with open_store(home=visit_home) as store:
+        assert len(visits_frame(store)) == 1
+
+    # field packet for the day: PDF, GPX, ICS and offline HTML
+    at.button(key="myday_packet").click().run()
+    assert not at.exception
+    assert all("followup_due" in e for e in _errors(at))  # only the stop's pending message
+    files = at.session_state["myday_packet_files"][1]
+    assert files["pdf"].startswith(b"%PDF") and b"<gpx" in files["gpx"]
+    assert files["ics"].count(b"BEGIN:VEVENT") == len(mine)
+    assert b"leaflet" in files["html"].lower()
+    assert {b.label for b in at.get("download_button")} >= {
+        "Route sheet (PDF, to print)",
+        "GPS route (GPX)",
+        "Calendar (ICS)",
+        "Offline map (HTML)",
+    }
+
+    # Impact: the recorded visit counts once, in its tract, with its referrals and follow-up
+    at.switch_page("views/impact.py").run()
+    assert not at.exception and not _errors(at)
+    m = _metrics(at)
+    assert (m["Visits recorded"], m["People reached"], m["Referrals"]) == ("1", "3", "2")
+    assert m["Follow-ups open"] == "1"
+    assert m["Planned stops"] == str(int((plan.stops["kind"] == "visit").sum()))
+    assert m["Done"] == "1"
+    reach = _frame(at, "people_reached")
+    assert reach["people_reached"].sum() == 3 and (reach["unit_id"] != "").all()
+    at.checkbox(key="impact_use_plan").uncheck().run()
+    assert "Planned stops" not in _metrics(at)

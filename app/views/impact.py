@@ -1,0 +1,150 @@
+"""Impact (manager): what the field work reached, from the visit log
+(:func:`geo_outreach.visits.impact.impact_summary`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import maps
+import pandas as pd
+import state
+import streamlit as st
+
+from geo_outreach.errors import GeoOutreachError, InputError
+
+sc = state.scenario()
+ctx = state.get_ctx(sc.region)
+st.title("Impact")
+st.caption(
+    "Reach by tract, referrals by category, follow-ups due and planned vs done, from the "
+    "visits recorded on My day (or imported with geo-outreach visits import)."
+)
+
+since = st.date_input("Visits since", dt.date.today() - dt.timedelta(days=28), key="impact_since")
+saved = state.current_plan(sc.region)
+use_plan = st.checkbox(
+    "Compare with this session's plan",
+    value=saved is not None,
+    disabled=saved is None,
+    key="impact_use_plan",
+    help="Planned vs done needs a plan made on Plan routes (or My day's sample week).",
+)
+
+try:
+    from geo_outreach.visits.impact import impact_summary
+
+    store = state.visit_store()
+    analysis = sc.analysis()
+    flags = analysis.tracts[["unit_id", "population", "underserved"]].copy()
+    flags["underserved"] = flags["underserved"].fillna(False).astype(bool)
+    summary = impact_summary(
+        store,
+        since=since,
+        plan=saved["plan"].stops if (use_plan and saved is not None) else None,
+        units=ctx.region.units[["unit_id", "population", "geometry"]],
+        underserved=flags,
+    )
+except (InputError, GeoOutreachError) as exc:
+    state.show_error(exc)
+    st.stop()
+
+t = summary.totals
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Visits recorded", t["visits"])
+m2.metric("People reached", t["people_reached"])
+m3.metric("Referrals", t["referrals"])
+m4.metric(
+    "Follow-ups open",
+    t["followups_open"],
+    delta=f"{t['followups_overdue']} overdue" if t["followups_overdue"] else None,
+    delta_color="inverse",
+)
+if t["visits"] == 0:
+    st.info("No visit recorded in this period yet. Workers record visits on **My day**.")
+    st.stop()
+
+u = summary.underserved
+if u.get("population"):
+    st.markdown(
+        f"**Underserved tracts reached:** {u['units_reached']} of {u['units']} "
+        f"({u['share_in_reached_units']:.0%} of their population lives in a tract with a "
+        "completed visit)."
+    )
+
+reach = summary.reach_by_unit
+placed = reach[reach["unit_id"] != ""]
+
+
+@st.cache_data(show_spinner="Drawing the map...", max_entries=16)
+def _reach_map(region, key, _reach):
+    from geo_outreach.present.webmap import add_choropleth, add_layer_control
+
+    ctx = state.get_ctx(region)
+    units = ctx.region.units[["unit_id", "name", "geometry"]].merge(
+        _reach[["unit_id", "people_reached", "visits"]], on="unit_id", how="left"
+    )
+    m = maps.new_map(ctx, state.get_roads(region))
+    add_choropleth(
+        m,
+        units,
+        "people_reached",
+        fields=["name", "people_reached", "visits"],
+        aliases=["Tract", "People reached", "Visits"],
+        name="People reached",
+        legend_title="People reached",
+        cmap="Greens",
+    )
+    add_layer_control(m)
+    return maps.to_page(m)
+
+
+if len(placed):
+    key = tuple(map(tuple, placed[["unit_id", "people_reached", "visits"]].to_numpy().tolist()))
+    maps.show(_reach_map(sc.region, key, placed), height=420)
+
+st.subheader("Reach by tract")
+names = ctx.region.units.set_index("unit_id")["name"].astype(str)
+table = reach.assign(name=reach["unit_id"].map(names).fillna("(no tract)"))
+st.dataframe(
+    table[
+        [
+            "unit_id",
+            "name",
+            "visits",
+            "visits_done",
+            "people_reached",
+            "referrals",
+            "reached_share",
+            "underserved",
+        ]
+    ],
+    hide_index=True,
+    key="impact_reach",
+)
+
+st.subheader("Referrals by category")
+refs = summary.referrals.set_index("category")["referrals"]
+st.bar_chart(refs, horizontal=True, height=220)
+
+st.subheader("Follow-ups due")
+fu = summary.followups
+if fu.empty:
+    st.success("No open follow-up.")
+else:
+    show = fu[["followup_due", "days_overdue", "worker_id", "planned_visit_id", "unit_id"]].copy()
+    show["followup_due"] = pd.to_datetime(show["followup_due"]).dt.date
+    st.dataframe(show, hide_index=True, key="impact_followups")
+
+if use_plan and saved is not None:
+    st.subheader("Planned vs done")
+    pt = summary.planned_totals
+    p1, p2, p3 = st.columns(3)
+    p1.metric("Planned stops", int(pt.get("planned", 0)))
+    p2.metric("Done", int(pt.get("done", 0)))
+    rate = pt.get("completion_rate")
+    p3.metric("Completion", "n/a" if rate is None or rate != rate else f"{rate:.0%}")
+    st.dataframe(
+        summary.planned_vs_done[["visit_id", "worker_id", "status", "done_by"]],
+        hide_index=True,
+        key="impact_planned",
+    )
