@@ -158,8 +158,9 @@ def od_table(
     edges = _Edges(network.time_s, network.dist_m) if with_distance else None
     chunk = max(1, min(src.size, _CHUNK_CELLS // max(network.n_nodes, 1)))
     limit = np.inf if cutoff_s is None else float(cutoff_s)
-    times = np.empty((src.size, tgt.size))
-    dists = np.full((src.size, tgt.size), np.nan)
+    # keep only reachable pairs chunk by chunk: memory grows with the answer, not with
+    # (sources x targets)
+    parts: list[tuple[np.ndarray, ...]] = []
     for start in range(0, src.size, chunk):
         idx = src[start : start + chunk]
         if with_distance:
@@ -167,33 +168,36 @@ def od_table(
                 graph, directed=True, indices=idx, limit=limit, return_predecessors=True
             )
             assert edges is not None
-            lengths = _tree_lengths(pred, edges, reverse=reverse)
-            dists[start : start + idx.size] = lengths[:, tgt]
+            lengths = _tree_lengths(pred, edges, reverse=reverse)[:, tgt]
         else:
             t = dijkstra(graph, directed=True, indices=idx, limit=limit)
-        times[start : start + idx.size] = t[:, tgt]
+        sub = t[:, tgt]
+        rows, cols = np.nonzero(np.isfinite(sub) & (sub <= limit))
+        dist = lengths[rows, cols] if with_distance else np.full(rows.size, np.nan)
+        parts.append((idx[rows], tgt[cols], sub[rows, cols], dist))
         if progress is not None:
             progress(min(start + chunk, src.size), src.size)
-    if reverse:  # rows were destinations
-        times, dists = times.T, dists.T
-    # node-level matrix -> id pairs
-    o_row = np.searchsorted(o_nodes, orig["pos"].to_numpy())
-    d_col = np.searchsorted(d_nodes, dest["pos"].to_numpy())
-    grid_o, grid_d = np.meshgrid(np.arange(len(orig)), np.arange(len(dest)), indexing="ij")
-    oi, di = grid_o.ravel(), grid_d.ravel()
-    tt = times[o_row[oi], d_col[di]]
-    keep = np.isfinite(tt)
-    if cutoff_s is not None:
-        keep &= tt <= cutoff_s
-    out = pd.DataFrame(
+    s_pos, t_pos, tt, dd = (np.concatenate(col) for col in zip(*parts, strict=True))
+    o_pos, d_pos = (t_pos, s_pos) if reverse else (s_pos, t_pos)
+    pairs = pd.DataFrame({"o_pos": o_pos, "d_pos": d_pos, "travel_time_s": tt, "dist_m": dd})
+    # node pairs -> id pairs (several ids may share a node), in input order
+    o_ids = pd.DataFrame(
         {
-            "origin_id": orig["id"].to_numpy()[oi[keep]],
-            "dest_id": dest["id"].to_numpy()[di[keep]],
-            "travel_time_s": tt[keep],
-            "dist_m": dists[o_row[oi[keep]], d_col[di[keep]]],
+            "o_pos": orig["pos"].to_numpy(),
+            "origin_id": orig["id"].to_numpy(),
+            "o_row": np.arange(len(orig)),
         }
     )
-    return out
+    d_ids = pd.DataFrame(
+        {
+            "d_pos": dest["pos"].to_numpy(),
+            "dest_id": dest["id"].to_numpy(),
+            "d_row": np.arange(len(dest)),
+        }
+    )
+    out = pairs.merge(o_ids, on="o_pos").merge(d_ids, on="d_pos")
+    out = out.sort_values(["o_row", "d_row"], kind="stable")
+    return out[OD_COLUMNS].reset_index(drop=True)
 
 
 def unit_site_od(
