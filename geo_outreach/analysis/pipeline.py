@@ -26,7 +26,6 @@ import pandas as pd
 from geo_outreach.analysis.access import (
     FCAParams,
     access_wide,
-    aggregate_od_to_units,
     fca_by_category,
     nearest_and_counts,
 )
@@ -36,6 +35,7 @@ from geo_outreach.analysis.underserved import underserved_scores, underserved_zo
 from geo_outreach.errors import InputError
 from geo_outreach.network.context import RegionNetworks
 from geo_outreach.network.graph import MODES
+from geo_outreach.network.traveltime import access_tables
 
 __all__ = ["AnalysisParams", "AnalysisResult", "analyze_region", "compute_region_need"]
 
@@ -273,8 +273,18 @@ def analyze_region(
         snap = ctx.origins(mode)  # type: ignore[arg-type]
         site_nodes = ctx.site_nodes(mode)  # type: ignore[arg-type]
         report(f"{mode} travel times", 0.1 + 0.8 * (k + 0.4) / n_modes)
-        od_nodes = ctx.node_site_od(mode, cutoff_s=params.cutoff_min * 60.0)  # type: ignore[arg-type]
-        on_sites = sites[sites["site_id"].isin(site_nodes.loc[site_nodes["on_network"], "site_id"])]
+        on_nodes = site_nodes[site_nodes["on_network"]]
+        on_sites = sites[sites["site_id"].isin(on_nodes["site_id"])]
+        # one pass from the sites: pairs within `within_min`, each category's nearest, and
+        # the unit-level means (memory follows the answer, so 100k-node regions fit)
+        tables = access_tables(
+            ctx.network(mode),  # type: ignore[arg-type]
+            snap.origins,
+            on_nodes[["site_id", "node_id", "category"]],
+            within_s=params.within_min * 60.0,
+            cutoff_s=params.cutoff_min * 60.0,
+        )
+        od_nodes = tables.node_od
         long_tables.append(
             nearest_and_counts(
                 od_nodes,
@@ -288,7 +298,7 @@ def analyze_region(
                 categories=categories,
             )
         )
-        od_units = aggregate_od_to_units(od_nodes, snap.origins)
+        od_units = tables.unit_od.assign(travel_time_min=tables.unit_od["travel_time_s"] / 60.0)
         off = set(snap.off_network["unit_id"])
         fca_tables.append(
             fca_by_category(

@@ -27,7 +27,16 @@ from shapely.geometry import LineString
 from geo_outreach.errors import InputError
 from geo_outreach.network.graph import RoadNetwork
 
-__all__ = ["OD_COLUMNS", "Path", "od_table", "route_geometry", "route_path", "unit_site_od"]
+__all__ = [
+    "OD_COLUMNS",
+    "AccessTables",
+    "Path",
+    "access_tables",
+    "od_table",
+    "route_geometry",
+    "route_path",
+    "unit_site_od",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -317,3 +326,143 @@ def route_geometry(network: RoadNetwork, node_sequence: list[int]) -> LineString
         i = network.index_of(node_sequence[:1])[0]
         coords = [(network.lon[i], network.lat[i])] * 2
     return LineString(coords)
+
+
+@dataclass(frozen=True)
+class AccessTables:
+    """What the accessibility analysis needs, computed in one pass from the sites.
+
+    Attributes
+    ----------
+    node_od
+        Node-level OD (``origin_id`` = origin node id as text, ``dest_id`` = site id): every
+        pair within ``within_s``, plus for each origin node and category the nearest site
+        within the cutoff. Exact input for nearest-site times, counts within ``within_s`` and
+        shares beyond any threshold, at a fraction of the full table's size.
+    unit_od
+        Unit-level OD (``origin_id`` = unit id): weighted mean time and fastest-path length over
+        the unit's origins, for pairs that every origin reaches within the cutoff (the same
+        table :func:`unit_site_od` gives), plus ``share_reaching``.
+    """
+
+    node_od: pd.DataFrame
+    unit_od: pd.DataFrame
+
+
+def access_tables(
+    network: RoadNetwork,
+    origins: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    within_s: float,
+    cutoff_s: float,
+    progress: Progress | None = None,
+) -> AccessTables:
+    """Travel times for accessibility in one pass, with memory bounded by the answer.
+
+    One reversed Dijkstra per site node (chunked, pruned at ``cutoff_s``) feeds three running
+    reductions: pairs within ``within_s``; the nearest site of each category per origin node;
+    and per unit the weighted sums over its origins (a sparse product), so no table of every
+    origin node x every site is ever built.
+
+    Parameters
+    ----------
+    origins
+        ``unit_id, node_id, weight`` (weights sum to 1 per unit).
+    sites
+        ``site_id, node_id, category`` (on-network sites).
+    within_s
+        Keep every node pair up to this time (seconds); must not exceed ``cutoff_s``.
+    cutoff_s
+        Searches stop here; farther sites count as unreachable.
+    """
+    if not 0 < within_s <= cutoff_s:
+        raise InputError("within_s must be > 0 and <= cutoff_s", source="within_s")
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype=object if c.endswith("_id") else float) for c in OD_COLUMNS}
+    )
+    if origins.empty or sites.empty:
+        return AccessTables(
+            node_od=empty, unit_od=empty.assign(share_reaching=pd.Series(dtype=float))
+        )
+    o_nodes = np.unique(origins["node_id"].to_numpy(np.int64))
+    o_pos = network.index_of(o_nodes)
+    site_pos = network.index_of(sites["node_id"].to_numpy(np.int64))
+    s_nodes = np.unique(site_pos)
+    cats = sorted(sites["category"].astype(str).unique())
+    cat_of = sites["category"].astype(str).to_numpy()
+    # which categories sit at each site node
+    has_cat = np.zeros((s_nodes.size, len(cats)), dtype=bool)
+    has_cat[np.searchsorted(s_nodes, site_pos), np.searchsorted(cats, cat_of)] = True
+    n_o = o_nodes.size
+    best_t = np.full((len(cats), n_o), np.inf)
+    best_d = np.full((len(cats), n_o), np.nan)
+    best_s = np.full((len(cats), n_o), -1, dtype=np.int64)
+    # unit weights: units x origin nodes
+    unit_ids, unit_idx = np.unique(origins["unit_id"].astype(str).to_numpy(), return_inverse=True)
+    col = np.searchsorted(o_nodes, origins["node_id"].to_numpy(np.int64))
+    weights = sp.csr_matrix(
+        (origins["weight"].to_numpy(float), (unit_idx, col)), shape=(unit_ids.size, n_o)
+    )
+    graph = network.time_s.T.tocsr()
+    edges = _Edges(network.time_s, network.dist_m)
+    chunk = max(1, min(s_nodes.size, _CHUNK_CELLS // max(network.n_nodes, 1)))
+    near_parts: list[tuple[np.ndarray, ...]] = []
+    unit_parts: list[tuple[np.ndarray, ...]] = []
+    for start in range(0, s_nodes.size, chunk):
+        idx = s_nodes[start : start + chunk]
+        t, pred = dijkstra(
+            graph, directed=True, indices=idx, limit=float(cutoff_s), return_predecessors=True
+        )
+        lengths = _tree_lengths(pred, edges, reverse=True)[:, o_pos]
+        sub = t[:, o_pos]
+        reach = np.isfinite(sub) & (sub <= cutoff_s)
+        rows, cols = np.nonzero(reach & (sub <= within_s))
+        near_parts.append((idx[rows], cols, sub[rows, cols], lengths[rows, cols]))
+        for k in range(len(cats)):
+            mask = has_cat[start : start + idx.size, k]
+            if not mask.any():
+                continue
+            block = np.where(reach[mask], sub[mask], np.inf)
+            arg = block.argmin(axis=0)
+            val = block[arg, np.arange(n_o)]
+            better = val < best_t[k]
+            best_t[k, better] = val[better]
+            best_d[k, better] = lengths[mask][arg[better], np.flatnonzero(better)]
+            best_s[k, better] = idx[mask][arg[better]]
+        share = weights @ reach.T.astype(float)  # units x chunk
+        wt = weights @ np.where(reach, sub, 0.0).T
+        wd = weights @ np.where(reach, lengths, 0.0).T
+        u, c = np.nonzero(share > 1 - 1e-9)
+        unit_parts.append((u, idx[c], wt[u, c], wd[u, c], np.minimum(share[u, c], 1.0)))
+        if progress is not None:
+            progress(min(start + chunk, s_nodes.size), s_nodes.size)
+    # node pairs within `within_s` plus each category's nearest
+    s_pos, o_col, tt, dd = (np.concatenate(x) for x in zip(*near_parts, strict=True))
+    k_idx, o_best = np.nonzero(best_s >= 0)
+    node_pairs = pd.DataFrame(
+        {
+            "s_pos": np.concatenate([s_pos, best_s[k_idx, o_best]]),
+            "o_col": np.concatenate([o_col, o_best]),
+            "travel_time_s": np.concatenate([tt, best_t[k_idx, o_best]]),
+            "dist_m": np.concatenate([dd, best_d[k_idx, o_best]]),
+        }
+    ).drop_duplicates(["s_pos", "o_col"])
+    site_ids = pd.DataFrame({"s_pos": site_pos, "dest_id": sites["site_id"].astype(str).to_numpy()})
+    node_od = node_pairs.merge(site_ids, on="s_pos")
+    node_od["origin_id"] = o_nodes[node_od["o_col"].to_numpy()].astype(str)
+    u_i, s_p, wt_v, wd_v, sh = (np.concatenate(x) for x in zip(*unit_parts, strict=True))
+    unit_pairs = pd.DataFrame(
+        {
+            "s_pos": s_p,
+            "origin_id": unit_ids[u_i],
+            "travel_time_s": wt_v,
+            "dist_m": wd_v,
+            "share_reaching": sh,
+        }
+    )
+    unit_od = unit_pairs.merge(site_ids, on="s_pos")
+    return AccessTables(
+        node_od=node_od[OD_COLUMNS].reset_index(drop=True),
+        unit_od=unit_od[[*OD_COLUMNS, "share_reaching"]].reset_index(drop=True),
+    )

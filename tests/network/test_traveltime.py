@@ -161,3 +161,53 @@ def test_route_path_follows_edges():
     assert path.nodes[0] == src and path.nodes[-1] == dst
     assert path.travel_time_s == pytest.approx(ref[(src, dst)][0])
     assert len(path.geometry.coords) == len(path.nodes)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), within=st.floats(20, 200), cutoff=st.floats(200, 600))
+def test_access_tables_equal_the_full_tables(seed, within, cutoff):
+    """The one-pass tables hold exactly what the full OD table says about nearest sites,
+    pairs within the threshold, and unit means."""
+    from geo_outreach.network.traveltime import access_tables
+
+    net = random_network(50, 220, seed)
+    rng = np.random.default_rng(seed)
+    nodes = net.node_ids
+    origins = pd.DataFrame(
+        {
+            "unit_id": [f"u{i % 6}" for i in range(24)],
+            "node_id": rng.choice(nodes, 24, replace=False),
+        }
+    )
+    origins["weight"] = 1.0 / origins.groupby("unit_id")["node_id"].transform("size")
+    sites = pd.DataFrame(
+        {
+            "site_id": [f"s{i}" for i in range(10)],
+            "node_id": rng.choice(nodes, 10),
+            "category": rng.choice(["a", "b", "c"], 10),
+        }
+    )
+    got = access_tables(net, origins, sites, within_s=within, cutoff_s=cutoff)
+    nodes_df = pd.DataFrame(
+        {"id": origins["node_id"].astype(str).unique(), "node_id": origins["node_id"].unique()}
+    )
+    full = od_table(net, nodes_df, sites[["site_id", "node_id"]], cutoff_s=cutoff)
+    full = full.merge(sites[["site_id", "category"]], left_on="dest_id", right_on="site_id")
+    # every pair within the threshold
+    inside = full[full["travel_time_s"] <= within]
+    got_pairs = set(zip(got.node_od["origin_id"], got.node_od["dest_id"], strict=True))
+    assert set(zip(inside["origin_id"], inside["dest_id"], strict=True)) <= got_pairs
+    # nearest time per origin node and category
+    ref = full.groupby(["origin_id", "category"])["travel_time_s"].min()
+    got_full = got.node_od.merge(
+        sites[["site_id", "category"]], left_on="dest_id", right_on="site_id"
+    )
+    mine = got_full.groupby(["origin_id", "category"])["travel_time_s"].min()
+    pd.testing.assert_series_equal(mine.sort_index(), ref.sort_index(), atol=1e-9)
+    # unit means equal the unit-level table
+    units = unit_site_od(net, origins, sites[["site_id", "node_id"]], cutoff_s=cutoff)
+    a = units.set_index(["origin_id", "dest_id"]).sort_index()
+    b = got.unit_od.set_index(["origin_id", "dest_id"]).sort_index()
+    assert a.index.equals(b.index)
+    np.testing.assert_allclose(b["travel_time_s"], a["travel_time_s"], atol=1e-9)
+    np.testing.assert_allclose(b["dist_m"], a["dist_m"], atol=1e-9)
