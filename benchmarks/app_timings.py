@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.region:
         os.environ["GEO_OUTREACH_APP_REGION"] = args.region
+    # a throw-away visit log, never the user's
+    os.environ["GEO_OUTREACH_HOME"] = tempfile.mkdtemp(prefix="app_timings_")
+    os.environ.pop("GEO_OUTREACH_DB_URL", None)
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=600)
@@ -47,7 +51,7 @@ def main() -> None:
 
     # warm the caches each step touches once, then time
     for page in ("views/community.py", "views/stops.py", "views/routes.py", "views/my_day.py",
-                 "views/needs.py"):
+                 "views/impact.py", "views/needs.py"):
         at.switch_page(page).run()
     at.selectbox(key="needs_layer").select_index(1).run()
     at.selectbox(key="needs_layer").select_index(0).run()
@@ -59,6 +63,33 @@ def main() -> None:
     timed("page switch -> Plan stops", lambda: at.switch_page("views/stops.py").run())
     timed("page switch -> Plan routes", lambda: at.switch_page("views/routes.py").run())
     timed("page switch -> My day (no plan)", lambda: at.switch_page("views/my_day.py").run())
+    timed("page switch -> Impact (empty log)", lambda: at.switch_page("views/impact.py").run())
+
+    at.switch_page("views/needs.py").run()
+    t = time.perf_counter()
+    at.sidebar.radio(key="scenario_mode").set_value("walk").run()
+    print(f"{'scenario: travel mode -> walk (new analyze_region)':<55} {time.perf_counter() - t:.2f} s")
+    timed("scenario: back to drive (cached analysis)",
+          lambda: at.sidebar.radio(key="scenario_mode").set_value("drive").run())
+
+    at.switch_page("views/my_day.py").run()
+    t = time.perf_counter()
+    at.button(key="myday_demo").click().run()
+    print(f"{'My day: plan the sample week (network plan, 5 s search)':<55} {time.perf_counter() - t:.2f} s")
+    timed("page switch -> My day (with plan)", lambda: at.switch_page("views/my_day.py").run())
+    day = at.selectbox(key="myday_day")
+    timed("widget: My day other day", lambda: at.selectbox(key="myday_day").set_value(
+        day.options[-1]).run())
+    save = next(b for b in at.button if str(b.key).startswith("rec_save_"))
+    t = time.perf_counter()
+    at.button(key=save.key).click().run()
+    print(f"{'My day: record a visit (Save)':<55} {time.perf_counter() - t:.2f} s")
+    t = time.perf_counter()
+    at.button(key="myday_packet").click().run()
+    print(f"{'My day: make the field packet (PDF, GPX, ICS, HTML)':<55} {time.perf_counter() - t:.2f} s")
+    at.switch_page("views/impact.py").run()
+    timed("page switch -> Impact (1 visit, with plan)", lambda: at.switch_page("views/impact.py").run())
+    timed("page switch -> Plan routes (with plan)", lambda: at.switch_page("views/routes.py").run())
 
     at.switch_page("views/stops.py").run()
     at.number_input(key="stops_p").set_value(5)

@@ -47,6 +47,14 @@ with st.form("stops_form"):
         key="stops_existing",
         help="Demand within T of these services counts as covered already.",
     )
+    limit = st.number_input(
+        "Search time limit (s)",
+        1,
+        300,
+        10,
+        key="stops_limit",
+        help="The solver stops here with its best plan so far and reports the gap to optimal.",
+    )
     run = st.form_submit_button("Run", type="primary")
 
 if run:
@@ -65,7 +73,7 @@ if run:
                 max_time_min=float(t_min),
                 equity_floor=floor_pct / 100 if floor_pct else None,
                 existing_category=None if existing == "(none)" else existing,
-                time_limit_s=20.0,
+                time_limit_s=float(limit),
             )
         st.session_state["stops_result"] = (res, mode, sc.region)
         st.session_state.pop("stops_whatif", None)

@@ -102,6 +102,21 @@ def _idle(page) -> None:
     page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden")
 
 
+def _click_until(page, button, text: str, *, tries: int = 3, wait_s: float = 60) -> None:
+    """Click ``button`` until ``text`` shows (a click that lands during a rerun is dropped)."""
+    for k in range(tries):
+        _idle(page)
+        button.click()
+        try:
+            page.get_by_text(text).first.wait_for(timeout=wait_s * 1000)
+            return
+        except Exception:
+            if k == tries - 1:
+                page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
+                alerts = [a.inner_text() for a in page.locator("[data-testid=stAlert]").all()]
+                raise AssertionError(f"{text!r} did not show; messages: {alerts}") from None
+
+
 def test_every_page_offline(
     app_url: str, plan_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -130,8 +145,7 @@ def test_every_page_offline(
             page.get_by_role("heading", name=title).first.wait_for()
 
         nav("Plan stops")
-        page.get_by_role("button", name="Run").click()
-        page.get_by_text("Chosen stops, in order of gain").wait_for()
+        _click_until(page, page.get_by_role("button", name="Run"), "Chosen stops, in order of gain")
         _wait_map(page)
         page.screenshot(path=str(SHOTS / "stops.png"), full_page=True)
 
@@ -148,9 +162,9 @@ def test_every_page_offline(
         limit = page.get_by_label("Time limit (s)")
         limit.fill("2")
         limit.press("Enter")
-        _idle(page)
-        page.get_by_role("button", name="Plan", exact=True).click()
-        page.get_by_text("Not planned, and why").wait_for()
+        _click_until(
+            page, page.get_by_role("button", name="Plan", exact=True), "Not planned, and why"
+        )
         _wait_map(page)
         page.screenshot(path=str(SHOTS / "routes.png"), full_page=True)
 
@@ -162,19 +176,21 @@ def test_every_page_offline(
         page.get_by_text("No one there").first.wait_for()
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "my_day_phone.png"), full_page=True)
-        page.get_by_role("button", name="Save").first.click()
-        page.get_by_text("Saved: Done.").wait_for()
+        _click_until(page, page.get_by_role("button", name="Save").first, "Saved: Done.")
         _idle(page)
         page.get_by_text("Field packet: printable sheet").click()
-        page.get_by_role("button", name="Make my field packet").click()
-        page.get_by_role("button", name="Route sheet (PDF, to print)").wait_for()
+        _click_until(
+            page,
+            page.get_by_role("button", name="Make my field packet"),
+            "Route sheet (PDF, to print)",
+        )
         with page.expect_download() as dl:
             page.get_by_role("button", name="Route sheet (PDF, to print)").click()
         assert Path(dl.value.path()).read_bytes().startswith(b"%PDF")
         page.set_viewport_size({"width": 1400, "height": 1000})
 
         nav("Impact")
-        page.get_by_text("Reach by tract").wait_for()
+        page.get_by_role("heading", name="Reach by tract").wait_for()
         assert page.get_by_text("People reached").count() >= 1
         _wait_map(page)
         page.screenshot(path=str(SHOTS / "impact.png"), full_page=True)
