@@ -275,8 +275,8 @@ def analyze_region(
         report(f"{mode} travel times", 0.1 + 0.8 * (k + 0.4) / n_modes)
         on_nodes = site_nodes[site_nodes["on_network"]]
         on_sites = sites[sites["site_id"].isin(on_nodes["site_id"])]
-        # one pass from the sites: pairs within `within_min`, each category's nearest, and
-        # the unit-level means (memory follows the answer, so 100k-node regions fit)
+        # one pass from the sites: each category's nearest site per origin node, counts within
+        # `within_min`, and unit-level means; no origin x site table, so 100k-node regions fit
         tables = access_tables(
             ctx.network(mode),  # type: ignore[arg-type]
             snap.origins,
@@ -284,20 +284,25 @@ def analyze_region(
             within_s=params.within_min * 60.0,
             cutoff_s=params.cutoff_min * 60.0,
         )
-        od_nodes = tables.node_od
-        long_tables.append(
-            nearest_and_counts(
-                od_nodes,
-                snap.origins,
-                on_sites,
-                units=units,
-                mode=mode,
-                within_min=params.within_min,
-                beyond_min=params.beyond_min,
-                cutoff_min=params.cutoff_min,
-                categories=categories,
-            )
+        measures = nearest_and_counts(
+            tables.nearest_od,
+            snap.origins,
+            on_sites,
+            units=units,
+            mode=mode,
+            within_min=params.within_min,
+            beyond_min=params.beyond_min,
+            cutoff_min=params.cutoff_min,
+            categories=categories,
         )
+        # the nearest-only table gives exact nearest times and shares beyond; the counts within
+        # `within_min` come from the engine's running counts
+        counted = measures[["unit_id", "category"]].merge(
+            tables.counts, on=["unit_id", "category"], how="left"
+        )
+        on_net = ~measures["off_network"].astype(bool).to_numpy()
+        measures.loc[on_net, "n_within"] = counted["n_within"].fillna(0.0).to_numpy()[on_net]
+        long_tables.append(measures)
         od_units = tables.unit_od.assign(travel_time_min=tables.unit_od["travel_time_s"] / 60.0)
         off = set(snap.off_network["unit_id"])
         fca_tables.append(

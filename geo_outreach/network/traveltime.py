@@ -334,18 +334,22 @@ class AccessTables:
 
     Attributes
     ----------
-    node_od
-        Node-level OD (``origin_id`` = origin node id as text, ``dest_id`` = site id): every
-        pair within ``within_s``, plus for each origin node and category the nearest site
-        within the cutoff. Exact input for nearest-site times, counts within ``within_s`` and
-        shares beyond any threshold, at a fraction of the full table's size.
+    nearest_od
+        Node-level OD (``origin_id`` = origin node id as text, ``dest_id`` = site id) holding,
+        for each origin node and category, its fastest site within the cutoff and the site
+        with the shortest fastest-path (all sites at those nodes). Exact input for nearest
+        times and distances and for shares beyond any threshold.
+    counts
+        ``unit_id, category, n_within``: number of sites of the category within ``within_s``,
+        weighted mean over the unit's origins (0 is a real zero; units without origins absent).
     unit_od
         Unit-level OD (``origin_id`` = unit id): weighted mean time and fastest-path length over
         the unit's origins, for pairs that every origin reaches within the cutoff (the same
         table :func:`unit_site_od` gives), plus ``share_reaching``.
     """
 
-    node_od: pd.DataFrame
+    nearest_od: pd.DataFrame
+    counts: pd.DataFrame
     unit_od: pd.DataFrame
 
 
@@ -358,12 +362,13 @@ def access_tables(
     cutoff_s: float,
     progress: Progress | None = None,
 ) -> AccessTables:
-    """Travel times for accessibility in one pass, with memory bounded by the answer.
+    """Travel times for accessibility in one pass, with memory bounded by nodes + units x sites.
 
-    One reversed Dijkstra per site node (chunked, pruned at ``cutoff_s``) feeds three running
-    reductions: pairs within ``within_s``; the nearest site of each category per origin node;
-    and per unit the weighted sums over its origins (a sparse product), so no table of every
-    origin node x every site is ever built.
+    One reversed Dijkstra per site node (chunked, pruned at ``cutoff_s``) feeds running
+    reductions: the nearest site of each category per origin node, the count of sites of each
+    category within ``within_s`` per origin node, and per unit the weighted sums over its
+    origins (sparse products). No table of every origin node x every site is built, which is
+    what makes a 100k-node region fit in memory when every node reaches every site by car.
 
     Parameters
     ----------
@@ -372,7 +377,7 @@ def access_tables(
     sites
         ``site_id, node_id, category`` (on-network sites).
     within_s
-        Keep every node pair up to this time (seconds); must not exceed ``cutoff_s``.
+        Count sites up to this time (seconds); must not exceed ``cutoff_s``.
     cutoff_s
         Searches stop here; farther sites count as unreachable.
     """
@@ -381,24 +386,43 @@ def access_tables(
     empty = pd.DataFrame(
         {c: pd.Series(dtype=object if c.endswith("_id") else float) for c in OD_COLUMNS}
     )
+    no_counts = pd.DataFrame(
+        {
+            "unit_id": pd.Series(dtype=object),
+            "category": pd.Series(dtype=object),
+            "n_within": pd.Series(dtype=float),
+        }
+    )
     if origins.empty or sites.empty:
         return AccessTables(
-            node_od=empty, unit_od=empty.assign(share_reaching=pd.Series(dtype=float))
+            nearest_od=empty,
+            counts=no_counts,
+            unit_od=empty.assign(share_reaching=pd.Series(dtype=float)),
         )
     o_nodes = np.unique(origins["node_id"].to_numpy(np.int64))
     o_pos = network.index_of(o_nodes)
     site_pos = network.index_of(sites["node_id"].to_numpy(np.int64))
     s_nodes = np.unique(site_pos)
     cats = sorted(sites["category"].astype(str).unique())
-    cat_of = sites["category"].astype(str).to_numpy()
-    # which categories sit at each site node
-    has_cat = np.zeros((s_nodes.size, len(cats)), dtype=bool)
-    has_cat[np.searchsorted(s_nodes, site_pos), np.searchsorted(cats, cat_of)] = True
+    # number of sites of each category at each site node
+    per_node = np.zeros((s_nodes.size, len(cats)))
+    np.add.at(
+        per_node,
+        (
+            np.searchsorted(s_nodes, site_pos),
+            np.searchsorted(cats, sites["category"].astype(str).to_numpy()),
+        ),
+        1.0,
+    )
     n_o = o_nodes.size
     best_t = np.full((len(cats), n_o), np.inf)
     best_d = np.full((len(cats), n_o), np.nan)
     best_s = np.full((len(cats), n_o), -1, dtype=np.int64)
-    # unit weights: units x origin nodes
+    # the shortest (by length) of the fastest paths may lead to another site: track it too
+    short_d = np.full((len(cats), n_o), np.inf)
+    short_t = np.full((len(cats), n_o), np.nan)
+    short_s = np.full((len(cats), n_o), -1, dtype=np.int64)
+    count = np.zeros((len(cats), n_o))
     unit_ids, unit_idx = np.unique(origins["unit_id"].astype(str).to_numpy(), return_inverse=True)
     col = np.searchsorted(o_nodes, origins["node_id"].to_numpy(np.int64))
     weights = sp.csr_matrix(
@@ -407,7 +431,6 @@ def access_tables(
     graph = network.time_s.T.tocsr()
     edges = _Edges(network.time_s, network.dist_m)
     chunk = max(1, min(s_nodes.size, _CHUNK_CELLS // max(network.n_nodes, 1)))
-    near_parts: list[tuple[np.ndarray, ...]] = []
     unit_parts: list[tuple[np.ndarray, ...]] = []
     for start in range(0, s_nodes.size, chunk):
         idx = s_nodes[start : start + chunk]
@@ -417,10 +440,10 @@ def access_tables(
         lengths = _tree_lengths(pred, edges, reverse=True)[:, o_pos]
         sub = t[:, o_pos]
         reach = np.isfinite(sub) & (sub <= cutoff_s)
-        rows, cols = np.nonzero(reach & (sub <= within_s))
-        near_parts.append((idx[rows], cols, sub[rows, cols], lengths[rows, cols]))
+        here = per_node[start : start + idx.size]  # chunk x categories
+        count += here.T @ (reach & (sub <= within_s)).astype(float)
         for k in range(len(cats)):
-            mask = has_cat[start : start + idx.size, k]
+            mask = here[:, k] > 0
             if not mask.any():
                 continue
             block = np.where(reach[mask], sub[mask], np.inf)
@@ -430,27 +453,64 @@ def access_tables(
             best_t[k, better] = val[better]
             best_d[k, better] = lengths[mask][arg[better], np.flatnonzero(better)]
             best_s[k, better] = idx[mask][arg[better]]
-        share = weights @ reach.T.astype(float)  # units x chunk
-        wt = weights @ np.where(reach, sub, 0.0).T
-        wd = weights @ np.where(reach, lengths, 0.0).T
+            dblock = np.where(reach[mask], lengths[mask], np.inf)
+            darg = dblock.argmin(axis=0)
+            dval = dblock[darg, np.arange(n_o)]
+            shorter = dval < short_d[k]
+            short_d[k, shorter] = dval[shorter]
+            short_t[k, shorter] = sub[mask][darg[shorter], np.flatnonzero(shorter)]
+            short_s[k, shorter] = idx[mask][darg[shorter]]
+        share = np.asarray(weights @ reach.T.astype(float))  # units x chunk
+        wt = np.asarray(weights @ np.where(reach, sub, 0.0).T)
+        wd = np.asarray(weights @ np.where(reach, lengths, 0.0).T)
         u, c = np.nonzero(share > 1 - 1e-9)
         unit_parts.append((u, idx[c], wt[u, c], wd[u, c], np.minimum(share[u, c], 1.0)))
         if progress is not None:
             progress(min(start + chunk, s_nodes.size), s_nodes.size)
-    # node pairs within `within_s` plus each category's nearest
-    s_pos, o_col, tt, dd = (np.concatenate(x) for x in zip(*near_parts, strict=True))
-    k_idx, o_best = np.nonzero(best_s >= 0)
-    node_pairs = pd.DataFrame(
+    site_ids = pd.DataFrame(
         {
-            "s_pos": np.concatenate([s_pos, best_s[k_idx, o_best]]),
-            "o_col": np.concatenate([o_col, o_best]),
-            "travel_time_s": np.concatenate([tt, best_t[k_idx, o_best]]),
-            "dist_m": np.concatenate([dd, best_d[k_idx, o_best]]),
+            "s_pos": site_pos,
+            "dest_id": sites["site_id"].astype(str).to_numpy(),
+            "_cat": sites["category"].astype(str).to_numpy(),
         }
-    ).drop_duplicates(["s_pos", "o_col"])
-    site_ids = pd.DataFrame({"s_pos": site_pos, "dest_id": sites["site_id"].astype(str).to_numpy()})
-    node_od = node_pairs.merge(site_ids, on="s_pos")
-    node_od["origin_id"] = o_nodes[node_od["o_col"].to_numpy()].astype(str)
+    )
+    k_idx, o_best = np.nonzero(best_s >= 0)
+    cat_arr = np.asarray(cats, dtype=object)[k_idx]
+    origin_txt = o_nodes[o_best].astype(str)
+    nearest = (
+        pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "s_pos": best_s[k_idx, o_best],
+                        "_cat": cat_arr,
+                        "origin_id": origin_txt,
+                        "travel_time_s": best_t[k_idx, o_best],
+                        "dist_m": best_d[k_idx, o_best],
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "s_pos": short_s[k_idx, o_best],
+                        "_cat": cat_arr,
+                        "origin_id": origin_txt,
+                        "travel_time_s": short_t[k_idx, o_best],
+                        "dist_m": short_d[k_idx, o_best],
+                    }
+                ),
+            ]
+        )
+        .drop_duplicates(["s_pos", "_cat", "origin_id"])
+        .merge(site_ids, on=["s_pos", "_cat"])
+    )
+    unit_count = np.asarray(weights @ count.T)  # units x categories
+    counts = pd.DataFrame(
+        {
+            "unit_id": np.repeat(unit_ids, len(cats)),
+            "category": np.tile(np.asarray(cats, dtype=object), unit_ids.size),
+            "n_within": unit_count.ravel(),
+        }
+    )
     u_i, s_p, wt_v, wd_v, sh = (np.concatenate(x) for x in zip(*unit_parts, strict=True))
     unit_pairs = pd.DataFrame(
         {
@@ -461,8 +521,9 @@ def access_tables(
             "share_reaching": sh,
         }
     )
-    unit_od = unit_pairs.merge(site_ids, on="s_pos")
+    unit_od = unit_pairs.merge(site_ids.drop(columns="_cat"), on="s_pos")
     return AccessTables(
-        node_od=node_od[OD_COLUMNS].reset_index(drop=True),
+        nearest_od=nearest[OD_COLUMNS].reset_index(drop=True),
+        counts=counts,
         unit_od=unit_od[[*OD_COLUMNS, "share_reaching"]].reset_index(drop=True),
     )

@@ -193,17 +193,27 @@ def test_access_tables_equal_the_full_tables(seed, within, cutoff):
     )
     full = od_table(net, nodes_df, sites[["site_id", "node_id"]], cutoff_s=cutoff)
     full = full.merge(sites[["site_id", "category"]], left_on="dest_id", right_on="site_id")
-    # every pair within the threshold
-    inside = full[full["travel_time_s"] <= within]
-    got_pairs = set(zip(got.node_od["origin_id"], got.node_od["dest_id"], strict=True))
-    assert set(zip(inside["origin_id"], inside["dest_id"], strict=True)) <= got_pairs
-    # nearest time per origin node and category
-    ref = full.groupby(["origin_id", "category"])["travel_time_s"].min()
-    got_full = got.node_od.merge(
+    got_full = got.nearest_od.merge(
         sites[["site_id", "category"]], left_on="dest_id", right_on="site_id"
     )
-    mine = got_full.groupby(["origin_id", "category"])["travel_time_s"].min()
-    pd.testing.assert_series_equal(mine.sort_index(), ref.sort_index(), atol=1e-9)
+    # nearest time and shortest fastest-path length per origin node and category
+    for col in ("travel_time_s", "dist_m"):
+        ref = full.groupby(["origin_id", "category"])[col].min().sort_index()
+        mine = got_full.groupby(["origin_id", "category"])[col].min().sort_index()
+        pd.testing.assert_series_equal(mine, ref, atol=1e-9)
+    # sites within the threshold, weighted mean over each unit's origins
+    within = full[full["travel_time_s"] <= within]
+    per_node = within.groupby(["origin_id", "category"]).size().rename("n").reset_index()
+    w = origins.assign(origin_id=origins["node_id"].astype(str))[["unit_id", "origin_id", "weight"]]
+    ref_counts = (
+        w.merge(per_node, on="origin_id")
+        .assign(n=lambda d: d["n"] * d["weight"])
+        .groupby(["unit_id", "category"])["n"]
+        .sum()
+    )
+    mine_counts = got.counts.set_index(["unit_id", "category"])["n_within"]
+    joined = mine_counts.to_frame().join(ref_counts, how="left").fillna(0.0)
+    np.testing.assert_allclose(joined["n_within"], joined["n"], atol=1e-9)
     # unit means equal the unit-level table
     units = unit_site_od(net, origins, sites[["site_id", "node_id"]], cutoff_s=cutoff)
     a = units.set_index(["origin_id", "dest_id"]).sort_index()
