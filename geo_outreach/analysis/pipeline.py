@@ -8,6 +8,9 @@
 2. computes access per service category and mode on the road network: nearest-site time over
    each unit's origin nodes, share of origins beyond ``beyond_min``, sites within ``within_min``,
    and a floating-catchment score (E2SFCA by default);
+   (the travel times come from :func:`geo_outreach.network.traveltime.access_tables`, which
+   works from the sites' side so that large regions fit in memory; there
+   ``dist_nearest_*_m`` is the shortest road distance to a site of the category);
 3. combines need and poor access into a ranked underserved score with a reason sentence, flags
    off-network units (never ranked), and dissolves neighbouring underserved units into zones.
 """

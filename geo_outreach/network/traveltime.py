@@ -330,27 +330,37 @@ def route_geometry(network: RoadNetwork, node_sequence: list[int]) -> LineString
 
 @dataclass(frozen=True)
 class AccessTables:
-    """What the accessibility analysis needs, computed in one pass from the sites.
+    """What the accessibility analysis needs, computed from the sites' side.
 
     Attributes
     ----------
     nearest_od
         Node-level OD (``origin_id`` = origin node id as text, ``dest_id`` = site id) holding,
-        for each origin node and category, its fastest site within the cutoff and the site
-        with the shortest fastest-path (all sites at those nodes). Exact input for nearest
-        times and distances and for shares beyond any threshold.
+        for each origin node and category, its fastest site within the cutoff (every site of
+        the category at that node) with ``travel_time_s``, and ``dist_m`` = the shortest road
+        distance from the node to any site of the category (which may lead to another site).
     counts
         ``unit_id, category, n_within``: number of sites of the category within ``within_s``,
         weighted mean over the unit's origins (0 is a real zero; units without origins absent).
     unit_od
-        Unit-level OD (``origin_id`` = unit id): weighted mean time and fastest-path length over
-        the unit's origins, for pairs that every origin reaches within the cutoff (the same
-        table :func:`unit_site_od` gives), plus ``share_reaching``.
+        Unit-level OD (``origin_id`` = unit id): weighted mean time over the unit's origins for
+        pairs that every origin reaches within the cutoff, and ``share_reaching``; ``dist_m``
+        is not computed here (NaN).
     """
 
     nearest_od: pd.DataFrame
     counts: pd.DataFrame
     unit_od: pd.DataFrame
+
+
+def _nearest_of(
+    graph: sp.csr_matrix, sources: np.ndarray, limit: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-source Dijkstra: time to the nearest source and which source, for every node."""
+    dist, _, src = dijkstra(
+        graph, directed=True, indices=sources, limit=limit, min_only=True, return_predecessors=True
+    )
+    return dist, src
 
 
 def access_tables(
@@ -362,13 +372,14 @@ def access_tables(
     cutoff_s: float,
     progress: Progress | None = None,
 ) -> AccessTables:
-    """Travel times for accessibility in one pass, with memory bounded by nodes + units x sites.
+    """Travel times for accessibility, with memory bounded by nodes + units x sites.
 
-    One reversed Dijkstra per site node (chunked, pruned at ``cutoff_s``) feeds running
-    reductions: the nearest site of each category per origin node, the count of sites of each
-    category within ``within_s`` per origin node, and per unit the weighted sums over its
-    origins (sparse products). No table of every origin node x every site is built, which is
-    what makes a 100k-node region fit in memory when every node reaches every site by car.
+    * nearest site per category: one multi-source Dijkstra per category on the reversed graph
+      (exact fastest time and which site), and one on road lengths (shortest distance);
+    * counts within ``within_s`` and unit means: one reversed Dijkstra per site node (chunked,
+      pruned at ``cutoff_s``) reduced at once to per-node counts and, by a sparse product with
+      the units' origin weights, to per-unit sums. No table of every origin node x every site
+      is built, so a 100k-node region fits in memory even when every node reaches every site.
 
     Parameters
     ----------
@@ -402,107 +413,57 @@ def access_tables(
     o_nodes = np.unique(origins["node_id"].to_numpy(np.int64))
     o_pos = network.index_of(o_nodes)
     site_pos = network.index_of(sites["node_id"].to_numpy(np.int64))
+    site_cat = sites["category"].astype(str).to_numpy()
     s_nodes = np.unique(site_pos)
-    cats = sorted(sites["category"].astype(str).unique())
-    # number of sites of each category at each site node
-    per_node = np.zeros((s_nodes.size, len(cats)))
-    np.add.at(
-        per_node,
-        (
-            np.searchsorted(s_nodes, site_pos),
-            np.searchsorted(cats, sites["category"].astype(str).to_numpy()),
-        ),
-        1.0,
+    cats = sorted(set(site_cat))
+    graph_t = network.time_s.T.tocsr()
+    graph_d = network.dist_m.T.tocsr()
+    site_ids = pd.DataFrame(
+        {"s_pos": site_pos, "dest_id": sites["site_id"].astype(str).to_numpy(), "_cat": site_cat}
     )
+    # nearest per category
+    parts = []
+    for cat in cats:
+        src = np.unique(site_pos[site_cat == cat])
+        t, which = _nearest_of(graph_t, src, float(cutoff_s))
+        d, _ = _nearest_of(graph_d, src, np.inf)
+        t_o, w_o, d_o = t[o_pos], which[o_pos], d[o_pos]
+        ok = np.isfinite(t_o) & (t_o <= cutoff_s)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "s_pos": w_o[ok],
+                    "_cat": cat,
+                    "origin_id": o_nodes[ok].astype(str),
+                    "travel_time_s": t_o[ok],
+                    "dist_m": d_o[ok],
+                }
+            )
+        )
+    nearest = pd.concat(parts, ignore_index=True).merge(site_ids, on=["s_pos", "_cat"])
+    # counts within `within_s` and unit means, one bounded search per site node
+    per_node = np.zeros((s_nodes.size, len(cats)))
+    np.add.at(per_node, (np.searchsorted(s_nodes, site_pos), np.searchsorted(cats, site_cat)), 1.0)
     n_o = o_nodes.size
-    best_t = np.full((len(cats), n_o), np.inf)
-    best_d = np.full((len(cats), n_o), np.nan)
-    best_s = np.full((len(cats), n_o), -1, dtype=np.int64)
-    # the shortest (by length) of the fastest paths may lead to another site: track it too
-    short_d = np.full((len(cats), n_o), np.inf)
-    short_t = np.full((len(cats), n_o), np.nan)
-    short_s = np.full((len(cats), n_o), -1, dtype=np.int64)
     count = np.zeros((len(cats), n_o))
     unit_ids, unit_idx = np.unique(origins["unit_id"].astype(str).to_numpy(), return_inverse=True)
     col = np.searchsorted(o_nodes, origins["node_id"].to_numpy(np.int64))
     weights = sp.csr_matrix(
         (origins["weight"].to_numpy(float), (unit_idx, col)), shape=(unit_ids.size, n_o)
     )
-    graph = network.time_s.T.tocsr()
-    edges = _Edges(network.time_s, network.dist_m)
     chunk = max(1, min(s_nodes.size, _CHUNK_CELLS // max(network.n_nodes, 1)))
     unit_parts: list[tuple[np.ndarray, ...]] = []
     for start in range(0, s_nodes.size, chunk):
         idx = s_nodes[start : start + chunk]
-        t, pred = dijkstra(
-            graph, directed=True, indices=idx, limit=float(cutoff_s), return_predecessors=True
-        )
-        lengths = _tree_lengths(pred, edges, reverse=True)[:, o_pos]
-        sub = t[:, o_pos]
+        sub = dijkstra(graph_t, directed=True, indices=idx, limit=float(cutoff_s))[:, o_pos]
         reach = np.isfinite(sub) & (sub <= cutoff_s)
-        here = per_node[start : start + idx.size]  # chunk x categories
-        count += here.T @ (reach & (sub <= within_s)).astype(float)
-        for k in range(len(cats)):
-            mask = here[:, k] > 0
-            if not mask.any():
-                continue
-            block = np.where(reach[mask], sub[mask], np.inf)
-            arg = block.argmin(axis=0)
-            val = block[arg, np.arange(n_o)]
-            better = val < best_t[k]
-            best_t[k, better] = val[better]
-            best_d[k, better] = lengths[mask][arg[better], np.flatnonzero(better)]
-            best_s[k, better] = idx[mask][arg[better]]
-            dblock = np.where(reach[mask], lengths[mask], np.inf)
-            darg = dblock.argmin(axis=0)
-            dval = dblock[darg, np.arange(n_o)]
-            shorter = dval < short_d[k]
-            short_d[k, shorter] = dval[shorter]
-            short_t[k, shorter] = sub[mask][darg[shorter], np.flatnonzero(shorter)]
-            short_s[k, shorter] = idx[mask][darg[shorter]]
+        count += per_node[start : start + idx.size].T @ (reach & (sub <= within_s))
         share = np.asarray(weights @ reach.T.astype(float))  # units x chunk
         wt = np.asarray(weights @ np.where(reach, sub, 0.0).T)
-        wd = np.asarray(weights @ np.where(reach, lengths, 0.0).T)
         u, c = np.nonzero(share > 1 - 1e-9)
-        unit_parts.append((u, idx[c], wt[u, c], wd[u, c], np.minimum(share[u, c], 1.0)))
+        unit_parts.append((u, idx[c], wt[u, c], np.minimum(share[u, c], 1.0)))
         if progress is not None:
             progress(min(start + chunk, s_nodes.size), s_nodes.size)
-    site_ids = pd.DataFrame(
-        {
-            "s_pos": site_pos,
-            "dest_id": sites["site_id"].astype(str).to_numpy(),
-            "_cat": sites["category"].astype(str).to_numpy(),
-        }
-    )
-    k_idx, o_best = np.nonzero(best_s >= 0)
-    cat_arr = np.asarray(cats, dtype=object)[k_idx]
-    origin_txt = o_nodes[o_best].astype(str)
-    nearest = (
-        pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "s_pos": best_s[k_idx, o_best],
-                        "_cat": cat_arr,
-                        "origin_id": origin_txt,
-                        "travel_time_s": best_t[k_idx, o_best],
-                        "dist_m": best_d[k_idx, o_best],
-                    }
-                ),
-                pd.DataFrame(
-                    {
-                        "s_pos": short_s[k_idx, o_best],
-                        "_cat": cat_arr,
-                        "origin_id": origin_txt,
-                        "travel_time_s": short_t[k_idx, o_best],
-                        "dist_m": short_d[k_idx, o_best],
-                    }
-                ),
-            ]
-        )
-        .drop_duplicates(["s_pos", "_cat", "origin_id"])
-        .merge(site_ids, on=["s_pos", "_cat"])
-    )
     unit_count = np.asarray(weights @ count.T)  # units x categories
     counts = pd.DataFrame(
         {
@@ -511,13 +472,13 @@ def access_tables(
             "n_within": unit_count.ravel(),
         }
     )
-    u_i, s_p, wt_v, wd_v, sh = (np.concatenate(x) for x in zip(*unit_parts, strict=True))
+    u_i, s_p, wt_v, sh = (np.concatenate(x) for x in zip(*unit_parts, strict=True))
     unit_pairs = pd.DataFrame(
         {
             "s_pos": s_p,
             "origin_id": unit_ids[u_i],
             "travel_time_s": wt_v,
-            "dist_m": wd_v,
+            "dist_m": np.nan,
             "share_reaching": sh,
         }
     )
