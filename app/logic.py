@@ -96,17 +96,10 @@ def access_columns(result: AnalysisResult, mode: str, categories: Sequence[str])
 
 
 def stops_table(inputs: SitingInputs, result: SitingResult) -> gpd.GeoDataFrame:
-    """Chosen stops with name, location and gains (:func:`~geo_outreach.optimize.site_region.stops_frame`).
-
-    ``stops_frame`` merges the candidates' ``reason`` onto the result's own ``reason`` and
-    returns ``reason_x``/``reason_y``; both are the candidate's reason, so keep one.
-    """
+    """Chosen stops with name, location and gains (:func:`~geo_outreach.optimize.site_region.stops_frame`)."""
     from geo_outreach.optimize.site_region import stops_frame
 
-    s = stops_frame(inputs, result)
-    if "reason" not in s.columns and "reason_x" in s.columns:
-        s = s.rename(columns={"reason_x": "reason"}).drop(columns=["reason_y"], errors="ignore")
-    return s
+    return stops_frame(inputs, result)
 
 
 # --------------------------------------------------------------------------- routing

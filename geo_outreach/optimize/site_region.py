@@ -170,6 +170,7 @@ def solve_on_region(
     existing_category: str | None = None,
     high_need_share: float = 0.2,
     time_limit_s: float = 30.0,
+    mip_rel_gap: float = 1e-6,
 ) -> SitingResult:
     """Solve a siting model on the region's demand (population x need at each origin node).
 
@@ -181,6 +182,8 @@ def solve_on_region(
         Services of this category already cover the demand near them.
     equity_floor
         Share (0..1) of the high-need population that must be covered.
+    time_limit_s, mip_rel_gap
+        Stop the MILP search at this time or relative gap (an interactive page may accept 1 %).
     """
     if max_time_min * 60.0 > inputs.cutoff_s:
         raise InputError(
@@ -216,14 +219,17 @@ def solve_on_region(
         max_time_s=max_time_min * 60.0,
         equity_floor=equity_floor,
         time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
     )
 
 
 def stops_frame(inputs: SitingInputs, result: SitingResult) -> gpd.GeoDataFrame:
     """Chosen stops with location, name, reason and gains, in order of marginal gain."""
-    c = inputs.candidates[["candidate_id", "name", "reason", "geometry"]].rename(
-        columns={"candidate_id": "site_id"}
-    )
+    # the result's stops already carry the candidate's reason
+    keep = ["candidate_id", "name", "geometry"]
+    if "reason" not in result.stops.columns:
+        keep.insert(2, "reason")
+    c = inputs.candidates[keep].rename(columns={"candidate_id": "site_id"})
     s = result.stops.merge(c, on="site_id", how="left")
     s["name"] = s["name"].fillna("").astype(str)
     if "unit_ids" in s.columns:

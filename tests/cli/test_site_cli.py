@@ -107,3 +107,13 @@ def test_bad_input_exit_2(synth_region, tmp_path, capsys, extra, needle):
         main(["site", "--region", str(synth_region), "-o", str(tmp_path / "x.gpkg"), *extra]) == 2
     )
     assert needle in capsys.readouterr().err
+
+
+def test_stops_layer_has_one_reason_column(mclp, capsys):
+    out, argv = mclp
+    assert main(argv) == 0
+    capsys.readouterr()
+    stops = gpd.read_file(out, layer="stops")
+    assert "reason" in stops.columns
+    assert not {"reason_x", "reason_y"} & set(stops.columns)
+    assert stops["reason"].str.len().gt(0).all()
