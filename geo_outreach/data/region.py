@@ -420,17 +420,30 @@ def load_region(
     return Region(manifest=manifest, units=units, services=services, report=report)
 
 
-def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Read and validate the census units layer of a manifest."""
-    what = "census units"
-    src = str(spec.path)
-    gdf = read_layer(
+def _read_spec(spec: LayerSpec, what: str) -> gpd.GeoDataFrame:
+    """Read the layer a manifest section names (ids as text, keeping leading zeros)."""
+    return read_layer(
         spec.path,
         layer=spec.layer,
         crs=spec.crs,
         what=what,
         str_columns=[c for c in (spec.id_col,) if c],
     )
+
+
+def _canonical(gdf: gpd.GeoDataFrame, front: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Canonical columns first, then every original column the user gave (no clashes)."""
+    rest = gdf.drop(columns=[c for c in front.columns if c in gdf.columns])
+    return gpd.GeoDataFrame(
+        pd.concat([front, rest], axis=1), geometry=gdf.geometry.name, crs="EPSG:4326"
+    ).reset_index(drop=True)
+
+
+def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read and validate the census units layer of a manifest."""
+    what = "census units"
+    src = str(spec.path)
+    gdf = _read_spec(spec, what)
     if spec.id_col is None or spec.population_col is None:
         raise InputError(
             f"{what}: region.toml must name id_col and population_col in [units] "
@@ -458,24 +471,14 @@ def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
         {"unit_id": ids.to_numpy(), "population": pop.to_numpy(), "name": np.asarray(names)},
         index=gdf.index,
     )
-    rest = gdf.drop(columns=[c for c in ("unit_id", "population", "name") if c in gdf.columns])
-    out = gpd.GeoDataFrame(
-        pd.concat([front, rest], axis=1), geometry=gdf.geometry.name, crs="EPSG:4326"
-    ).reset_index(drop=True)
-    return out, report
+    return _canonical(gdf, front), report
 
 
 def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read and validate the service sites layer of a manifest."""
     what = "service sites"
     src = str(spec.path)
-    gdf = read_layer(
-        spec.path,
-        layer=spec.layer,
-        crs=spec.crs,
-        what=what,
-        str_columns=[c for c in (spec.id_col,) if c],
-    )
+    gdf = _read_spec(spec, what)
     if spec.category_col is None:
         raise InputError(
             f"{what}: region.toml must name category_col in [services] (--category-col).",
@@ -544,11 +547,7 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
         },
         index=gdf.index,
     )
-    rest = gdf.drop(columns=[c for c in front.columns if c in gdf.columns])
-    out = gpd.GeoDataFrame(
-        pd.concat([front, rest], axis=1), geometry=gdf.geometry.name, crs="EPSG:4326"
-    ).reset_index(drop=True)
-    return out, []
+    return _canonical(gdf, front), []
 
 
 def derive_site_ids(
