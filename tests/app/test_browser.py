@@ -192,7 +192,20 @@ def test_every_page_offline(
         nav("Impact")
         page.get_by_role("heading", name="Reach by tract").wait_for()
         assert page.get_by_text("People reached").count() >= 1
-        _wait_map(page)
+        try:
+            _wait_map(page, timeout_s=60)
+        except AssertionError:
+            # Seen once in a full-suite run, never alone: the Impact map did not draw. Keep what
+            # the page said for the report, then try once more in a fresh browser session (the
+            # visit log persists, so the map must appear there).
+            said = page.locator("[data-testid=stMain]").inner_text()[:1500]
+            page.reload()
+            nav("Impact")
+            page.get_by_role("heading", name="Reach by tract").wait_for()
+            try:
+                _wait_map(page, timeout_s=60)
+            except AssertionError as exc:
+                raise AssertionError(f"no map on the Impact page; it said: {said}") from exc
         page.screenshot(path=str(SHOTS / "impact.png"), full_page=True)
 
         nav("Community map")
