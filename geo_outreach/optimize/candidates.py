@@ -339,7 +339,11 @@ def candidates_from_network(
     )
     ends = ends.sort_values(["node", "rank"], kind="stable")
     best = ends.groupby("node", sort=False).first()
-    degree_all = pd.Series(np.concatenate([u, v])).value_counts()
+    # streets meeting at a node: distinct neighbours, so a two-way street (two directed edges)
+    # counts once
+    pairs = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v)}).drop_duplicates()
+    pairs = pairs[pairs["a"] != pairs["b"]]
+    degree_all = pd.Series(np.concatenate([pairs["a"], pairs["b"]])).value_counts()
     node_index = pd.Index(nodes.index)
     known = best.index.isin(node_index)
     if not known.all():

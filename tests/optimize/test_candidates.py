@@ -148,3 +148,18 @@ def test_combine_candidates_rejects_duplicate_ids():
     assert len(both) == len(net) + 1
     with pytest.raises(InputError, match="two layers"):
         combine_candidates(sites, sites)
+
+
+def test_streets_meeting_count_two_way_streets_once():
+    """Without osmnx's street_count, a two-way street (edges both ways) is one street."""
+    nodes, edges = grid_network()
+    nodes = nodes.drop(columns="street_count")
+    back = edges.copy()
+    back.index = pd.MultiIndex.from_tuples(
+        [(v, u, k) for u, v, k in edges.index], names=["u", "v", "key"]
+    )
+    both = pd.concat([edges, back])
+    cand = candidates_from_network(nodes, both, spacing_m=300)
+    inner = cand[~cand["reason"].str.contains("'0th Ave'|'20th Ave'")]
+    # an inner avenue node meets the avenue both ways and one side street: 3 streets
+    assert inner["reason"].str.contains(r"\(3 streets meet\)").all(), inner["reason"].tolist()
