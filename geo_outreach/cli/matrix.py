@@ -42,18 +42,17 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--cutoff-min must be a positive number of minutes", source="--cutoff-min")
     ctx = open_from_args(args)
     cutoff_s = None if args.cutoff_min is None else args.cutoff_min * 60.0
-    from geo_outreach.network.traveltime import od_table, unit_site_od
+    from geo_outreach.network.traveltime import od_table
 
-    net = ctx.network(args.mode)
     snap = ctx.origins(args.mode)
     sites = ctx.site_nodes(args.mode)
     on_sites = sites[sites["on_network"]]
     with progress_bar(f"{args.mode} travel times") as progress:
         if args.origins == "tracts" and args.dests == "services":
-            table = unit_site_od(net, snap.origins, on_sites, cutoff_s=cutoff_s, progress=progress)
+            table = ctx.tract_site_od(args.mode, cutoff_s=cutoff_s, progress=progress)
         elif args.origins == "services" and args.dests == "services":
             table = od_table(
-                net,
+                ctx.network(args.mode),
                 on_sites[["site_id", "node_id"]],
                 on_sites[["site_id", "node_id"]],
                 cutoff_s=cutoff_s,
