@@ -4,22 +4,52 @@ Every problem with what a user gave us (a file, a column, a parameter) is raised
 as :class:`InputError` or one of its subclasses, which are ``ValueError``
 subclasses.  Their message names the file or column and says how to fix it; the
 CLI prints it in one line and exits with status 2.
+
+Exit codes of every command (one table, see ``docs/cli.md``):
+
+====  =====================================================================
+0     done (also when some visits stay unscheduled: they carry reasons)
+1     an internal error: a bug, please report it
+2     bad input (:class:`InputError`)
+3     no solution for a valid input (:class:`NoSolutionError`), with the reason
+130   interrupted (Ctrl-C)
+====  =====================================================================
+
+Errors carry structured fields (``source``, ``row``, ``column``, ``parameter``) so
+that the CLI can name its own flag instead of the library's parameter, and the
+language layer can translate the message.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_NO_SOLUTION",
+    "EXIT_OK",
     "CRSError",
     "GeoOutreachError",
     "InputError",
     "NetworkError",
+    "NoSolutionError",
     "OSMFormatError",
     "SolverError",
 ]
 
 
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_NO_SOLUTION = 3
+EXIT_INTERRUPTED = 130
+
+
 class GeoOutreachError(Exception):
     """Base class of every error geo_outreach raises on purpose."""
+
+    #: Exit status of the CLI when this error ends a command.
+    exit_code: int = EXIT_INTERNAL
 
 
 class InputError(GeoOutreachError, ValueError):
@@ -30,12 +60,32 @@ class InputError(GeoOutreachError, ValueError):
     message
         What is wrong and how to fix it.
     source
-        The file, column or parameter at fault, for programs that want it.
+        The file at fault (or the name given to a DataFrame), for programs that want it.
+    row
+        The 1-based data row at fault, when one is.
+    column
+        The column at fault, when one is.
+    parameter
+        The library parameter at fault (e.g. ``"time_limit_s"``); the CLI maps it to
+        its flag (``--time-limit``).
     """
 
-    def __init__(self, message: str, *, source: str | None = None) -> None:
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        parameter: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.source = source
+        self.row = row
+        self.column = column
+        self.parameter = parameter
 
 
 class CRSError(InputError):
@@ -52,3 +102,17 @@ class NetworkError(InputError):
 
 class SolverError(GeoOutreachError):
     """An optimisation solver failed for a reason other than the user's input."""
+
+
+class NoSolutionError(GeoOutreachError):
+    """A valid model has no solution (infeasible), or nothing was found in the limits.
+
+    The message says why and what would make it solvable (e.g. the smallest
+    coverage time that works). The CLI exits with status 3.
+    """
+
+    exit_code = EXIT_NO_SOLUTION
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter

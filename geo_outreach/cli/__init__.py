@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except GeoOutreachError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
         return 0
