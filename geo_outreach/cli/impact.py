@@ -49,7 +49,6 @@ def register(subparsers: Any) -> None:
 
 
 def _table(path: str | None, what: str) -> Any:
-    import pandas as pd
 
     from geo_outreach.errors import InputError
 
@@ -63,10 +62,11 @@ def _table(path: str | None, what: str) -> Any:
 
         df = gpd.read_file(p)
     else:
-        try:
-            df = pd.read_csv(p, dtype={"unit_id": str, "visit_id": str, "worker_id": str})
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"{what} {p}: not a readable CSV ({exc})", source=what) from None
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(
+            p, what=what, str_columns=("unit_id", "visit_id", "worker_id", "GEOID", "geoid")
+        )
     df.columns = [str(c).strip().lower() for c in df.columns]
     if "geoid" in df.columns and "unit_id" not in df.columns:
         df = df.rename(columns={"geoid": "unit_id"})

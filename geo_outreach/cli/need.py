@@ -137,17 +137,12 @@ def read_units(path: str | Path, *, id_col: str = "auto", layer: str | None = No
             f"input {str(path)!r} must be a .csv or .gpkg file (got {suffix or 'no extension'!r})",
             source=str(path),
         )
-    sep = "\t" if suffix == ".tsv" else ","
-    try:
-        header = pd.read_csv(path, nrows=0, sep=sep)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read CSV {str(path)!r}: {exc}", source=str(path)) from exc
+    from geo_outreach.data.readers import read_csv_table
+
+    header = read_csv_table(path, what="input", nrows=0)
     cols = [str(c) for c in header.columns]
     idc = _find_id_column(cols, id_col, str(path))
-    try:
-        df = pd.read_csv(path, sep=sep, dtype={idc: str}, keep_default_na=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"cannot read CSV {str(path)!r}: {exc}", source=str(path)) from exc
+    df = read_csv_table(path, what="input", str_columns=[idc])
     df[idc] = df[idc].str.strip()
     return df, idc
 

@@ -76,9 +76,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geo-outreach visits ACTION``."""
-    import pandas as pd
 
-    from geo_outreach.errors import InputError
     from geo_outreach.visits import store as vs
     from geo_outreach.visits.models import to_public_frame
 
@@ -89,12 +87,9 @@ def run(args: argparse.Namespace) -> int:
 
             plan = None
             if args.plan:
-                try:
-                    plan = pd.read_csv(args.plan, dtype=str, keep_default_na=False)
-                except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                    raise InputError(
-                        f"{args.plan}: cannot read the plan ({exc})", source="--plan"
-                    ) from None
+                from geo_outreach.data.readers import read_csv_table
+
+                plan = read_csv_table(args.plan, what="--plan", dtype=str, keep_default_na=False)
                 plan.columns = [c.strip().lower() for c in plan.columns]
             res = import_csv(st, args.file, recorded_by=args.by, plan=plan)
             extra = []

@@ -132,7 +132,9 @@ def _read_points(path: str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
     if not p.is_file():
         raise InputError(f"{what} file {p} not found", source=str(p))
     if p.suffix.lower() == ".csv":
-        df = pd.read_csv(p)
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(p, what=what)
         lon = next((c for c in ("lon", "longitude", "x") if c in df.columns), None)
         lat = next((c for c in ("lat", "latitude", "y") if c in df.columns), None)
         if lon is None or lat is None:

@@ -215,7 +215,9 @@ def _read(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: file not found", source=str(p))
-    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    from geo_outreach.data.readers import read_csv_table
+
+    df = read_csv_table(p, what="plan input", dtype=str, keep_default_na=False)
     df.columns = [c.strip().lower() for c in df.columns]
     return df
 
