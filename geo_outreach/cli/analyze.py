@@ -6,8 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from geo_outreach.cli._common import add_region_args, open_from_args, print_json
-from geo_outreach.errors import InputError
+from geo_outreach.cli._common import (
+    add_region_args,
+    check_output,
+    number,
+    open_from_args,
+    print_json,
+    share,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,22 +43,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--within-min",
-        type=float,
+        type=number(above=0.0, maximum=24 * 60.0),
         default=15.0,
         help="count services within this many minutes (15)",
     )
     parser.add_argument(
         "--beyond-min",
-        type=float,
+        type=number(above=0.0, maximum=24 * 60.0),
         default=30.0,
         help="share of a tract beyond this many minutes of the nearest (30)",
     )
     parser.add_argument(
-        "--cutoff-min", type=float, default=60.0, help="stop searching at this many minutes (60)"
+        "--cutoff-min",
+        type=number(above=0.0, maximum=24 * 60.0),
+        default=60.0,
+        help="stop searching at this many minutes (60)",
     )
     parser.add_argument(
         "--top-share",
-        type=float,
+        type=share,
         default=0.2,
         help="share of ranked tracts flagged underserved (0.2)",
     )
@@ -67,9 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from geo_outreach.analysis.pipeline import AnalysisParams, analyze_region
 
-    out = Path(args.output)
-    if out.suffix.lower() != ".gpkg":
-        raise InputError(f"output must be a GeoPackage (.gpkg), got {out.name}", source="-o")
+    out = check_output(args, suffixes=(".gpkg",))
     params = AnalysisParams(
         need=args.need,
         modes=tuple(m.strip() for m in args.modes.split(",") if m.strip()),
@@ -96,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     from geo_outreach.present.layers import write_analysis_gpkg
 
     write_analysis_gpkg(result, out)
+    out = Path(args.output)
     if args.json:
         print_json(result.summary(10) | {"output": str(out)})
     else:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .visits import add_db_arg
+from .visits import add_db_arg, check_db
 
 __all__ = ["register", "run"]
 
@@ -55,12 +55,19 @@ def _table(path: str | None, what: str) -> Any:
     if not path:
         return None
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{what} {p} is a folder; give a file", parameter=what)
     if not p.is_file():
-        raise InputError(f"{what} {p}: file not found", source=what)
+        raise InputError(f"{what} {p}: file not found", parameter=what)
     if p.suffix.lower() in (".gpkg", ".geojson", ".shp"):
         import geopandas as gpd
 
-        df = gpd.read_file(p)
+        try:
+            df = gpd.read_file(p)
+        except Exception as exc:
+            raise InputError(
+                f"{what} {p}: cannot read it ({' '.join(str(exc).split())})", parameter=what
+            ) from None
     else:
         from geo_outreach.data.readers import read_csv_table
 
@@ -80,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ._common import print_json
 
+    check_db(args.db, must_exist=True)
     plan = _table(args.plan, "--plan")
     units = _table(args.units, "--units")
     under = _table(args.underserved, "--underserved")

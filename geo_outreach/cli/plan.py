@@ -16,7 +16,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+from geo_outreach.cli._common import (
+    add_region_args,
+    existing_file,
+    number,
+    open_from_args,
+    print_json,
+    seed,
+    whole,
+)
 from geo_outreach.errors import InputError
 
 OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv")
@@ -33,23 +41,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         "CSV columns: see docs/routing.md.",
     )
     add_region_args(parser)
-    parser.add_argument("--visits", required=True, metavar="V.csv", help="visits CSV")
-    parser.add_argument("--workers", required=True, metavar="W.csv", help="workers CSV")
+    parser.add_argument(
+        "--visits", required=True, type=existing_file, metavar="V.csv", help="visits CSV"
+    )
+    parser.add_argument(
+        "--workers", required=True, type=existing_file, metavar="W.csv", help="workers CSV"
+    )
     parser.add_argument(
         "--days",
-        type=int,
+        type=whole(minimum=1, maximum=7),
         default=5,
         metavar="N",
         help="plan the first N days of the week starting Monday (1-7; default 5 = Mon-Fri)",
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=number(above=0.0, maximum=24 * 3600.0),
         default=10.0,
         metavar="S",
         help="search time in seconds (default 10; a repair pass of up to 5 s follows)",
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="K", help="random seed")
+    parser.add_argument(
+        "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1)"
+    )
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(func=run)
@@ -154,7 +168,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
     if out.exists() and not out.is_dir():
-        raise InputError(f"-o {out} is a file; give a folder for the outputs", source="-o")
+        raise InputError(f"-o {out} is a file; give a folder for the outputs", parameter="-o")
+    from geo_outreach.files import check_output_path
+
+    check_output_path(
+        out,
+        kind="dir",
+        inputs=(args.visits, args.workers),
+        replace_dir_with_manifest=not _holds_only_plan_files(out),
+        parameter="-o",
+    )
 
     from geo_outreach.optimize.routing.network import plan_on_region, read_plan_inputs
 
@@ -193,6 +216,14 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _holds_only_plan_files(folder: Path) -> bool:
+    """True when ``folder`` holds nothing but files a plan writes (so it may be replaced)."""
+    if not folder.is_dir():
+        return False
+    known = {*OUTPUT_FILES, "plan.json", "manifest.json"}
+    return all(p.name in known for p in folder.iterdir())
 
 
 def _write_geojson(routes: Any, path: Path) -> None:

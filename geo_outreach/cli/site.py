@@ -6,8 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from geo_outreach.cli._common import add_region_args, open_from_args, print_json
-from geo_outreach.errors import InputError
+from geo_outreach.cli._common import (
+    add_region_args,
+    check_output,
+    existing_file,
+    number,
+    open_from_args,
+    print_json,
+    share,
+    whole,
+)
+from geo_outreach.errors import InputError, NoSolutionError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,14 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--stops",
         "-p",
-        type=int,
+        type=whole(minimum=1, maximum=10_000),
         default=None,
         metavar="P",
         help="number of stops (required for mclp and pmedian)",
     )
     parser.add_argument(
         "--within-min",
-        type=float,
+        type=number(above=0.0, maximum=24 * 60.0),
         default=15.0,
         metavar="T",
         help="a stop covers demand within T minutes (15)",
@@ -46,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp")
     parser.add_argument(
         "--equity-floor",
-        type=float,
+        type=share,
         default=None,
         metavar="X",
         help="cover at least X of the high-need population (0-1 or a percent)",
@@ -60,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--candidates",
         metavar="FILE",
+        type=existing_file,
         default=None,
         help="candidate stops (points; GeoPackage/GeoJSON/CSV with lon,lat)",
     )
@@ -68,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=number(above=0.0, maximum=7 * 24 * 3600.0),
         default=60.0,
         metavar="S",
         help="solver time limit in seconds (60)",
@@ -89,22 +99,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args, suffixes=(".gpkg",), inputs=(args.candidates,))
     out = Path(args.output)
-    if out.suffix.lower() != ".gpkg":
-        raise InputError(f"output must be a GeoPackage (.gpkg), got {out.name}", source="-o")
-    if args.model in ("mclp", "pmedian") and (args.stops is None or args.stops < 1):
+    if args.model in ("mclp", "pmedian") and args.stops is None:
         raise InputError(
-            f"--stops P (a positive number) is required for --model {args.model}", source="--stops"
+            f"--stops P (a positive number) is required for --model {args.model}",
+            parameter="--stops",
         )
-    if args.within_min <= 0:
-        raise InputError("--within-min must be a positive number of minutes", source="--within-min")
+    if args.model == "lscp" and args.stops is not None:
+        raise InputError(
+            "--stops is not used by --model lscp (it finds the fewest stops that cover every "
+            "tract within --within-min); leave --stops out, or use --model mclp",
+            parameter="--stops",
+        )
     floor = args.equity_floor
-    if floor is not None:
-        floor = floor / 100.0 if floor > 1 else floor
-        if not 0 < floor <= 1:
-            raise InputError(
-                "--equity-floor must be a share in (0, 1] or a percent", source="--equity-floor"
-            )
     from geo_outreach.analysis.pipeline import compute_region_need
     from geo_outreach.optimize.site_region import (
         coverage_areas,
@@ -112,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         solve_on_region,
         stops_frame,
     )
-    from geo_outreach.present.layers import gpkg_safe
+    from geo_outreach.present.layers import write_gpkg_layers
 
     ctx = open_from_args(args)
     need, need_label = compute_region_need(ctx.region.units, args.need)
@@ -129,19 +137,19 @@ def run(args: argparse.Namespace) -> int:
         existing_category=args.existing,
         time_limit_s=args.time_limit,
     )
+    if not len(result.stops) or result.status not in ("optimal", "time_limit"):
+        raise NoSolutionError(f"no stops: {result.message or result.status}")
     stops = stops_frame(inputs, result)
     areas = coverage_areas(ctx, inputs, result)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        out.unlink()
-    gpkg_safe(stops).to_file(out, layer="stops", driver="GPKG")
-    if len(areas):
-        gpkg_safe(areas).to_file(out, layer="coverage", driver="GPKG")
     units = result.units.drop(columns=[c for c in ("population",) if c in result.units.columns])
     tracts = ctx.region.units[["unit_id", "name", "population", "geometry"]].merge(
         units, on="unit_id", how="left"
     )
-    gpkg_safe(tracts).to_file(out, layer="tracts", driver="GPKG")
+    layers = {"stops": stops}
+    if len(areas):
+        layers["coverage"] = areas
+    layers["tracts"] = tracts
+    write_gpkg_layers(out, layers)
     summary = result.to_json_dict()
     summary.update(
         output=str(out),

@@ -137,9 +137,12 @@ def decode_csv_bytes(raw: bytes, *, source: str) -> tuple[str, str]:
         return (body.decode("utf-8"), "utf-8-sig") if _utf8(body) else _fallback(body, source)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16"), "utf-16"
+            text = raw.decode("utf-16")
         except UnicodeDecodeError:
-            pass
+            text = ""
+        # a CSV header is mostly ASCII; binary data behind a lookalike BOM is not
+        if text and sum(ch.isascii() for ch in text[:2000]) >= 0.5 * len(text[:2000]):
+            return text, "utf-16"
     if b"\x00" in raw[:4096]:
         raise InputError(
             f"{source} is not a text file (it holds binary data); save it as CSV (UTF-8)",

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.files import write_bytes, write_text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -957,7 +958,8 @@ def write_packet(
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{_safe(worker_id)}_{date.isoformat()}"
     pdf_path = out / f"{stem}.pdf"
-    pdf_path.write_bytes(
+    write_bytes(
+        pdf_path,
         route_sheet_pdf(
             stops,
             date=date,
@@ -966,21 +968,22 @@ def write_packet(
             roads=roads,
             attribution=attribution,
             page=page,
-        )
+        ),
     )
     gpx_path = out / f"{stem}.gpx"
-    gpx_path.write_text(
+    write_text(
+        gpx_path,
         to_gpx(
             stops, date=date, timezone=timezone, route_lines=lines, name=f"{who} {date.isoformat()}"
         ),
-        encoding="utf-8",
     )
     ics_path = out / f"{stem}.ics"
-    ics_path.write_bytes(to_ics(stops, date=date, timezone=timezone, worker=worker_id))
+    write_bytes(ics_path, to_ics(stops, date=date, timezone=timezone, worker=worker_id))
     html_path = None
     if html:
         html_path = out / f"{stem}.html"
-        html_path.write_text(
+        write_text(
+            html_path,
             day_map_html(
                 stops,
                 route_lines=lines,
