@@ -57,6 +57,10 @@ __all__ = ["Parameters", "RoutingResult", "solve"]
 logger = logging.getLogger(__name__)
 _BIG = 1_000_000_000
 _CAP_INF = 1_000_000_000
+DEFAULT_MAX_ITERATIONS = 10_000
+"""Default search length: an iteration limit, so the same inputs give the same plan."""
+DEFAULT_TIME_LIMIT_S = 60.0
+"""Default wall-clock cap on the search (only reached on large problems or slow machines)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,14 @@ class RoutingResult:
         Whether PyVRP's own solution was feasible before exact re-timing.
     runtime_s
         Wall time of :func:`solve`.
+    stopped_by
+        Which limit ended the search: ``"max_iterations"`` (the plan is
+        reproducible: same inputs, seed and limit give the same plan on any
+        machine) or ``"time_limit"`` (the wall-clock cap was reached first, in the
+        search or in the repair step; the plan may differ between runs).
+        ``"none"`` when there was nothing to search.
+    iterations
+        PyVRP search iterations done.
     """
 
     problem: Problem = field(repr=False)
@@ -129,6 +141,8 @@ class RoutingResult:
     violations: tuple[Violation, ...]
     solver_feasible: bool
     runtime_s: float
+    stopped_by: str = "none"
+    iterations: int = 0
 
     @property
     def travel_s(self) -> int:
@@ -461,7 +475,8 @@ def _repair_route(
 def solve(
     problem: Problem,
     *,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
     seed: int = 0,
     params: Parameters | None = None,
 ) -> RoutingResult:
@@ -472,9 +487,15 @@ def solve(
     problem
         Built with :class:`~.model.ProblemBuilder`.
     time_limit_s
-        Wall-time limit of the PyVRP search (seconds, > 0).
+        Wall-clock cap of the PyVRP search (seconds, > 0).
+    max_iterations
+        Iteration limit of the search (default :data:`DEFAULT_MAX_ITERATIONS`);
+        the search stops at whichever of the two limits comes first.  When the
+        iteration limit stops it (``result.stopped_by == "max_iterations"``) the
+        plan depends only on the inputs, the seed and the limit, not on the
+        machine's speed.  ``None``: wall time only (plans may differ between runs).
     seed
-        Random seed (same seed and limit -> same search on the same machine).
+        Random seed (fixed default 0).
     params
         :class:`Parameters`; defaults when ``None``.
 
@@ -493,6 +514,17 @@ def solve(
 
     if not (time_limit_s > 0):
         raise InputError("time_limit_s must be positive", source="time_limit_s")
+    if max_iterations is not None and (
+        isinstance(max_iterations, bool) or int(max_iterations) != max_iterations or max_iterations < 1
+    ):
+        raise InputError(
+            f"max_iterations must be a whole number >= 1, got {max_iterations!r}",
+            source="max_iterations",
+        )
+    from pyvrp.stop import MaxIterations, MultipleCriteria
+
+    stopped_by = "none"
+    iterations = 0
     params = params or Parameters()
     t_start = time.perf_counter()
     diag = prediagnose(problem)
@@ -508,14 +540,26 @@ def solve(
         with warnings.catch_warnings():
             # huge prizes of required visits make PyVRP hit its penalty bound; harmless
             warnings.simplefilter("ignore", category=UserWarning)
+            cap = MaxRuntime(max(0.1, time_limit_s - elapsed))
+            stop = (
+                cap
+                if max_iterations is None
+                else MultipleCriteria([MaxIterations(int(max_iterations)), cap])
+            )
             res = pyvrp.solve(
                 built.data,
-                stop=MaxRuntime(max(0.1, time_limit_s - elapsed)),
+                stop=stop,
                 seed=seed,
                 display=False,
                 collect_stats=False,
             )
         best = res.best
+        iterations = int(res.num_iterations)
+        stopped_by = (
+            "max_iterations"
+            if max_iterations is not None and iterations >= int(max_iterations)
+            else "time_limit"
+        )
         solver_feasible = bool(best.is_feasible())
         free = [list(ws) for ws in built.type_workers]
         placed: set[tuple[str, int]] = set()
@@ -573,6 +617,8 @@ def solve(
             for wid, d in cands:
                 w = problem.worker_by_id[wid]
                 base = routes.get((wid, d))
+                if params.repair and (wid, d) in tried and time.perf_counter() >= deadline:
+                    stopped_by = "time_limit"  # the repair's wall-clock cap cut it short
                 if (wid, d) in tried and time.perf_counter() < deadline:
                     r, added, codes = best_insertion(
                         problem, seqs.get((wid, d), []), w, d, v, occ, base=base
@@ -625,6 +671,8 @@ def solve(
         violations=violations,
         solver_feasible=solver_feasible,
         runtime_s=runtime,
+        stopped_by=stopped_by,
+        iterations=iterations,
     )
 
 
