@@ -30,7 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "validate them. Files are read, never modified.",
     )
     init.add_argument("dir", metavar="DIR", help="folder to write region.toml into")
-    init.add_argument("--network", required=True, metavar="F", help="OSM XML (.osm/.osm.bz2)")
+    init.add_argument(
+        "--network",
+        required=True,
+        metavar="F",
+        help="OSM road network: PBF (.osm.pbf, e.g. a Geofabrik extract) or XML (.osm/.osm.bz2)",
+    )
     init.add_argument(
         "--tracts",
         required=True,
@@ -65,6 +70,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="attribution line printed on every map",
     )
     init.add_argument("--data-date", default="", help="date of the data, shown on maps")
+    init.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA time zone of calendars and times (default: the zone at the units' location)",
+    )
+    init.add_argument(
+        "--unit-system",
+        choices=["imperial", "metric"],
+        help="distances shown to people (default: from the country)",
+    )
+    init.add_argument("--country", metavar="CC", help="ISO country code (default: from the zone)")
+    init.add_argument(
+        "--clip-buffer-m",
+        type=float,
+        default=5000.0,
+        metavar="M",
+        help="read the roads within this distance of the units' extent (default 5000 m)",
+    )
+    init.add_argument(
+        "--need-column",
+        metavar="C",
+        help="use this numeric column of the units as the need index (e.g. svi2022_rpl_themes)",
+    )
+    init.add_argument(
+        "--need-direction",
+        choices=["higher", "lower"],
+        default="higher",
+        help="with --need-column: whether a higher value means more need (default higher)",
+    )
+    init.add_argument(
+        "--need-method",
+        metavar="M",
+        help="need index of the region: cdc-svi, or a preset name (see `need --help`)",
+    )
     init.add_argument("--overwrite", action="store_true", help="replace an existing region.toml")
     init.set_defaults(func=run_init)
 
@@ -77,6 +116,10 @@ def run_info(args: argparse.Namespace) -> int:
         return 0
     print(f"{info['title'] or info['region']}{' (synthetic)' if info['synthetic'] else ''}")
     print(f"  manifest: {info['manifest']}")
+    print(
+        f"  time zone: {info['timezone']}  units: {info['unit_system']}  "
+        f"country: {info['country'] or '?'}"
+    )
     print(f"  tracts: {info['tracts']}  population: {info['population']:,.0f}")
     print(f"  services: {info['services']}")
     for cat, n in info["services_by_category"].items():
@@ -96,7 +139,18 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     from geo_outreach.data.region import init_region
+    from geo_outreach.network.context import RegionNetworks
 
+    def build_networks(region: object) -> None:
+        # the networks of both modes must build (cached for the next command)
+        RegionNetworks(region).load()  # type: ignore[arg-type]
+
+    need = None
+    if args.need_column:
+        need = {"column": args.need_column, "direction": args.need_direction}
+    elif args.need_method:
+        key = "method" if args.need_method in ("cdc-svi", "custom") else "preset"
+        need = {key: args.need_method}
     path = init_region(
         args.dir,
         network=args.network,
@@ -115,7 +169,13 @@ def run_init(args: argparse.Namespace) -> int:
         address_col=args.address_col,
         attribution=args.attribution,
         data_date=args.data_date,
+        timezone=args.timezone,
+        unit_system=args.unit_system,
+        country=args.country,
+        clip_buffer_m=args.clip_buffer_m,
+        need=need,
         overwrite=args.overwrite,
+        check=build_networks,
     )
     print(path)
     return 0
