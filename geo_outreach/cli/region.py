@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
-from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+from geo_outreach.cli._common import (
+    add_region_args,
+    existing_file,
+    number,
+    open_from_args,
+    print_json,
+)
+from geo_outreach.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,16 +42,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument(
         "--network",
         required=True,
+        type=existing_file,
         metavar="F",
         help="OSM road network: PBF (.osm.pbf, e.g. a Geofabrik extract) or XML (.osm/.osm.bz2)",
     )
     init.add_argument(
         "--tracts",
         required=True,
+        type=existing_file,
         metavar="F",
         help="census units (GeoPackage, GeoJSON, Shapefile, CSV with lon/lat or WKT)",
     )
-    init.add_argument("--services", required=True, metavar="F", help="service sites (same formats)")
+    init.add_argument(
+        "--services",
+        required=True,
+        type=existing_file,
+        metavar="F",
+        help="service sites (same formats)",
+    )
     init.add_argument("--name", help="region name (default: the folder name)")
     init.add_argument("--tracts-layer", metavar="L", help="layer inside the tracts file")
     init.add_argument("--services-layer", metavar="L", help="layer inside the services file")
@@ -83,7 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--country", metavar="CC", help="ISO country code (default: from the zone)")
     init.add_argument(
         "--clip-buffer-m",
-        type=float,
+        type=number(minimum=0),
         default=5000.0,
         metavar="M",
         help="read the roads within this distance of the units' extent (default 5000 m)",
@@ -139,6 +156,29 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     from geo_outreach.data.region import init_region
+    from geo_outreach.files import check_output_path
+
+    target = Path(args.dir)
+    check_output_path(target, kind="dir", replace_dir_with_manifest=False, parameter="DIR")
+    manifest = target / "region.toml"
+    if manifest.is_dir():
+        raise InputError(f"DIR {target}: {manifest} is a folder; remove it", parameter="DIR")
+    if manifest.exists() and not args.overwrite:
+        raise InputError(
+            f"{manifest} already exists; pass --overwrite to replace it", parameter="--overwrite"
+        )
+    created = not target.exists()
+    try:
+        path = _init(args, init_region)
+    except BaseException:
+        if created and target.is_dir() and not any(target.iterdir()):
+            target.rmdir()  # leave nothing behind
+        raise
+    print(path)
+    return 0
+
+
+def _init(args: argparse.Namespace, init_region: Any) -> Path:
     from geo_outreach.network.context import RegionNetworks
 
     def build_networks(region: object) -> None:
@@ -151,7 +191,7 @@ def run_init(args: argparse.Namespace) -> int:
     elif args.need_method:
         key = "method" if args.need_method in ("cdc-svi", "custom") else "preset"
         need = {key: args.need_method}
-    path = init_region(
+    return init_region(
         args.dir,
         network=args.network,
         tracts=args.tracts,
@@ -177,5 +217,3 @@ def run_init(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         check=build_networks,
     )
-    print(path)
-    return 0

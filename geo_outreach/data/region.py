@@ -858,6 +858,14 @@ def _population(values: pd.Series, ids: pd.Series, *, source: str, column: str) 
             "(missing-value codes such as -999 must be replaced).",
             source=f"{source}:{column}",
         )
+    if len(pop) and not (pop > 0).any():
+        raise InputError(
+            f"census units file {source}: column {column!r} is 0 for every unit, so there is "
+            "nobody to serve and every answer would be 0. Choose the population column with "
+            "--population-col (population_col in region.toml).",
+            source=f"{source}:{column}",
+            column=column,
+        )
     return pop.astype(float)
 
 
