@@ -93,11 +93,9 @@ def _region_name(region: Any) -> str:
 
 
 def region_timezone(region: Any) -> str:
-    """IANA time zone of a region (its manifest's ``timezone``; the demo's zone otherwise)."""
-    from geo_outreach.present.packet import DEFAULT_TIMEZONE
-
-    manifest = getattr(getattr(region, "region", None), "manifest", None)
-    return str(getattr(manifest, "timezone", "") or DEFAULT_TIMEZONE)
+    """IANA time zone of a region: its manifest's ``timezone``, else the zone at its units."""
+    loaded = getattr(region, "region", region)
+    return str(loaded.timezone)
 
 
 def analyze(
@@ -482,7 +480,7 @@ def field_packet(
         The paths written, the date and the day's stops.
     """
     from geo_outreach.present.exports import road_edges
-    from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, DEFAULT_TIMEZONE, write_packet
+    from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, write_packet
 
     if isinstance(week_of, str):
         try:
@@ -509,7 +507,7 @@ def field_packet(
         worker=worker,
         day=day,
         week_of=week_of,
-        timezone=timezone or DEFAULT_TIMEZONE,
+        timezone=timezone or None,  # None: the zone at the plan's stops
         roads=roads,
         attribution=attribution,
         page=page or "letter",

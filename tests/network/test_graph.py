@@ -82,15 +82,17 @@ def test_largest_scc_kept_and_dropped_reported(tmp_path):
     assert nx.is_strongly_connected(net.graph)
 
 
-def test_pbf_is_rejected_with_fix(tmp_path):
+def test_damaged_pbf_is_refused_with_fix(tmp_path):
     pbf = tmp_path / "region.osm.pbf"
     pbf.write_bytes(b"\x00\x00\x00\x0d\n\tOSMHeader\x18")
-    with pytest.raises(OSMFormatError, match="osmium"):
-        check_osm_file(pbf)
-    disguised = tmp_path / "region.osm"
-    disguised.write_bytes(b"\x00\x00\x00\x0d\n\tOSMHeader\x18")
-    with pytest.raises(OSMFormatError, match="PBF"):
-        check_osm_file(disguised)
+    assert check_osm_file(pbf) == pbf  # looks like PBF ...
+    with pytest.raises(OSMFormatError, match="corrupt or truncated") as err:
+        build_network(pbf, "drive")  # ... but cannot be read
+    assert str(pbf) in str(err.value) and "\n" not in str(err.value)
+    named = tmp_path / "xml.osm.pbf"
+    named.write_text("<osm></osm>")
+    with pytest.raises(OSMFormatError, match="no OSM PBF data"):
+        check_osm_file(named)
 
 
 def test_not_osm_is_rejected(tmp_path):
@@ -102,6 +104,14 @@ def test_not_osm_is_rejected(tmp_path):
     b.write_bytes(b"plain text, not bzip2")
     with pytest.raises(OSMFormatError, match="compression"):
         check_osm_file(b)
+    page = tmp_path / "page.osm"
+    page.write_text("<!DOCTYPE html><html><body>Download</body></html>")
+    with pytest.raises(OSMFormatError, match="HTML page"):
+        check_osm_file(page)
+    empty = tmp_path / "empty.osm.pbf"
+    empty.write_bytes(b"")
+    with pytest.raises(OSMFormatError, match="empty"):
+        check_osm_file(empty)
     with pytest.raises(InputError, match="not found"):
         check_osm_file(tmp_path / "missing.osm")
 
