@@ -34,8 +34,8 @@ from __future__ import annotations
 import bz2
 import gzip
 import hashlib
-import logging
 import json
+import logging
 import pickle
 import time
 from collections.abc import Iterable
