@@ -152,7 +152,9 @@ def sniff_osm(path: str | Path) -> OSMFormat:
             source=str(path),
         )
     if path.stat().st_size == 0:
-        raise OSMFormatError(f"road network file {path} is empty. {_FIX_DOWNLOAD}", source=str(path))
+        raise OSMFormatError(
+            f"road network file {path} is empty. {_FIX_DOWNLOAD}", source=str(path)
+        )
     head = _magic(path)
     if b"OSMHeader" in head[:32]:
         return "pbf"
@@ -205,9 +207,7 @@ def sniff_osm(path: str | Path) -> OSMFormat:
     return "xml"
 
 
-def clip_box(
-    bounds: Iterable[float], *, buffer_m: float
-) -> tuple[float, float, float, float]:
+def clip_box(bounds: Iterable[float], *, buffer_m: float) -> tuple[float, float, float, float]:
     """Grow ``(min lon, min lat, max lon, max lat)`` by ``buffer_m`` metres on every side.
 
     The degrees per metre are taken at the box's latitude farthest from the equator, so the
@@ -349,11 +349,7 @@ def read_osm_ways(
     except (RuntimeError, OSError, ValueError) as exc:
         raise _read_error(path, fmt, exc) from exc
     if pending and clip is not None:
-        drop = {
-            i
-            for i in pending
-            if not _meets([nodes.get(r) for r in ways[i][1]], clip)
-        }
+        drop = {i for i in pending if not _meets([nodes.get(r) for r in ways[i][1]], clip)}
         if drop:
             ways = [w for i, w in enumerate(ways) if i not in drop]
             used = {r for _, refs, _ in ways for r in refs}
@@ -409,7 +405,9 @@ def read_osm_ways(
     )
 
 
-def _meets(coords: list[tuple[float, float] | None], clip: tuple[float, float, float, float]) -> bool:
+def _meets(
+    coords: list[tuple[float, float] | None], clip: tuple[float, float, float, float]
+) -> bool:
     """Whether the bounding box of the known ``coords`` meets ``clip``."""
     xs = [c[0] for c in coords if c is not None]
     if not xs:

@@ -296,8 +296,7 @@ def parse_manifest(
         value = net["clip_buffer_m"]
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise InputError(
-                f"{path}: [network] clip_buffer_m must be a distance in metres >= 0, got "
-                f"{value!r}",
+                f"{path}: [network] clip_buffer_m must be a distance in metres >= 0, got {value!r}",
                 source=str(path),
             )
         clip_buffer_m = float(value)
@@ -315,8 +314,7 @@ def parse_manifest(
     country = str(data.get("country", "") or "").upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         raise InputError(
-            f"{path}: country must be a two-letter ISO 3166 code such as US or SE, got "
-            f"{country!r}",
+            f"{path}: country must be a two-letter ISO 3166 code such as US or SE, got {country!r}",
             source=str(path),
         )
     need = data.get("need", {})

@@ -153,3 +153,24 @@ def test_cached_load_is_at_least_5x_faster_on_portland(tmp_path):
     warm_s = time.perf_counter() - t0
     assert warm.summary["cached"] and warm.n_nodes == cold.n_nodes
     assert cold_s / warm_s >= 5, (cold_s, warm_s)
+
+
+def test_cached_network_is_arrays_with_the_same_answers_and_a_lazy_graph(tiny_osm, tmp_path):
+    """A cached load reads the array file only: same nodes, matrices, footprint and travel
+    times as the fresh build; the networkx graph is read on first use and equals the built one."""
+    folder = tmp_path / "cache"
+    built = load_networks(tiny_osm, ("drive", "walk"), cache_dir=folder)
+    assert sorted(p.suffix for p in folder.iterdir()) == [".npz", ".npz", ".pkl", ".pkl"]
+    for mode, fresh in built.items():
+        cached = load_networks(tiny_osm, (mode,), cache_dir=folder)[mode]
+        assert cached.summary["cached"] is True and not cached.graph_loaded
+        assert (cached.node_ids == fresh.node_ids).all()
+        assert (cached.time_s != fresh.time_s).nnz == 0
+        assert (cached.dist_m != fresh.dist_m).nnz == 0
+        assert cached.footprint().equals(fresh.footprint())
+        assert cached.n_edges == fresh.n_edges
+        ids = pd.Series({str(n): n for n in fresh.node_ids})
+        pd.testing.assert_frame_equal(od_table(cached, ids, ids), od_table(fresh, ids, ids))
+        assert not cached.graph_loaded  # travel times did not need the graph
+        assert nx.utils.graphs_equal(cached.graph, fresh.graph)
+        assert cached.graph_loaded
