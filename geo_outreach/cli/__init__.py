@@ -37,6 +37,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "visits",
     "impact",
+    "users",
+    "plans",
     "app",
 )
 
