@@ -1,8 +1,11 @@
 """``geo-outreach plan``: a day or week of visits on the region's road network.
 
-Writes ``routes.geojson`` (one LineString per worker and day following the roads),
-``stops.csv`` (the ordered itinerary with times) and ``unscheduled.csv`` (every visit
-left out, with its reason) into the output folder.
+Parsing, one call to :func:`geo_outreach.plan_routes` and printing.  The folder is
+written by :meth:`geo_outreach.Plan.save`: ``routes.geojson`` (one LineString per worker
+and day following the roads), ``stops.csv`` (the ordered itinerary with times),
+``unscheduled.csv`` (every visit left out, with its reason), the inputs ``visits.csv``
+and ``workers.csv``, and ``plan.json`` (its manifest: region, time zone, seed, summary,
+checker verdict).
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+from geo_outreach.cli._common import add_region_args, print_json
 from geo_outreach.errors import InputError
 
-OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv")
+OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv", "visits.csv", "workers.csv")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +36,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         "CSV columns: see docs/routing.md.",
     )
     add_region_args(parser)
-    parser.add_argument("--visits", required=True, metavar="V.csv", help="visits CSV")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--visits", metavar="V.csv", help="visits CSV")
+    source.add_argument(
+        "--from-stops",
+        metavar="STOPS.gpkg",
+        help="plan visits to the stops chosen by `geo-outreach site` (with --windows and "
+        "--duration-min)",
+    )
+    parser.add_argument(
+        "--windows",
+        default="",
+        metavar="TEXT",
+        help="with --from-stops: when the stops take place, e.g. 'Mon-Fri 10:00-14:00'",
+    )
+    parser.add_argument(
+        "--duration-min",
+        type=float,
+        default=120.0,
+        metavar="M",
+        help="with --from-stops: minutes on site at every stop (120)",
+    )
     parser.add_argument("--workers", required=True, metavar="W.csv", help="workers CSV")
     parser.add_argument(
         "--days",
@@ -150,39 +173,43 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.time_limit > 0:
         raise InputError("--time-limit must be a positive number of seconds", source="--time-limit")
+    if not 0 <= args.seed < 2**63:
+        raise InputError("--seed must be a whole number from 0 to 2**63-1", source="--seed")
     if not args.max_snap_m > 0:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"-o {out} is a file; give a folder for the outputs", source="-o")
 
-    from geo_outreach.optimize.routing.network import plan_on_region, read_plan_inputs
+    import geo_outreach as go
+    from geo_outreach.files import check_output_path
 
-    inputs = read_plan_inputs(args.visits, args.workers)
-    ctx = open_from_args(args)
+    check_output_path(
+        out, kind="dir", inputs=(args.visits, args.workers, args.from_stops), parameter="-o"
+    )
+    if args.from_stops:
+        if not args.duration_min > 0:
+            raise InputError(
+                "--duration-min must be a positive number of minutes", source="--duration-min"
+            )
+        visits = go.read_stops(args.from_stops).to_visits(
+            windows=args.windows, duration_min=args.duration_min
+        )
+    else:
+        visits = go.read_visits(args.visits)
+    workers = go.read_workers(args.workers)
+    region = go.open_region(args.region, max_snap_m=args.max_snap_m)
     with _stages(args.time_limit + 5.0) as progress:
-        plan = plan_on_region(
-            ctx,
-            inputs.visits,
-            inputs.workers,
-            inputs.locations,
+        plan = go.plan_routes(
+            region,
+            visits,
+            workers,
             days=args.days,
             time_limit_s=args.time_limit,
             seed=args.seed,
-            max_snap_m=args.max_snap_m,
-            details=inputs.details,
             progress=progress,
         )
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in OUTPUT_FILES}
-    _write_geojson(plan.routes, paths["routes.geojson"])
-    plan.stops.to_csv(paths["stops.csv"], index=False)
-    plan.unscheduled.to_csv(paths["unscheduled.csv"], index=False)
+    plan.save(out)
     summary = plan.summary()
-    summary["region"] = ctx.region.name if hasattr(ctx, "region") else None
-    summary["time_limit_s"] = args.time_limit
-    summary["seed"] = args.seed
-    summary["outputs"] = {k.split(".")[0]: str(p) for k, p in paths.items()}
+    summary["outputs"] = {k.split(".")[0]: str(out / k) for k in OUTPUT_FILES}
     if args.json:
         print_json(summary)
     print(
@@ -193,8 +220,3 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _write_geojson(routes: Any, path: Path) -> None:
-    """Write a FeatureCollection (RFC 7946 lon/lat), one feature per route."""
-    path.write_text(routes.to_crs("EPSG:4326").to_json(drop_id=True) + "\n", encoding="utf-8")

@@ -65,32 +65,29 @@ def test_more_stops_never_cover_less(synth_region, tmp_path, capsys):
     assert covered == sorted(covered)
 
 
-def test_equity_floor_holds(synth_region, tmp_path, capsys):
-    assert (
-        main(
-            [
-                "site",
-                "--region",
-                str(synth_region),
-                "--stops",
-                "2",
-                "--within-min",
-                "8",
-                "--equity-floor",
-                "60",
-                "-o",
-                str(tmp_path / "f.gpkg"),
-                "--json",
-            ]
-        )
-        == 0
+def _site(synth_region, out, *extra):
+    return main(
+        ["site", "--region", str(synth_region), "--stops", "2", "--within-min", "8",
+         *extra, "-o", str(out), "--json"]
     )
+
+
+def test_equity_floor_holds(synth_region, tmp_path, capsys):
+    # at most ~45% of the high-need population is reachable by 2 stops within 8 min here:
+    # a 40% floor is met, and costs coverage of everyone else (price >= 0)
+    assert _site(synth_region, tmp_path / "f.gpkg", "--equity-floor", "40") == 0
     res = json.loads(capsys.readouterr().out)
-    if res["status"] == "optimal":
-        assert res["coverage_after"]["high_need_share"] >= 0.6 - 1e-9
-        assert res["price_of_floor"] >= -1e-9
-    else:
-        assert res["status"] == "infeasible" and res["message"]
+    assert res["status"] == "optimal"
+    assert res["coverage_after"]["high_need_share"] >= 0.4 - 1e-9
+    assert res["price_of_floor"] >= -1e-9
+
+
+def test_infeasible_equity_floor_exits_3_with_reason_and_no_file(synth_region, tmp_path, capsys):
+    out = tmp_path / "f.gpkg"
+    assert _site(synth_region, out, "--equity-floor", "60") == 3
+    err = capsys.readouterr().err
+    assert "infeasible" in err and "lower the floor" in err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -211,13 +211,30 @@ def _skills(text: object, source: str) -> frozenset[str]:
     return out
 
 
-def _read(path: str | Path) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found", source=str(p))
-    df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    df.columns = [c.strip().lower() for c in df.columns]
-    return df
+def _read(src: str | Path | pd.DataFrame, source: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A CSV path or a table as all-text columns, and the name messages use."""
+    if isinstance(src, pd.DataFrame):
+        df = src.copy()
+        for c in df.columns:
+            df[c] = df[c].map(_text)
+        name = source or "table"
+    else:
+        p = Path(src)
+        if not p.exists():
+            raise InputError(f"{p}: file not found", source=str(p))
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        name = source or p.name
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df, name
+
+
+def _text(value: object) -> str:
+    """Cell text of a table given in memory (NaN and None are empty)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _loc_id(lon: float, lat: float) -> str:
@@ -251,15 +268,18 @@ def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]
     raise InputError(f"{src}: give {prefix}lon and {prefix}lat, or {prefix}location_id", source=src)
 
 
-def read_visits_csv(path: str | Path) -> tuple[tuple[Visit, ...], pd.DataFrame]:
-    """Read visits; returns ``(visits, locations)``.
+def read_visits_csv(
+    path: str | Path | pd.DataFrame, *, source: str | None = None
+) -> tuple[tuple[Visit, ...], pd.DataFrame]:
+    """Read visits (a CSV path or a table); returns ``(visits, locations)``.
+
+    ``source`` names the input in messages (default: the file name, or ``"table"``).
 
     Columns: ``visit_id, lon, lat`` (or ``location_id``), ``duration_min``, and
     optional ``windows, priority, skills, frequency, min_gap_days, demand, name,
     address, notes``.
     """
-    df = _read(path)
-    name = Path(path).name
+    df, name = _read(path, source)
     for c in ("visit_id", "duration_min"):
         if c not in df.columns:
             raise InputError(f"{name}: missing column {c!r}", source=c)
@@ -317,16 +337,19 @@ def _parse_break(text: str, source: str) -> BreakRule | None:
     return BreakRule(int(m.group(1)) * 60, a, b)
 
 
-def read_workers_csv(path: str | Path) -> tuple[tuple[Worker, ...], pd.DataFrame]:
-    """Read workers; returns ``(workers, locations)``.
+def read_workers_csv(
+    path: str | Path | pd.DataFrame, *, source: str | None = None
+) -> tuple[tuple[Worker, ...], pd.DataFrame]:
+    """Read workers (a CSV path or a table); returns ``(workers, locations)``.
+
+    ``source`` names the input in messages (default: the file name, or ``"table"``).
 
     Columns: ``worker_id, start_lon, start_lat, end_lon, end_lat`` (or
     ``start_location_id, end_location_id``; missing end = start), ``shift`` like
     ``Mon-Fri 08:30-17:00`` (several separated by ``;``), and optional ``name, mode,
     skills, break`` (``30@11:30-13:30``), ``max_work_h, capacity``.
     """
-    df = _read(path)
-    name = Path(path).name
+    df, name = _read(path, source)
     for c in ("worker_id", "shift"):
         if c not in df.columns:
             raise InputError(f"{name}: missing column {c!r}", source=c)
