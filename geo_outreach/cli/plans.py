@@ -22,7 +22,7 @@ from geo_outreach.cli._common import print_json
 from geo_outreach.cli.users import cli_actor
 from geo_outreach.cli.visits import add_db_arg
 
-__all__ = ["register", "run", "team_region_name"]
+__all__ = ["publish_folder", "register", "run", "team_region_name"]
 
 
 def team_region_name(region: str | None) -> str:
@@ -88,6 +88,29 @@ def _print_plan(plan: dict[str, Any]) -> None:
             print(f"  {u['visit_id']}: {u['reason']}")
 
 
+def publish_folder(
+    folder: Any, *, week_of: str, region: str | None, db: str | None, by: str | None = None
+) -> dict[str, Any]:
+    """Publish a plan folder for the week of ``week_of``; say so on stderr; return the plan."""
+    from geo_outreach.team import plans as pl
+    from geo_outreach.visits.store import open_store
+
+    monday = pl.monday_of(week_of)
+    pf = pl.read_plan_folder(folder, region=region)
+    with open_store(db) as st:
+        plan = pl.publish_plan(st, pf, week_of=monday, region=region, actor=cli_actor(by))
+    given = str(week_of).strip()
+    note = "" if given == monday.isoformat() else f" ({given} is in the week of Monday {monday})"
+    old = plan.get("superseded", [])
+    print(
+        f"published plan {plan['id']} for the week of {monday}{note}: "
+        f"{plan['counts']['visits']} visit(s) on {plan['counts']['routes']} route(s)"
+        + (f"; superseded plan {', '.join(map(str, old))}" if old else ""),
+        file=sys.stderr,
+    )
+    return plan
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``geo-outreach plans ACTION``."""
     from geo_outreach.team import plans as pl
@@ -95,22 +118,12 @@ def run(args: argparse.Namespace) -> int:
 
     action = args.plans_command
     if action == "publish":
-        monday = pl.monday_of(args.week_of)
-        region = team_region_name(args.region)
-        folder = pl.read_plan_folder(args.plan_dir, region=region)
-        actor = cli_actor(args.by)
-        with open_store(args.db) as st:
-            plan = pl.publish_plan(st, folder, week_of=monday, region=region, actor=actor)
-        given = str(args.week_of).strip()
-        note = (
-            "" if given == monday.isoformat() else f" ({given} is in the week of Monday {monday})"
-        )
-        old = plan.get("superseded", [])
-        print(
-            f"published plan {plan['id']} for the week of {monday}{note}: "
-            f"{plan['counts']['visits']} visit(s) on {plan['counts']['routes']} route(s)"
-            + (f"; superseded plan {', '.join(map(str, old))}" if old else ""),
-            file=sys.stderr,
+        plan = publish_folder(
+            args.plan_dir,
+            week_of=args.week_of,
+            region=team_region_name(args.region),
+            db=args.db,
+            by=args.by,
         )
         if args.json:
             print_json(plan)

@@ -92,3 +92,25 @@ def test_plans_publish_refuses_bad_folders(db, plan_dir, tmp_path):
     # the demo region is the default: a plan of the tiny region is of another region
     r = cli("plans", "publish", str(plan_dir), "--week-of", "2026-03-02", db=db)
     assert r.returncode == 2 and "region 'tiny'" in r.stderr
+
+
+def test_plan_and_publish_in_one_step(db, tiny_team_region, tmp_path, capsys):
+    from geo_outreach.cli import main
+    from tests.conftest import write_plan_inputs
+
+    v, w = write_plan_inputs(tmp_path / "in")
+    base = ["plan", "--region", str(tiny_team_region), "--visits", str(v), "--workers", str(w),
+            "--time-limit", "0.3", "--days", "2", "-o", str(tmp_path / "p")]  # fmt: skip
+    assert main([*base, "--publish"]) == 2
+    assert "--publish and --week-of go together" in capsys.readouterr().err
+    assert main([*base, "--publish", "--week-of", "soon", "--db", db]) == 2
+    assert "not a date" in capsys.readouterr().err
+    assert main([*base, "--publish", "--week-of", "2026-03-04", "--db", db, "--json"]) == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out)
+    assert summary["published"]["week_of"] == "2026-03-02"
+    assert summary["published"]["status"] == "published"
+    assert "published plan" in out.err and "Monday 2026-03-02" in out.err
+    assert main(["plans", "list", "--json", "--db", db]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["id"] == summary["published"]["id"]
