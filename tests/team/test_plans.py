@@ -130,7 +130,7 @@ def test_refuses_a_folder_that_is_not_a_plan_or_of_another_region(team_store, pl
     bare = tmp_path / "bare"
     shutil.copytree(plan_dir, bare)
     (bare / "plan.json").unlink()
-    with pytest.raises(InputError, match="not a plan: it has no plan.json"):
+    with pytest.raises(InputError, match=r"not a plan: it has no plan\.json"):
         pl.publish_plan(team_store, bare, week_of="2026-03-02", region="tiny")
     with pytest.raises(InputError, match="not a folder"):
         pl.publish_plan(team_store, tmp_path / "nothing", week_of="2026-03-02", region="tiny")
