@@ -273,8 +273,8 @@ def site_stops(
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
     )
-    if result.status == "infeasible" or (len(result.stops) == 0 and model != "pmedian"):
-        raise NoSolutionError(result.message or f"the {model} model has no solution")
+    if not len(result.stops) or result.status not in ("optimal", "time_limit"):
+        raise NoSolutionError(f"no stops: {result.message or result.status}")
     stops = stops_frame(inputs, result)
     areas = coverage_areas(region, inputs, result)
     units = result.units.drop(columns=[c for c in ("population",) if c in result.units.columns])
@@ -366,9 +366,9 @@ def plan_routes(
 
     if isinstance(days, int) and not 1 <= days <= 7:
         raise InputError(f"days must be from 1 to 7, got {days}", parameter="days")
-    if not (isinstance(seed, int) and 0 <= seed < 2**63):
+    if not (isinstance(seed, int) and 0 <= seed < 2**64):
         raise InputError(
-            f"seed must be a whole number from 0 to 2**63-1, got {seed!r}", parameter="seed"
+            f"seed must be a whole number from 0 to 2**64-1, got {seed!r}", parameter="seed"
         )
     if max_iterations is not None and not (isinstance(max_iterations, int) and max_iterations > 0):
         raise InputError(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geo_outreach.cli._common import add_region_args, print_json
+from geo_outreach.cli._common import (
+    add_region_args,
+    check_output,
+    number,
+    print_json,
+    share,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,22 +41,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--within-min",
-        type=float,
+        type=number(above=0.0, maximum=24 * 60.0),
         default=15.0,
         help="count services within this many minutes (15)",
     )
     parser.add_argument(
         "--beyond-min",
-        type=float,
+        type=number(above=0.0, maximum=24 * 60.0),
         default=30.0,
         help="share of a tract beyond this many minutes of the nearest (30)",
     )
     parser.add_argument(
-        "--cutoff-min", type=float, default=60.0, help="stop searching at this many minutes (60)"
+        "--cutoff-min",
+        type=number(above=0.0, maximum=24 * 60.0),
+        default=60.0,
+        help="stop searching at this many minutes (60)",
     )
     parser.add_argument(
         "--top-share",
-        type=float,
+        type=share,
         default=0.2,
         help="share of ranked tracts flagged underserved (0.2)",
     )
@@ -64,9 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import geo_outreach as go
-    from geo_outreach.files import check_output_path
 
-    out = check_output_path(args.output, kind="file", suffixes=(".gpkg",), parameter="-o")
+    out = check_output(args, suffixes=(".gpkg",))
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     categories = (
         tuple(c.strip() for c in args.categories.split(",") if c.strip())

@@ -19,7 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from geo_outreach.cli._common import add_region_args, print_json
+from geo_outreach.cli._common import (
+    add_region_args,
+    existing_file,
+    number,
+    print_json,
+    seed,
+    whole,
+)
 from geo_outreach.errors import InputError
 
 OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv", "visits.csv", "workers.csv")
@@ -37,9 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_region_args(parser)
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--visits", metavar="V.csv", help="visits CSV")
+    source.add_argument("--visits", type=existing_file, metavar="V.csv", help="visits CSV")
     source.add_argument(
         "--from-stops",
+        type=existing_file,
         metavar="STOPS.gpkg",
         help="plan visits to the stops chosen by `geo-outreach site` (with --windows and "
         "--duration-min)",
@@ -52,27 +60,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--duration-min",
-        type=float,
+        type=number(above=0),
         default=120.0,
         metavar="M",
         help="with --from-stops: minutes on site at every stop (120)",
     )
-    parser.add_argument("--workers", required=True, metavar="W.csv", help="workers CSV")
+    parser.add_argument(
+        "--workers", required=True, type=existing_file, metavar="W.csv", help="workers CSV"
+    )
     parser.add_argument(
         "--days",
-        type=int,
+        type=whole(minimum=1, maximum=7),
         default=5,
         metavar="N",
         help="plan the first N days of the week starting Monday (1-7; default 5 = Mon-Fri)",
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=number(above=0.0, maximum=24 * 3600.0),
         default=10.0,
         metavar="S",
         help="search time in seconds (default 10; a repair pass of up to 5 s follows)",
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="K", help="random seed")
+    parser.add_argument(
+        "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1)"
+    )
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument(
@@ -184,8 +196,6 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.time_limit > 0:
         raise InputError("--time-limit must be a positive number of seconds", source="--time-limit")
-    if not 0 <= args.seed < 2**63:
-        raise InputError("--seed must be a whole number from 0 to 2**63-1", source="--seed")
     if not args.max_snap_m > 0:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
@@ -203,13 +213,13 @@ def run(args: argparse.Namespace) -> int:
     from geo_outreach.files import check_output_path
 
     check_output_path(
-        out, kind="dir", inputs=(args.visits, args.workers, args.from_stops), parameter="-o"
+        out,
+        kind="dir",
+        inputs=(args.visits, args.workers, args.from_stops),
+        replace_dir_with_manifest=not _holds_only_plan_files(out),
+        parameter="-o",
     )
     if args.from_stops:
-        if not args.duration_min > 0:
-            raise InputError(
-                "--duration-min must be a positive number of minutes", source="--duration-min"
-            )
         visits = go.read_stops(args.from_stops).to_visits(
             windows=args.windows, duration_min=args.duration_min
         )
@@ -245,3 +255,11 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _holds_only_plan_files(folder: Path) -> bool:
+    """True when ``folder`` holds nothing but files a plan writes (so it may be replaced)."""
+    if not folder.is_dir():
+        return False
+    known = {*OUTPUT_FILES, "plan.json", "manifest.json"}
+    return all(p.name in known for p in folder.iterdir())

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geo_outreach.cli._common import add_region_args, print_json
+from geo_outreach.cli._common import (
+    add_region_args,
+    check_output,
+    existing_file,
+    number,
+    print_json,
+    share,
+    whole,
+)
 from geo_outreach.errors import InputError
 
 
@@ -24,14 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--stops",
         "-p",
-        type=int,
+        type=whole(minimum=1, maximum=10_000),
         default=None,
         metavar="P",
         help="number of stops (required for mclp and pmedian)",
     )
     parser.add_argument(
         "--within-min",
-        type=float,
+        type=number(above=0.0, maximum=24 * 60.0),
         default=15.0,
         metavar="T",
         help="a stop covers demand within T minutes (15)",
@@ -45,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp")
     parser.add_argument(
         "--equity-floor",
-        type=float,
+        type=share,
         default=None,
         metavar="X",
         help="cover at least X of the high-need population (0-1 or a percent)",
@@ -59,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--candidates",
         metavar="FILE",
+        type=existing_file,
         default=None,
         help="candidate stops (points; GeoPackage/GeoJSON/CSV with lon,lat)",
     )
@@ -67,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=number(above=0.0, maximum=7 * 24 * 3600.0),
         default=60.0,
         metavar="S",
         help="solver time limit in seconds (60)",
@@ -89,32 +98,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import geo_outreach as go
-    from geo_outreach.files import check_output_path
 
-    out = check_output_path(
-        args.output, kind="file", suffixes=(".gpkg",), inputs=(args.candidates,), parameter="-o"
-    )
-    if args.model in ("mclp", "pmedian") and (args.stops is None or args.stops < 1):
+    out = check_output(args, suffixes=(".gpkg",), inputs=(args.candidates,))
+    if args.model in ("mclp", "pmedian") and args.stops is None:
         raise InputError(
-            f"--stops P (a positive number) is required for --model {args.model}", source="--stops"
+            f"--stops P (a positive number) is required for --model {args.model}",
+            parameter="--stops",
         )
     if args.model == "lscp" and args.stops is not None:
         raise InputError(
-            "--stops does not apply to --model lscp (it finds the fewest stops that cover "
-            "every tract); leave it out or use --model mclp",
-            source="--stops",
+            "--stops is not used by --model lscp (it finds the fewest stops that cover every "
+            "tract within --within-min); leave --stops out, or use --model mclp",
+            parameter="--stops",
         )
-    if args.within_min <= 0:
-        raise InputError("--within-min must be a positive number of minutes", source="--within-min")
-    if not args.time_limit > 0:
-        raise InputError("--time-limit must be a positive number of seconds", source="--time-limit")
     floor = args.equity_floor
-    if floor is not None:
-        floor = floor / 100.0 if floor > 1 else floor
-        if not 0 < floor <= 1:
-            raise InputError(
-                "--equity-floor must be a share in (0, 1] or a percent", source="--equity-floor"
-            )
     region = go.open_region(args.region, max_snap_m=args.max_snap_m)
     stops = go.site_stops(
         region,

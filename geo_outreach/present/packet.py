@@ -171,7 +171,9 @@ def read_stops_csv(path: str | Path) -> pd.DataFrame:
             f"{path} not found; a plan folder holds stops.csv (write one with geo-outreach plan)",
             source=str(path),
         )
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    from geo_outreach.data.readers import read_csv_table
+
+    raw = read_csv_table(path, what="plan stops", dtype=str, keep_default_na=False)
     return normalise_stops(raw, name=path.name)
 
 
@@ -268,7 +270,11 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
     unscheduled = pd.DataFrame()
     upath = folder / "unscheduled.csv"
     if upath.is_file():
-        unscheduled = pd.read_csv(upath, dtype=str, keep_default_na=False)
+        from geo_outreach.data.readers import read_csv_table
+
+        unscheduled = read_csv_table(
+            upath, what="plan unscheduled visits", dtype=str, keep_default_na=False
+        )
     return Plan(folder=folder, stops=stops, routes=routes, unscheduled=unscheduled)
 
 

@@ -222,7 +222,9 @@ def _read(src: str | Path | pd.DataFrame, source: str | None = None) -> tuple[pd
         p = Path(src)
         if not p.exists():
             raise InputError(f"{p}: file not found", source=str(p))
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(p, what="plan input", dtype=str, keep_default_na=False)
         name = source or p.name
     df.columns = [str(c).strip().lower() for c in df.columns]
     return df, name

@@ -145,16 +145,9 @@ def _check_csv(
                 source=str(p),
                 parameter=what,
             )
-        try:
-            df = pd.read_csv(p, dtype=str, keep_default_na=False)
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            kind = "empty" if isinstance(exc, pd.errors.EmptyDataError) else "not readable CSV text"
-            raise InputError(
-                f"{p.name} is {kind}; give the {what} as UTF-8 CSV with a header row "
-                f"(columns: {', '.join(required)}, ...)",
-                source=str(p),
-                parameter=what,
-            ) from exc
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(p, what=what, dtype=str, keep_default_na=False)
     cols = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in required if c not in cols]
     if missing:
