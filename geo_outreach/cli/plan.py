@@ -98,6 +98,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="also publish the plan to the team database for --week-of (docs/team.md)",
+    )
+    parser.add_argument(
+        "--week-of", metavar="YYYY-MM-DD", help="with --publish: any date of the plan's week"
+    )
+    parser.add_argument(
+        "--db", metavar="URL", default=None, help="with --publish: the team database URL"
+    )
     parser.set_defaults(func=run)
 
 
@@ -204,6 +215,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.max_snap_m > 0:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
+    if args.publish != bool(args.week_of):
+        raise InputError(
+            "--publish and --week-of go together: --publish --week-of YYYY-MM-DD",
+            source="--week-of",
+        )
+    if args.week_of:
+        from geo_outreach.team.plans import monday_of
+
+        monday_of(args.week_of)  # a bad date fails before the search
 
     import geo_outreach as go
     from geo_outreach.files import check_output_path
@@ -237,6 +257,11 @@ def run(args: argparse.Namespace) -> int:
     plan.save(out)
     summary = plan.summary()
     summary["outputs"] = {k.split(".")[0]: str(out / k) for k in OUTPUT_FILES}
+    if args.publish:
+        from geo_outreach.cli.plans import publish_folder
+
+        pub = publish_folder(out, week_of=args.week_of, region=plan.region, db=args.db)
+        summary["published"] = {k: pub[k] for k in ("id", "week_of", "status", "superseded")}
     if args.json:
         print_json(summary)
     print(
