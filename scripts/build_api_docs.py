@@ -132,7 +132,7 @@ def broken_references(mods: list[ModuleType]) -> list[str]:
     return bad
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     pass
 
 
@@ -163,8 +163,8 @@ def build(output: Path) -> list[str]:
                 and "has already been added" not in str(w.message)  # a package and its module
             ]
             if problems:
-                raise _Refused
-    except _Refused:
+                raise _RefusedError
+    except _RefusedError:
         pass
     return problems
 
