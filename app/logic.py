@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from geo_outreach.domain import MODES as _MODES
+from geo_outreach.domain import WEEKDAYS
 from geo_outreach.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,8 +39,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MODES: tuple[str, ...] = ("drive", "walk")
-WEEK: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MODES: tuple[str, ...] = _MODES
+WEEK: tuple[str, ...] = WEEKDAYS
 PLAN_FILES: tuple[str, ...] = (
     "routes.geojson",
     "stops.csv",

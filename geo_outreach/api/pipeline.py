@@ -29,6 +29,7 @@ import pandas as pd
 
 from geo_outreach.api.readers import read_visits, read_workers
 from geo_outreach.api.results import Analysis, Plan, Stops, Visits, Workers
+from geo_outreach.domain import MODES
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file, check_output_path
 
@@ -102,7 +103,7 @@ def analyze(
     region: RegionNetworks,
     *,
     need: str = "auto",
-    modes: Sequence[str] = ("drive", "walk"),
+    modes: Sequence[str] = MODES,
     categories: Sequence[str] | None = None,
     within_min: float = 15.0,
     beyond_min: float = 30.0,
@@ -246,7 +247,7 @@ def site_stops(
         )
     if not (math.isfinite(within_min) and within_min > 0):
         raise InputError("within_min must be a positive number of minutes", parameter="within_min")
-    if mode not in ("drive", "walk"):
+    if mode not in MODES:
         raise InputError(f"mode must be 'drive' or 'walk', got {mode!r}", parameter="mode")
     if equity_floor is not None and not 0 < equity_floor <= 1:
         raise InputError("equity_floor must be a share in (0, 1]", parameter="equity_floor")

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from geo_outreach.cli._common import progress_bar
+from geo_outreach.domain import MODES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         f"  {info['tracts']} tracts, population {info['population']:,.0f}; "
         f"{info['services']} services in {len(info['services_by_category'])} categories"
     )
-    for mode in ("drive", "walk"):
+    for mode in MODES:
         net = info["network"][mode]
         with progress_bar(f"{mode} travel times") as progress:
             od = ctx.tract_site_od(mode, progress=progress)

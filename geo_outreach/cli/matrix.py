@@ -13,6 +13,7 @@ from geo_outreach.cli._common import (
     open_from_args,
     progress_bar,
 )
+from geo_outreach.domain import MODES
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
 
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_region_args(parser)
     parser.add_argument("--from", dest="origins", choices=_SIDES, default="tracts")
     parser.add_argument("--to", dest="dests", choices=_SIDES, default="services")
-    parser.add_argument("--mode", choices=("drive", "walk"), default="drive")
+    parser.add_argument("--mode", choices=MODES, default="drive")
     parser.add_argument(
         "--cutoff-min",
         type=number(above=0.0, maximum=24 * 60.0),

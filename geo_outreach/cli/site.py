@@ -14,6 +14,7 @@ from geo_outreach.cli._common import (
     share,
     whole,
 )
+from geo_outreach.domain import MODES
 from geo_outreach.errors import InputError
 
 
@@ -46,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--mode",
-        choices=("drive", "walk"),
+        choices=MODES,
         default="walk",
         help="how people reach a stop: walk (default; people come on foot) or drive",
     )

@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -51,6 +51,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo_outreach import config
 from geo_outreach.data.osm import OSMWays, read_osm_ways, sniff_osm
+from geo_outreach.domain import MODES, Mode
 from geo_outreach.errors import InputError, NetworkError
 from geo_outreach.files import atomic_file
 from geo_outreach.network.speeds import DRIVE_HIGHWAYS, WALK_HIGHWAYS, SpeedTable
@@ -74,8 +75,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["drive", "walk"]
-MODES: tuple[Mode, ...] = ("drive", "walk")
 #: Bump when the build steps change so stale caches are rebuilt.
 CACHE_VERSION = 5
 #: Layout of the array file of a cached network (``.npz``).

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from geo_outreach.domain import WEEKDAY_NAMES, WEEKDAYS
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
 
@@ -84,8 +85,8 @@ STOP_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Canonical stop column -> accepted spellings in ``stops.csv`` (first found wins)."""
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAYS = tuple(d.lower() for d in WEEKDAYS)
+_WEEKDAY_NAMES = WEEKDAY_NAMES
 _END_KINDS = {"start", "end", "depot", "home", "office"}
 
 

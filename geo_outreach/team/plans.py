@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from geo_outreach.domain import WEEKDAYS
 from geo_outreach.errors import InputError
 
 from . import tables as t
@@ -51,7 +52,7 @@ logger = logging.getLogger(__name__)
 #: Plan statuses.
 STATUSES: tuple[str, ...] = ("draft", "published", "superseded")
 #: Day codes of the plan files, Monday first.
-DAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAYS: tuple[str, ...] = WEEKDAYS
 #: Files of a plan folder that must be there (``visits.csv``/``workers.csv`` kept when present).
 REQUIRED_FILES: tuple[str, ...] = ("routes.geojson", "stops.csv", "unscheduled.csv")
 MANIFEST = "plan.json"

@@ -27,6 +27,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from geo_outreach.domain import WEEKDAYS
 from geo_outreach.errors import InputError
 
 __all__ = [
@@ -47,7 +48,6 @@ __all__ = [
 ]
 
 DAY_S = 86_400
-WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SKILL_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 

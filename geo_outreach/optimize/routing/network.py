@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from geo_outreach.domain import MODES
 from geo_outreach.errors import InputError
 from geo_outreach.network.snap import snap_locations
 from geo_outreach.palettes import ROUTE_COLOURS
@@ -72,7 +73,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Travel modes the network layer builds (a worker's ``mode`` must be one of them).
-NETWORK_MODES: tuple[str, ...] = ("drive", "walk")
+NETWORK_MODES: tuple[str, ...] = MODES
 #: Default farthest distance from a location to its network node (metres).
 DEFAULT_MAX_SNAP_M = 500.0
 #: Display columns carried from the visits CSV to the stops and unscheduled tables.
