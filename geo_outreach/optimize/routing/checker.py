@@ -92,6 +92,11 @@ def check_plan(
         Objects with ``visit_id`` and ``occurrence`` that the plan reports as left out.
     """
     out: list[Violation] = []
+    cal: dict[str, int] = {}
+    for d in problem.days:  # calendar day numbers: Fri -> Mon is 3 days
+        i = WEEKDAYS.index(d)
+        cal[d] = i if not cal else max(cal.values()) + ((i - max(cal.values())) % 7 or 7)
+    name = {c: d for d, c in cal.items()}
     seen_wd: set[tuple[str, str]] = set()
     visit_days: dict[str, list[str]] = defaultdict(list)
     for r in routes:
@@ -256,16 +261,28 @@ def check_plan(
                     visit_id=vid,
                 )
             )
-        nums = sorted(WEEKDAYS.index(d) for d in ds)
+        nums = sorted(cal[d] for d in ds if d in cal)
         for a, b in itertools.pairwise(nums):
             if b - a < v.min_gap_days:
                 out.append(
                     Violation(
                         "gap",
-                        f"visit {vid} on {WEEKDAYS[a]} and {WEEKDAYS[b]}, less than {v.min_gap_days} day(s) apart",
+                        f"visit {vid} on calendar days {a} and {b} ({name[a]} and {name[b]}), "
+                        f"less than {v.min_gap_days} day(s) apart",
                         visit_id=vid,
                     )
                 )
+        for p in v.previous_days:
+            for c in nums:
+                if abs(c - p) < v.min_gap_days:
+                    out.append(
+                        Violation(
+                            "gap",
+                            f"visit {vid} on {name[c]}, {c - p} day(s) after its visit before the "
+                            f"plan, less than {v.min_gap_days}",
+                            visit_id=vid,
+                        )
+                    )
     # coverage of required visits
     listed: dict[str, int] = defaultdict(int)
     for u in unscheduled:

@@ -45,11 +45,12 @@ from .checker import Violation, check_plan
 from .diagnose import (
     Diagnosis,
     Unscheduled,
-    best_insertion,
+    day_patterns,
     explain_lost,
     prediagnose,
 )
-from .model import DAY_S, WEEKDAYS, Problem, Visit, Worker
+from .model import DAY_S, Problem, Visit, Worker
+from .moves import PlanState
 from .plan import Route, schedule_route
 
 __all__ = ["Parameters", "RoutingResult", "solve"]
@@ -561,49 +562,66 @@ def solve(
                 placed_days[v.visit_id][occ] = d
 
         # ---- repair: cheapest insertion of left-out visits, then explain
+        state = PlanState(problem, routes, seqs)
+        cal = problem.calendar_day
         deadline = time.perf_counter() + (params.repair_time_s if params.repair else 0.0)
         pending.sort(key=lambda x: _priority(x[0]), reverse=True)
+
+        def gap_days(v: Visit, occ: int) -> list[str]:
+            """Eligible days that keep the gap to the visit's other planned occurrences."""
+            others = [cal(d) for o, d in placed_days[v.visit_id].items() if o != occ]
+            days_v = sorted({d for _, d in diag.eligible[v.visit_id]}, key=cal)
+            return [d for d in days_v if all(abs(cal(d) - o) >= v.min_gap_days for o in others)]
+
+        failed: list[tuple[Visit, int, list[str], list, int | None]] = []
         for v, occ in pending:
-            block = diag.blocks[v.visit_id][occ]
-            others = [WEEKDAYS.index(d) for o, d in placed_days[v.visit_id].items() if o != occ]
-            days_ok = [
-                d
-                for d in block
-                if all(abs(WEEKDAYS.index(d) - o) >= v.min_gap_days for o in others)
-            ]
-            attempts = []
-            best_ins: tuple[Route, int, Worker, str] | None = None
+            days_ok = gap_days(v, occ)
             cands = [(wid, d) for wid, d in diag.eligible[v.visit_id] if d in days_ok]
-            tried = set(_nearest_routes(problem, v, cands, routes, params.repair_routes))
-            for wid, d in cands:
-                w = problem.worker_by_id[wid]
-                base = routes.get((wid, d))
-                if params.repair and (wid, d) in tried and time.perf_counter() >= deadline:
-                    stopped_by = "time_limit"  # the repair's wall-clock cap cut it short
-                if (wid, d) in tried and time.perf_counter() < deadline:
-                    r, added, codes = best_insertion(
-                        problem, seqs.get((wid, d), []), w, d, v, occ, base=base
-                    )
-                    if r is not None and (best_ins is None or added < best_ins[1]):
-                        best_ins = (r, added, w, d)
-                else:
-                    codes = Counter()
-                attempts.append((w, d, base, codes))
-            if best_ins is not None:
-                r, added, w, d = best_ins
-                if v.required or added <= v.value * 60:
-                    routes[(w.worker_id, d)] = r
-                    new_seq = [
-                        (problem.visit_by_id[str(s.visit_id)], s.occurrence)
-                        for s in r.stops
-                        if s.kind == "visit"
-                    ]
-                    seqs[(w.worker_id, d)] = new_seq
-                    placed_days[v.visit_id][occ] = d
-                    continue
-                unscheduled.append(explain_lost(problem, v, occ, days_ok, [], added_travel_s=added))
+            tried = _nearest_routes(problem, v, cands, routes, params.repair_routes)
+            if params.repair and tried and time.perf_counter() >= deadline:
+                stopped_by = "time_limit"  # the repair's wall-clock cap cut it short
+            if not params.repair or time.perf_counter() >= deadline:
+                tried = []
+            r, added, key, codes = state.best_insert(v, occ, tried)
+            attempts = [
+                (problem.worker_by_id[wid], d, routes.get((wid, d)), codes.get((wid, d), Counter()))
+                for wid, d in cands
+            ]
+            if r is not None and key is not None and (v.required or added <= v.value * 60):
+                state.apply(key, r)
+                placed_days[v.visit_id][occ] = key[1]
                 continue
-            unscheduled.append(explain_lost(problem, v, occ, days_ok or list(block), attempts))
+            failed.append((v, occ, days_ok, attempts, added if r is not None else None))
+
+        # ---- recurring visits: every valid day pattern is offered before giving up
+        redo = {v.visit_id for v, _, _, _, added in failed if v.frequency > 1 and v.required}
+        for vid in sorted(redo):
+            if not params.repair or time.perf_counter() >= deadline:
+                break
+            v = problem.visit_by_id[vid]
+            if _repattern(state, diag, v, placed_days, deadline):
+                failed = [f for f in failed if f[0].visit_id != vid]
+        # ... or a recurring visit moves to another pattern to make room
+        still = []
+        for f in failed:
+            v, occ, days_ok = f[0], f[1], f[2]
+            keys = [(wid, d) for wid, d in diag.eligible[v.visit_id] if d in days_ok]
+            if not (
+                params.repair
+                and v.required
+                and time.perf_counter() < deadline
+                and _make_room(state, diag, v, occ, keys, placed_days, deadline)
+            ):
+                still.append(f)
+        failed = still
+        for v, occ, days_ok, attempts, added_s in failed:
+            if added_s is not None:
+                unscheduled.append(
+                    explain_lost(problem, v, occ, days_ok, [], added_travel_s=added_s)
+                )
+            else:
+                block = diag.blocks[v.visit_id][occ]
+                unscheduled.append(explain_lost(problem, v, occ, days_ok or list(block), attempts))
 
     order = {d: i for i, d in enumerate(problem.days)}
     wpos = {w.worker_id: i for i, w in enumerate(problem.workers)}
@@ -635,6 +653,98 @@ def solve(
         stopped_by=stopped_by,
         iterations=iterations,
     )
+
+
+def _remove_all(state: PlanState, v: Visit, placed_days: dict[str, dict[int, str]]) -> bool:
+    """Take every planned occurrence of ``v`` out (``False``: refused, state partly edited)."""
+    for occ in list(placed_days[v.visit_id]):
+        if state.remove(v.visit_id, occ) is None:
+            return False
+        del placed_days[v.visit_id][occ]
+    return True
+
+
+def _place_pattern(
+    state: PlanState,
+    diag: Diagnosis,
+    v: Visit,
+    placed_days: dict[str, dict[int, str]],
+    deadline: float,
+) -> bool:
+    """Place all occurrences of an unplanned recurring visit on the first valid day
+    pattern (:func:`.diagnose.day_patterns`) where every one of them fits."""
+    problem = state.problem
+    cal = {d: problem.calendar_day(d) for d in problem.days}
+    days_v = sorted({d for _, d in diag.eligible[v.visit_id]}, key=cal.__getitem__)
+    base = state.snapshot()
+    for pattern in day_patterns(days_v, v.frequency, v.min_gap_days, calendar=cal):
+        if time.perf_counter() >= deadline:
+            break
+        ok = True
+        for occ, d in enumerate(pattern):
+            keys = [(wid, dd) for wid, dd in diag.eligible[v.visit_id] if dd == d]
+            r, _added, key, _ = state.best_insert(v, occ, keys)
+            if r is None or key is None:
+                ok = False
+                break
+            state.apply(key, r)
+        if ok:
+            placed_days[v.visit_id].clear()
+            placed_days[v.visit_id].update(dict(enumerate(pattern)))
+            return True
+        state.restore(base)
+    return False
+
+
+def _repattern(
+    state: PlanState,
+    diag: Diagnosis,
+    v: Visit,
+    placed_days: dict[str, dict[int, str]],
+    deadline: float,
+) -> bool:
+    """Re-place all occurrences of a recurring visit on any valid day pattern;
+    ``False`` (plan unchanged) when none fits."""
+    snap = state.snapshot()
+    saved = dict(placed_days[v.visit_id])
+    if _remove_all(state, v, placed_days) and _place_pattern(state, diag, v, placed_days, deadline):
+        return True
+    state.restore(snap)
+    placed_days[v.visit_id].clear()
+    placed_days[v.visit_id].update(saved)
+    return False
+
+
+def _make_room(
+    state: PlanState,
+    diag: Diagnosis,
+    v: Visit,
+    occ: int,
+    keys: list[tuple[str, str]],
+    placed_days: dict[str, dict[int, str]],
+    deadline: float,
+) -> bool:
+    """Insert ``v`` by moving a recurring visit of a candidate route to another valid
+    day pattern; ``False`` (plan unchanged) when no such exchange works."""
+    for key in keys:
+        for u in {u.visit_id: u for u, _ in state.seqs.get(key, []) if u.frequency > 1}.values():
+            if time.perf_counter() >= deadline:
+                return False
+            if u.visit_id == v.visit_id or u.pinned_day is not None:
+                continue
+            snap = state.snapshot()
+            saved = dict(placed_days[u.visit_id])
+            if _remove_all(state, u, placed_days):
+                r, _a, k2, _ = state.best_insert(v, occ, [key])
+                if r is not None and k2 is not None:
+                    state.apply(k2, r)
+                    if _place_pattern(state, diag, u, placed_days, deadline):
+                        placed_days[v.visit_id][occ] = key[1]
+                        return True
+            state.restore(snap)
+            placed_days[u.visit_id].clear()
+            placed_days[u.visit_id].update(saved)
+    return False
 
 
 def _nearest_routes(
