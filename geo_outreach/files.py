@@ -47,6 +47,7 @@ __all__ = [
     "check_output_path",
     "count_rows",
     "read_manifest",
+    "write_bytes",
     "write_json",
     "write_manifest",
     "write_text",
@@ -117,7 +118,8 @@ def check_output_path(
         if not any(name.endswith(s.lower()) for s in suffixes):
             raise InputError(
                 f"{parameter} {target}: unsupported file type; use a name ending in "
-                + " or ".join(suffixes),
+                + (", ".join(suffixes[:-1]) + " or " if len(suffixes) > 1 else "")
+                + suffixes[-1],
                 source=str(target),
                 parameter=parameter,
             )
@@ -279,6 +281,14 @@ def write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-
     target = Path(path)
     with atomic_file(target) as tmp:
         tmp.write_text(text, encoding=encoding)
+    return target
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically and return the path."""
+    target = Path(path)
+    with atomic_file(target) as tmp:
+        tmp.write_bytes(data)
     return target
 
 

@@ -7,8 +7,14 @@ Each command lives in its own module of this package with two functions:
 ``run(args) -> int``
     does the work through the library and returns the exit status.
 
-Errors in user input (:class:`geo_outreach.errors.InputError`) are printed on one
-line to stderr and give exit status 2, without a traceback.
+Every failure prints one line to stderr and no traceback; the exit status follows one
+table for every command (``docs/cli-errors.md``): 0 done, 1 an internal error (a bug),
+2 bad input (an option, a file, a column: :class:`~geo_outreach.errors.InputError`),
+3 no solution for a valid input (:class:`~geo_outreach.errors.NoSolutionError`),
+130 interrupted (Ctrl-C). Options are checked when the command line is parsed, before
+any work starts; library parameter names in messages (``time_limit_s``) are shown as the
+command's flags (``--time-limit``). Warnings (a CSV read as cp1252, a changed plan file)
+print as one ``warning:`` line each.
 """
 
 from __future__ import annotations
@@ -16,11 +22,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from geo_outreach import __version__
-from geo_outreach.errors import GeoOutreachError, InputError
+from geo_outreach.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    GeoOutreachError,
+)
 
 __all__ = ["main"]
 
@@ -41,20 +56,58 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+#: Library parameter names -> CLI flags, for messages of library errors. Names of a
+#: command's own options (``time_limit`` -> ``--time-limit``, with the unit suffixes
+#: ``_s``/``_m``/``_min``) are found from its parser; these are the ones that differ.
+PARAMETER_FLAGS: dict[str, str] = {
+    "p": "--stops",
+    "n_stops": "--stops",
+    "max_time_min": "--within-min",
+    "max_time_s": "--within-min",
+    "within_min": "--within-min",
+    "beyond_min": "--beyond-min",
+    "cutoff_min": "--cutoff-min",
+    "cutoff_s": "--cutoff-min",
+    "time_limit_s": "--time-limit",
+    "max_snap_m": "--max-snap-m",
+    "equity_floor": "--equity-floor",
+    "existing_category": "--existing",
+    "candidates": "--candidates",
+    "top_share": "--top-share",
+    "out": "-o",
+    "output": "-o",
+    "db": "--db",
+    "url": "--db",
+    "week_of": "--week-of",
+    "nodes": "--nodes",
+    "outside_sites": "--outside-sites",
+}
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line naming the option (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"error: {text} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every available command registered."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="geo-outreach",
         description=(
             "Find where people are underserved, where mobile units should stop, and who "
             "visits what, when. Without --region, commands use the demo region."
         ),
+        epilog="Exit status: 0 done, 2 bad input, 3 no solution, 130 interrupted, 1 an "
+        "internal error (a bug: please report it). See docs/cli-errors.md.",
     )
     parser.add_argument("--version", action="version", version=f"geo-outreach {__version__}")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"geo_outreach.cli.{name}")
@@ -68,27 +121,110 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit status (also the console script's entry point)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        _interrupted()
+        return EXIT_INTERRUPTED
+
+
+def _interrupted() -> None:
+    try:
+        sys.stderr.write("interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a bad option (already printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
-        return 0
-    try:
-        return int(args.func(args) or 0)
-    except InputError as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
-    except GeoOutreachError as exc:
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return exc.exit_code
-    except BrokenPipeError:  # output piped into head & co.
-        sys.stderr.close()
-        return 0
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_OK
+    leaf = _leaf_parser(parser, args)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return int(args.func(args) or 0)
+        except GeoOutreachError as exc:
+            print(f"error: {error_line(exc, leaf)}", file=sys.stderr)
+            return exc.exit_code
+        except BrokenPipeError:  # output piped into head & co.
+            sys.stderr.close()
+            return EXIT_OK
+        except KeyboardInterrupt:
+            _interrupted()
+            return EXIT_INTERRUPTED
+        except MemoryError:
+            print(
+                "error: out of memory; try a smaller problem (fewer visits, days or nodes)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
+        except Exception as exc:
+            logging.getLogger(__name__).debug("internal error", exc_info=True)
+            where = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+            print(
+                f"error: internal error ({where}); this is a bug, please report it with the "
+                "command line (run with -vv for the details)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, *a: Any, **k: Any):
+    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _leaf_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
+    """The parser of the command that runs (``export map`` -> the ``map`` parser)."""
+    current: Any = parser
+    while True:
+        subs = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            return current
+        name = getattr(args, subs[0].dest or "", None)
+        if name is None or name not in subs[0].choices:
+            return current
+        current = subs[0].choices[name]
+
+
+def flag_names(parser: argparse.ArgumentParser | None) -> dict[str, str]:
+    """Library parameter names -> the flags of ``parser`` (and :data:`PARAMETER_FLAGS`)."""
+    names = dict(PARAMETER_FLAGS)
+    if parser is None:
+        return names
+    for action in parser._actions:
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        if not longs or not action.dest or action.dest == "help":
+            continue
+        for suffix in ("", "_s", "_m", "_min"):
+            names[action.dest + suffix] = longs[0]
+    return names
+
+
+def error_line(exc: BaseException, parser: argparse.ArgumentParser | None = None) -> str:
+    """The one-line message of ``exc``, with library parameter names as CLI flags."""
+    text = " ".join(str(exc).split())
+    names = flag_names(parser)
+    param = getattr(exc, "parameter", None)
+    if param is None and isinstance(getattr(exc, "source", None), str):
+        param = exc.source if exc.source in names else None  # older errors put it here
+    words = {n for n in names if "_" in n}  # unambiguous in prose ("need" is not)
+    column = getattr(exc, "column", None)
+    words.discard(column)  # a column of the user's file (duration_min) is not a flag
+    for name in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w\-./]){re.escape(name)}(?![\w\-])", names[name], text)
+    text = re.sub(r"(?<![\w\-])p=(\d+)", r"--stops \1", text)  # siting's p
+    if param in names and names[param] not in text:
+        text = f"{names[param]}: {text}"
+    return text
 
 
 if __name__ == "__main__":  # pragma: no cover

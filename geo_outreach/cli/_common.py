@@ -1,15 +1,137 @@
-"""Helpers shared by the CLI commands: the --region option, progress bars, JSON output."""
+"""Helpers shared by the CLI commands: the --region option, option types checked at parse
+time, output paths, progress bars, JSON output."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-__all__ = ["add_region_args", "open_from_args", "print_json", "progress_bar"]
+__all__ = [
+    "SEED_MAX",
+    "add_region_args",
+    "check_output",
+    "existing_file",
+    "number",
+    "open_from_args",
+    "print_json",
+    "progress_bar",
+    "seed",
+    "share",
+    "whole",
+]
+
+#: Largest seed the solvers take (PyVRP and numpy seeds are unsigned 64-bit).
+SEED_MAX = 2**64 - 1
+
+
+def number(
+    *, minimum: float | None = None, above: float | None = None, maximum: float | None = None
+) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number, checked against its bounds at parse time."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        if above is not None and not value > above:
+            raise argparse.ArgumentTypeError(f"must be greater than {above:g}, got {text}")
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:g}, got {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def whole(*, minimum: int | None = None, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number within bounds, checked at parse time."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {text}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def seed(text: str) -> int:
+    """An argparse ``type``: a random seed from 0 to 2**64-1."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to 2**64-1, got {text!r}"
+        ) from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(
+            f"must be from 0 to 2**64-1 (18446744073709551615), got {text}"
+        )
+    return value
+
+
+def share(text: str) -> float:
+    """An argparse ``type``: a share in (0, 1], or a percent in (1, 100]."""
+    value = number(above=0.0, maximum=100.0)(text)
+    return value / 100.0 if value > 1 else value
+
+
+def existing_file(text: str) -> str:
+    """An argparse ``type``: a path that exists and is a file (not a folder)."""
+    p = Path(text).expanduser()
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name, got an empty string")
+    if p.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file")
+    if not p.exists():
+        raise argparse.ArgumentTypeError(f"file not found: {text}")
+    return text
+
+
+def check_output(
+    args: argparse.Namespace,
+    *,
+    attr: str = "output",
+    flag: str = "-o",
+    kind: str = "file",
+    suffixes: tuple[str, ...] | None = None,
+    inputs: tuple[str | None, ...] = (),
+    replace_dir_with_manifest: bool = True,
+) -> Path:
+    """Check the output path of a command before any work starts (see
+    :func:`geo_outreach.files.check_output_path`); the message names ``flag``."""
+    from geo_outreach.files import check_output_path
+
+    value = getattr(args, attr)
+    if value is None or not str(value).strip():
+        from geo_outreach.errors import InputError
+
+        raise InputError(f"{flag}: give an output path", parameter=flag)
+    return check_output_path(
+        value,
+        kind=kind,
+        suffixes=suffixes,
+        inputs=inputs,
+        replace_dir_with_manifest=replace_dir_with_manifest,
+        parameter=flag,
+    )
 
 
 def add_region_args(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +145,7 @@ def add_region_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-snap-m",
-        type=float,
+        type=number(above=0.0, maximum=100_000.0),
         default=500.0,
         metavar="M",
         help="farthest a tract or site may be from the road network and still be on it "

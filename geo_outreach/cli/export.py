@@ -7,7 +7,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+from geo_outreach.cli._common import (
+    add_region_args,
+    check_output,
+    existing_file,
+    open_from_args,
+    print_json,
+    whole,
+)
 from geo_outreach.errors import InputError
 
 
@@ -45,13 +52,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     mp.add_argument("--size", default="a4-landscape", choices=sorted(PAGE_SIZES))
     mp.add_argument("--scheme", default="quantiles", choices=sorted(SCHEMES))
-    mp.add_argument("--k", type=int, default=5, help="number of classes (2-9, default 5)")
+    mp.add_argument(
+        "--k",
+        type=whole(minimum=2, maximum=9),
+        default=5,
+        help="number of classes (2-9, default 5)",
+    )
     mp.add_argument(
         "--palette",
         default="viridis",
         help="sequential colormap: viridis (default), cividis, magma, YlGnBu, Blues...",
     )
-    mp.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
+    mp.add_argument(
+        "--dpi",
+        type=whole(minimum=50, maximum=1200),
+        default=200,
+        help="PNG resolution (50-1200, default 200)",
+    )
     mp.add_argument("--no-roads", action="store_true", help="leave out the road base layer")
     mp.add_argument("--json", action="store_true", help="print a JSON summary")
     mp.set_defaults(func=run_map)
@@ -114,12 +131,14 @@ def _add_layer_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--analysis",
         metavar="OUT.gpkg",
+        type=existing_file,
         default=None,
         help="tracts/zones written by geo-outreach analyze (else the analysis runs)",
     )
     parser.add_argument(
         "--stops",
         metavar="FILE",
+        type=existing_file,
         default=None,
         help="stops layer: GeoPackage, GeoJSON or CSV with lon/lat",
     )
@@ -157,13 +176,18 @@ def run_map(args: argparse.Namespace) -> int:
     from geo_outreach.present.exports import FORMATS, coverage_map, road_edges
     from geo_outreach.present.static_map import CHOROPLETH_LAYERS
 
+    check_output(args, suffixes=tuple(f".{f}" for f in FORMATS), inputs=(args.analysis, args.stops))
     out = Path(args.output)
-    fmt = out.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise InputError(
-            f"output must end in .png, .pdf, .svg or .html, got {out.name}", source="-o"
-        )
     layers = [x.strip().lower() for x in args.layers.split(",") if x.strip()]
+    from geo_outreach.present.static_map import LAYERS
+
+    unknown = [x for x in layers if x not in LAYERS]
+    if unknown or not layers:
+        raise InputError(
+            f"--layers: unknown layer(s) {unknown or [args.layers]}; choose from "
+            f"{', '.join(LAYERS)}",
+            parameter="--layers",
+        )
     stops, routes = _stops_routes(args)
     if "stops" in layers and stops is None:
         raise InputError("layer 'stops' needs --stops FILE or --plan DIR", source="--stops")
@@ -217,6 +241,16 @@ def run_packet(args: argparse.Namespace) -> int:
     from geo_outreach.present.exports import road_edges
     from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, DEFAULT_TIMEZONE, write_packet
 
+    if not Path(args.plan).is_dir():
+        raise InputError(
+            f"--plan {args.plan}: "
+            + ("is a file; give the plan folder" if Path(args.plan).exists() else "not found")
+            + " (written by geo-outreach plan)",
+            parameter="--plan",
+        )
+    check_output(args, kind="dir", inputs=(args.plan,), replace_dir_with_manifest=False)
+    if Path(args.output).resolve() == Path(args.plan).resolve():
+        raise InputError("-o is the plan folder; write the packet elsewhere", parameter="-o")
     week_of = None
     if args.week_of:
         try:
@@ -263,6 +297,19 @@ def run_packet(args: argparse.Namespace) -> int:
 def run_data(args: argparse.Namespace) -> int:
     from geo_outreach.present.exports import export_data
 
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("gpkg", "geojson", "csv")]
+    if bad or not formats:
+        raise InputError(
+            f"--formats: unknown format(s) {bad or [args.formats]}; choose from gpkg, geojson, csv",
+            parameter="--formats",
+        )
+    check_output(
+        args,
+        kind="dir",
+        inputs=(args.analysis, args.stops, args.plan),
+        replace_dir_with_manifest=False,  # files of other layers in it are kept
+    )
     stops, routes = _stops_routes(args)
     ctx = open_from_args(args)
     tracts, zones = _analysis_layers(args, ctx)
@@ -273,7 +320,7 @@ def run_data(args: argparse.Namespace) -> int:
         services=ctx.region.services,
         stops=stops,
         routes=routes,
-        formats=[f.strip() for f in args.formats.split(",") if f.strip()],
+        formats=formats,
     )
     files = [str(p) for ps in written.values() for p in ps]
     if args.json:

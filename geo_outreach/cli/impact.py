@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .visits import add_db_arg
+from .visits import add_db_arg, check_db
 
 __all__ = ["register", "run"]
 
@@ -49,24 +49,31 @@ def register(subparsers: Any) -> None:
 
 
 def _table(path: str | None, what: str) -> Any:
-    import pandas as pd
 
     from geo_outreach.errors import InputError
 
     if not path:
         return None
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{what} {p} is a folder; give a file", parameter=what)
     if not p.is_file():
-        raise InputError(f"{what} {p}: file not found", source=what)
+        raise InputError(f"{what} {p}: file not found", parameter=what)
     if p.suffix.lower() in (".gpkg", ".geojson", ".shp"):
         import geopandas as gpd
 
-        df = gpd.read_file(p)
-    else:
         try:
-            df = pd.read_csv(p, dtype={"unit_id": str, "visit_id": str, "worker_id": str})
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"{what} {p}: not a readable CSV ({exc})", source=what) from None
+            df = gpd.read_file(p)
+        except Exception as exc:
+            raise InputError(
+                f"{what} {p}: cannot read it ({' '.join(str(exc).split())})", parameter=what
+            ) from None
+    else:
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(
+            p, what=what, str_columns=("unit_id", "visit_id", "worker_id", "GEOID", "geoid")
+        )
     df.columns = [str(c).strip().lower() for c in df.columns]
     if "geoid" in df.columns and "unit_id" not in df.columns:
         df = df.rename(columns={"geoid": "unit_id"})
@@ -80,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ._common import print_json
 
+    check_db(args.db, must_exist=True)
     plan = _table(args.plan, "--plan")
     units = _table(args.units, "--units")
     under = _table(args.underserved, "--underserved")

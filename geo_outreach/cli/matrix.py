@@ -6,8 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from geo_outreach.cli._common import add_region_args, open_from_args, progress_bar
+from geo_outreach.cli._common import (
+    add_region_args,
+    check_output,
+    number,
+    open_from_args,
+    progress_bar,
+)
 from geo_outreach.errors import InputError
+from geo_outreach.files import atomic_file
 
 _SIDES = ("tracts", "services")
 
@@ -26,7 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--to", dest="dests", choices=_SIDES, default="services")
     parser.add_argument("--mode", choices=("drive", "walk"), default="drive")
     parser.add_argument(
-        "--cutoff-min", type=float, metavar="M", help="leave out pairs slower than M minutes"
+        "--cutoff-min",
+        type=number(above=0.0, maximum=24 * 60.0),
+        metavar="M",
+        help="leave out pairs slower than M minutes",
     )
     parser.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="output file, .parquet or .csv"
@@ -35,11 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args, suffixes=(".csv", ".parquet"))
     out = Path(args.output)
-    if out.suffix.lower() not in (".csv", ".parquet"):
-        raise InputError(f"output must end in .csv or .parquet, got {out.name}", source="-o")
-    if args.cutoff_min is not None and args.cutoff_min <= 0:
-        raise InputError("--cutoff-min must be a positive number of minutes", source="--cutoff-min")
+    if args.dests != "services":
+        raise InputError(
+            "only --to services is supported (tracts or services -> services)", parameter="--to"
+        )
     ctx = open_from_args(args)
     cutoff_s = None if args.cutoff_min is None else args.cutoff_min * 60.0
     from geo_outreach.network.traveltime import od_table
@@ -62,11 +73,11 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(
                 "only --to services is supported (tracts or services -> services)", source="--to"
             )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        table.to_csv(out, index=False)
-    else:
-        table.to_parquet(out, index=False)
+    with atomic_file(out) as tmp:
+        if out.suffix.lower() == ".csv":
+            table.to_csv(tmp, index=False)
+        else:
+            table.to_parquet(tmp, index=False)
     print(
         f"wrote {len(table):,} pairs to {out} ({args.mode}; left out {len(snap.off_network)} "
         f"off-network tracts and {int((~sites['on_network']).sum())} off-network services)",

@@ -137,17 +137,12 @@ def read_units(path: str | Path, *, id_col: str = "auto", layer: str | None = No
             f"input {str(path)!r} must be a .csv or .gpkg file (got {suffix or 'no extension'!r})",
             source=str(path),
         )
-    sep = "\t" if suffix == ".tsv" else ","
-    try:
-        header = pd.read_csv(path, nrows=0, sep=sep)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read CSV {str(path)!r}: {exc}", source=str(path)) from exc
+    from geo_outreach.data.readers import read_csv_table
+
+    header = read_csv_table(path, what="input", nrows=0)
     cols = [str(c) for c in header.columns]
     idc = _find_id_column(cols, id_col, str(path))
-    try:
-        df = pd.read_csv(path, sep=sep, dtype={idc: str}, keep_default_na=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"cannot read CSV {str(path)!r}: {exc}", source=str(path)) from exc
+    df = read_csv_table(path, what="input", str_columns=[idc])
     df[idc] = df[idc].str.strip()
     return df, idc
 
@@ -184,14 +179,19 @@ def run(args: argparse.Namespace) -> int:
             "--score-column COL",
             source="--method",
         )
-    out_path = Path(args.output)
-    if out_path.parent and not out_path.parent.exists():
-        raise InputError(
-            f"output folder {str(out_path.parent)!r} does not exist", source=str(out_path)
-        )
+    from geo_outreach.cli._common import check_output
+    from geo_outreach.files import atomic_file
+
+    out_path = check_output(args, suffixes=(".csv",), inputs=(args.input,))
 
     df, idc = read_units(args.input, id_col=args.id_col, layer=args.layer)
     logger.info("read %d units from %s (id column %r)", len(df), args.input, idc)
+    if len(df) < 2:
+        raise InputError(
+            f"{args.input} has {'no data rows' if len(df) == 0 else 'one unit'}; need ranks "
+            "units against each other, so give at least two units",
+            source=str(args.input),
+        )
 
     if args.method == "cdc-svi":
         res = compute_svi(df, id_col=idc)
@@ -217,10 +217,8 @@ def run(args: argparse.Namespace) -> int:
         ]
         n_scored = int(res["need_score"].notna().sum())
 
-    try:
-        table.to_csv(out_path, index=False)
-    except OSError as exc:
-        raise InputError(f"cannot write {str(out_path)!r}: {exc}", source=str(out_path)) from exc
+    with atomic_file(out_path) as tmp:
+        table.to_csv(tmp, index=False)
     logger.info("wrote %s: %d units, %d scored", out_path, len(table), n_scored)
     if n_scored < len(table):
         logger.warning(

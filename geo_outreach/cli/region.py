@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
-from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+from geo_outreach.cli._common import add_region_args, existing_file, open_from_args, print_json
+from geo_outreach.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,14 +33,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         "validate them. Files are read, never modified.",
     )
     init.add_argument("dir", metavar="DIR", help="folder to write region.toml into")
-    init.add_argument("--network", required=True, metavar="F", help="OSM XML (.osm/.osm.bz2)")
+    init.add_argument(
+        "--network",
+        required=True,
+        type=existing_file,
+        metavar="F",
+        help="OSM XML (.osm/.osm.bz2)",
+    )
     init.add_argument(
         "--tracts",
         required=True,
+        type=existing_file,
         metavar="F",
         help="census units (GeoPackage, GeoJSON, Shapefile, CSV with lon/lat or WKT)",
     )
-    init.add_argument("--services", required=True, metavar="F", help="service sites (same formats)")
+    init.add_argument(
+        "--services",
+        required=True,
+        type=existing_file,
+        metavar="F",
+        help="service sites (same formats)",
+    )
     init.add_argument("--name", help="region name (default: the folder name)")
     init.add_argument("--tracts-layer", metavar="L", help="layer inside the tracts file")
     init.add_argument("--services-layer", metavar="L", help="layer inside the services file")
@@ -96,8 +112,30 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     from geo_outreach.data.region import init_region
+    from geo_outreach.files import check_output_path
 
-    path = init_region(
+    target = Path(args.dir)
+    check_output_path(target, kind="dir", replace_dir_with_manifest=False, parameter="DIR")
+    manifest = target / "region.toml"
+    if manifest.is_dir():
+        raise InputError(f"DIR {target}: {manifest} is a folder; remove it", parameter="DIR")
+    if manifest.exists() and not args.overwrite:
+        raise InputError(
+            f"{manifest} already exists; pass --overwrite to replace it", parameter="--overwrite"
+        )
+    created = not target.exists()
+    try:
+        path = _init(args, init_region)
+    except BaseException:
+        if created and target.is_dir() and not any(target.iterdir()):
+            target.rmdir()  # leave nothing behind
+        raise
+    print(path)
+    return 0
+
+
+def _init(args: argparse.Namespace, init_region: Any) -> Path:
+    return init_region(
         args.dir,
         network=args.network,
         tracts=args.tracts,
@@ -117,5 +155,3 @@ def run_init(args: argparse.Namespace) -> int:
         data_date=args.data_date,
         overwrite=args.overwrite,
     )
-    print(path)
-    return 0

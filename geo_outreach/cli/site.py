@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from geo_outreach.cli._common import add_region_args, open_from_args, print_json
+from geo_outreach.cli._common import (
+    add_region_args,
+    check_output,
+    existing_file,
+    number,
+    print_json,
+    share,
+    whole,
+)
 from geo_outreach.errors import InputError
 
 
@@ -25,14 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--stops",
         "-p",
-        type=int,
+        type=whole(minimum=1, maximum=10_000),
         default=None,
         metavar="P",
         help="number of stops (required for mclp and pmedian)",
     )
     parser.add_argument(
         "--within-min",
-        type=float,
+        type=number(above=0.0, maximum=24 * 60.0),
         default=15.0,
         metavar="T",
         help="a stop covers demand within T minutes (15)",
@@ -46,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", choices=("mclp", "lscp", "pmedian"), default="mclp")
     parser.add_argument(
         "--equity-floor",
-        type=float,
+        type=share,
         default=None,
         metavar="X",
         help="cover at least X of the high-need population (0-1 or a percent)",
@@ -60,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--candidates",
         metavar="FILE",
+        type=existing_file,
         default=None,
         help="candidate stops (points; GeoPackage/GeoJSON/CSV with lon,lat)",
     )
@@ -68,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=number(above=0.0, maximum=7 * 24 * 3600.0),
         default=60.0,
         metavar="S",
         help="solver time limit in seconds (60)",
@@ -89,73 +97,43 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.output)
-    if out.suffix.lower() != ".gpkg":
-        raise InputError(f"output must be a GeoPackage (.gpkg), got {out.name}", source="-o")
-    if args.model in ("mclp", "pmedian") and (args.stops is None or args.stops < 1):
-        raise InputError(
-            f"--stops P (a positive number) is required for --model {args.model}", source="--stops"
-        )
-    if args.within_min <= 0:
-        raise InputError("--within-min must be a positive number of minutes", source="--within-min")
-    floor = args.equity_floor
-    if floor is not None:
-        floor = floor / 100.0 if floor > 1 else floor
-        if not 0 < floor <= 1:
-            raise InputError(
-                "--equity-floor must be a share in (0, 1] or a percent", source="--equity-floor"
-            )
-    from geo_outreach.analysis.pipeline import compute_region_need
-    from geo_outreach.optimize.site_region import (
-        coverage_areas,
-        siting_inputs,
-        solve_on_region,
-        stops_frame,
-    )
-    from geo_outreach.present.layers import gpkg_safe
+    import geo_outreach as go
 
-    ctx = open_from_args(args)
-    need, need_label = compute_region_need(ctx.region.units, args.need)
-    cutoff_s = max(3600.0, args.within_min * 60.0 * 2)
-    inputs = siting_inputs(ctx, args.mode, candidates=args.candidates, cutoff_s=cutoff_s)
-    result = solve_on_region(
-        ctx,
-        inputs,
-        need,
-        model=args.model,
+    out = check_output(args, suffixes=(".gpkg",), inputs=(args.candidates,))
+    if args.model in ("mclp", "pmedian") and args.stops is None:
+        raise InputError(
+            f"--stops P (a positive number) is required for --model {args.model}",
+            parameter="--stops",
+        )
+    if args.model == "lscp" and args.stops is not None:
+        raise InputError(
+            "--stops is not used by --model lscp (it finds the fewest stops that cover every "
+            "tract within --within-min); leave --stops out, or use --model mclp",
+            parameter="--stops",
+        )
+    floor = args.equity_floor
+    region = go.open_region(args.region, max_snap_m=args.max_snap_m)
+    stops = go.site_stops(
+        region,
+        None,
         p=args.stops,
-        max_time_min=args.within_min,
+        within_min=args.within_min,
+        mode=args.mode,
+        model=args.model,
         equity_floor=floor,
-        existing_category=args.existing,
+        existing=args.existing,
+        candidates=args.candidates,
+        need=args.need,
         time_limit_s=args.time_limit,
     )
-    stops = stops_frame(inputs, result)
-    areas = coverage_areas(ctx, inputs, result)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        out.unlink()
-    gpkg_safe(stops).to_file(out, layer="stops", driver="GPKG")
-    if len(areas):
-        gpkg_safe(areas).to_file(out, layer="coverage", driver="GPKG")
-    units = result.units.drop(columns=[c for c in ("population",) if c in result.units.columns])
-    tracts = ctx.region.units[["unit_id", "name", "population", "geometry"]].merge(
-        units, on="unit_id", how="left"
-    )
-    gpkg_safe(tracts).to_file(out, layer="tracts", driver="GPKG")
-    summary = result.to_json_dict()
-    summary.update(
-        output=str(out),
-        need_method=need_label,
-        mode=args.mode,
-        candidates=len(inputs.candidates),
-        off_network_tracts=len(ctx.origins(args.mode).off_network),
-    )
+    stops.save(out)
+    summary = stops.summary() | {"output": str(args.output)}
     if args.json:
         print_json(summary)
         return 0
     print(
-        f"{result.model.upper()} ({result.status}, gap {summary['gap'] or 0:.2%}): "
-        f"{result.message}".rstrip(": ")
+        f"{summary['model'].upper()} ({summary['status']}, gap {summary['gap'] or 0:.2%}): "
+        f"{summary['message']}".rstrip(": ")
     )
     cov = summary.get("coverage_after") or {}
     before = summary.get("coverage_before") or {}
@@ -166,5 +144,5 @@ def run(args: argparse.Namespace) -> int:
         )
     for i, stop in enumerate(summary["stops"], 1):
         print(f"{i:>3}. {stop['site_id']}: +{stop['gain']:,.0f} ({stop.get('reason') or ''})")
-    print(f"wrote {out}", file=sys.stderr)
+    print(f"wrote {args.output}", file=sys.stderr)
     return 0

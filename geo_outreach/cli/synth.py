@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 from typing import Any
+
+from geo_outreach.cli._common import seed, whole
 
 __all__ = ["register", "run"]
 
@@ -43,12 +46,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("dir", metavar="DIR", help="output folder (created; must be empty)")
     parser.add_argument(
         "--nodes",
-        type=int,
+        type=whole(minimum=200, maximum=5_000_000),
         default=5000,
         metavar="N",
         help="approximate number of OSM nodes (within 10%%; default 5000)",
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    parser.add_argument(
+        "--seed", type=seed, default=0, metavar="S", help="random seed (0 to 2**64-1; default 0)"
+    )
     parser.add_argument(
         "--center",
         type=_center,
@@ -58,7 +63,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--outside-sites",
-        type=int,
+        type=whole(minimum=0, maximum=10_000),
         default=0,
         metavar="K",
         help="also place K service sites 2-5 km outside the region (for testing; default 0)",
@@ -74,14 +79,28 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Generate the region and print the manifest's path."""
     from geo_outreach.data.synth import generate_region
+    from geo_outreach.errors import InputError
+    from geo_outreach.files import atomic_dir, check_output_path
 
-    manifest = generate_region(
-        args.dir,
-        nodes=args.nodes,
-        seed=args.seed,
-        center=args.center,
-        overwrite=args.overwrite,
-        outside_sites=args.outside_sites,
-    )
+    target = Path(args.dir)
+    check_output_path(target, kind="dir", replace_dir_with_manifest=False, parameter="DIR")
+    options = {
+        "nodes": args.nodes,
+        "seed": args.seed,
+        "center": args.center,
+        "outside_sites": args.outside_sites,
+    }
+    if target.is_dir() and any(target.iterdir()):
+        if not args.overwrite:
+            raise InputError(
+                f"DIR {target} is not empty; give a new or empty folder, or pass --overwrite "
+                "to replace its region files",
+                parameter="DIR",
+            )
+        manifest = generate_region(target, overwrite=True, **options)
+    else:  # a new region appears whole or not at all (Ctrl-C leaves nothing)
+        with atomic_dir(target) as tmp:
+            generate_region(tmp, overwrite=True, **options)
+        manifest = target / "region.toml"
     print(manifest)
     return 0

@@ -15,10 +15,17 @@ else the SQLite file in ``GEO_OUTREACH_HOME`` (see docs/visits.md).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
-__all__ = ["add_db_arg", "register", "run"]
+from geo_outreach.errors import InputError
+
+__all__ = ["add_db_arg", "check_db", "register", "run"]
+
+#: Actions that only read the log: a --db that names no existing log is a typo.
+_READ_ACTIONS = frozenset({"export", "backup", "void", "history"})
 
 
 def add_db_arg(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +38,49 @@ def add_db_arg(parser: argparse.ArgumentParser) -> None:
         "GEO_OUTREACH_DB_URL, else visits.sqlite in GEO_OUTREACH_HOME "
         "(~/.local/share/geo_outreach)",
     )
+
+
+def check_db(url: str | None, *, must_exist: bool) -> None:
+    """Refuse a ``--db`` SQLite path in a folder that does not exist (a typo would create
+    folders and a new empty log), and, for commands that only read, a file that does not
+    exist. Other URLs are checked when the store opens them."""
+    if not url:
+        return
+    import sqlalchemy as sa
+
+    from geo_outreach.errors import InputError
+
+    try:
+        u = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return  # open_store explains
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return
+    db = Path(u.database).expanduser()
+    if db.is_dir():
+        raise InputError(
+            f"--db {url}: {db} is a folder; name the SQLite file, e.g. "
+            f"sqlite:///{db / 'visits.sqlite'}",
+            parameter="--db",
+        )
+    if not db.parent.is_dir():
+        raise InputError(
+            f"--db {url}: folder {db.parent} does not exist; check the path (a new visit log "
+            "is only created in an existing folder)",
+            parameter="--db",
+        )
+    if must_exist and not db.is_file():
+        raise InputError(
+            f"--db {url}: there is no visit log at {db}; check the path, or import visits "
+            "first with geo-outreach visits import",
+            parameter="--db",
+        )
+
+
+def _sqlite_path(url: str | None) -> str | None:
+    if not url or not url.startswith("sqlite:///"):
+        return None
+    return url[len("sqlite:///") :]
 
 
 def register(subparsers: Any) -> None:
@@ -76,25 +126,46 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geo-outreach visits ACTION``."""
-    import pandas as pd
 
-    from geo_outreach.errors import InputError
+    from geo_outreach.cli._common import check_output
     from geo_outreach.visits import store as vs
     from geo_outreach.visits.models import to_public_frame
 
     action = args.visits_command
+    check_db(args.db, must_exist=action in _READ_ACTIONS)
+    if action == "import":
+        from geo_outreach.cli._common import existing_file
+
+        for flag, value in (("FILE", args.file), ("--plan", args.plan)):
+            if value is not None:
+                try:
+                    existing_file(value)
+                except argparse.ArgumentTypeError as exc:
+                    raise InputError(f"{flag}: {exc}", parameter=flag) from None
+    elif action == "export":
+        check_output(args, attr="out", flag="OUT.csv", suffixes=(".csv",))
+    elif action == "backup":
+        from geo_outreach.files import check_output_path
+
+        out = str(args.out)
+        as_dir = out.endswith(("/", os.sep)) or Path(out).is_dir()
+        check_output_path(
+            out,
+            kind="dir" if as_dir else "file",
+            suffixes=None if as_dir else (".sqlite", ".sqlite3", ".db"),
+            inputs=(_sqlite_path(args.db),),
+            replace_dir_with_manifest=False,
+            parameter="OUT",
+        )
     with vs.open_store(args.db) as st:
         if action == "import":
             from geo_outreach.visits.importer import import_csv
 
             plan = None
             if args.plan:
-                try:
-                    plan = pd.read_csv(args.plan, dtype=str, keep_default_na=False)
-                except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                    raise InputError(
-                        f"{args.plan}: cannot read the plan ({exc})", source="--plan"
-                    ) from None
+                from geo_outreach.data.readers import read_csv_table
+
+                plan = read_csv_table(args.plan, what="--plan", dtype=str, keep_default_na=False)
                 plan.columns = [c.strip().lower() for c in plan.columns]
             res = import_csv(st, args.file, recorded_by=args.by, plan=plan)
             extra = []

@@ -7,9 +7,14 @@ and the returned frames are new objects.
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
-from collections.abc import Iterable
+import re
+import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +25,12 @@ from geo_outreach.errors import CRSError, InputError
 
 __all__ = [
     "VECTOR_SUFFIXES",
+    "EncodingNotice",
     "check_geometry_types",
+    "decode_csv_bytes",
+    "normalize_decimal_commas",
+    "read_csv_table",
+    "read_csv_text",
     "read_layer",
     "repair_geometries",
     "require_columns",
@@ -101,6 +111,223 @@ def read_layer(
     return gdf
 
 
+class EncodingNotice(UserWarning):
+    """A CSV file was not UTF-8 and was read in another encoding (cp1252...)."""
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+_PLAIN_NUMBER = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?\s*$")
+
+
+def decode_csv_bytes(raw: bytes, *, source: str) -> tuple[str, str]:
+    """Decode the bytes of a CSV file; return ``(text, encoding)``.
+
+    UTF-8 (with or without a byte-order mark) is read as is; UTF-16 with a BOM too.
+    Other bytes are read as cp1252 (what spreadsheets on Windows save as "CSV"),
+    or, when cp1252 cannot decode them, in the encoding charset-normalizer finds.
+    Any encoding other than UTF-8 is reported with an :class:`EncodingNotice`.
+
+    Raises
+    ------
+    InputError
+        When no encoding decodes the file (it is not text).
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        body = raw[3:]
+        return (body.decode("utf-8"), "utf-8-sig") if _utf8(body) else _fallback(body, source)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            text = ""
+        # a CSV header is mostly ASCII; binary data behind a lookalike BOM is not
+        if text and sum(ch.isascii() for ch in text[:2000]) >= 0.5 * len(text[:2000]):
+            return text, "utf-16"
+    if b"\x00" in raw[:4096]:
+        raise InputError(
+            f"{source} is not a text file (it holds binary data); save it as CSV (UTF-8)",
+            source=source,
+        )
+    if _utf8(raw):
+        return raw.decode("utf-8"), "utf-8"
+    return _fallback(raw, source)
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _fallback(raw: bytes, source: str) -> tuple[str, str]:
+    encoding = None
+    try:
+        text = raw.decode("cp1252")
+        encoding = "cp1252"
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw).best()
+        if best is None:
+            raise InputError(
+                f"{source}: cannot tell the text encoding; save it as 'CSV UTF-8'",
+                source=source,
+            ) from None
+        encoding = best.encoding
+        text = str(best)
+    notice = (
+        f"{source} is not UTF-8; read it as {encoding} (Windows/Excel 'CSV'). Save it as "
+        "'CSV UTF-8' to be sure accented letters are right"
+    )
+    logger.info(notice)
+    warnings.warn(notice, EncodingNotice, stacklevel=3)
+    return text, encoding
+
+
+def read_csv_text(path: str | Path, *, what: str = "CSV") -> tuple[str, str]:
+    """Return the decoded text of a CSV file and its separator (``","``, ``";"`` or tab).
+
+    Raises
+    ------
+    InputError
+        When the path is missing, a folder, or not text.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} file not found: {p}", source=str(p))
+    if p.is_dir():
+        raise InputError(f"{what} path {p} is a folder; give the CSV file inside it", source=str(p))
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {what} file {p}: {exc.strerror or exc}", source=str(p)
+        ) from None
+    text, _ = decode_csv_bytes(raw, source=str(p))
+    return text, _sniff_separator(text)
+
+
+def _sniff_separator(text: str) -> str:
+    """``;`` (spreadsheets set to Swedish, Spanish...) or tab when the header has more of
+    them than commas; else ``,``."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: 0 for sep in (",", ";", "\t")}
+    quoted = False
+    for ch in first:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda k: (counts[k], k == ","))
+    return best if counts[best] > 0 else ","
+
+
+def read_csv_table(
+    path: str | Path,
+    *,
+    what: str = "CSV",
+    dtype: Any = None,
+    keep_default_na: bool = True,
+    str_columns: Iterable[str] = (),
+    **read_csv_kwargs: Any,
+) -> pd.DataFrame:
+    """Read a CSV file the way every geo_outreach command reads CSV.
+
+    Parameters
+    ----------
+    path
+        The file. UTF-8 with or without a byte-order mark; other files are read as cp1252
+        with a notice (:func:`decode_csv_bytes`). Separators ``,``, ``;`` or tab are
+        detected from the header; with ``;`` or tab, decimal commas (``45,52``) are read
+        as numbers (text columns too, when every value is such a number).
+    what
+        What the file is ("visits", "candidate stops"), for messages.
+    dtype, keep_default_na, read_csv_kwargs
+        Passed to :func:`pandas.read_csv`.
+    str_columns
+        Columns read as text (identifiers with leading zeros).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table (a header-only file gives 0 rows; callers decide whether that is allowed).
+
+    Raises
+    ------
+    InputError
+        Missing file, a folder, empty or malformed CSV, naming the file (and the row when
+        the parser says which).
+    """
+    p = Path(path)
+    text, sep = read_csv_text(p, what=what)
+    if not text.strip():
+        raise InputError(
+            f"{what} file {p} is empty; it needs a header row and one row per record",
+            source=str(p),
+        )
+    str_columns = tuple(str_columns)
+    if str_columns and dtype is None:
+        dtype = dict.fromkeys(str_columns, str)
+    elif str_columns and isinstance(dtype, Mapping):
+        dtype = {**dict.fromkeys(str_columns, str), **dtype}
+    decimal = "," if sep in (";", "\t") else "."
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            decimal=decimal,
+            dtype=dtype,
+            keep_default_na=keep_default_na,
+            **read_csv_kwargs,
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            f"{what} file {p} is empty; it needs a header row and one row per record",
+            source=str(p),
+        ) from None
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        detail = " ".join(str(exc).split())
+        m = re.search(r"line (\d+)", detail)
+        row = int(m.group(1)) - 1 if m else None
+        raise InputError(
+            f"{what} file {p} is not well-formed CSV ({detail}); check the quotes and the "
+            "number of fields on each row",
+            source=str(p),
+            row=row,
+        ) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if decimal == ",":
+        df = normalize_decimal_commas(df, keep=str_columns)
+    return df
+
+
+def normalize_decimal_commas(df: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
+    """Turn text columns whose every value is a number with a decimal comma (``45,52``)
+    into the same text with a point (``45.52``); other columns are untouched.
+
+    For files with ``;`` or tab separators, where a comma cannot separate fields.
+    """
+    keep = set(keep)
+    out = df
+    for col in df.columns:
+        values = df[col]
+        if col in keep or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values[values.notna()].astype(str).str.strip()
+        filled = text[text != ""]
+        if (
+            len(filled)
+            and filled.str.match(_PLAIN_NUMBER).all()
+            and filled.str.match(_DECIMAL_COMMA).any()
+        ):
+            if out is df:
+                out = df.copy()
+            out[col] = values.map(lambda v: v.replace(",", ".") if isinstance(v, str) else v)
+    return out
+
+
 def _layer_note(layer: str | None) -> str:
     return f" (layer {layer!r})" if layer else ""
 
@@ -144,13 +371,7 @@ def _as_id_strings(values: pd.Series) -> pd.Series:
 def _read_csv(
     path: Path, *, crs: str | None, what: str, str_columns: tuple[str, ...]
 ) -> gpd.GeoDataFrame:
-    try:
-        df = pd.read_csv(path, dtype={c: str for c in str_columns})
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(
-            f"cannot read {what} file {path} as CSV: {exc}. Save it as comma-separated UTF-8 text.",
-            source=str(path),
-        ) from exc
+    df = read_csv_table(path, what=what, str_columns=str_columns)
     lower = {c.lower(): c for c in df.columns}
     lon_col = next((lower[n] for n in _LON_NAMES if n in lower), None)
     lat_col = next((lower[n] for n in _LAT_NAMES if n in lower), None)

@@ -263,7 +263,9 @@ def write_manifest(
     for key, spec in (("units", units), ("services", services)):
         lines += ["", f"[{key}]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in spec.items() if v not in (None, "")]
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from geo_outreach.files import write_text
+
+    write_text(target, "\n".join(lines) + "\n")
     return target
 
 
@@ -333,8 +335,8 @@ def init_region(
     if validate:
         try:
             load_region(path)
-        except InputError:
-            path.unlink()
+        except BaseException:  # an invalid manifest (or Ctrl-C) leaves no region.toml
+            path.unlink(missing_ok=True)
             raise
     return path
 
@@ -612,6 +614,14 @@ def _population(values: pd.Series, ids: pd.Series, *, source: str, column: str) 
             f"value(s) (unit {ids[neg].iloc[0]!r}: {pop[neg].iloc[0]}). Population must be >= 0 "
             "(missing-value codes such as -999 must be replaced).",
             source=f"{source}:{column}",
+        )
+    if len(pop) and not (pop > 0).any():
+        raise InputError(
+            f"census units file {source}: column {column!r} is 0 for every unit, so there is "
+            "nobody to serve and every answer would be 0. Choose the population column with "
+            "--population-col (population_col in region.toml).",
+            source=f"{source}:{column}",
+            column=column,
         )
     return pop.astype(float)
 

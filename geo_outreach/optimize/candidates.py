@@ -173,7 +173,9 @@ def candidates_from_file(
     if not path.exists():
         raise InputError(f"candidate file {path} does not exist", source=str(path))
     if path.suffix.lower() in (".csv", ".txt"):
-        df = pd.read_csv(path)
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(path, what="candidate stops")
         lower = {c.lower(): c for c in df.columns}
         lon = next((lower[c] for c in _LON if c in lower), None)
         lat = next((lower[c] for c in _LAT if c in lower), None)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.files import atomic_file
 from geo_outreach.present.static_map import (
     CHOROPLETH_LAYERS,
     LAYERS,
@@ -132,7 +133,9 @@ def _read_points(path: str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
     if not p.is_file():
         raise InputError(f"{what} file {p} not found", source=str(p))
     if p.suffix.lower() == ".csv":
-        df = pd.read_csv(p)
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(p, what=what)
         lon = next((c for c in ("lon", "longitude", "x") if c in df.columns), None)
         lat = next((c for c in ("lat", "latitude", "y") if c in df.columns), None)
         if lon is None or lat is None:
@@ -471,8 +474,9 @@ def coverage_map(
         )
         data = static.data
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        from geo_outreach.files import write_bytes
+
+        write_bytes(path, data)
         logger.info("wrote %s (%.0f kB)", path, len(data) / 1024)
     return MapExport(format=fmt, data=data, path=path, static=static)
 
@@ -534,7 +538,7 @@ def export_data(
     dict
         format -> files written.
     """
-    from geo_outreach.present.layers import gpkg_safe, write_analysis_gpkg
+    from geo_outreach.present.layers import gpkg_safe
 
     bad = [f for f in formats if f not in ("gpkg", "geojson", "csv")]
     if bad or not formats:
@@ -564,23 +568,23 @@ def export_data(
     written: dict[str, list[Path]] = {f: [] for f in formats}
     layers4326 = {k: v.to_crs(4326) for k, v in present.items()}
     if "gpkg" in formats:
-        path = out / gpkg_name
-        if path.exists():
-            path.unlink()
-        if "tracts" in layers4326:
-            import geopandas as gpd
+        import geopandas as gpd
 
+        from geo_outreach.present.layers import write_gpkg_layers
+
+        path = out / gpkg_name
+        gpkg_layers: dict[str, gpd.GeoDataFrame] = {}
+        if "tracts" in layers4326:
             z = layers4326.get("zones")
             if z is None:
                 z = gpd.GeoDataFrame(
                     {"zone_id": pd.Series(dtype=str)}, geometry=[], crs="EPSG:4326"
                 )
-            write_analysis_gpkg(cast("AnalysisResult", _Analysis(layers4326["tracts"], z)), path)
+            gpkg_layers = {"tracts": layers4326["tracts"], "zones": z}
         for name in DATA_LAYERS:
-            if name in layers4326 and (
-                name not in ("tracts", "zones") or "tracts" not in layers4326
-            ):
-                gpkg_safe(layers4326[name]).to_file(path, layer=name, driver="GPKG")
+            if name in layers4326 and name not in gpkg_layers:
+                gpkg_layers[name] = layers4326[name]
+        write_gpkg_layers(path, gpkg_layers)  # all layers or none
         written["gpkg"].append(path)
     for name in DATA_LAYERS:
         if name not in layers4326:
@@ -588,13 +592,13 @@ def export_data(
         gdf = layers4326[name]
         if "geojson" in formats:
             p = out / f"{name}.geojson"
-            if p.exists():
-                p.unlink()
-            gpkg_safe(gdf).to_file(p, driver="GeoJSON")
+            with atomic_file(p) as tmp:
+                gpkg_safe(gdf).to_file(tmp, driver="GeoJSON")
             written["geojson"].append(p)
         if "csv" in formats:
             p = out / f"{name}.csv"
-            _csv_table(gdf).to_csv(p, index=False)
+            with atomic_file(p) as tmp:
+                _csv_table(gdf).to_csv(tmp, index=False)
             written["csv"].append(p)
     logger.info("exported %s to %s", sorted(layers4326), out)
     return written

@@ -12,7 +12,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from geo_outreach.analysis.pipeline import AnalysisResult
 
-__all__ = ["gpkg_safe", "write_analysis_gpkg"]
+__all__ = ["gpkg_safe", "write_analysis_gpkg", "write_gpkg_layers"]
 
 
 def gpkg_safe(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -49,18 +49,26 @@ def gpkg_safe(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_analysis_gpkg(result: AnalysisResult, path: str | Path) -> Path:
-    """Write layers ``tracts`` and ``zones`` of an analysis to a GeoPackage (replaced if present)."""
+def write_gpkg_layers(path: str | Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    """Write ``layers`` (name -> frame, in order) to one GeoPackage, atomically.
+
+    Every layer is written to a temporary file beside ``path``, which is renamed onto
+    ``path`` only when all layers are in: an error or Ctrl-C leaves the previous file
+    (or none), never a file with some of the layers.
+    """
+    from geo_outreach.files import atomic_file
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        path.unlink()
-    gpkg_safe(result.tracts).to_file(path, layer="tracts", driver="GPKG")
-    zones = result.zones
-    if len(zones):
-        gpkg_safe(zones).to_file(path, layer="zones", driver="GPKG")
-    else:  # an empty layer keeps the file's shape predictable for GIS teams
-        gpd.GeoDataFrame({"zone_id": pd.Series(dtype=str)}, geometry=[], crs="EPSG:4326").to_file(
-            path, layer="zones", driver="GPKG"
-        )
+    with atomic_file(path) as tmp:
+        for name, frame in layers.items():
+            gpkg_safe(frame).to_file(tmp, layer=name, driver="GPKG")
     return path
+
+
+def write_analysis_gpkg(result: AnalysisResult, path: str | Path) -> Path:
+    """Write layers ``tracts`` and ``zones`` of an analysis to a GeoPackage (replaced if
+    present, atomically: see :func:`write_gpkg_layers`)."""
+    zones = result.zones
+    if not len(zones):  # an empty layer keeps the file's shape predictable for GIS teams
+        zones = gpd.GeoDataFrame({"zone_id": pd.Series(dtype=str)}, geometry=[], crs="EPSG:4326")
+    return write_gpkg_layers(path, {"tracts": result.tracts, "zones": zones})

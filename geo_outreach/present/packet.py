@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.files import atomic_file
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -170,7 +171,20 @@ def read_stops_csv(path: str | Path) -> pd.DataFrame:
             f"{path} not found; a plan folder holds stops.csv (write one with geo-outreach plan)",
             source=str(path),
         )
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    from geo_outreach.data.readers import read_csv_table
+
+    raw = read_csv_table(path, what="plan stops", dtype=str, keep_default_na=False)
+    return normalise_stops(raw, name=path.name)
+
+
+def normalise_stops(raw: pd.DataFrame, *, name: str = "stops.csv") -> pd.DataFrame:
+    """Normalise a plan's stops table (see :data:`STOP_COLUMNS`); ``name`` is used in messages."""
+    path = Path(name)
+    raw = raw.copy()
+    for c in raw.columns:
+        raw[c] = raw[c].map(
+            lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        )
     out = pd.DataFrame(index=raw.index)
     for canon, names in STOP_COLUMNS.items():
         col = _pick(raw, names)
@@ -256,7 +270,11 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
     unscheduled = pd.DataFrame()
     upath = folder / "unscheduled.csv"
     if upath.is_file():
-        unscheduled = pd.read_csv(upath, dtype=str, keep_default_na=False)
+        from geo_outreach.data.readers import read_csv_table
+
+        unscheduled = read_csv_table(
+            upath, what="plan unscheduled visits", dtype=str, keep_default_na=False
+        )
     return Plan(folder=folder, stops=stops, routes=routes, unscheduled=unscheduled)
 
 
@@ -951,8 +969,10 @@ def write_packet(
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{_safe(worker_id)}_{date.isoformat()}"
     pdf_path = out / f"{stem}.pdf"
-    pdf_path.write_bytes(
-        route_sheet_pdf(
+    # render everything first, then write each file aside and rename it in: an error or an
+    # interrupt leaves the previous packet or none, never a cut file
+    files: dict[Path, bytes] = {
+        pdf_path: route_sheet_pdf(
             stops,
             date=date,
             worker=who,
@@ -961,29 +981,26 @@ def write_packet(
             attribution=attribution,
             page=page,
         )
-    )
+    }
     gpx_path = out / f"{stem}.gpx"
-    gpx_path.write_text(
-        to_gpx(
-            stops, date=date, timezone=timezone, route_lines=lines, name=f"{who} {date.isoformat()}"
-        ),
-        encoding="utf-8",
-    )
+    files[gpx_path] = to_gpx(
+        stops, date=date, timezone=timezone, route_lines=lines, name=f"{who} {date.isoformat()}"
+    ).encode("utf-8")
     ics_path = out / f"{stem}.ics"
-    ics_path.write_bytes(to_ics(stops, date=date, timezone=timezone, worker=worker_id))
+    files[ics_path] = to_ics(stops, date=date, timezone=timezone, worker=worker_id)
     html_path = None
     if html:
         html_path = out / f"{stem}.html"
-        html_path.write_text(
-            day_map_html(
-                stops,
-                route_lines=lines,
-                roads=roads,
-                attribution=attribution,
-                title=f"{who}: {_WEEKDAY_NAMES[date.weekday()]} {date.isoformat()}",
-            ),
-            encoding="utf-8",
-        )
+        files[html_path] = day_map_html(
+            stops,
+            route_lines=lines,
+            roads=roads,
+            attribution=attribution,
+            title=f"{who}: {_WEEKDAY_NAMES[date.weekday()]} {date.isoformat()}",
+        ).encode("utf-8")
+    for path, data in files.items():
+        with atomic_file(path) as tmp:
+            tmp.write_bytes(data)
     summary = {
         "worker_id": worker_id,
         "day": str(stops["day"].iloc[0]),

@@ -776,10 +776,9 @@ def read_layer(path: str | Path, *, layer: str | None = None) -> pd.DataFrame:
         raise InputError(f"{p}: file not found", source=str(p))
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        try:
-            df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise InputError(f"{p.name}: not a readable CSV ({exc})", source=str(p)) from None
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(p, what="table", dtype=str, keep_default_na=False)
         df.columns = [str(c).strip().lower() for c in df.columns]
         for c in ("lon", "lat"):
             if c in df.columns:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,17 +76,15 @@ class ImportResult:
 
 def read_visits_log_csv(path: str | Path) -> pd.DataFrame:
     """Read a visits CSV as text columns (lower-case names), raising InputError when malformed."""
+    from geo_outreach.data.readers import read_csv_text
+
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: file not found", source=str(p))
+    text, sep = read_csv_text(p, what="visits")
     try:
-        with p.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f, strict=True)
-            rows = [(reader.line_num, r) for r in reader]
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{p.name}: not UTF-8 text; save the spreadsheet as 'CSV UTF-8'", source=str(p)
-        ) from None
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+        rows = [(reader.line_num, r) for r in reader]
     except csv.Error as exc:
         raise InputError(
             f"{p.name}: not a well-formed CSV ({exc}); check the quotes in notes", source=str(p)
@@ -110,6 +109,10 @@ def read_visits_log_csv(path: str | Path) -> pd.DataFrame:
         [r for _, r in body], columns=header, index=[n for n, _ in body], dtype=object
     )
     df.columns = [str(c).strip().lower() for c in df.columns]
+    if sep != ",":
+        from geo_outreach.data.readers import normalize_decimal_commas
+
+        df = normalize_decimal_commas(df)
     if "visit_id" in df.columns and "planned_visit_id" not in df.columns:
         df = df.rename(columns={"visit_id": "planned_visit_id"})
     missing = [c for c in _REQUIRED if c not in df.columns]

@@ -963,9 +963,10 @@ def export_csv(
     for c in ("visit_date", "followup_due"):
         df[c] = df[c].dt.strftime("%Y-%m-%d")
     df["recorded_at"] = df["recorded_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out, index=False)
+    from geo_outreach.files import atomic_file
+
+    with atomic_file(out) as tmp:  # a cut export is never left behind
+        df.to_csv(tmp, index=False)
     return len(df)
 
 

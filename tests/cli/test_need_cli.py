@@ -120,7 +120,7 @@ def test_custom_on_non_census_units(tmp_path):
             ["--method", "custom", "--variables", "EP_POV150:abc"],
             "abc",
         ),
-        (lambda p: p.write_text(""), [], "cannot read"),
+        (lambda p: p.write_text(""), [], "is empty"),
         (
             lambda p: svi_frame().assign(EP_MUNIT="n/a").to_csv(p, index=False),
             [],

@@ -51,6 +51,9 @@ def test_import_export_backup(home, visits_csv, tmp_path, capsys):
         "imported 0 visit(s)" in capsys.readouterr().out and n_visits(home / "visits.sqlite") == 3
     )
     out = tmp_path / "out" / "visits.csv"
+    assert main(["visits", "export", str(out)]) == 2  # a missing folder is a typo, not created
+    assert "does not exist" in capsys.readouterr().err and not out.parent.exists()
+    out.parent.mkdir()
     assert main(["visits", "export", str(out)]) == 0
     exported = pd.read_csv(out, dtype=str)
     assert len(exported) == 3 and "case_id" not in exported.columns

@@ -112,11 +112,19 @@ def test_malformed_csv(tmp_path, text, match):
         assert n_rows(store) == 0
 
 
-def test_not_utf8(tmp_path):
+def test_not_utf8_is_read_as_cp1252_with_a_notice(tmp_path):
+    """A spreadsheet's 'CSV' (cp1252) is read, accents intact, and the user is told."""
+    from geo_outreach.data.readers import EncodingNotice
+
     p = tmp_path / "latin1.csv"
-    p.write_bytes("worker_id,visited_at,outcome,note\nana,2024-05-02,done,café\n".encode("latin-1"))
-    with vs.open_store(home=tmp_path / "h") as store, pytest.raises(InputError, match="UTF-8"):
-        import_csv(store, p)
+    p.write_bytes("worker_id;visited_at;outcome;note\nana;2024-05-02;done;café\n".encode("cp1252"))
+    with vs.open_store(home=tmp_path / "h") as store:
+        with pytest.warns(EncodingNotice, match="cp1252"):
+            res = import_csv(store, p)
+        assert res.inserted == 1
+        exported = tmp_path / "out.csv"
+        vs.export_csv(store, exported)
+    assert "café" in exported.read_text(encoding="utf-8")
 
 
 def test_missing_file(tmp_path):

@@ -220,13 +220,32 @@ def _skills(text: object, source: str) -> frozenset[str]:
     return out
 
 
-def _read(path: str | Path) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found", source=str(p))
-    df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    df.columns = [c.strip().lower() for c in df.columns]
-    return df
+def _read(src: str | Path | pd.DataFrame, source: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A CSV path or a table as all-text columns, and the name messages use."""
+    if isinstance(src, pd.DataFrame):
+        df = src.copy()
+        for c in df.columns:
+            df[c] = df[c].map(_text)
+        name = source or "table"
+    else:
+        p = Path(src)
+        if not p.exists():
+            raise InputError(f"{p}: file not found", source=str(p))
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(p, what="plan input", dtype=str, keep_default_na=False)
+        name = source or p.name
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df, name
+
+
+def _text(value: object) -> str:
+    """Cell text of a table given in memory (NaN and None are empty)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _loc_id(lon: float, lat: float) -> str:
@@ -274,8 +293,12 @@ def _last_visit(text: str, source: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def read_visits_csv(path: str | Path) -> tuple[tuple[Visit, ...], pd.DataFrame]:
-    """Read visits; returns ``(visits, locations)``.
+def read_visits_csv(
+    path: str | Path | pd.DataFrame, *, source: str | None = None
+) -> tuple[tuple[Visit, ...], pd.DataFrame]:
+    """Read visits (a CSV path or a table); returns ``(visits, locations)``.
+
+    ``source`` names the input in messages (default: the file name, or ``"table"``).
 
     Columns: ``visit_id, lon, lat`` (or ``location_id``), ``duration_min``, and
     optional ``windows, priority, skills, frequency, min_gap_days, demand, name,
@@ -283,8 +306,7 @@ def read_visits_csv(path: str | Path) -> tuple[tuple[Visit, ...], pd.DataFrame]:
     from this week's Monday like ``-3``), ``pinned_worker, pinned_day,
     pinned_order``, ``household_id``, ``preferred_worker``.
     """
-    df = _read(path)
-    name = Path(path).name
+    df, name = _read(path, source)
     for c in ("visit_id", "duration_min"):
         if c not in df.columns:
             raise InputError(f"{name}: missing column {c!r}", source=c)
@@ -365,8 +387,12 @@ def _parse_break(text: str, source: str, *, after_work_s: int) -> BreakRule | No
     return BreakRule(int(m.group(1)) * 60, a, b, after_work_s)
 
 
-def read_workers_csv(path: str | Path) -> tuple[tuple[Worker, ...], pd.DataFrame]:
-    """Read workers; returns ``(workers, locations)``.
+def read_workers_csv(
+    path: str | Path | pd.DataFrame, *, source: str | None = None
+) -> tuple[tuple[Worker, ...], pd.DataFrame]:
+    """Read workers (a CSV path or a table); returns ``(workers, locations)``.
+
+    ``source`` names the input in messages (default: the file name, or ``"table"``).
 
     Columns: ``worker_id, start_lon, start_lat, end_lon, end_lat`` (or
     ``start_location_id, end_location_id``; missing end = start), ``shift`` like
@@ -375,8 +401,7 @@ def read_workers_csv(path: str | Path) -> tuple[tuple[Worker, ...], pd.DataFrame
     shift), ``break_after_h`` (break owed only after this many hours of work,
     default 6), ``max_work_h, capacity``.
     """
-    df = _read(path)
-    name = Path(path).name
+    df, name = _read(path, source)
     for c in ("worker_id", "shift"):
         if c not in df.columns:
             raise InputError(f"{name}: missing column {c!r}", source=c)

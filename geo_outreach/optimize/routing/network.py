@@ -127,49 +127,65 @@ class PlanInputs:
     details: pd.DataFrame
 
 
-def _check_csv(path: str | Path, required: Sequence[str], what: str) -> pd.DataFrame:
-    """Read ``path`` as CSV text (all columns as strings) with clear errors."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{what} file not found: {p}", source=str(p))
-    if p.suffix.lower() not in (".csv", ".txt"):
-        raise InputError(
-            f"{p.name} is not a CSV file; give the {what} as a .csv file with a header row "
-            f"(columns: {', '.join(required)}, ...)",
-            source=str(p),
-        )
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        kind = "empty" if isinstance(exc, pd.errors.EmptyDataError) else "not readable CSV text"
-        raise InputError(
-            f"{p.name} is {kind}; give the {what} as UTF-8 CSV with a header row "
-            f"(columns: {', '.join(required)}, ...)",
-            source=str(p),
-        ) from exc
+def _check_csv(
+    src: str | Path | pd.DataFrame, required: Sequence[str], what: str, source: str | None
+) -> tuple[pd.DataFrame, str]:
+    """Read ``src`` (a CSV path or a table) as text with clear errors; returns ``(df, name)``."""
+    if isinstance(src, pd.DataFrame):
+        name = source or f"{what} table"
+        df = src.copy()
+        df.columns = [str(c) for c in df.columns]
+    else:
+        p = Path(src)
+        name = source or p.name
+        if p.is_dir():
+            raise InputError(
+                f"{p} is a folder; give the {what} as a .csv file", source=str(p), parameter=what
+            )
+        if not p.is_file():
+            raise InputError(f"{what} file not found: {p}", source=str(p), parameter=what)
+        if p.suffix.lower() not in (".csv", ".txt"):
+            raise InputError(
+                f"{p.name} is not a CSV file; give the {what} as a .csv file with a header row "
+                f"(columns: {', '.join(required)}, ...)",
+                source=str(p),
+                parameter=what,
+            )
+        from geo_outreach.data.readers import read_csv_table
+
+        df = read_csv_table(p, what=what, dtype=str, keep_default_na=False)
     cols = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in required if c not in cols]
     if missing:
         raise InputError(
-            f"{p.name}: missing column(s) {missing}; the {what} file needs "
+            f"{name}: missing column(s) {missing}; the {what} file needs "
             f"{', '.join(required)} (found {cols})",
-            source=missing[0],
+            source=name,
+            column=missing[0],
         )
     df.columns = cols
     if df.empty:
         raise InputError(
-            f"{p.name} has a header but no rows; add at least one {what[:-1]}", source=str(p)
+            f"{name} has a header but no rows; add at least one {what[:-1]}", source=name
         )
-    return df
+    return df, name
 
 
-def read_plan_inputs(visits_path: str | Path, workers_path: str | Path) -> PlanInputs:
-    """Read and validate the visits and workers CSV files for :func:`plan_on_region`.
+def read_plan_inputs(
+    visits_path: str | Path | pd.DataFrame,
+    workers_path: str | Path | pd.DataFrame,
+    *,
+    visits_source: str | None = None,
+    workers_source: str | None = None,
+) -> PlanInputs:
+    """Read and validate the visits and workers for :func:`plan_on_region`.
 
     Parameters
     ----------
     visits_path, workers_path
-        CSV files in the formats of ``docs/routing.md``.
+        CSV files in the formats of ``docs/routing.md``, or tables with those columns.
+    visits_source, workers_source
+        Names used in messages (default: the file names; ``"visits table"`` for tables).
 
     Returns
     -------
@@ -182,26 +198,33 @@ def read_plan_inputs(visits_path: str | Path, workers_path: str | Path) -> PlanI
         routing readers reject (unknown skill code, a window that ends before it
         starts, a worker without a shift...), naming the file, row and column.
     """
-    vdf = _check_csv(visits_path, ("visit_id", "duration_min"), "visits")
+    vdf, vname = _check_csv(visits_path, ("visit_id", "duration_min"), "visits", visits_source)
     has_xy = {"lon", "lat"} <= set(vdf.columns)
     if not has_xy and "location_id" not in vdf.columns:
         raise InputError(
-            f"{Path(visits_path).name}: give the visits' position in lon and lat columns "
+            f"{vname}: give the visits' position in lon and lat columns "
             "(WGS84 degrees) or a location_id column",
-            source="lon",
+            source=vname,
+            column="lon",
         )
-    wdf = _check_csv(workers_path, ("worker_id", "shift"), "workers")
+    wdf, wname = _check_csv(workers_path, ("worker_id", "shift"), "workers", workers_source)
     if not ({"start_lon", "start_lat"} <= set(wdf.columns) or "start_location_id" in wdf.columns):
         raise InputError(
-            f"{Path(workers_path).name}: give each worker's start in start_lon and start_lat "
-            "columns (WGS84 degrees)",
-            source="start_lon",
+            f"{wname}: give each worker's start in start_lon and start_lat columns (WGS84 degrees)",
+            source=wname,
+            column="start_lon",
         )
-    visits, vlocs = _read_visits_csv(visits_path)
-    workers, wlocs = _read_workers_csv(workers_path)
+    visits, vlocs = _read_visits_csv(
+        visits_path if not isinstance(visits_path, pd.DataFrame) else vdf, source=vname
+    )
+    workers, wlocs = _read_workers_csv(
+        workers_path if not isinstance(workers_path, pd.DataFrame) else wdf, source=wname
+    )
     locations = _merge_locations(vlocs, wlocs)
     keep = ["visit_id", *[c for c in DETAIL_COLUMNS if c in vdf.columns]]
     details = vdf[keep].copy()
+    for c in keep:
+        details[c] = details[c].map(lambda v: "" if v is None or v != v else str(v))
     details["visit_id"] = details["visit_id"].str.strip()
     return PlanInputs(visits, workers, locations, details)
 
