@@ -347,6 +347,12 @@ def prediagnose(problem: Problem) -> Diagnosis:
     return Diagnosis(eligible=eligible, blocks=blocks, unscheduled=tuple(out))
 
 
+def pinned_order_ok(seq: Sequence[tuple[Visit, int]]) -> bool:
+    """Whether the visits with a ``pinned_order`` come in that order."""
+    orders = [v.pinned_order for v, _ in seq if v.pinned_order is not None]
+    return all(a <= b for a, b in itertools.pairwise(orders))
+
+
 def best_insertion(
     problem: Problem,
     route_visits: Sequence[tuple[Visit, int]],
@@ -368,6 +374,9 @@ def best_insertion(
     base_travel = base.travel_s if base is not None else 0
     for pos in range(len(route_visits) + 1):
         seq = [*list(route_visits[:pos]), (visit, occurrence), *list(route_visits[pos:])]
+        if not pinned_order_ok(seq):
+            codes["pinned_order"] += 1
+            continue
         r, code = schedule_route(
             problem,
             worker,

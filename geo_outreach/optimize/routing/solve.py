@@ -34,6 +34,7 @@ import logging
 import time
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,7 +243,12 @@ class _Built:
     type_day: list[str]
 
 
-def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
+def _build(
+    problem: Problem,
+    diag: Diagnosis,
+    params: Parameters,
+    locked: frozenset[tuple[str, str]] = frozenset(),
+) -> _Built:
     import pyvrp
 
     days = problem.days
@@ -271,8 +277,13 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
         base[mode] = mat
 
     # ---- profiles per (mode, skills); forbid visits no worker of the profile may serve
-    prof_key = {w.worker_id: (w.mode, w.skills) for w in problem.workers}
-    keys = sorted(set(prof_key.values()), key=lambda k: (k[0], sorted(k[1])))
+    # a worker with visits pinned to them gets a profile of their own
+    pinned_to = {v.pinned_worker for v in vis if v.pinned_worker is not None}
+    prof_key = {
+        w.worker_id: (w.mode, w.skills, w.worker_id if w.worker_id in pinned_to else "")
+        for w in problem.workers
+    }
+    keys = sorted(set(prof_key.values()), key=lambda k: (k[0], sorted(k[1]), k[2]))
     prof_idx = {k: i for i, k in enumerate(keys)}
     eligible_workers: dict[str, set[str]] = {
         vid: {w for w, _ in pairs} for vid, pairs in diag.eligible.items()
@@ -305,7 +316,7 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
     for di, d in enumerate(days):
         groups: dict[tuple, list[str]] = {}
         for w in problem.workers:
-            if d not in w.shifts:
+            if d not in w.shifts or (w.worker_id, d) in locked:
                 continue
             a, b = w.shifts[d]
             mw = w.max_work_on(d)
@@ -406,6 +417,133 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
     return _Built(data=data, client_meta=meta, type_workers=type_workers, type_day=type_day)
 
 
+def _check_locked(
+    problem: Problem, locked: Iterable[tuple[str, str]]
+) -> frozenset[tuple[str, str]]:
+    out = set()
+    for item in locked:
+        try:
+            wid, day = item
+        except (TypeError, ValueError):
+            raise InputError(
+                f"locked: {item!r} is not a (worker_id, day) pair like ('ow_ana', 'Mon')",
+                source="locked",
+            ) from None
+        if wid not in problem.worker_by_id:
+            raise InputError(f"locked: unknown worker {wid!r}", source="locked")
+        if day not in problem.days:
+            raise InputError(
+                f"locked: day {day!r} is not in the plan's days ({'/'.join(problem.days)})",
+                source="locked",
+            )
+        out.add((str(wid), str(day)))
+    return frozenset(out)
+
+
+def _pin_order(seq: list[tuple[Visit, int]]) -> list[tuple[Visit, int]]:
+    """Put the visits with a ``pinned_order`` in that order, in the places they hold."""
+    pos = [i for i, (v, _) in enumerate(seq) if v.pinned_order is not None]
+    if len(pos) < 2:
+        return seq
+    ordered = sorted((seq[i] for i in pos), key=lambda x: x[0].pinned_order or 0)
+    out = list(seq)
+    for i, x in zip(pos, ordered, strict=True):
+        out[i] = x
+    return out
+
+
+def _plan_locked(
+    problem: Problem,
+    diag: Diagnosis,
+    locked: frozenset[tuple[str, str]],
+    routes: dict[tuple[str, str], Route],
+    seqs: dict[tuple[str, str], list[tuple[Visit, int]]],
+    unscheduled: list[Unscheduled],
+) -> Diagnosis:
+    """Time the locked routes from their pinned visits; the search gets the rest."""
+    cal = problem.calendar_day
+    held: dict[tuple[str, str], list[tuple[int, Visit, int]]] = defaultdict(list)
+    taken: set[str] = set()
+    for i, v in enumerate(problem.visits):
+        if v.visit_id not in diag.eligible or v.pinned_worker is None or v.pinned_day is None:
+            continue
+        days = sorted(
+            (d for d in problem.days if d in v.pinned_day and (v.pinned_worker, d) in locked),
+            key=cal,
+        )
+        if not days:
+            continue
+        taken.add(v.visit_id)
+        for occ in range(v.frequency):
+            if occ < len(days):
+                held[(v.pinned_worker, days[occ])].append((i, v, occ))
+            else:
+                unscheduled.append(
+                    Unscheduled(
+                        v.visit_id,
+                        occ,
+                        "pinned_infeasible",
+                        f"pinned to {v.pinned_worker} on {len(days)} locked day(s), fewer than "
+                        f"its frequency {v.frequency}",
+                    )
+                )
+    for key in sorted(held, key=lambda k: (cal(k[1]), k[0])):
+        items = sorted(held[key], key=lambda x: (x[1].pinned_order or 10**9, x[0]))
+        seq = [(v, occ) for _, v, occ in items]
+        w = problem.worker_by_id[key[0]]
+        r, dropped = _repair_route(problem, w, key[1], seq)
+        for v, occ in dropped:
+            unscheduled.append(
+                Unscheduled(
+                    v.visit_id,
+                    occ,
+                    "pinned_infeasible",
+                    f"pinned to the locked route {key[0]} {key[1]}, which cannot fit it "
+                    "(windows, shift, working time or break)",
+                )
+            )
+        if r is not None:
+            routes[key] = r
+            seqs[key] = [x for x in seq if x not in dropped]
+    eligible: dict[str, tuple[tuple[str, str], ...]] = {}
+    for vid, pairs in diag.eligible.items():
+        if vid in taken:
+            continue
+        free = tuple(p for p in pairs if p not in locked)
+        v = problem.visit_by_id[vid]
+        if free:
+            eligible[vid] = free
+            continue
+        code = "pinned_infeasible" if v.pinned_worker or v.pinned_day else "lost_to_priority"
+        for occ in range(v.frequency):
+            unscheduled.append(
+                Unscheduled(
+                    vid,
+                    occ,
+                    code,
+                    "every route it could go on is locked: "
+                    + ", ".join(f"{w} {d}" for w, d in pairs[:4]),
+                )
+            )
+    blocks = {vid: bl for vid, bl in diag.blocks.items() if vid in eligible}
+    return Diagnosis(eligible=eligible, blocks=blocks, unscheduled=diag.unscheduled)
+
+
+def _pin_reason(problem: Problem, u: Unscheduled) -> Unscheduled:
+    """A pinned visit left out after the search: the pin could not be met."""
+    v = problem.visit_by_id.get(u.visit_id)
+    if v is None or (v.pinned_worker is None and v.pinned_day is None):
+        return u
+    if u.code in ("lost_to_priority", "not_worth"):
+        who = " ".join(
+            x for x in (v.pinned_worker, "/".join(sorted(v.pinned_day or ())) or None) if x
+        )
+        return Unscheduled(
+            u.visit_id, u.occurrence, "pinned_infeasible", f"pinned to {who}, no room: {u.reason}"
+        )
+    return u
+
+
 def _priority(v: Visit) -> tuple[int, float]:
     return (1 if v.required else 0, v.value)
 
@@ -439,6 +577,7 @@ def solve(
     max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
     seed: int = 0,
     params: Parameters | None = None,
+    locked: Iterable[tuple[str, str]] = (),
 ) -> RoutingResult:
     """Plan the visits over the horizon.
 
@@ -458,6 +597,10 @@ def solve(
         Random seed (fixed default 0).
     params
         :class:`Parameters`; defaults when ``None``.
+    locked
+        ``(worker_id, day)`` routes locked by hand: such a route holds exactly the
+        visits pinned to that worker and day (``pinned_worker``, ``pinned_day``), in
+        ``pinned_order``; nothing else is added to it and the rest is planned around.
 
     Returns
     -------
@@ -489,15 +632,18 @@ def solve(
     iterations = 0
     params = params or Parameters()
     t_start = time.perf_counter()
+    locked_set = _check_locked(problem, locked)
     diag = prediagnose(problem)
     unscheduled: list[Unscheduled] = list(diag.unscheduled)
     routes: dict[tuple[str, str], Route] = {}
     seqs: dict[tuple[str, str], list[tuple[Visit, int]]] = {}
     pending: list[tuple[Visit, int]] = []
     solver_feasible = True
+    if locked_set:
+        diag = _plan_locked(problem, diag, locked_set, routes, seqs, unscheduled)
 
     if diag.eligible:
-        built = _build(problem, diag, params)
+        built = _build(problem, diag, params, locked_set)
         elapsed = time.perf_counter() - t_start
         with warnings.catch_warnings():
             # huge prizes of required visits make PyVRP hit its penalty bound; harmless
@@ -543,7 +689,7 @@ def solve(
                 seq.append((problem.visit_by_id[vid], occ))
             if not seq:
                 continue
-            r, dropped = _repair_route(problem, w, d, seq)
+            r, dropped = _repair_route(problem, w, d, _pin_order(seq))
             if dropped:
                 logger.info("%s %s: exact re-timing dropped %d visit(s)", wid, d, len(dropped))
             pending.extend(dropped)
@@ -562,7 +708,7 @@ def solve(
                 placed_days[v.visit_id][occ] = d
 
         # ---- repair: cheapest insertion of left-out visits, then explain
-        state = PlanState(problem, routes, seqs)
+        state = PlanState(problem, routes, seqs, locked=locked_set)
         cal = problem.calendar_day
         deadline = time.perf_counter() + (params.repair_time_s if params.repair else 0.0)
         pending.sort(key=lambda x: _priority(x[0]), reverse=True)
@@ -623,13 +769,14 @@ def solve(
                 block = diag.blocks[v.visit_id][occ]
                 unscheduled.append(explain_lost(problem, v, occ, days_ok or list(block), attempts))
 
+    unscheduled = [_pin_reason(problem, u) for u in unscheduled]
     order = {d: i for i, d in enumerate(problem.days)}
     wpos = {w.worker_id: i for i, w in enumerate(problem.workers)}
     out_routes = tuple(sorted(routes.values(), key=lambda r: (order[r.day], wpos[r.worker_id])))
     unscheduled.sort(key=lambda u: (u.visit_id, u.occurrence))
     violations: tuple[Violation, ...] = ()
     if params.check:
-        violations = tuple(check_plan(problem, out_routes, unscheduled))
+        violations = tuple(check_plan(problem, out_routes, unscheduled, locked=locked_set))
         if violations and params.raise_on_violation:
             raise SolverError(
                 "the plan failed the independent check: "
