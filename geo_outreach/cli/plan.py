@@ -96,9 +96,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1)"
     )
+    parser.add_argument(
+        "--lock",
+        type=_lock,
+        action="append",
+        default=[],
+        metavar='"WORKER DAY"',
+        help='lock a whole route, e.g. --lock "ow_ana Mon" (repeatable): it holds exactly the '
+        "visits pinned to that worker and day (pinned_worker, pinned_day, pinned_order columns) "
+        "and the rest is planned around it",
+    )
+    parser.add_argument(
+        "--balance",
+        choices=("time", "visits"),
+        default=None,
+        help="even out working time (or visits) across each day's workers; travel may rise by "
+        "at most 25%%; the JSON summary reports workload_spread_h (max - min hours)",
+    )
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.set_defaults(func=run)
+
+
+def _lock(text: str) -> tuple[str, str]:
+    """``"ow_ana Mon"`` -> ``("ow_ana", "Mon")`` (an argparse ``type``)."""
+    parts = text.split()
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    if len(parts) != 2 or parts[1].title()[:3] not in days:
+        raise argparse.ArgumentTypeError(f'expected "WORKER DAY" like "ow_ana Mon", got {text!r}')
+    return parts[0], parts[1].title()[:3]
 
 
 class _Stages:
@@ -227,6 +253,8 @@ def run(args: argparse.Namespace) -> int:
             time_limit_s=args.time_limit,
             max_iterations=args.max_iterations,
             seed=args.seed,
+            locked=args.lock,
+            balance=args.balance,
             progress=progress,
         )
     plan.save(out)

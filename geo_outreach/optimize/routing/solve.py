@@ -51,7 +51,7 @@ from .diagnose import (
     prediagnose,
 )
 from .model import DAY_S, Problem, Visit, Worker
-from .moves import PlanState
+from .moves import PlanState, balance_days, keep_households
 from .plan import Route, schedule_route
 
 __all__ = ["Parameters", "RoutingResult", "solve"]
@@ -90,6 +90,14 @@ class Parameters:
     raise_on_violation
         Raise :class:`SolverError` when the checker finds a violation (else the
         violations are returned in the result).
+    balance_max_travel_increase
+        With ``solve(balance=...)``: total travel may rise by at most this share
+        over the unbalanced plan (0.25 = 25 %).
+    balance_moves_per_day
+        Most visits moved per day while balancing.
+    continuity_weight_s
+        Continuity of care (``household_id``, ``preferred_worker``): a visit moves
+        to its household's worker when that adds at most this much travel.
     """
 
     required_policy: str = "soft"
@@ -99,6 +107,9 @@ class Parameters:
     repair_routes: int = 8
     check: bool = True
     raise_on_violation: bool = True
+    balance_max_travel_increase: float = 0.25
+    balance_moves_per_day: int = 200
+    continuity_weight_s: int = 1800
 
     def __post_init__(self) -> None:
         if self.required_policy not in ("soft", "hard"):
@@ -109,6 +120,15 @@ class Parameters:
             raise InputError("repair_routes must be >= 1", source="repair_routes")
         if self.repair_time_s < 0:
             raise InputError("repair_time_s must be >= 0", source="repair_time_s")
+        if not self.balance_max_travel_increase >= 0:
+            raise InputError(
+                "balance_max_travel_increase must be >= 0", source="balance_max_travel_increase"
+            )
+        if self.balance_moves_per_day < 0 or self.continuity_weight_s < 0:
+            raise InputError(
+                "balance_moves_per_day and continuity_weight_s must be >= 0",
+                source="balance_moves_per_day",
+            )
 
 
 @dataclass(frozen=True)
@@ -145,6 +165,46 @@ class RoutingResult:
     runtime_s: float
     stopped_by: str = "none"
     iterations: int = 0
+    balance: str | None = None
+
+    def workload_spread(self, kind: str = "time") -> dict[str, float]:
+        """Per day: max - min workload over the workers with a shift that day
+        (``"time"``: hours of working time; ``"visits"``: number of visits)."""
+        out: dict[str, float] = {}
+        by = {(r.worker_id, r.day): r for r in self.routes}
+        for d in self.problem.days:
+            loads = []
+            for w in self.problem.workers:
+                if d not in w.shifts:
+                    continue
+                r = by.get((w.worker_id, d))
+                if kind == "visits":
+                    loads.append(float(len(r.visit_stops)) if r else 0.0)
+                else:
+                    loads.append(r.duration_s / 3600 if r else 0.0)
+            if loads:
+                out[d] = max(loads) - min(loads)
+        return out
+
+    def continuity(self) -> dict[str, int]:
+        """``households`` (with visits planned), ``one_worker`` (all by one worker),
+        ``preferred_kept`` / ``preferred`` (visits with a preferred worker)."""
+        who: dict[str, set[str]] = defaultdict(set)
+        pref = kept = 0
+        for r in self.routes:
+            for st in r.visit_stops:
+                v = self.problem.visit_by_id[str(st.visit_id)]
+                if v.household_id:
+                    who[v.household_id].add(r.worker_id)
+                if v.preferred_worker:
+                    pref += 1
+                    kept += v.preferred_worker == r.worker_id
+        return {
+            "households": len(who),
+            "one_worker": sum(len(x) == 1 for x in who.values()),
+            "preferred": pref,
+            "preferred_kept": kept,
+        }
 
     @property
     def travel_s(self) -> int:
@@ -578,6 +638,7 @@ def solve(
     seed: int = 0,
     params: Parameters | None = None,
     locked: Iterable[tuple[str, str]] = (),
+    balance: str | None = None,
 ) -> RoutingResult:
     """Plan the visits over the horizon.
 
@@ -601,6 +662,11 @@ def solve(
         ``(worker_id, day)`` routes locked by hand: such a route holds exactly the
         visits pinned to that worker and day (``pinned_worker``, ``pinned_day``), in
         ``pinned_order``; nothing else is added to it and the rest is planned around.
+    balance
+        ``"time"`` or ``"visits"``: even out working time (or number of visits)
+        across the workers of each day, letting total travel rise by at most
+        ``params.balance_max_travel_increase``; ``result.workload_spread()`` gives
+        the spread.  ``None`` (default): shortest travel only.
 
     Returns
     -------
@@ -632,6 +698,8 @@ def solve(
     iterations = 0
     params = params or Parameters()
     t_start = time.perf_counter()
+    if balance not in (None, "time", "visits"):
+        raise InputError(f"balance must be 'time' or 'visits', got {balance!r}", source="balance")
     locked_set = _check_locked(problem, locked)
     diag = prediagnose(problem)
     unscheduled: list[Unscheduled] = list(diag.unscheduled)
@@ -689,7 +757,8 @@ def solve(
                 seq.append((problem.visit_by_id[vid], occ))
             if not seq:
                 continue
-            r, dropped = _repair_route(problem, w, d, _pin_order(seq))
+            seq = _pin_order(seq)
+            r, dropped = _repair_route(problem, w, d, seq)
             if dropped:
                 logger.info("%s %s: exact re-timing dropped %d visit(s)", wid, d, len(dropped))
             pending.extend(dropped)
@@ -760,6 +829,25 @@ def solve(
             ):
                 still.append(f)
         failed = still
+        # ---- continuity of care, then fair workloads (exact moves, travel-bounded)
+        elig = {vid: set(pairs) for vid, pairs in diag.eligible.items()}
+        post_deadline = time.perf_counter() + params.repair_time_s
+        cared = any(v.household_id or v.preferred_worker for v in problem.visits)
+        if cared and not keep_households(
+            state, elig, weight_s=params.continuity_weight_s, deadline=post_deadline
+        ):
+            stopped_by = "time_limit"
+        if balance is not None:
+            travel_cap = round(state.travel_s() * (1 + params.balance_max_travel_increase))
+            if not balance_days(
+                state,
+                elig,
+                kind=balance,
+                max_travel_s=travel_cap,
+                max_moves=params.balance_moves_per_day,
+                deadline=post_deadline,
+            ):
+                stopped_by = "time_limit"
         for v, occ, days_ok, attempts, added_s in failed:
             if added_s is not None:
                 unscheduled.append(
@@ -799,6 +887,7 @@ def solve(
         runtime_s=runtime,
         stopped_by=stopped_by,
         iterations=iterations,
+        balance=balance,
     )
 
 
