@@ -52,6 +52,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "visits",
     "impact",
+    "users",
+    "plans",
     "app",
 )
 

@@ -28,7 +28,7 @@ from geo_outreach.cli._common import (
     whole,
 )
 from geo_outreach.errors import InputError
-from geo_outreach.optimize.routing.solve import DEFAULT_MAX_ITERATIONS
+from geo_outreach.optimize.routing.solve import DEFAULT_MAX_ITERATIONS, DEFAULT_TIME_LIMIT_S
 
 OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv", "visits.csv", "workers.csv")
 
@@ -79,10 +79,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--time-limit",
         type=number(above=0.0, maximum=24 * 3600.0),
-        default=10.0,
+        default=DEFAULT_TIME_LIMIT_S,
         metavar="S",
-        help="wall-clock cap on the search in seconds (default 10; a repair pass of up to 5 s "
-        "follows); the search normally ends at --max-iterations first",
+        help=f"wall-clock cap on the search in seconds (default {DEFAULT_TIME_LIMIT_S:g}; a "
+        "repair pass of up to 5 s follows); the search normally ends at --max-iterations first",
     )
     parser.add_argument(
         "--max-iterations",
@@ -94,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "whether the iteration limit or the time cap ended the search",
     )
     parser.add_argument(
-        "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1)"
+        "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1; default 0)"
     )
     parser.add_argument(
         "--lock",
@@ -115,6 +115,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="also publish the plan to the team database for --week-of (docs/team.md)",
+    )
+    parser.add_argument(
+        "--week-of", metavar="YYYY-MM-DD", help="with --publish: any date of the plan's week"
+    )
+    parser.add_argument(
+        "--db", metavar="URL", default=None, help="with --publish: the team database URL"
+    )
     parser.set_defaults(func=run)
 
 
@@ -225,6 +236,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.max_snap_m > 0:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
+    if args.publish != bool(args.week_of):
+        raise InputError(
+            "--publish and --week-of go together: --publish --week-of YYYY-MM-DD",
+            source="--week-of",
+        )
+    if args.week_of:
+        from geo_outreach.team.plans import monday_of
+
+        monday_of(args.week_of)  # a bad date fails before the search
 
     import geo_outreach as go
     from geo_outreach.files import check_output_path
@@ -261,6 +281,11 @@ def run(args: argparse.Namespace) -> int:
     summary = plan.summary()
     summary["max_iterations"] = args.max_iterations
     summary["outputs"] = {k.split(".")[0]: str(out / k) for k in OUTPUT_FILES}
+    if args.publish:
+        from geo_outreach.cli.plans import publish_folder
+
+        pub = publish_folder(out, week_of=args.week_of, region=plan.region, db=args.db)
+        summary["published"] = {k: pub[k] for k in ("id", "week_of", "status", "superseded")}
     if args.json:
         print_json(summary)
     print(
