@@ -45,6 +45,7 @@ def run_instance(path: str, time_limit: float, seed: int, policy: str) -> dict:
     res = solve(
         problem,
         time_limit_s=time_limit,
+        max_iterations=None,  # the classic benchmark is run on wall time only
         seed=seed,
         params=Parameters(required_policy=policy, raise_on_violation=False),
     )
