@@ -30,6 +30,7 @@ Modelling in PyVRP (see ``docs/routing.md`` for the trade-offs)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -52,6 +53,7 @@ from .diagnose import (
 )
 from .model import DAY_S, Problem, Visit, Worker
 from .moves import PlanState, balance_days, keep_households
+from .parts import check_memory, plan_parts, solve_parts
 from .plan import Route, schedule_route
 
 __all__ = ["Parameters", "RoutingResult", "solve"]
@@ -98,6 +100,15 @@ class Parameters:
     continuity_weight_s
         Continuity of care (``household_id``, ``preferred_worker``): a visit moves
         to its household's worker when that adds at most this much travel.
+    decompose
+        ``"auto"``: problems with more than ``whole_max_visits`` visit occurrences
+        are planned by day and area (:mod:`.parts`); ``"never"``: always whole
+        (refused with :class:`InputError` when the memory estimate exceeds
+        ``max_memory_gb``); ``"always"``: by day and area whenever it splits.
+    whole_max_visits, part_size
+        Size limits of a whole solve and of one (day, area) part (visit occurrences).
+    max_memory_gb
+        Memory a whole solve may take (estimated before building it).
     """
 
     required_policy: str = "soft"
@@ -110,6 +121,10 @@ class Parameters:
     balance_max_travel_increase: float = 0.25
     balance_moves_per_day: int = 200
     continuity_weight_s: int = 1800
+    decompose: str = "auto"
+    whole_max_visits: int = 2000
+    part_size: int = 400
+    max_memory_gb: float = 4.0
 
     def __post_init__(self) -> None:
         if self.required_policy not in ("soft", "hard"):
@@ -123,6 +138,13 @@ class Parameters:
         if not self.balance_max_travel_increase >= 0:
             raise InputError(
                 "balance_max_travel_increase must be >= 0", source="balance_max_travel_increase"
+            )
+        if self.decompose not in ("auto", "never", "always"):
+            raise InputError("decompose must be 'auto', 'never' or 'always'", source="decompose")
+        if self.part_size < 1 or self.whole_max_visits < 0 or not self.max_memory_gb > 0:
+            raise InputError(
+                "part_size must be >= 1, whole_max_visits >= 0 and max_memory_gb > 0",
+                source="part_size",
             )
         if self.balance_moves_per_day < 0 or self.continuity_weight_s < 0:
             raise InputError(
@@ -711,66 +733,95 @@ def solve(
         diag = _plan_locked(problem, diag, locked_set, routes, seqs, unscheduled)
 
     if diag.eligible:
-        built = _build(problem, diag, params, locked_set)
-        elapsed = time.perf_counter() - t_start
-        with warnings.catch_warnings():
-            # huge prizes of required visits make PyVRP hit its penalty bound; harmless
-            warnings.simplefilter("ignore", category=UserWarning)
-            cap = MaxRuntime(max(0.1, time_limit_s - elapsed))
-            stop = (
-                cap
-                if max_iterations is None
-                else MultipleCriteria([MaxIterations(int(max_iterations)), cap])
+        parts = (
+            []
+            if params.decompose == "never"
+            else plan_parts(
+                problem,
+                diag,
+                locked=locked_set,
+                part_size=params.part_size,
+                whole_max_visits=0 if params.decompose == "always" else params.whole_max_visits,
             )
-            res = pyvrp.solve(
-                built.data,
-                stop=stop,
-                seed=seed,
-                display=False,
-                collect_stats=False,
-            )
-        best = res.best
-        iterations = int(res.num_iterations)
-        stopped_by = (
-            "max_iterations"
-            if max_iterations is not None and iterations >= int(max_iterations)
-            else "time_limit"
         )
-        solver_feasible = bool(best.is_feasible())
-        free = [list(ws) for ws in built.type_workers]
-        placed: set[tuple[str, int]] = set()
-        for rt in best.routes():
-            vt = rt.vehicle_type()
-            if not free[vt]:
-                continue
-            wid = free[vt].pop(0)
-            w = problem.worker_by_id[wid]
-            d = built.type_day[vt]
-            seq: list[tuple[Visit, int]] = []
-            for act in rt.schedule():
-                if not act.is_client():
+        if len(parts) <= 1:
+            check_memory(problem, diag, max_memory_gb=params.max_memory_gb)
+            parts = []
+        if parts:
+            elapsed = time.perf_counter() - t_start
+            iterations, stopped_by = solve_parts(
+                problem,
+                parts,
+                routes=routes,
+                seqs=seqs,
+                pending=pending,
+                time_limit_s=max(0.5, time_limit_s - elapsed),
+                max_iterations=max_iterations,
+                seed=seed,
+                sub_solve=_solve_part,
+                params=params,
+            )
+        else:
+            built = _build(problem, diag, params, locked_set)
+            elapsed = time.perf_counter() - t_start
+            with warnings.catch_warnings():
+                # huge prizes of required visits make PyVRP hit its penalty bound; harmless
+                warnings.simplefilter("ignore", category=UserWarning)
+                cap = MaxRuntime(max(0.1, time_limit_s - elapsed))
+                stop = (
+                    cap
+                    if max_iterations is None
+                    else MultipleCriteria([MaxIterations(int(max_iterations)), cap])
+                )
+                res = pyvrp.solve(
+                    built.data,
+                    stop=stop,
+                    seed=seed,
+                    display=False,
+                    collect_stats=False,
+                )
+            best = res.best
+            iterations = int(res.num_iterations)
+            stopped_by = (
+                "max_iterations"
+                if max_iterations is not None and iterations >= int(max_iterations)
+                else "time_limit"
+            )
+            solver_feasible = bool(best.is_feasible())
+            free = [list(ws) for ws in built.type_workers]
+            placed: set[tuple[str, int]] = set()
+            for rt in best.routes():
+                vt = rt.vehicle_type()
+                if not free[vt]:
                     continue
-                kind, vid, occ, _cd = built.client_meta[act.idx]
-                if kind != "visit" or (vid, occ) in placed:
+                wid = free[vt].pop(0)
+                w = problem.worker_by_id[wid]
+                d = built.type_day[vt]
+                seq: list[tuple[Visit, int]] = []
+                for act in rt.schedule():
+                    if not act.is_client():
+                        continue
+                    kind, vid, occ, _cd = built.client_meta[act.idx]
+                    if kind != "visit" or (vid, occ) in placed:
+                        continue
+                    placed.add((vid, occ))
+                    seq.append((problem.visit_by_id[vid], occ))
+                if not seq:
                     continue
-                placed.add((vid, occ))
-                seq.append((problem.visit_by_id[vid], occ))
-            if not seq:
-                continue
-            seq = _pin_order(seq)
-            r, dropped = _repair_route(problem, w, d, seq)
-            if dropped:
-                logger.info("%s %s: exact re-timing dropped %d visit(s)", wid, d, len(dropped))
-            pending.extend(dropped)
-            if r is not None:
-                keep = [x for x in seq if x not in dropped]
-                routes[(wid, d)] = r
-                seqs[(wid, d)] = keep
-        for vid, bl in diag.blocks.items():
-            v = problem.visit_by_id[vid]
-            for occ in range(len(bl)):
-                if (vid, occ) not in placed:
-                    pending.append((v, occ))
+                seq = _pin_order(seq)
+                r, dropped = _repair_route(problem, w, d, seq)
+                if dropped:
+                    logger.info("%s %s: exact re-timing dropped %d visit(s)", wid, d, len(dropped))
+                pending.extend(dropped)
+                if r is not None:
+                    keep = [x for x in seq if x not in dropped]
+                    routes[(wid, d)] = r
+                    seqs[(wid, d)] = keep
+            for vid, bl in diag.blocks.items():
+                v = problem.visit_by_id[vid]
+                for occ in range(len(bl)):
+                    if (vid, occ) not in placed:
+                        pending.append((v, occ))
         placed_days: dict[str, dict[int, str]] = defaultdict(dict)
         for (_wid, d), seq in seqs.items():
             for v, occ in seq:
@@ -981,6 +1032,17 @@ def _make_room(
             placed_days[u.visit_id].clear()
             placed_days[u.visit_id].update(saved)
     return False
+
+
+def _solve_part(sub: Problem, *, params: Parameters, **kw: Any) -> RoutingResult:
+    """One (day, area) part: a whole solve without checks (the merged plan is checked)."""
+    return solve(
+        sub,
+        params=dataclasses.replace(
+            params, decompose="never", check=False, repair_time_s=min(1.0, params.repair_time_s)
+        ),
+        **kw,
+    )
 
 
 def _nearest_routes(
