@@ -329,6 +329,8 @@ def plan_routes(
     max_snap_m: float | None = None,
     progress: Progress | None = None,
     actor: Any = None,
+    locked: Sequence[tuple[str, str]] = (),
+    balance: str | None = None,
 ) -> Plan:
     """Plan who visits what, when, on the region's road network (PyVRP), checked.
 
@@ -356,6 +358,12 @@ def plan_routes(
         ``progress(stage, done, total)``.
     actor
         The signed-in user (the team server's role checks).
+    locked
+        ``(worker_id, day)`` routes locked to the visits pinned to them
+        (``pinned_worker``/``pinned_day`` columns); the rest is planned around them.
+    balance
+        ``"time"`` or ``"visits"``: even out the workload of each day's workers
+        (the summary's ``workload_spread_h``); ``None``: shortest travel only.
 
     Returns
     -------
@@ -392,6 +400,8 @@ def plan_routes(
         max_snap_m=max_snap_m,
         details=v.details,
         progress=progress,
+        locked=tuple(locked),
+        balance=balance,
         **kwargs,
     )
     summary = solution.summary()

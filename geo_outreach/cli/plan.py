@@ -82,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_TIME_LIMIT_S,
         metavar="S",
         help=f"wall-clock cap on the search in seconds (default {DEFAULT_TIME_LIMIT_S:g}; a "
-        "repair pass of up to 5 s follows); the search normally ends at --max-iterations",
+        "repair pass of up to 5 s follows); the search normally ends at --max-iterations first",
     )
     parser.add_argument(
         "--max-iterations",
@@ -95,6 +95,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1; default 0)"
+    )
+    parser.add_argument(
+        "--lock",
+        type=_lock,
+        action="append",
+        default=[],
+        metavar='"WORKER DAY"',
+        help='lock a whole route, e.g. --lock "ow_ana Mon" (repeatable): it holds exactly the '
+        "visits pinned to that worker and day (pinned_worker, pinned_day, pinned_order columns) "
+        "and the rest is planned around it",
+    )
+    parser.add_argument(
+        "--balance",
+        choices=("time", "visits"),
+        default=None,
+        help="even out working time (or visits) across each day's workers; travel may rise by "
+        "at most 25%%; the JSON summary reports workload_spread_h (max - min hours)",
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -110,6 +127,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--db", metavar="URL", default=None, help="with --publish: the team database URL"
     )
     parser.set_defaults(func=run)
+
+
+def _lock(text: str) -> tuple[str, str]:
+    """``"ow_ana Mon"`` -> ``("ow_ana", "Mon")`` (an argparse ``type``)."""
+    parts = text.split()
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    if len(parts) != 2 or parts[1].title()[:3] not in days:
+        raise argparse.ArgumentTypeError(f'expected "WORKER DAY" like "ow_ana Mon", got {text!r}')
+    return parts[0], parts[1].title()[:3]
 
 
 class _Stages:
@@ -207,11 +233,6 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.time_limit > 0:
         raise InputError("--time-limit must be a positive number of seconds", source="--time-limit")
-    if args.max_iterations < 1:
-        raise InputError(
-            f"--max-iterations must be at least 1, got {args.max_iterations}",
-            source="--max-iterations",
-        )
     if not args.max_snap_m > 0:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
@@ -252,10 +273,13 @@ def run(args: argparse.Namespace) -> int:
             time_limit_s=args.time_limit,
             max_iterations=args.max_iterations,
             seed=args.seed,
+            locked=args.lock,
+            balance=args.balance,
             progress=progress,
         )
     plan.save(out)
     summary = plan.summary()
+    summary["max_iterations"] = args.max_iterations
     summary["outputs"] = {k.split(".")[0]: str(out / k) for k in OUTPUT_FILES}
     if args.publish:
         from geo_outreach.cli.plans import publish_folder

@@ -21,6 +21,9 @@ It shares no code with the solver or the route timer; it only reads the
 * capacity: the route's total demand <= capacity;
 * frequency: a visit occurs at most ``frequency`` times, on distinct days at
   least ``min_gap_days`` apart; a worker has at most one route per day;
+* pins: a pinned visit is with its ``pinned_worker`` on one of its ``pinned_day``
+  and visits with a ``pinned_order`` come in that order; a locked route holds only
+  visits pinned to it;
 * coverage: every required visit occurrence is planned or listed as unscheduled.
 """
 
@@ -76,6 +79,8 @@ def check_plan(
     problem: Problem,
     routes: Sequence[object],
     unscheduled: Iterable[object] = (),
+    *,
+    locked: Iterable[tuple[str, str]] = (),
 ) -> list[Violation]:
     """Return every violation of the plan (empty list = valid).
 
@@ -90,8 +95,17 @@ def check_plan(
         end_s, departure_s, frozen``.
     unscheduled
         Objects with ``visit_id`` and ``occurrence`` that the plan reports as left out.
+    locked
+        ``(worker_id, day)`` routes locked by hand: they may hold only visits pinned
+        to that worker and day.
     """
+    locked_set = {(str(a), str(b)) for a, b in locked}
     out: list[Violation] = []
+    cal: dict[str, int] = {}
+    for d in problem.days:  # calendar day numbers: Fri -> Mon is 3 days
+        i = WEEKDAYS.index(d)
+        cal[d] = i if not cal else max(cal.values()) + ((i - max(cal.values())) % 7 or 7)
+    name = {c: d for d, c in cal.items()}
     seen_wd: set[tuple[str, str]] = set()
     visit_days: dict[str, list[str]] = defaultdict(list)
     for r in routes:
@@ -132,6 +146,7 @@ def check_plan(
         demand = 0
         breaks = []
         n_visits = 0
+        last_order = 0
         v = None
         for s in stops:
             if s.kind == "break":
@@ -150,6 +165,27 @@ def check_plan(
                         f"visit {v.visit_id} needs {sorted(v.skills - w.skills)}",
                         v.visit_id,
                     )
+                if v.pinned_worker is not None and v.pinned_worker != wid:
+                    bad("pin", f"visit {v.visit_id} is pinned to {v.pinned_worker}", v.visit_id)
+                if v.pinned_day is not None and day not in v.pinned_day:
+                    bad(
+                        "pin",
+                        f"visit {v.visit_id} is pinned to {'/'.join(sorted(v.pinned_day))}",
+                        v.visit_id,
+                    )
+                if (wid, day) in locked_set and not (
+                    v.pinned_worker == wid and v.pinned_day is not None and day in v.pinned_day
+                ):
+                    bad("locked", f"visit {v.visit_id} added to a locked route", v.visit_id)
+                if v.pinned_order is not None:
+                    if v.pinned_order < last_order:
+                        bad(
+                            "pin",
+                            f"visit {v.visit_id} (pinned_order {v.pinned_order}) comes after "
+                            f"pinned_order {last_order}",
+                            v.visit_id,
+                        )
+                    last_order = max(last_order, v.pinned_order)
             if s.frozen:
                 continue
             if s.kind == "visit":
@@ -256,16 +292,28 @@ def check_plan(
                     visit_id=vid,
                 )
             )
-        nums = sorted(WEEKDAYS.index(d) for d in ds)
+        nums = sorted(cal[d] for d in ds if d in cal)
         for a, b in itertools.pairwise(nums):
             if b - a < v.min_gap_days:
                 out.append(
                     Violation(
                         "gap",
-                        f"visit {vid} on {WEEKDAYS[a]} and {WEEKDAYS[b]}, less than {v.min_gap_days} day(s) apart",
+                        f"visit {vid} on calendar days {a} and {b} ({name[a]} and {name[b]}), "
+                        f"less than {v.min_gap_days} day(s) apart",
                         visit_id=vid,
                     )
                 )
+        for p in v.previous_days:
+            for c in nums:
+                if abs(c - p) < v.min_gap_days:
+                    out.append(
+                        Violation(
+                            "gap",
+                            f"visit {vid} on {name[c]}, {c - p} day(s) after its visit before the "
+                            f"plan, less than {v.min_gap_days}",
+                            visit_id=vid,
+                        )
+                    )
     # coverage of required visits
     listed: dict[str, int] = defaultdict(int)
     for u in unscheduled:

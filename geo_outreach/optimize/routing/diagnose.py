@@ -22,14 +22,22 @@ names the binding resource (working time, shift end, capacity, windows).
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import WEEKDAYS, Problem, Visit, Worker, format_clock, format_duration
 from .plan import Route, schedule_route
 
-__all__ = ["Diagnosis", "Unscheduled", "explain_lost", "occurrence_blocks", "prediagnose"]
+__all__ = [
+    "Diagnosis",
+    "Unscheduled",
+    "day_patterns",
+    "explain_lost",
+    "occurrence_blocks",
+    "prediagnose",
+]
 
 
 @dataclass(frozen=True)
@@ -65,26 +73,65 @@ def _skills_text(skills: frozenset[str]) -> str:
     return "+".join(sorted(skills)) if skills else "none"
 
 
-def _days_text(days: Sequence[str]) -> str:
+def _days_text(days: Iterable[str]) -> str:
     return "/".join(d for d in WEEKDAYS if d in set(days))
 
 
+def _cal(calendar: Mapping[str, int] | None) -> Callable[[str], int]:
+    if calendar is None:
+        return WEEKDAYS.index
+    return calendar.__getitem__
+
+
+def day_patterns(
+    usable_days: Sequence[str],
+    frequency: int,
+    min_gap_days: int,
+    *,
+    calendar: Mapping[str, int] | None = None,
+    previous: Sequence[int] = (),
+) -> list[tuple[str, ...]]:
+    """Every valid day pattern: ``frequency`` distinct days, any two at least
+    ``min_gap_days`` calendar days apart, and as far from the ``previous`` visits.
+
+    ``calendar`` maps a day code to its calendar day number
+    (:meth:`.model.Problem.calendar_day`; default: position in the week).
+    """
+    cal = _cal(calendar)
+    g = min_gap_days
+    days = sorted(
+        (d for d in set(usable_days) if all(abs(cal(d) - p) >= g for p in previous)), key=cal
+    )
+    return [
+        combo
+        for combo in itertools.combinations(days, frequency)
+        if all(cal(y) - cal(x) >= g for x, y in itertools.pairwise(combo))
+    ]
+
+
 def occurrence_blocks(
-    usable_days: Sequence[str], frequency: int, min_gap_days: int
+    usable_days: Sequence[str],
+    frequency: int,
+    min_gap_days: int,
+    *,
+    calendar: Mapping[str, int] | None = None,
 ) -> tuple[tuple[str, ...], ...] | None:
     """Split the usable days into ``frequency`` disjoint blocks, one per occurrence.
 
-    Any choice of one day per block is at least ``min_gap_days`` apart, so the
-    solver can pick days freely inside blocks.  Anchors are spread evenly and the
-    slack between anchors is split between neighbouring blocks.  ``None`` when the
-    frequency cannot fit.
+    Any choice of one day per block is at least ``min_gap_days`` calendar days
+    apart, so the search can pick days freely inside blocks (the repair step then
+    offers every other valid pattern, see :func:`day_patterns`).  Anchors are
+    spread evenly and the slack between anchors is split between neighbouring
+    blocks.  ``None`` when the frequency cannot fit.
     """
-    idx = sorted(WEEKDAYS.index(d) for d in set(usable_days))
+    cal = _cal(calendar)
+    by_num = {cal(d): d for d in set(usable_days)}
+    idx = sorted(by_num)
     k, g = frequency, min_gap_days
     if len(idx) < k:
         return None
     if k == 1:
-        return (tuple(WEEKDAYS[i] for i in idx),)
+        return (tuple(by_num[i] for i in idx),)
     left: list[int] = []
     for i in idx:
         if not left or i - left[-1] >= g:
@@ -117,7 +164,7 @@ def occurrence_blocks(
             hi = anchors[j] + slack // 2
         bounds.append((lo, hi))
         lo = hi + g
-    return tuple(tuple(WEEKDAYS[i] for i in idx if a <= i <= b) for a, b in bounds)
+    return tuple(tuple(by_num[i] for i in idx if a <= i <= b) for a, b in bounds)
 
 
 def _reach_ok(problem: Problem, w: Worker, day: str, v: Visit) -> bool:
@@ -151,9 +198,15 @@ def prediagnose(problem: Problem) -> Diagnosis:
     eligible: dict[str, tuple[tuple[str, str], ...]] = {}
     blocks: dict[str, tuple[tuple[str, ...], ...]] = {}
     out: list[Unscheduled] = []
-    all_skills = set().union(*(w.skills for w in problem.workers))
 
     def fail(v: Visit, code: str, reason: str) -> None:
+        if v.pinned_worker is not None or v.pinned_day is not None:
+            who = " ".join(
+                x
+                for x in (v.pinned_worker, _days_text(v.pinned_day or ()) or None)
+                if x is not None
+            )
+            code, reason = "pinned_infeasible", f"pinned to {who}, which cannot be met: {reason}"
         for occ in range(v.frequency):
             out.append(Unscheduled(v.visit_id, occ, code, reason))
 
@@ -169,9 +222,12 @@ def prediagnose(problem: Problem) -> Diagnosis:
                 f"any mode ({', '.join(modes)}); check its coordinates or snap distance",
             )
             continue
-        qualified = [w for w in problem.workers if v.skills <= w.skills]
+        pool = [
+            w for w in problem.workers if v.pinned_worker is None or w.worker_id == v.pinned_worker
+        ]
+        qualified = [w for w in pool if v.skills <= w.skills]
         if not qualified:
-            missing = sorted(v.skills - all_skills)
+            missing = sorted(v.skills - set().union(*(w.skills for w in pool)))
             if missing:
                 reason = f"no worker has the required skill {_skills_text(frozenset(missing))}"
             else:
@@ -196,7 +252,10 @@ def prediagnose(problem: Problem) -> Diagnosis:
             )
             continue
         pairs_day = [
-            (w, d) for w in on_net for d in problem.days if d in w.shifts and v.windows_on(d)
+            (w, d)
+            for w in on_net
+            for d in problem.days
+            if d in w.shifts and v.windows_on(d) and (v.pinned_day is None or d in v.pinned_day)
         ]
         if not pairs_day:
             fail(
@@ -267,19 +326,31 @@ def prediagnose(problem: Problem) -> Diagnosis:
                 )
             fail(v, "single_route_infeasible", f"it alone does not fit in any route: {detail}")
             continue
-        usable = sorted({d for _, d in ok}, key=WEEKDAYS.index)
-        bl = occurrence_blocks(usable, v.frequency, v.min_gap_days)
+        cal = {d: problem.calendar_day(d) for d in problem.days}
+        usable = sorted(
+            {d for _, d in ok if all(abs(cal[d] - p) >= v.min_gap_days for p in v.previous_days)},
+            key=cal.__getitem__,
+        )
+        bl = occurrence_blocks(usable, v.frequency, v.min_gap_days, calendar=cal)
         if bl is None:
+            prev = " and from its visit(s) before the plan" if v.previous_days else ""
             fail(
                 v,
                 "frequency",
-                f"frequency {v.frequency} at least {v.min_gap_days} day(s) apart does not fit "
-                f"the days it can be visited ({_days_text(usable)})",
+                f"frequency {v.frequency} at least {v.min_gap_days} day(s) apart{prev} does not "
+                f"fit the days it can be visited ({_days_text(usable)})",
             )
             continue
+        ok = [(wid, d) for wid, d in ok if d in usable]
         eligible[v.visit_id] = tuple(ok)
         blocks[v.visit_id] = bl
     return Diagnosis(eligible=eligible, blocks=blocks, unscheduled=tuple(out))
+
+
+def pinned_order_ok(seq: Sequence[tuple[Visit, int]]) -> bool:
+    """Whether the visits with a ``pinned_order`` come in that order."""
+    orders = [v.pinned_order for v, _ in seq if v.pinned_order is not None]
+    return all(a <= b for a, b in itertools.pairwise(orders))
 
 
 def best_insertion(
@@ -303,6 +374,9 @@ def best_insertion(
     base_travel = base.travel_s if base is not None else 0
     for pos in range(len(route_visits) + 1):
         seq = [*list(route_visits[:pos]), (visit, occurrence), *list(route_visits[pos:])]
+        if not pinned_order_ok(seq):
+            codes["pinned_order"] += 1
+            continue
         r, code = schedule_route(
             problem,
             worker,

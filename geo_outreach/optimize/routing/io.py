@@ -279,6 +279,20 @@ def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]
     raise InputError(f"{src}: give {prefix}lon and {prefix}lat, or {prefix}location_id", source=src)
 
 
+def _last_visit(text: str, source: str) -> tuple[int, ...]:
+    """``Fri`` (the Friday before the plan's week) or ``-3`` (calendar days from the
+    plan week's Monday); several separated by ``;``."""
+    out = []
+    for tok in (t.strip() for t in str(text).split(";")):
+        if not tok:
+            continue
+        if re.fullmatch(r"-?\d+", tok):
+            out.append(int(tok))
+        else:
+            out.append(WEEKDAYS.index(_day(tok, source)) - 7)
+    return tuple(out)
+
+
 def read_visits_csv(
     path: str | Path | pd.DataFrame, *, source: str | None = None
 ) -> tuple[tuple[Visit, ...], pd.DataFrame]:
@@ -288,7 +302,9 @@ def read_visits_csv(
 
     Columns: ``visit_id, lon, lat`` (or ``location_id``), ``duration_min``, and
     optional ``windows, priority, skills, frequency, min_gap_days, demand, name,
-    address, notes``.
+    address, notes``, ``last_visit`` (weekday of the previous week, or calendar days
+    from this week's Monday like ``-3``), ``pinned_worker, pinned_day,
+    pinned_order``, ``household_id``, ``preferred_worker``.
     """
     df, name = _read(path, source)
     for c in ("visit_id", "duration_min"):
@@ -329,6 +345,20 @@ def read_visits_csv(
                 ),
                 demand=int(_num(row.get("demand", ""), f"{src} demand", default=0)),
                 name=row.get("name", "").strip(),
+                previous_days=_last_visit(row.get("last_visit", ""), f"{src} last_visit"),
+                pinned_worker=row.get("pinned_worker", "").strip() or None,
+                pinned_day=(
+                    parse_days(pd_text, source=f"{src} pinned_day")
+                    if (pd_text := row.get("pinned_day", "").strip())
+                    else None
+                ),
+                pinned_order=(
+                    int(_num(po, f"{src} pinned_order"))
+                    if (po := row.get("pinned_order", "").strip())
+                    else None
+                ),
+                household_id=row.get("household_id", "").strip() or None,
+                preferred_worker=row.get("preferred_worker", "").strip() or None,
             )
         )
         locs.append({"location_id": lid, "lon": lon, "lat": lat, "kind": "visit"})

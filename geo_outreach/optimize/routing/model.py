@@ -162,6 +162,21 @@ class Visit:
         Units taken from the worker's capacity (0 = none).
     name
         Display name.
+    previous_days
+        Calendar days of visits already done before the horizon, counted from the
+        Monday of the horizon's first week (``-3`` = the Friday before): every
+        occurrence keeps ``min_gap_days`` from them.
+    pinned_worker, pinned_day, pinned_order
+        Fix the visit by hand: only this worker, only these days (weekday codes;
+        one per occurrence at most), and its order among the pinned visits of its
+        route (1 = first of them).  A pin that cannot be met leaves the visit
+        unscheduled with the code ``pinned_infeasible``.
+    household_id
+        Visits of one household or client go to the same worker across the
+        horizon when possible (soft).
+    preferred_worker
+        Worker to keep when possible (e.g. the one who last visited, from the
+        visit log); soft.
     """
 
     visit_id: str
@@ -175,9 +190,24 @@ class Visit:
     min_gap_days: int = 1
     demand: int = 0
     name: str = ""
+    previous_days: tuple[int, ...] = ()
+    pinned_worker: str | None = None
+    pinned_day: frozenset[str] | None = None
+    pinned_order: int | None = None
+    household_id: str | None = None
+    preferred_worker: str | None = None
 
     def __post_init__(self) -> None:
         src = f"visit {self.visit_id!r}"
+        object.__setattr__(self, "previous_days", tuple(int(x) for x in self.previous_days))
+        if self.pinned_day is not None:
+            object.__setattr__(
+                self, "pinned_day", _check_weekdays(self.pinned_day, f"{src} pinned_day")
+            )
+            if not self.pinned_day:
+                object.__setattr__(self, "pinned_day", None)
+        if self.pinned_order is not None and int(self.pinned_order) < 1:
+            raise InputError(f"{src}: pinned_order must be 1 or more", source="pinned_order")
         if not str(self.visit_id):
             raise InputError(
                 "a visit has an empty visit_id; give every visit an id", source="visit_id"
@@ -484,6 +514,25 @@ class Problem:
     visit_by_id: Mapping[str, Visit] = field(repr=False, compare=False)
     worker_by_id: Mapping[str, Worker] = field(repr=False, compare=False)
 
+    def calendar_day(self, day: str) -> int:
+        """Calendar day number of a horizon day, counted from the Monday of the
+        first day's week: with ``("Thu", "Fri", "Mon")`` -> 3, 4, 7 (Fri to Mon = 3)."""
+        return self._calendar[day]  # type: ignore[attr-defined]
+
+    def __post_init__(self) -> None:
+        cal: dict[str, int] = {}
+        prev = None
+        for d in self.days:
+            i = WEEKDAYS.index(d)
+            if prev is None:
+                c = i
+            else:
+                step = (i - WEEKDAYS.index(self.days[len(cal) - 1])) % 7
+                c = prev + step
+            cal[d] = c
+            prev = c
+        object.__setattr__(self, "_calendar", MappingProxyType(cal))
+
     def travel(self, mode: str, frm: str, to: str) -> int | None:
         """Travel seconds by ``mode`` or ``None`` when unreachable."""
         if frm == to:
@@ -559,6 +608,17 @@ class ProblemBuilder:
                         f"worker {w.worker_id!r}: start/end location {loc!r} is not on the "
                         f"{w.mode} network (no matrix entry)",
                         source="start/end",
+                    )
+        for v in self._visits.values():
+            for what, wid in (
+                ("pinned_worker", v.pinned_worker),
+                ("preferred_worker", v.preferred_worker),
+            ):
+                if wid is not None and wid not in self._workers:
+                    raise InputError(
+                        f"visit {v.visit_id!r}: {what} {wid!r} is not a worker (have: "
+                        f"{', '.join(sorted(self._workers)[:8])})",
+                        source=what,
                     )
         return Problem(
             days=self._days,

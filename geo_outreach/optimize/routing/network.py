@@ -453,7 +453,11 @@ class PlanOnNetwork:
         (worker id -> hours from leaving the start to arriving at the end, summed over
         days), ``workers`` (per worker: ``name, mode, days, visits, travel_h, work_h``),
         ``violations`` (count), ``runtime_s``, ``stopped_by`` (``"max_iterations"``:
-        reproducible, or ``"time_limit"``), ``iterations``, ``max_snap_m``.
+        reproducible, or ``"time_limit"``), ``iterations``, ``balance``,
+        ``workload_spread_h`` (largest over the days of max - min working hours across
+        the workers with a shift that day), ``workload_spread_visits`` (same, in
+        visits), ``workload_spread_by_day_h``, ``continuity`` (households served by
+        one worker, preferred workers kept), ``max_snap_m``.
         """
         res = self.result
         prob = res.problem
@@ -477,6 +481,7 @@ class PlanOnNetwork:
         for p in per.values():
             p["travel_h"] = round(p["travel_h"], 2)
             p["work_h"] = round(p["work_h"], 2)
+        spread_h = res.workload_spread("time")
         codes: dict[str, int] = {}
         for u in res.unscheduled:
             codes[u.code] = codes.get(u.code, 0) + 1
@@ -498,6 +503,11 @@ class PlanOnNetwork:
             "runtime_s": round(res.runtime_s, 2),
             "stopped_by": res.stopped_by,
             "iterations": res.iterations,
+            "balance": res.balance,
+            "workload_spread_h": round(max(spread_h.values(), default=0.0), 2),
+            "workload_spread_visits": int(max(res.workload_spread("visits").values(), default=0)),
+            "workload_spread_by_day_h": {d: round(x, 2) for d, x in spread_h.items()},
+            "continuity": res.continuity(),
             "max_snap_m": self.max_snap_m,
         }
 
@@ -554,6 +564,8 @@ def plan_on_region(
     seed: int = 0,
     max_snap_m: float | None = None,
     params: Parameters | None = None,
+    locked: Sequence[tuple[str, str]] = (),
+    balance: str | None = None,
     details: pd.DataFrame | None = None,
     progress: StageProgress | None = None,
 ) -> PlanOnNetwork:
@@ -580,6 +592,9 @@ def plan_on_region(
         Snapping limit in metres (default: ``ctx.max_snap_m``, else 500 m).
     params
         Engine :class:`~.solve.Parameters`.
+    locked, balance
+        Locked ``(worker_id, day)`` routes and workload balancing (``"time"`` or
+        ``"visits"``), see :func:`~.solve.solve`.
     details
         ``visit_id`` plus display columns (``name, address, notes, languages``) joined
         to the stops and unscheduled tables.
@@ -658,6 +673,8 @@ def plan_on_region(
         max_iterations=max_iterations,
         seed=seed,
         params=params,
+        locked=locked,
+        balance=balance,
     )
     prog("solve", 1, 1)
 

@@ -22,7 +22,7 @@ from geo_outreach.errors import InputError, SolverError
 
 from .checker import check_plan
 from .diagnose import Unscheduled
-from .model import DAY_S, WEEKDAYS, BreakRule, Problem, ProblemBuilder, Window, Worker
+from .model import DAY_S, BreakRule, Problem, ProblemBuilder, Window, Worker
 from .plan import Route, schedule_route
 from .solve import Parameters, RoutingResult, solve
 
@@ -129,9 +129,12 @@ def replan(
         offset[v.visit_id] = got
         if remaining <= 0:
             continue
-        used = [WEEKDAYS.index(d) for d in done_days.get(v.visit_id, [])]
+        used = [problem.calendar_day(d) for d in done_days.get(v.visit_id, [])]
+        used += list(v.previous_days)
         allowed = frozenset(
-            d for d in later_days if all(abs(WEEKDAYS.index(d) - u) >= v.min_gap_days for u in used)
+            d
+            for d in later_days
+            if all(abs(problem.calendar_day(d) - u) >= v.min_gap_days for u in used)
         )
         wins = []
         for win in v.windows or (Window(0, 2 * DAY_S),):
@@ -150,7 +153,9 @@ def replan(
                     )
                 )
             continue
-        b.add_visit(dataclasses.replace(v, frequency=remaining, windows=tuple(wins)))
+        b.add_visit(
+            dataclasses.replace(v, frequency=remaining, windows=tuple(wins), previous_days=())
+        )
     variants: dict[str, str] = {}
     for w in problem.workers:
         rest = {d: sh for d, sh in w.shifts.items() if d in later_days and d != day}

@@ -30,10 +30,12 @@ Modelling in PyVRP (see ``docs/routing.md`` for the trade-offs)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,11 +47,13 @@ from .checker import Violation, check_plan
 from .diagnose import (
     Diagnosis,
     Unscheduled,
-    best_insertion,
+    day_patterns,
     explain_lost,
     prediagnose,
 )
-from .model import DAY_S, WEEKDAYS, Problem, Visit, Worker
+from .model import DAY_S, Problem, Visit, Worker
+from .moves import PlanState, balance_days, keep_households
+from .parts import check_memory, plan_parts, solve_parts
 from .plan import Route, schedule_route
 
 __all__ = ["Parameters", "RoutingResult", "solve"]
@@ -88,6 +92,23 @@ class Parameters:
     raise_on_violation
         Raise :class:`SolverError` when the checker finds a violation (else the
         violations are returned in the result).
+    balance_max_travel_increase
+        With ``solve(balance=...)``: total travel may rise by at most this share
+        over the unbalanced plan (0.25 = 25 %).
+    balance_moves_per_day
+        Most visits moved per day while balancing.
+    continuity_weight_s
+        Continuity of care (``household_id``, ``preferred_worker``): a visit moves
+        to its household's worker when that adds at most this much travel.
+    decompose
+        ``"auto"``: problems with more than ``whole_max_visits`` visit occurrences
+        are planned by day and area (:mod:`.parts`); ``"never"``: always whole
+        (refused with :class:`InputError` when the memory estimate exceeds
+        ``max_memory_gb``); ``"always"``: by day and area whenever it splits.
+    whole_max_visits, part_size
+        Size limits of a whole solve and of one (day, area) part (visit occurrences).
+    max_memory_gb
+        Memory a whole solve may take (estimated before building it).
     """
 
     required_policy: str = "soft"
@@ -97,6 +118,13 @@ class Parameters:
     repair_routes: int = 8
     check: bool = True
     raise_on_violation: bool = True
+    balance_max_travel_increase: float = 0.25
+    balance_moves_per_day: int = 200
+    continuity_weight_s: int = 1800
+    decompose: str = "auto"
+    whole_max_visits: int = 2000
+    part_size: int = 400
+    max_memory_gb: float = 4.0
 
     def __post_init__(self) -> None:
         if self.required_policy not in ("soft", "hard"):
@@ -107,6 +135,22 @@ class Parameters:
             raise InputError("repair_routes must be >= 1", source="repair_routes")
         if self.repair_time_s < 0:
             raise InputError("repair_time_s must be >= 0", source="repair_time_s")
+        if not self.balance_max_travel_increase >= 0:
+            raise InputError(
+                "balance_max_travel_increase must be >= 0", source="balance_max_travel_increase"
+            )
+        if self.decompose not in ("auto", "never", "always"):
+            raise InputError("decompose must be 'auto', 'never' or 'always'", source="decompose")
+        if self.part_size < 1 or self.whole_max_visits < 0 or not self.max_memory_gb > 0:
+            raise InputError(
+                "part_size must be >= 1, whole_max_visits >= 0 and max_memory_gb > 0",
+                source="part_size",
+            )
+        if self.balance_moves_per_day < 0 or self.continuity_weight_s < 0:
+            raise InputError(
+                "balance_moves_per_day and continuity_weight_s must be >= 0",
+                source="balance_moves_per_day",
+            )
 
 
 @dataclass(frozen=True)
@@ -143,6 +187,46 @@ class RoutingResult:
     runtime_s: float
     stopped_by: str = "none"
     iterations: int = 0
+    balance: str | None = None
+
+    def workload_spread(self, kind: str = "time") -> dict[str, float]:
+        """Per day: max - min workload over the workers with a shift that day
+        (``"time"``: hours of working time; ``"visits"``: number of visits)."""
+        out: dict[str, float] = {}
+        by = {(r.worker_id, r.day): r for r in self.routes}
+        for d in self.problem.days:
+            loads = []
+            for w in self.problem.workers:
+                if d not in w.shifts:
+                    continue
+                r = by.get((w.worker_id, d))
+                if kind == "visits":
+                    loads.append(float(len(r.visit_stops)) if r else 0.0)
+                else:
+                    loads.append(r.duration_s / 3600 if r else 0.0)
+            if loads:
+                out[d] = max(loads) - min(loads)
+        return out
+
+    def continuity(self) -> dict[str, int]:
+        """``households`` (with visits planned), ``one_worker`` (all by one worker),
+        ``preferred_kept`` / ``preferred`` (visits with a preferred worker)."""
+        who: dict[str, set[str]] = defaultdict(set)
+        pref = kept = 0
+        for r in self.routes:
+            for st in r.visit_stops:
+                v = self.problem.visit_by_id[str(st.visit_id)]
+                if v.household_id:
+                    who[v.household_id].add(r.worker_id)
+                if v.preferred_worker:
+                    pref += 1
+                    kept += v.preferred_worker == r.worker_id
+        return {
+            "households": len(who),
+            "one_worker": sum(len(x) == 1 for x in who.values()),
+            "preferred": pref,
+            "preferred_kept": kept,
+        }
 
     @property
     def travel_s(self) -> int:
@@ -241,7 +325,12 @@ class _Built:
     type_day: list[str]
 
 
-def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
+def _build(
+    problem: Problem,
+    diag: Diagnosis,
+    params: Parameters,
+    locked: frozenset[tuple[str, str]] = frozenset(),
+) -> _Built:
     import pyvrp
 
     days = problem.days
@@ -270,8 +359,13 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
         base[mode] = mat
 
     # ---- profiles per (mode, skills); forbid visits no worker of the profile may serve
-    prof_key = {w.worker_id: (w.mode, w.skills) for w in problem.workers}
-    keys = sorted(set(prof_key.values()), key=lambda k: (k[0], sorted(k[1])))
+    # a worker with visits pinned to them gets a profile of their own
+    pinned_to = {v.pinned_worker for v in vis if v.pinned_worker is not None}
+    prof_key = {
+        w.worker_id: (w.mode, w.skills, w.worker_id if w.worker_id in pinned_to else "")
+        for w in problem.workers
+    }
+    keys = sorted(set(prof_key.values()), key=lambda k: (k[0], sorted(k[1]), k[2]))
     prof_idx = {k: i for i, k in enumerate(keys)}
     eligible_workers: dict[str, set[str]] = {
         vid: {w for w, _ in pairs} for vid, pairs in diag.eligible.items()
@@ -304,7 +398,7 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
     for di, d in enumerate(days):
         groups: dict[tuple, list[str]] = {}
         for w in problem.workers:
-            if d not in w.shifts:
+            if d not in w.shifts or (w.worker_id, d) in locked:
                 continue
             a, b = w.shifts[d]
             mw = w.max_work_on(d)
@@ -405,6 +499,133 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
     return _Built(data=data, client_meta=meta, type_workers=type_workers, type_day=type_day)
 
 
+def _check_locked(
+    problem: Problem, locked: Iterable[tuple[str, str]]
+) -> frozenset[tuple[str, str]]:
+    out = set()
+    for item in locked:
+        try:
+            wid, day = item
+        except (TypeError, ValueError):
+            raise InputError(
+                f"locked: {item!r} is not a (worker_id, day) pair like ('ow_ana', 'Mon')",
+                source="locked",
+            ) from None
+        if wid not in problem.worker_by_id:
+            raise InputError(f"locked: unknown worker {wid!r}", source="locked")
+        if day not in problem.days:
+            raise InputError(
+                f"locked: day {day!r} is not in the plan's days ({'/'.join(problem.days)})",
+                source="locked",
+            )
+        out.add((str(wid), str(day)))
+    return frozenset(out)
+
+
+def _pin_order(seq: list[tuple[Visit, int]]) -> list[tuple[Visit, int]]:
+    """Put the visits with a ``pinned_order`` in that order, in the places they hold."""
+    pos = [i for i, (v, _) in enumerate(seq) if v.pinned_order is not None]
+    if len(pos) < 2:
+        return seq
+    ordered = sorted((seq[i] for i in pos), key=lambda x: x[0].pinned_order or 0)
+    out = list(seq)
+    for i, x in zip(pos, ordered, strict=True):
+        out[i] = x
+    return out
+
+
+def _plan_locked(
+    problem: Problem,
+    diag: Diagnosis,
+    locked: frozenset[tuple[str, str]],
+    routes: dict[tuple[str, str], Route],
+    seqs: dict[tuple[str, str], list[tuple[Visit, int]]],
+    unscheduled: list[Unscheduled],
+) -> Diagnosis:
+    """Time the locked routes from their pinned visits; the search gets the rest."""
+    cal = problem.calendar_day
+    held: dict[tuple[str, str], list[tuple[int, Visit, int]]] = defaultdict(list)
+    taken: set[str] = set()
+    for i, v in enumerate(problem.visits):
+        if v.visit_id not in diag.eligible or v.pinned_worker is None or v.pinned_day is None:
+            continue
+        days = sorted(
+            (d for d in problem.days if d in v.pinned_day and (v.pinned_worker, d) in locked),
+            key=cal,
+        )
+        if not days:
+            continue
+        taken.add(v.visit_id)
+        for occ in range(v.frequency):
+            if occ < len(days):
+                held[(v.pinned_worker, days[occ])].append((i, v, occ))
+            else:
+                unscheduled.append(
+                    Unscheduled(
+                        v.visit_id,
+                        occ,
+                        "pinned_infeasible",
+                        f"pinned to {v.pinned_worker} on {len(days)} locked day(s), fewer than "
+                        f"its frequency {v.frequency}",
+                    )
+                )
+    for key in sorted(held, key=lambda k: (cal(k[1]), k[0])):
+        items = sorted(held[key], key=lambda x: (x[1].pinned_order or 10**9, x[0]))
+        seq = [(v, occ) for _, v, occ in items]
+        w = problem.worker_by_id[key[0]]
+        r, dropped = _repair_route(problem, w, key[1], seq)
+        for v, occ in dropped:
+            unscheduled.append(
+                Unscheduled(
+                    v.visit_id,
+                    occ,
+                    "pinned_infeasible",
+                    f"pinned to the locked route {key[0]} {key[1]}, which cannot fit it "
+                    "(windows, shift, working time or break)",
+                )
+            )
+        if r is not None:
+            routes[key] = r
+            seqs[key] = [x for x in seq if x not in dropped]
+    eligible: dict[str, tuple[tuple[str, str], ...]] = {}
+    for vid, pairs in diag.eligible.items():
+        if vid in taken:
+            continue
+        free = tuple(p for p in pairs if p not in locked)
+        v = problem.visit_by_id[vid]
+        if free:
+            eligible[vid] = free
+            continue
+        code = "pinned_infeasible" if v.pinned_worker or v.pinned_day else "lost_to_priority"
+        for occ in range(v.frequency):
+            unscheduled.append(
+                Unscheduled(
+                    vid,
+                    occ,
+                    code,
+                    "every route it could go on is locked: "
+                    + ", ".join(f"{w} {d}" for w, d in pairs[:4]),
+                )
+            )
+    blocks = {vid: bl for vid, bl in diag.blocks.items() if vid in eligible}
+    return Diagnosis(eligible=eligible, blocks=blocks, unscheduled=diag.unscheduled)
+
+
+def _pin_reason(problem: Problem, u: Unscheduled) -> Unscheduled:
+    """A pinned visit left out after the search: the pin could not be met."""
+    v = problem.visit_by_id.get(u.visit_id)
+    if v is None or (v.pinned_worker is None and v.pinned_day is None):
+        return u
+    if u.code in ("lost_to_priority", "not_worth"):
+        who = " ".join(
+            x for x in (v.pinned_worker, "/".join(sorted(v.pinned_day or ())) or None) if x
+        )
+        return Unscheduled(
+            u.visit_id, u.occurrence, "pinned_infeasible", f"pinned to {who}, no room: {u.reason}"
+        )
+    return u
+
+
 def _priority(v: Visit) -> tuple[int, float]:
     return (1 if v.required else 0, v.value)
 
@@ -438,6 +659,8 @@ def solve(
     max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
     seed: int = 0,
     params: Parameters | None = None,
+    locked: Iterable[tuple[str, str]] = (),
+    balance: str | None = None,
 ) -> RoutingResult:
     """Plan the visits over the horizon.
 
@@ -457,6 +680,15 @@ def solve(
         Random seed (fixed default 0).
     params
         :class:`Parameters`; defaults when ``None``.
+    locked
+        ``(worker_id, day)`` routes locked by hand: such a route holds exactly the
+        visits pinned to that worker and day (``pinned_worker``, ``pinned_day``), in
+        ``pinned_order``; nothing else is added to it and the rest is planned around.
+    balance
+        ``"time"`` or ``"visits"``: even out working time (or number of visits)
+        across the workers of each day, letting total travel rise by at most
+        ``params.balance_max_travel_increase``; ``result.workload_spread()`` gives
+        the spread.  ``None`` (default): shortest travel only.
 
     Returns
     -------
@@ -488,130 +720,202 @@ def solve(
     iterations = 0
     params = params or Parameters()
     t_start = time.perf_counter()
+    if balance not in (None, "time", "visits"):
+        raise InputError(f"balance must be 'time' or 'visits', got {balance!r}", source="balance")
+    locked_set = _check_locked(problem, locked)
     diag = prediagnose(problem)
     unscheduled: list[Unscheduled] = list(diag.unscheduled)
     routes: dict[tuple[str, str], Route] = {}
     seqs: dict[tuple[str, str], list[tuple[Visit, int]]] = {}
     pending: list[tuple[Visit, int]] = []
     solver_feasible = True
+    if locked_set:
+        diag = _plan_locked(problem, diag, locked_set, routes, seqs, unscheduled)
 
     if diag.eligible:
-        built = _build(problem, diag, params)
-        elapsed = time.perf_counter() - t_start
-        with warnings.catch_warnings():
-            # huge prizes of required visits make PyVRP hit its penalty bound; harmless
-            warnings.simplefilter("ignore", category=UserWarning)
-            cap = MaxRuntime(max(0.1, time_limit_s - elapsed))
-            stop = (
-                cap
-                if max_iterations is None
-                else MultipleCriteria([MaxIterations(int(max_iterations)), cap])
+        parts = (
+            []
+            if params.decompose == "never"
+            else plan_parts(
+                problem,
+                diag,
+                locked=locked_set,
+                part_size=params.part_size,
+                whole_max_visits=0 if params.decompose == "always" else params.whole_max_visits,
             )
-            res = pyvrp.solve(
-                built.data,
-                stop=stop,
-                seed=seed,
-                display=False,
-                collect_stats=False,
-            )
-        best = res.best
-        iterations = int(res.num_iterations)
-        stopped_by = (
-            "max_iterations"
-            if max_iterations is not None and iterations >= int(max_iterations)
-            else "time_limit"
         )
-        solver_feasible = bool(best.is_feasible())
-        free = [list(ws) for ws in built.type_workers]
-        placed: set[tuple[str, int]] = set()
-        for rt in best.routes():
-            vt = rt.vehicle_type()
-            if not free[vt]:
-                continue
-            wid = free[vt].pop(0)
-            w = problem.worker_by_id[wid]
-            d = built.type_day[vt]
-            seq: list[tuple[Visit, int]] = []
-            for act in rt.schedule():
-                if not act.is_client():
+        if len(parts) <= 1:
+            check_memory(problem, diag, max_memory_gb=params.max_memory_gb)
+            parts = []
+        if parts:
+            elapsed = time.perf_counter() - t_start
+            iterations, stopped_by = solve_parts(
+                problem,
+                parts,
+                routes=routes,
+                seqs=seqs,
+                pending=pending,
+                time_limit_s=max(0.5, time_limit_s - elapsed),
+                max_iterations=max_iterations,
+                seed=seed,
+                sub_solve=_solve_part,
+                params=params,
+            )
+        else:
+            built = _build(problem, diag, params, locked_set)
+            elapsed = time.perf_counter() - t_start
+            with warnings.catch_warnings():
+                # huge prizes of required visits make PyVRP hit its penalty bound; harmless
+                warnings.simplefilter("ignore", category=UserWarning)
+                cap = MaxRuntime(max(0.1, time_limit_s - elapsed))
+                stop = (
+                    cap
+                    if max_iterations is None
+                    else MultipleCriteria([MaxIterations(int(max_iterations)), cap])
+                )
+                res = pyvrp.solve(
+                    built.data,
+                    stop=stop,
+                    seed=seed,
+                    display=False,
+                    collect_stats=False,
+                )
+            best = res.best
+            iterations = int(res.num_iterations)
+            stopped_by = (
+                "max_iterations"
+                if max_iterations is not None and iterations >= int(max_iterations)
+                else "time_limit"
+            )
+            solver_feasible = bool(best.is_feasible())
+            free = [list(ws) for ws in built.type_workers]
+            placed: set[tuple[str, int]] = set()
+            for rt in best.routes():
+                vt = rt.vehicle_type()
+                if not free[vt]:
                     continue
-                kind, vid, occ, _cd = built.client_meta[act.idx]
-                if kind != "visit" or (vid, occ) in placed:
+                wid = free[vt].pop(0)
+                w = problem.worker_by_id[wid]
+                d = built.type_day[vt]
+                seq: list[tuple[Visit, int]] = []
+                for act in rt.schedule():
+                    if not act.is_client():
+                        continue
+                    kind, vid, occ, _cd = built.client_meta[act.idx]
+                    if kind != "visit" or (vid, occ) in placed:
+                        continue
+                    placed.add((vid, occ))
+                    seq.append((problem.visit_by_id[vid], occ))
+                if not seq:
                     continue
-                placed.add((vid, occ))
-                seq.append((problem.visit_by_id[vid], occ))
-            if not seq:
-                continue
-            r, dropped = _repair_route(problem, w, d, seq)
-            if dropped:
-                logger.info("%s %s: exact re-timing dropped %d visit(s)", wid, d, len(dropped))
-            pending.extend(dropped)
-            if r is not None:
-                keep = [x for x in seq if x not in dropped]
-                routes[(wid, d)] = r
-                seqs[(wid, d)] = keep
-        for vid, bl in diag.blocks.items():
-            v = problem.visit_by_id[vid]
-            for occ in range(len(bl)):
-                if (vid, occ) not in placed:
-                    pending.append((v, occ))
+                seq = _pin_order(seq)
+                r, dropped = _repair_route(problem, w, d, seq)
+                if dropped:
+                    logger.info("%s %s: exact re-timing dropped %d visit(s)", wid, d, len(dropped))
+                pending.extend(dropped)
+                if r is not None:
+                    keep = [x for x in seq if x not in dropped]
+                    routes[(wid, d)] = r
+                    seqs[(wid, d)] = keep
+            for vid, bl in diag.blocks.items():
+                v = problem.visit_by_id[vid]
+                for occ in range(len(bl)):
+                    if (vid, occ) not in placed:
+                        pending.append((v, occ))
         placed_days: dict[str, dict[int, str]] = defaultdict(dict)
         for (_wid, d), seq in seqs.items():
             for v, occ in seq:
                 placed_days[v.visit_id][occ] = d
 
         # ---- repair: cheapest insertion of left-out visits, then explain
+        state = PlanState(problem, routes, seqs, locked=locked_set)
+        cal = problem.calendar_day
         deadline = time.perf_counter() + (params.repair_time_s if params.repair else 0.0)
         pending.sort(key=lambda x: _priority(x[0]), reverse=True)
-        for v, occ in pending:
-            block = diag.blocks[v.visit_id][occ]
-            others = [WEEKDAYS.index(d) for o, d in placed_days[v.visit_id].items() if o != occ]
-            days_ok = [
-                d
-                for d in block
-                if all(abs(WEEKDAYS.index(d) - o) >= v.min_gap_days for o in others)
-            ]
-            attempts = []
-            best_ins: tuple[Route, int, Worker, str] | None = None
-            cands = [(wid, d) for wid, d in diag.eligible[v.visit_id] if d in days_ok]
-            tried = set(_nearest_routes(problem, v, cands, routes, params.repair_routes))
-            for wid, d in cands:
-                w = problem.worker_by_id[wid]
-                base = routes.get((wid, d))
-                if params.repair and (wid, d) in tried and time.perf_counter() >= deadline:
-                    stopped_by = "time_limit"  # the repair's wall-clock cap cut it short
-                if (wid, d) in tried and time.perf_counter() < deadline:
-                    r, added, codes = best_insertion(
-                        problem, seqs.get((wid, d), []), w, d, v, occ, base=base
-                    )
-                    if r is not None and (best_ins is None or added < best_ins[1]):
-                        best_ins = (r, added, w, d)
-                else:
-                    codes = Counter()
-                attempts.append((w, d, base, codes))
-            if best_ins is not None:
-                r, added, w, d = best_ins
-                if v.required or added <= v.value * 60:
-                    routes[(w.worker_id, d)] = r
-                    new_seq = [
-                        (problem.visit_by_id[str(s.visit_id)], s.occurrence)
-                        for s in r.stops
-                        if s.kind == "visit"
-                    ]
-                    seqs[(w.worker_id, d)] = new_seq
-                    placed_days[v.visit_id][occ] = d
-                    continue
-                unscheduled.append(explain_lost(problem, v, occ, days_ok, [], added_travel_s=added))
-                continue
-            unscheduled.append(explain_lost(problem, v, occ, days_ok or list(block), attempts))
 
+        def gap_days(v: Visit, occ: int) -> list[str]:
+            """Eligible days that keep the gap to the visit's other planned occurrences."""
+            others = [cal(d) for o, d in placed_days[v.visit_id].items() if o != occ]
+            days_v = sorted({d for _, d in diag.eligible[v.visit_id]}, key=cal)
+            return [d for d in days_v if all(abs(cal(d) - o) >= v.min_gap_days for o in others)]
+
+        failed: list[tuple[Visit, int, list[str], list, int | None]] = []
+        for v, occ in pending:
+            days_ok = gap_days(v, occ)
+            cands = [(wid, d) for wid, d in diag.eligible[v.visit_id] if d in days_ok]
+            tried = _nearest_routes(problem, v, cands, routes, params.repair_routes)
+            if params.repair and tried and time.perf_counter() >= deadline:
+                stopped_by = "time_limit"  # the repair's wall-clock cap cut it short
+            if not params.repair or time.perf_counter() >= deadline:
+                tried = []
+            r, added, key, codes = state.best_insert(v, occ, tried)
+            attempts = [
+                (problem.worker_by_id[wid], d, routes.get((wid, d)), codes.get((wid, d), Counter()))
+                for wid, d in cands
+            ]
+            if r is not None and key is not None and (v.required or added <= v.value * 60):
+                state.apply(key, r)
+                placed_days[v.visit_id][occ] = key[1]
+                continue
+            failed.append((v, occ, days_ok, attempts, added if r is not None else None))
+
+        # ---- recurring visits: every valid day pattern is offered before giving up
+        redo = {v.visit_id for v, _, _, _, added in failed if v.frequency > 1 and v.required}
+        for vid in sorted(redo):
+            if not params.repair or time.perf_counter() >= deadline:
+                break
+            v = problem.visit_by_id[vid]
+            if _repattern(state, diag, v, placed_days, deadline):
+                failed = [f for f in failed if f[0].visit_id != vid]
+        # ... or a recurring visit moves to another pattern to make room
+        still = []
+        for f in failed:
+            v, occ, days_ok = f[0], f[1], f[2]
+            keys = [(wid, d) for wid, d in diag.eligible[v.visit_id] if d in days_ok]
+            if not (
+                params.repair
+                and v.required
+                and time.perf_counter() < deadline
+                and _make_room(state, diag, v, occ, keys, placed_days, deadline)
+            ):
+                still.append(f)
+        failed = still
+        # ---- continuity of care, then fair workloads (exact moves, travel-bounded)
+        elig = {vid: set(pairs) for vid, pairs in diag.eligible.items()}
+        post_deadline = time.perf_counter() + params.repair_time_s
+        cared = any(v.household_id or v.preferred_worker for v in problem.visits)
+        if cared and not keep_households(
+            state, elig, weight_s=params.continuity_weight_s, deadline=post_deadline
+        ):
+            stopped_by = "time_limit"
+        if balance is not None:
+            travel_cap = round(state.travel_s() * (1 + params.balance_max_travel_increase))
+            if not balance_days(
+                state,
+                elig,
+                kind=balance,
+                max_travel_s=travel_cap,
+                max_moves=params.balance_moves_per_day,
+                deadline=post_deadline,
+            ):
+                stopped_by = "time_limit"
+        for v, occ, days_ok, attempts, added_s in failed:
+            if added_s is not None:
+                unscheduled.append(
+                    explain_lost(problem, v, occ, days_ok, [], added_travel_s=added_s)
+                )
+            else:
+                block = diag.blocks[v.visit_id][occ]
+                unscheduled.append(explain_lost(problem, v, occ, days_ok or list(block), attempts))
+
+    unscheduled = [_pin_reason(problem, u) for u in unscheduled]
     order = {d: i for i, d in enumerate(problem.days)}
     wpos = {w.worker_id: i for i, w in enumerate(problem.workers)}
     out_routes = tuple(sorted(routes.values(), key=lambda r: (order[r.day], wpos[r.worker_id])))
     unscheduled.sort(key=lambda u: (u.visit_id, u.occurrence))
     violations: tuple[Violation, ...] = ()
     if params.check:
-        violations = tuple(check_plan(problem, out_routes, unscheduled))
+        violations = tuple(check_plan(problem, out_routes, unscheduled, locked=locked_set))
         if violations and params.raise_on_violation:
             raise SolverError(
                 "the plan failed the independent check: "
@@ -634,6 +938,110 @@ def solve(
         runtime_s=runtime,
         stopped_by=stopped_by,
         iterations=iterations,
+        balance=balance,
+    )
+
+
+def _remove_all(state: PlanState, v: Visit, placed_days: dict[str, dict[int, str]]) -> bool:
+    """Take every planned occurrence of ``v`` out (``False``: refused, state partly edited)."""
+    for occ in list(placed_days[v.visit_id]):
+        if state.remove(v.visit_id, occ) is None:
+            return False
+        del placed_days[v.visit_id][occ]
+    return True
+
+
+def _place_pattern(
+    state: PlanState,
+    diag: Diagnosis,
+    v: Visit,
+    placed_days: dict[str, dict[int, str]],
+    deadline: float,
+) -> bool:
+    """Place all occurrences of an unplanned recurring visit on the first valid day
+    pattern (:func:`.diagnose.day_patterns`) where every one of them fits."""
+    problem = state.problem
+    cal = {d: problem.calendar_day(d) for d in problem.days}
+    days_v = sorted({d for _, d in diag.eligible[v.visit_id]}, key=cal.__getitem__)
+    base = state.snapshot()
+    for pattern in day_patterns(days_v, v.frequency, v.min_gap_days, calendar=cal):
+        if time.perf_counter() >= deadline:
+            break
+        ok = True
+        for occ, d in enumerate(pattern):
+            keys = [(wid, dd) for wid, dd in diag.eligible[v.visit_id] if dd == d]
+            r, _added, key, _ = state.best_insert(v, occ, keys)
+            if r is None or key is None:
+                ok = False
+                break
+            state.apply(key, r)
+        if ok:
+            placed_days[v.visit_id].clear()
+            placed_days[v.visit_id].update(dict(enumerate(pattern)))
+            return True
+        state.restore(base)
+    return False
+
+
+def _repattern(
+    state: PlanState,
+    diag: Diagnosis,
+    v: Visit,
+    placed_days: dict[str, dict[int, str]],
+    deadline: float,
+) -> bool:
+    """Re-place all occurrences of a recurring visit on any valid day pattern;
+    ``False`` (plan unchanged) when none fits."""
+    snap = state.snapshot()
+    saved = dict(placed_days[v.visit_id])
+    if _remove_all(state, v, placed_days) and _place_pattern(state, diag, v, placed_days, deadline):
+        return True
+    state.restore(snap)
+    placed_days[v.visit_id].clear()
+    placed_days[v.visit_id].update(saved)
+    return False
+
+
+def _make_room(
+    state: PlanState,
+    diag: Diagnosis,
+    v: Visit,
+    occ: int,
+    keys: list[tuple[str, str]],
+    placed_days: dict[str, dict[int, str]],
+    deadline: float,
+) -> bool:
+    """Insert ``v`` by moving a recurring visit of a candidate route to another valid
+    day pattern; ``False`` (plan unchanged) when no such exchange works."""
+    for key in keys:
+        for u in {u.visit_id: u for u, _ in state.seqs.get(key, []) if u.frequency > 1}.values():
+            if time.perf_counter() >= deadline:
+                return False
+            if u.visit_id == v.visit_id or u.pinned_day is not None:
+                continue
+            snap = state.snapshot()
+            saved = dict(placed_days[u.visit_id])
+            if _remove_all(state, u, placed_days):
+                r, _a, k2, _ = state.best_insert(v, occ, [key])
+                if r is not None and k2 is not None:
+                    state.apply(k2, r)
+                    if _place_pattern(state, diag, u, placed_days, deadline):
+                        placed_days[v.visit_id][occ] = key[1]
+                        return True
+            state.restore(snap)
+            placed_days[u.visit_id].clear()
+            placed_days[u.visit_id].update(saved)
+    return False
+
+
+def _solve_part(sub: Problem, *, params: Parameters, **kw: Any) -> RoutingResult:
+    """One (day, area) part: a whole solve without checks (the merged plan is checked)."""
+    return solve(
+        sub,
+        params=dataclasses.replace(
+            params, decompose="never", check=False, repair_time_s=min(1.0, params.repair_time_s)
+        ),
+        **kw,
     )
 
 
