@@ -286,6 +286,10 @@ def analyze_region(
             on_nodes[["site_id", "node_id", "category"]],
             within_s=params.within_min * 60.0,
             cutoff_s=params.cutoff_min * 60.0,
+            # unit pairs beyond the largest catchment never enter the FCA: searches stop near it
+            max_mean_s=(
+                params.fca.max_cost_min * 60.0 if params.fca.max_cost_min is not None else None
+            ),
         )
         measures = nearest_and_counts(
             tables.nearest_od,
