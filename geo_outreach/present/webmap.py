@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from geo_outreach.errors import CRSError, InputError
+from geo_outreach.errors import InputError
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.assets import render_offline_html
+from geo_outreach.present.classify import assign_classes, class_colours, classify
+from geo_outreach.validation import check_columns, check_gdf
 
 if TYPE_CHECKING:
     import folium
@@ -94,31 +96,6 @@ def road_class(value: object) -> str:
     if not isinstance(value, str):
         return "local"
     return _ROAD_CLASSES.get(value.strip().lower(), "local")
-
-
-def _check_gdf(gdf: Any, what: str) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError(f"{what} must be a GeoDataFrame, got {type(gdf).__name__}", source=what)
-    if gdf.crs is None:
-        raise CRSError(
-            f"{what} has no coordinate reference system; set it, e.g. "
-            "gdf.set_crs('EPSG:4326') for longitude/latitude",
-            source=what,
-        )
-    if gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    return gdf
-
-
-def _check_columns(gdf: gpd.GeoDataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in gdf.columns]
-    if missing:
-        raise InputError(
-            f"{what} has no column(s) {missing}; available: {list(gdf.columns)}",
-            source=f"{what}.{missing[0]}",
-        )
 
 
 def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
@@ -282,7 +259,7 @@ def _check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
 def _road_features(roads: gpd.GeoDataFrame, class_column: str, simplify_m: float) -> dict:
     import shapely
 
-    roads = _check_gdf(roads, "roads")
+    roads = check_gdf(roads, "roads")
     kinds = set(roads.geom_type.dropna().unique())
     if not kinds <= {"LineString", "MultiLineString"}:
         raise InputError(
@@ -431,47 +408,22 @@ def base_map(
 # --------------------------------------------------------------------------- layers
 
 
-def _class_edges(
+def _classes(
     values: np.ndarray, scheme: str, k: int, bins: Sequence[float] | None
-) -> np.ndarray:
-    finite = values[np.isfinite(values)]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class edges and class per value: the print maps' classifier (one for both)."""
     if bins is not None:
         edges = np.asarray(bins, dtype=float)
         if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
-            raise InputError("bins must be at least two increasing numbers", source="bins")
-        return edges
+            raise InputError("bins must be at least two increasing numbers", parameter="bins")
+        return edges, assign_classes(values, edges)
     if k < 1:
-        raise InputError(f"k must be >= 1, got {k}", source="k")
-    if finite.size == 0:
-        return np.array([0.0, 1.0])
-    if scheme == "quantiles":
-        edges = np.quantile(finite, np.linspace(0, 1, k + 1))
-    elif scheme == "equal_interval":
-        edges = np.linspace(finite.min(), finite.max(), k + 1)
-    else:
-        raise InputError(
-            f"scheme must be 'quantiles' or 'equal_interval', got {scheme!r}", source="scheme"
-        )
-    edges = np.unique(edges)
-    if edges.size == 1:
-        edges = np.array([edges[0], edges[0]])
-    return edges
-
-
-def _sequential_colours(cmap: str, n: int) -> list[str]:
-    import matplotlib as mpl
-    from matplotlib.colors import to_hex
-
-    try:
-        colormap = mpl.colormaps[cmap]
-    except KeyError as exc:
-        raise InputError(
-            f"unknown matplotlib colormap {cmap!r}; use e.g. 'YlOrRd', 'viridis', 'Blues'",
-            source="cmap",
-        ) from exc
-    if n == 1:
-        return [to_hex(colormap(0.7))]
-    return [to_hex(colormap(0.15 + 0.85 * i / (n - 1))) for i in range(n)]
+        raise InputError(f"k must be >= 1, got {k}", parameter="k")
+    if k == 1:
+        finite = values[np.isfinite(values)]
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+        return np.array([lo, hi]), np.where(np.isfinite(values), 0, -1)
+    return classify(values, scheme=scheme, k=min(k, 9))
 
 
 def add_choropleth(
@@ -484,7 +436,7 @@ def add_choropleth(
     id_column: str = "unit_id",
     name: str | None = None,
     legend_title: str | None = None,
-    scheme: Literal["quantiles", "equal_interval"] = "quantiles",
+    scheme: str = "quantiles",
     k: int = 5,
     bins: Sequence[float] | None = None,
     cmap: str = "YlOrRd",
@@ -514,8 +466,9 @@ def add_choropleth(
     legend_title
         Legend heading (default ``name``).
     scheme, k, bins
-        Class breaks: ``k`` quantile or equal-interval classes, or explicit
-        increasing ``bins`` edges.
+        Class breaks: ``k`` classes by ``quantiles``, ``natural-breaks`` or
+        ``equal-interval`` (:func:`geo_outreach.present.classify.classify`, the same as
+        the print maps), or explicit increasing ``bins`` edges.
     cmap
         Sequential matplotlib colormap (``YlOrRd``, ``viridis``... colour-blind
         safe by lightness); higher values are darker.
@@ -533,9 +486,9 @@ def add_choropleth(
     """
     import folium
 
-    units = _check_gdf(units, "units")
+    units = check_gdf(units, "units")
     fields = list(fields) if fields is not None else [id_column, column]
-    _check_columns(units, [id_column, column, *fields], "units")
+    check_columns(units, [id_column, column, *fields], "units")
     if aliases is not None and len(aliases) != len(fields):
         raise InputError(
             f"aliases has {len(aliases)} labels for {len(fields)} fields", source="aliases"
@@ -549,10 +502,9 @@ def add_choropleth(
             f"fill_opacity must be in [0, 1], got {fill_opacity}", source="fill_opacity"
         )
 
-    edges = _class_edges(values, scheme, k, bins)
+    edges, idx = _classes(values, scheme, k, bins)
     n_classes = max(len(edges) - 1, 1)
-    colours = _sequential_colours(cmap, n_classes)
-    idx = np.clip(np.searchsorted(edges[1:-1], values, side="right"), 0, n_classes - 1)
+    colours = class_colours(cmap, n_classes)
     fill = {
         str(uid): (colours[int(i)] if np.isfinite(v) else nan_color)
         for uid, i, v in zip(units[id_column], idx, values, strict=True)
@@ -648,9 +600,9 @@ def add_sites(
     """
     import folium
 
-    sites = _check_gdf(sites, "sites")
+    sites = check_gdf(sites, "sites")
     fields = list(fields)
-    _check_columns(sites, [category_column, *fields], "sites")
+    check_columns(sites, [category_column, *fields], "sites")
     kinds = set(sites.geom_type.dropna().unique())
     if not kinds <= {"Point"}:
         raise InputError(
@@ -728,9 +680,9 @@ def add_routes(
     """
     import folium
 
-    routes = _check_gdf(routes, "routes")
+    routes = check_gdf(routes, "routes")
     fields = list(fields) if fields is not None else [route_column]
-    _check_columns(routes, [route_column, *fields], "routes")
+    check_columns(routes, [route_column, *fields], "routes")
     kinds = set(routes.geom_type.dropna().unique())
     if not kinds <= {"LineString", "MultiLineString"}:
         raise InputError(
