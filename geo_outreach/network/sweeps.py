@@ -66,10 +66,13 @@ class SweepInputs:
     ----------
     indptr, indices, data
         CSR of the *reversed* time graph (searching from a site on it gives times *to* it).
-    slot_node
-        ``slot_node[s]``: network node (matrix position) of origin slot ``s``.
+    slot_node, node_slot
+        ``slot_node[s]``: network node (matrix position) of origin slot ``s``;
+        ``node_slot[v]``: the slot of node ``v``, -1 for nodes that are no origin.
     w_indptr, w_slot, w_val
         Units x origin slots CSR of weights (rows = units in sorted id order).
+    t_ptr, t_unit, t_w
+        The same weights by slot (its transpose), for the early stop.
     """
 
     indptr: np.ndarray
@@ -79,6 +82,10 @@ class SweepInputs:
     w_indptr: np.ndarray
     w_slot: np.ndarray
     w_val: np.ndarray
+    node_slot: np.ndarray
+    t_ptr: np.ndarray
+    t_unit: np.ndarray
+    t_w: np.ndarray
 
     @property
     def nbytes(self) -> int:
@@ -93,6 +100,10 @@ class SweepInputs:
                     self.w_indptr,
                     self.w_slot,
                     self.w_val,
+                    self.node_slot,
+                    self.t_ptr,
+                    self.t_unit,
+                    self.t_w,
                 )
             )
         )
@@ -186,22 +197,54 @@ if _HAVE_NUMBA:
 
     @nb.njit(cache=True, nogil=True)
     def _search_buckets(  # type: ignore[no-untyped-def]
-        indptr, indices, data, src, limit, delta, dist, settled, touched, head, nxt, node
+        indptr,
+        indices,
+        data,
+        src,
+        limit,
+        delta,
+        dist,
+        settled,
+        touched,
+        head,
+        nxt,
+        node,
+        stop_after,
+        max_mean,
+        node_slot,
+        t_ptr,
+        t_unit,
+        t_w,
+        known,
+        unknown,
+        w_total,
+        open_units,
     ):
-        """Dial's algorithm: the same times as Dijkstra, about twice as fast on road graphs.
+        """Dial's algorithm, stopped as soon as every unit is decided.
 
-        Buckets of width ``delta`` below the smallest edge weight: a node settled from bucket
-        ``k`` can only put its neighbours in bucket ``k + 1`` or later, so the nodes of one
-        bucket cannot improve one another and any order inside a bucket settles exactly the
-        times (and the same floating-point sums) that Dijkstra settles. ``head`` has one slot
-        per bucket up to ``limit``; ``nxt``/``node`` are an entry pool of ``len(indices) + 1``.
-        ``dist`` all ``inf`` and ``settled`` all False on entry; reset through ``touched``.
+        Same times as Dijkstra, about twice as fast on road graphs: buckets of width ``delta``
+        below the smallest edge weight, so a node settled from bucket ``k`` puts its
+        neighbours in bucket ``k + 1`` or later, the nodes of one bucket cannot improve one
+        another, and any order inside a bucket settles exactly Dijkstra's times (and the same
+        floating-point sums).
+
+        Early stop: when bucket ``k`` starts, every node not yet settled is at least
+        ``r = k * delta`` away, so a unit's mean is at least ``known + unknown * r`` (``known``:
+        sum of ``w * t`` over its settled origins, ``unknown``: weight of the others). Once
+        ``r`` passes ``stop_after`` (``max(within_s, max_mean)``), a unit is decided when all
+        its origins are settled or that bound exceeds ``max_mean``; the search stops when all
+        are. Returns ``(nodes touched, radius reached, stopped early)``.
         """
         dist[src] = 0.0
         touched[0] = src
         n_touched = 1
         for i in range(head.size):
             head[i] = -1
+        n_units = known.size
+        for u in range(n_units):
+            known[u] = 0.0
+            unknown[u] = w_total[u]
+        n_open = -1  # the open list is built when r first passes stop_after
         node[0] = src
         nxt[0] = -1
         head[0] = 0
@@ -209,6 +252,22 @@ if _HAVE_NUMBA:
         k = 0
         last = 0
         while k <= last:
+            r = k * delta * (1 - 1e-12)
+            if r > stop_after:
+                if n_open < 0:
+                    n_open = 0
+                    for u in range(n_units):
+                        open_units[n_open] = u
+                        n_open += 1
+                kept = 0
+                for i in range(n_open):
+                    u = open_units[i]
+                    if unknown[u] > 1e-12 and known[u] + unknown[u] * r <= max_mean:
+                        open_units[kept] = u
+                        kept += 1
+                n_open = kept
+                if n_open == 0:
+                    return n_touched, r, True
             e = head[k]
             head[k] = -1
             while e >= 0:
@@ -218,6 +277,11 @@ if _HAVE_NUMBA:
                     continue
                 settled[v] = True
                 d = dist[v]
+                sl = node_slot[v]
+                if sl >= 0:
+                    for j in range(t_ptr[sl], t_ptr[sl + 1]):
+                        known[t_unit[j]] += t_w[j] * d
+                        unknown[t_unit[j]] -= t_w[j]
                 for j in range(indptr[v], indptr[v + 1]):
                     w = indices[j]
                     nd = d + data[j]
@@ -236,7 +300,7 @@ if _HAVE_NUMBA:
                         if b > last:
                             last = b
             k += 1
-        return n_touched
+        return n_touched, limit, False
 
     @nb.njit(cache=True, parallel=True)
     def _sweeps(  # type: ignore[no-untyped-def]
@@ -252,6 +316,10 @@ if _HAVE_NUMBA:
         w_slot,
         w_val,
         slot_node,
+        node_slot,
+        t_ptr,
+        t_unit,
+        t_w,
         per_node,
         n_blocks,
         do_counts,
@@ -267,19 +335,29 @@ if _HAVE_NUMBA:
         wt = np.zeros((n_src, n_units))
         share = np.zeros((n_src, n_units))
         counts = np.zeros((n_blocks, n_cat, n_slots if do_counts else 0))
+        w_total = np.zeros(n_units)
+        for u in range(n_units):
+            for e in range(w_indptr[u], w_indptr[u + 1]):
+                w_total[u] += w_val[e]
+        stop_after = max(within, max_mean)
         for b in nb.prange(n_blocks):
             dist = np.full(n, np.inf)
             touched = np.empty(n, dtype=np.int64)
             use_buckets = n_buckets > 0
             heap_d = np.empty(0 if use_buckets else indices.size + 1)
             heap_v = np.empty(0 if use_buckets else indices.size + 1, dtype=np.int64)
-            settled = np.zeros(n if use_buckets else 0, dtype=np.bool_)
+            settled = np.zeros(n, dtype=np.bool_)
             head = np.empty(n_buckets, dtype=np.int64)
             nxt = np.empty(indices.size + 1 if use_buckets else 0, dtype=np.int64)
             node = np.empty(indices.size + 1 if use_buckets else 0, dtype=np.int64)
+            known = np.empty(n_units)
+            unknown = np.empty(n_units)
+            open_units = np.empty(n_units, dtype=np.int64)
             for k in range(b, n_src, n_blocks):
+                early = False
+                reach = limit
                 if use_buckets:
-                    nt = _search_buckets(
+                    nt, reach, early = _search_buckets(
                         indptr,
                         indices,
                         data,
@@ -292,35 +370,48 @@ if _HAVE_NUMBA:
                         head,
                         nxt,
                         node,
+                        stop_after,
+                        max_mean,
+                        node_slot,
+                        t_ptr,
+                        t_unit,
+                        t_w,
+                        known,
+                        unknown,
+                        w_total,
+                        open_units,
                     )
                 else:
                     nt = _search(
                         indptr, indices, data, sources[k], limit, dist, touched, heap_d, heap_v
                     )
+                    for i in range(nt):
+                        settled[touched[i]] = True
+                # settled nodes hold their final time; the others are at least `reach` away
                 if do_counts:
                     for s in range(n_slots):
-                        t = dist[slot_node[s]]
-                        if t <= within:
+                        v = slot_node[s]
+                        if settled[v] and dist[v] <= within:
                             for c in range(n_cat):
                                 counts[b, c, s] += per_node[k, c]
                 for u in range(n_units):
                     sh = 0.0
                     acc = 0.0
-                    unknown = 0.0
+                    unk = 0.0
                     for e in range(w_indptr[u], w_indptr[u + 1]):
-                        t = dist[slot_node[w_slot[e]]]
-                        if t <= limit:
+                        v = slot_node[w_slot[e]]
+                        if settled[v]:
                             sh += w_val[e] * 1.0
-                            acc += w_val[e] * t
+                            acc += w_val[e] * dist[v]
                         else:
-                            unknown += w_val[e]
+                            unk += w_val[e]
                     share[k, u] = sh
                     wt[k, u] = acc
-                    if full:  # the search reached the cutoff: the scipy engine's rule
+                    if full and not early:  # searched to the cutoff: the scipy engine's rule
                         st = COMPLETE if sh > 1 - 1e-9 else EXCLUDED
-                    elif acc + unknown * limit > max_mean:
-                        st = EXCLUDED  # even at the bound the mean is too large
-                    elif unknown > 0:
+                    elif acc + unk * reach > max_mean:
+                        st = EXCLUDED  # even with the rest at `reach` the mean is too large
+                    elif unk > 0:
                         st = UNDECIDED
                     else:
                         st = COMPLETE
@@ -329,9 +420,7 @@ if _HAVE_NUMBA:
                     status[k, u] = st
                 for i in range(nt):
                     dist[touched[i]] = np.inf
-                if use_buckets:
-                    for i in range(nt):
-                        settled[touched[i]] = False
+                    settled[touched[i]] = False
         return status, wt, share, counts
 
 
@@ -411,6 +500,10 @@ def site_sweeps(
         inputs.w_slot,
         inputs.w_val,
         inputs.slot_node,
+        inputs.node_slot,
+        inputs.t_ptr,
+        inputs.t_unit,
+        inputs.t_w,
         np.ascontiguousarray(per_node, dtype=np.float64),
         n_blocks,
         counts,

@@ -376,9 +376,11 @@ def _nearest_of(
     return dist, src
 
 
-#: Searches for unit means go this far beyond the largest mean in use before a site whose
-#: pairs are still undecided is searched again up to the cutoff (see :func:`access_tables`).
-BOUND_MARGIN = 1.25
+#: When set, the first searches for unit means stop at this multiple of the largest mean in
+#: use, and a site whose pairs are still undecided is searched again up to the cutoff. ``None``
+#: (the default): each search runs until every unit is decided (the early stop of
+#: :mod:`geo_outreach.network.sweeps`), which needs no second search.
+BOUND_MARGIN: float | None = None
 #: Site nodes per task of a Dask run (see :mod:`geo_outreach.network.cluster`).
 SITES_PER_TASK = 256
 
@@ -389,6 +391,9 @@ def sweep_inputs(network: RoadNetwork, o_pos: np.ndarray, weights: sp.csr_matrix
     """Arrays of a sweep: the reversed time graph, origin slot nodes, unit weights."""
     graph_t = network.time_s.T.tocsr()
     graph_t.sort_indices()
+    node_slot = np.full(network.n_nodes, -1, dtype=np.int64)
+    node_slot[o_pos] = np.arange(o_pos.size)
+    by_slot = weights.T.tocsr()
     return SweepInputs(
         indptr=graph_t.indptr.astype(np.int64),
         indices=graph_t.indices.astype(np.int64),
@@ -397,6 +402,10 @@ def sweep_inputs(network: RoadNetwork, o_pos: np.ndarray, weights: sp.csr_matrix
         w_indptr=weights.indptr.astype(np.int64),
         w_slot=weights.indices.astype(np.int64),
         w_val=weights.data.astype(np.float64),
+        node_slot=node_slot,
+        t_ptr=by_slot.indptr.astype(np.int64),
+        t_unit=by_slot.indices.astype(np.int64),
+        t_w=by_slot.data.astype(np.float64),
     )
 
 
@@ -474,11 +483,11 @@ def access_tables(
         Searches stop here; farther sites count as unreachable.
     max_mean_s
         Only unit pairs with a mean up to this time are needed (the largest floating catchment
-        in use). Each search then stops at ``BOUND_MARGIN * max_mean_s`` (at least
-        ``within_s``); a site whose pairs this leaves undecided (a unit with some origins
-        beyond the bound whose mean could still be within ``max_mean_s``) is searched again up
-        to ``cutoff_s``. The pairs kept are exactly those of the full search with a mean
-        ``<= max_mean_s`` (plus rounding slack); ``None`` keeps every complete pair.
+        in use). Each search from a site then stops as soon as every unit is decided: all its
+        origins reached, or a mean above ``max_mean_s`` even if every origin not yet reached
+        were exactly at the search radius. (A site left undecided by rounding is searched
+        again up to ``cutoff_s``.) The pairs kept are exactly those of the full search with a
+        mean ``<= max_mean_s`` (plus rounding slack); ``None`` keeps every complete pair.
     engine
         ``"numba"`` (compiled bounded searches), ``"scipy"`` (one dense Dijkstra row per site,
         the previous engine, kept as a reference) or ``"auto"`` (numba when installed).
@@ -622,15 +631,26 @@ def _sweep_numba(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Bounded searches, then the undecided sites again up to the cutoff."""
     bound = float(cutoff_s)
-    if max_mean_s is not None:
+    if max_mean_s is not None and BOUND_MARGIN is not None:
         bound = min(float(cutoff_s), max(float(within_s), BOUND_MARGIN * float(max_mean_s)))
     kw = {"within_s": within_s, "cutoff_s": cutoff_s, "max_mean_s": max_mean_s}
-    if cluster is not None:
-        from geo_outreach.network.cluster import ClusterRunner
-
-        runner: Any = ClusterRunner(cluster, inputs)
-    else:
+    if cluster is None:
         runner = functools.partial(_local_runner, inputs)
+        return _two_passes(runner, s_nodes, per_node, kw, bound, progress)
+    from geo_outreach.network.cluster import ClusterRunner, connect
+
+    with connect(cluster) as client:
+        return _two_passes(ClusterRunner(client, inputs), s_nodes, per_node, kw, bound, progress)
+
+
+def _two_passes(
+    runner: Any,
+    s_nodes: np.ndarray,
+    per_node: np.ndarray,
+    kw: dict[str, Any],
+    bound: float,
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     first = _run_chunks(runner, s_nodes, per_node, dict(kw, bound_s=bound), progress)
     status, wt, share = first.status, first.wt, first.share
     assert first.counts is not None
@@ -641,7 +661,7 @@ def _sweep_numba(
             again.size,
             s_nodes.size,
             bound,
-            cutoff_s,
+            kw["cutoff_s"],
         )
         second = _run_chunks(runner, s_nodes[again], per_node[again], dict(kw, counts=False), None)
         status[again], wt[again], share[again] = second.status, second.wt, second.share

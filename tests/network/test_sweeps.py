@@ -56,7 +56,7 @@ def _assert_same(got, ref, *, max_mean_s=None):
     within=st.floats(20, 150),
     cutoff=st.floats(150, 600),
     catchment=st.one_of(st.none(), st.floats(30, 400)),
-    margin=st.sampled_from([1.0, 1.1, 1.25, 2.0]),
+    margin=st.sampled_from([None, 1.0, 1.1, 1.25, 2.0]),
     heap=st.booleans(),
 )
 def test_bounded_searches_equal_the_dense_engine(seed, within, cutoff, catchment, margin, heap):
