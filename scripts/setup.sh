@@ -4,7 +4,8 @@
 # package registries (PyPI, npm, Debian).
 #
 # Usage: scripts/setup.sh [--dev] [--system]
-#   --dev      also the test tools (pytest, hypothesis, reference libraries spopt/access)
+#   --dev      also the test tools (pytest, hypothesis, reference libraries spopt/access) and
+#              the [scale] extra (dask, distributed, dask-geopandas) so the cluster tests run
 #   --system   also the Debian packages the tests use (needs root / apt): chromium (browser
 #              tests), poppler-utils (PDF exports read back), postgresql + postgis (visit log)
 set -euo pipefail
@@ -31,7 +32,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 
 extras="app"
-[[ $DEV == 1 ]] && extras="app,dev"
+[[ $DEV == 1 ]] && extras="app,dev,scale"
 stamp=".venv/.geo_outreach-installed-$extras"
 hash=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [[ ! -f $stamp || "$(cat "$stamp")" != "$hash" ]]; then

@@ -782,9 +782,12 @@ def fca_by_category(
         s[supply_col] = sites[supply_col].to_numpy()
     cats = sorted(s["category"].unique()) if categories is None else [str(c) for c in categories]
     cols = {}
+    # each category's FCA only sees its own sites' pairs: other sites have supply 0 there, so
+    # they add exact zeros to every sum (same scores), and each call reads a smaller table
+    dest_cat = _as_str(od_units["dest_id"]).map(s.set_index("site_id")["category"])
     for cat in cats:
         res = fca(
-            od_units,
+            od_units[(dest_cat == cat).to_numpy()],
             demand,
             s[s["category"] == cat],
             params=p,

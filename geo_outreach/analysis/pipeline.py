@@ -36,6 +36,7 @@ from geo_outreach.analysis.need import PRESETS, NeedIndexSpec, compute_need
 from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
 from geo_outreach.analysis.underserved import underserved_scores, underserved_zones
 from geo_outreach.errors import InputError
+from geo_outreach.network.cluster import connect
 from geo_outreach.network.context import RegionNetworks
 from geo_outreach.network.graph import MODES
 from geo_outreach.network.traveltime import access_tables
@@ -231,6 +232,8 @@ def analyze_region(
     params: AnalysisParams | None = None,
     *,
     step: Step | None = None,
+    cluster: Any = None,
+    engine: str = "auto",
 ) -> AnalysisResult:
     """Run need, access and underserved analysis on a region.
 
@@ -242,6 +245,16 @@ def analyze_region(
         Settings (defaults: both modes, every category, E2SFCA, 15/30/60 minutes).
     step
         Called as ``step(label, fraction_done)`` between steps, for progress displays.
+    cluster
+        Run the travel-time searches on Dask: ``"local:N"`` (a LocalCluster of N
+        single-threaded worker processes), a scheduler address ``"tcp://HOST:PORT"``, or a
+        ``distributed.Client``. The numbers are the same as without (``docs/scale.md``); needs
+        the ``[scale]`` extra (an :class:`~geo_outreach.errors.InputError` with the install hint
+        otherwise).
+    engine
+        Travel-time engine of :func:`geo_outreach.network.traveltime.access_tables`:
+        ``"auto"`` (compiled bounded searches), or ``"scipy"`` (the previous dense engine, for
+        comparisons; same numbers, slower).
 
     Returns
     -------
@@ -270,56 +283,64 @@ def analyze_region(
     fca_tables = []
     n_modes = len(params.modes)
     demand = pd.DataFrame({"unit_id": units["unit_id"], "population": units["population"]})
-    for k, mode in enumerate(params.modes):
-        t0 = time.perf_counter()
-        report(f"{mode} network", 0.1 + 0.8 * k / n_modes)
-        snap = ctx.origins(mode)  # type: ignore[arg-type]
-        site_nodes = ctx.site_nodes(mode)  # type: ignore[arg-type]
-        report(f"{mode} travel times", 0.1 + 0.8 * (k + 0.4) / n_modes)
-        on_nodes = site_nodes[site_nodes["on_network"]]
-        on_sites = sites[sites["site_id"].isin(on_nodes["site_id"])]
-        # one pass from the sites: each category's nearest site per origin node, counts within
-        # `within_min`, and unit-level means; no origin x site table, so 100k-node regions fit
-        tables = access_tables(
-            ctx.network(mode),  # type: ignore[arg-type]
-            snap.origins,
-            on_nodes[["site_id", "node_id", "category"]],
-            within_s=params.within_min * 60.0,
-            cutoff_s=params.cutoff_min * 60.0,
-        )
-        measures = nearest_and_counts(
-            tables.nearest_od,
-            snap.origins,
-            on_sites,
-            units=units,
-            mode=mode,
-            within_min=params.within_min,
-            beyond_min=params.beyond_min,
-            cutoff_min=params.cutoff_min,
-            categories=categories,
-        )
-        # the nearest-only table gives exact nearest times and shares beyond; the counts within
-        # `within_min` come from the engine's running counts
-        counted = measures[["unit_id", "category"]].merge(
-            tables.counts, on=["unit_id", "category"], how="left"
-        )
-        on_net = ~measures["off_network"].astype(bool).to_numpy()
-        measures.loc[on_net, "n_within"] = counted["n_within"].fillna(0.0).to_numpy()[on_net]
-        long_tables.append(measures)
-        od_units = tables.unit_od.assign(travel_time_min=tables.unit_od["travel_time_s"] / 60.0)
-        off = set(snap.off_network["unit_id"])
-        fca_tables.append(
-            fca_by_category(
-                od_units,
-                demand,
-                on_sites,
-                params=params.fca,
-                mode=mode,
-                categories=[c for c in categories if c in set(on_sites["category"])],
-                off_network_units=off,
+    # one Dask client for every mode (a LocalCluster starts once); None runs here
+    with connect(cluster) as client:
+        for k, mode in enumerate(params.modes):
+            t0 = time.perf_counter()
+            report(f"{mode} network", 0.1 + 0.8 * k / n_modes)
+            snap = ctx.origins(mode)  # type: ignore[arg-type]
+            site_nodes = ctx.site_nodes(mode)  # type: ignore[arg-type]
+            report(f"{mode} travel times", 0.1 + 0.8 * (k + 0.4) / n_modes)
+            on_nodes = site_nodes[site_nodes["on_network"]]
+            on_sites = sites[sites["site_id"].isin(on_nodes["site_id"])]
+            # one pass from the sites: each category's nearest site per origin node, counts within
+            # `within_min`, and unit-level means; no origin x site table, so 100k-node regions fit
+            tables = access_tables(
+                ctx.network(mode),  # type: ignore[arg-type]
+                snap.origins,
+                on_nodes[["site_id", "node_id", "category"]],
+                within_s=params.within_min * 60.0,
+                cutoff_s=params.cutoff_min * 60.0,
+                # unit pairs beyond the largest catchment never enter the FCA: searches stop near it
+                max_mean_s=(
+                    params.fca.max_cost_min * 60.0 if params.fca.max_cost_min is not None else None
+                ),
+                cluster=client,
+                engine=engine,  # type: ignore[arg-type]
             )
-        )
-        timings[f"access_{mode}"] = round(time.perf_counter() - t0, 3)
+            measures = nearest_and_counts(
+                tables.nearest_od,
+                snap.origins,
+                on_sites,
+                units=units,
+                mode=mode,
+                within_min=params.within_min,
+                beyond_min=params.beyond_min,
+                cutoff_min=params.cutoff_min,
+                categories=categories,
+            )
+            # the nearest-only table gives exact nearest times and shares beyond; the counts within
+            # `within_min` come from the engine's running counts
+            counted = measures[["unit_id", "category"]].merge(
+                tables.counts, on=["unit_id", "category"], how="left"
+            )
+            on_net = ~measures["off_network"].astype(bool).to_numpy()
+            measures.loc[on_net, "n_within"] = counted["n_within"].fillna(0.0).to_numpy()[on_net]
+            long_tables.append(measures)
+            od_units = tables.unit_od.assign(travel_time_min=tables.unit_od["travel_time_s"] / 60.0)
+            off = set(snap.off_network["unit_id"])
+            fca_tables.append(
+                fca_by_category(
+                    od_units,
+                    demand,
+                    on_sites,
+                    params=params.fca,
+                    mode=mode,
+                    categories=[c for c in categories if c in set(on_sites["category"])],
+                    off_network_units=off,
+                )
+            )
+            timings[f"access_{mode}"] = round(time.perf_counter() - t0, 3)
 
     t0 = time.perf_counter()
     report("underserved score", 0.92)

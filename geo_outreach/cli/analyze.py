@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--output",
         required=True,
         metavar="OUT.gpkg",
-        help="GeoPackage to write (layers tracts, zones)",
+        help="GeoPackage to write (layers tracts, zones); a name ending in .parquet writes a "
+        "folder of partitioned GeoParquet layers instead (for large runs)",
     )
     parser.add_argument(
         "--need", default="auto", help="auto (default), cdc-svi, a preset name, or column:NAME"
@@ -63,6 +64,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.2,
         help="share of ranked tracts flagged underserved (0.2)",
     )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--cluster",
+        metavar="local:N",
+        default=None,
+        help="run the travel-time searches on a Dask LocalCluster of N single-threaded worker "
+        "processes; same numbers as without (needs the [scale] extra, docs/scale.md)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        default=None,
+        help="run the travel-time searches on an existing Dask cluster (dask-jobqueue, "
+        "Kubernetes, `dask scheduler`); same numbers as without",
+    )
     parser.add_argument(
         "--json",
         action="store_true",
@@ -74,7 +90,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import geo_outreach as go
 
-    out = check_output(args, suffixes=(".gpkg",))
+    cluster = args.cluster or args.scheduler
+    if cluster is not None:  # before any work: a bad address or missing dask exits 2 at once
+        from geo_outreach.network.cluster import parse_cluster, require_dask
+
+        flag = "--cluster" if args.cluster else "--scheduler"
+        kind, _ = parse_cluster(cluster)
+        if (kind == "local") != bool(args.cluster):
+            from geo_outreach.errors import InputError
+
+            raise InputError(
+                f"{flag} {cluster}: use --cluster local:N or --scheduler tcp://HOST:PORT",
+                parameter=flag,
+            )
+        require_dask(flag)
+    parquet = str(args.output).lower().rstrip("/").endswith(".parquet")
+    if parquet:  # a folder of partitioned GeoParquet layers (docs/scale.md)
+        out = check_output(args, kind="dir")
+    else:
+        out = check_output(args, suffixes=(".gpkg", ".parquet"))
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     categories = (
         tuple(c.strip() for c in args.categories.split(",") if c.strip())
@@ -98,10 +132,20 @@ def run(args: argparse.Namespace) -> int:
         cutoff_min=args.cutoff_min,
         top_share=args.top_share,
         progress=progress,
+        cluster=cluster,
     )
     if show:
         print(file=sys.stderr)
-    analysis.save(out)
+    if parquet:
+        from geo_outreach.present.geoparquet import write_geoparquet_folder
+
+        write_geoparquet_folder(
+            out,
+            {"tracts": analysis.tracts, "zones": analysis.zones},
+            meta={"summary": analysis.summary()},
+        )
+    else:
+        analysis.save(out)
     s = analysis.summary()
     if args.json:
         print_json(s | {"output": str(args.output)})

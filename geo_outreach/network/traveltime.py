@@ -13,10 +13,12 @@ jumping (``log2(depth)`` vectorised numpy steps), not by walking paths in Python
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,15 +28,26 @@ from shapely.geometry import LineString
 
 from geo_outreach.errors import InputError
 from geo_outreach.network.graph import RoadNetwork
+from geo_outreach.network.sweeps import (
+    COMPLETE,
+    EXCLUDED,
+    UNDECIDED,
+    SweepInputs,
+    SweepResult,
+    have_numba,
+    site_sweeps,
+)
 
 __all__ = [
     "OD_COLUMNS",
     "AccessTables",
     "Path",
     "access_tables",
+    "merge_results",
     "od_table",
     "route_geometry",
     "route_path",
+    "sweep_inputs",
     "unit_site_od",
 ]
 
@@ -363,6 +376,80 @@ def _nearest_of(
     return dist, src
 
 
+#: When set, the first searches for unit means stop at this multiple of the largest mean in
+#: use, and a site whose pairs are still undecided is searched again up to the cutoff. ``None``
+#: (the default): each search runs until every unit is decided (the early stop of
+#: :mod:`geo_outreach.network.sweeps`), which needs no second search.
+BOUND_MARGIN: float | None = None
+#: Site nodes per task of a Dask run (see :mod:`geo_outreach.network.cluster`).
+SITES_PER_TASK = 256
+
+Engine = Literal["auto", "numba", "scipy"]
+
+
+def sweep_inputs(network: RoadNetwork, o_pos: np.ndarray, weights: sp.csr_matrix) -> SweepInputs:
+    """Arrays of a sweep: the reversed time graph, origin slot nodes, unit weights."""
+    graph_t = network.time_s.T.tocsr()
+    graph_t.sort_indices()
+    node_slot = np.full(network.n_nodes, -1, dtype=np.int64)
+    node_slot[o_pos] = np.arange(o_pos.size)
+    by_slot = weights.T.tocsr()
+    return SweepInputs(
+        indptr=graph_t.indptr.astype(np.int64),
+        indices=graph_t.indices.astype(np.int64),
+        data=graph_t.data.astype(np.float64),
+        slot_node=np.ascontiguousarray(o_pos, dtype=np.int64),
+        w_indptr=weights.indptr.astype(np.int64),
+        w_slot=weights.indices.astype(np.int64),
+        w_val=weights.data.astype(np.float64),
+        node_slot=node_slot,
+        t_ptr=by_slot.indptr.astype(np.int64),
+        t_unit=by_slot.indices.astype(np.int64),
+        t_w=by_slot.data.astype(np.float64),
+    )
+
+
+def _local_runner(
+    inputs: SweepInputs, sources: np.ndarray, per_node: np.ndarray, **kw: Any
+) -> SweepResult:
+    return site_sweeps(inputs, sources, per_node, **kw)
+
+
+def _sweep_scipy(
+    graph_t: sp.csr_matrix,
+    s_nodes: np.ndarray,
+    per_node: np.ndarray,
+    o_pos: np.ndarray,
+    weights: sp.csr_matrix,
+    *,
+    within_s: float,
+    cutoff_s: float,
+    n_nodes: int,
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The dense engine (one scipy Dijkstra row per site node); kept as the reference."""
+    count = np.zeros((per_node.shape[1], o_pos.size))
+    n_units = weights.shape[0]
+    status = np.zeros((s_nodes.size, n_units), dtype=np.int8)
+    wt_all = np.zeros((s_nodes.size, n_units))
+    share_all = np.zeros((s_nodes.size, n_units))
+    chunk = max(1, min(s_nodes.size, _CHUNK_CELLS // max(n_nodes, 1)))
+    for start in range(0, s_nodes.size, chunk):
+        idx = s_nodes[start : start + chunk]
+        sub = dijkstra(graph_t, directed=True, indices=idx, limit=float(cutoff_s))[:, o_pos]
+        reach = np.isfinite(sub) & (sub <= cutoff_s)
+        count += per_node[start : start + idx.size].T @ (reach & (sub <= within_s))
+        share = np.asarray(weights @ reach.T.astype(float))  # units x chunk
+        wt = np.asarray(weights @ np.where(reach, sub, 0.0).T)
+        rows = slice(start, start + idx.size)
+        share_all[rows] = share.T
+        wt_all[rows] = wt.T
+        status[rows] = np.where(share.T > 1 - 1e-9, COMPLETE, EXCLUDED)
+        if progress is not None:
+            progress(min(start + chunk, s_nodes.size), s_nodes.size)
+    return status, wt_all, share_all, count
+
+
 def access_tables(
     network: RoadNetwork,
     origins: pd.DataFrame,
@@ -370,16 +457,19 @@ def access_tables(
     *,
     within_s: float,
     cutoff_s: float,
+    max_mean_s: float | None = None,
+    engine: Engine = "auto",
+    cluster: Any = None,
     progress: Progress | None = None,
 ) -> AccessTables:
     """Travel times for accessibility, with memory bounded by nodes + units x sites.
 
     * nearest site per category: one multi-source Dijkstra per category on the reversed graph
       (exact fastest time and which site), and one on road lengths (shortest distance);
-    * counts within ``within_s`` and unit means: one reversed Dijkstra per site node (chunked,
-      pruned at ``cutoff_s``) reduced at once to per-node counts and, by a sparse product with
-      the units' origin weights, to per-unit sums. No table of every origin node x every site
-      is built, so a 100k-node region fits in memory even when every node reaches every site.
+    * counts within ``within_s`` and unit means: one bounded search per site node, reduced at
+      once to per-node counts and per-unit sums (:mod:`geo_outreach.network.sweeps`). No table of
+      every origin node x every site is built, so a 200k-node region fits in memory even when
+      every node reaches every site.
 
     Parameters
     ----------
@@ -391,9 +481,35 @@ def access_tables(
         Count sites up to this time (seconds); must not exceed ``cutoff_s``.
     cutoff_s
         Searches stop here; farther sites count as unreachable.
+    max_mean_s
+        Only unit pairs with a mean up to this time are needed (the largest floating catchment
+        in use). Each search from a site then stops as soon as every unit is decided: all its
+        origins reached, or a mean above ``max_mean_s`` even if every origin not yet reached
+        were exactly at the search radius. (A site left undecided by rounding is searched
+        again up to ``cutoff_s``.) The pairs kept are exactly those of the full search with a
+        mean ``<= max_mean_s`` (plus rounding slack); ``None`` keeps every complete pair.
+    engine
+        ``"numba"`` (compiled bounded searches), ``"scipy"`` (one dense Dijkstra row per site,
+        the previous engine, kept as a reference) or ``"auto"`` (numba when installed).
+    cluster
+        A ``dask.distributed.Client`` (or anything :func:`geo_outreach.network.cluster.connect`
+        accepts: ``"local:N"``, ``"tcp://HOST:PORT"``) to spread the searches over; the result
+        is the same as on one machine.
+    progress
+        Called as ``progress(done, total)`` with site nodes searched.
     """
     if not 0 < within_s <= cutoff_s:
         raise InputError("within_s must be > 0 and <= cutoff_s", source="within_s")
+    if max_mean_s is not None and not max_mean_s > 0:
+        raise InputError("max_mean_s must be > 0", source="max_mean_s")
+    if engine not in ("auto", "numba", "scipy"):
+        raise InputError(f"engine must be auto, numba or scipy, got {engine!r}", source="engine")
+    if engine == "auto":
+        engine = "numba" if have_numba() else "scipy"
+    if engine == "numba" and not have_numba():
+        raise InputError("engine='numba' needs numba: pip install numba", source="engine")
+    if cluster is not None and engine == "scipy":
+        raise InputError("a cluster run needs the numba engine", source="cluster")
     empty = pd.DataFrame(
         {c: pd.Series(dtype=object if c.endswith("_id") else float) for c in OD_COLUMNS}
     )
@@ -445,25 +561,34 @@ def access_tables(
     per_node = np.zeros((s_nodes.size, len(cats)))
     np.add.at(per_node, (np.searchsorted(s_nodes, site_pos), np.searchsorted(cats, site_cat)), 1.0)
     n_o = o_nodes.size
-    count = np.zeros((len(cats), n_o))
     unit_ids, unit_idx = np.unique(origins["unit_id"].astype(str).to_numpy(), return_inverse=True)
     col = np.searchsorted(o_nodes, origins["node_id"].to_numpy(np.int64))
     weights = sp.csr_matrix(
         (origins["weight"].to_numpy(float), (unit_idx, col)), shape=(unit_ids.size, n_o)
     )
-    chunk = max(1, min(s_nodes.size, _CHUNK_CELLS // max(network.n_nodes, 1)))
-    unit_parts: list[tuple[np.ndarray, ...]] = []
-    for start in range(0, s_nodes.size, chunk):
-        idx = s_nodes[start : start + chunk]
-        sub = dijkstra(graph_t, directed=True, indices=idx, limit=float(cutoff_s))[:, o_pos]
-        reach = np.isfinite(sub) & (sub <= cutoff_s)
-        count += per_node[start : start + idx.size].T @ (reach & (sub <= within_s))
-        share = np.asarray(weights @ reach.T.astype(float))  # units x chunk
-        wt = np.asarray(weights @ np.where(reach, sub, 0.0).T)
-        u, c = np.nonzero(share > 1 - 1e-9)
-        unit_parts.append((u, idx[c], wt[u, c], np.minimum(share[u, c], 1.0)))
-        if progress is not None:
-            progress(min(start + chunk, s_nodes.size), s_nodes.size)
+    if engine == "scipy":
+        status, wt, share, count = _sweep_scipy(
+            graph_t,
+            s_nodes,
+            per_node,
+            o_pos,
+            weights,
+            within_s=within_s,
+            cutoff_s=cutoff_s,
+            n_nodes=network.n_nodes,
+            progress=progress,
+        )
+    else:
+        status, wt, share, count = _sweep_numba(
+            sweep_inputs(network, o_pos, weights),
+            s_nodes,
+            per_node,
+            within_s=within_s,
+            cutoff_s=cutoff_s,
+            max_mean_s=max_mean_s,
+            cluster=cluster,
+            progress=progress,
+        )
     unit_count = np.asarray(weights @ count.T)  # units x categories
     counts = pd.DataFrame(
         {
@@ -472,14 +597,17 @@ def access_tables(
             "n_within": unit_count.ravel(),
         }
     )
-    u_i, s_p, wt_v, sh = (np.concatenate(x) for x in zip(*unit_parts, strict=True))
+    keep = status == COMPLETE
+    if max_mean_s is not None:  # the scipy engine keeps every complete pair: same filter
+        keep &= wt <= float(max_mean_s) * (1 + 1e-9) + 1e-6
+    s_i, u_i = np.nonzero(keep)  # site node, then unit: independent of how work was split
     unit_pairs = pd.DataFrame(
         {
-            "s_pos": s_p,
+            "s_pos": s_nodes[s_i],
             "origin_id": unit_ids[u_i],
-            "travel_time_s": wt_v,
+            "travel_time_s": wt[s_i, u_i],
             "dist_m": np.nan,
-            "share_reaching": sh,
+            "share_reaching": np.minimum(share[s_i, u_i], 1.0),
         }
     )
     unit_od = unit_pairs.merge(site_ids.drop(columns="_cat"), on="s_pos")
@@ -487,4 +615,87 @@ def access_tables(
         nearest_od=nearest[OD_COLUMNS].reset_index(drop=True),
         counts=counts,
         unit_od=unit_od[[*OD_COLUMNS, "share_reaching"]].reset_index(drop=True),
+    )
+
+
+def _sweep_numba(
+    inputs: SweepInputs,
+    s_nodes: np.ndarray,
+    per_node: np.ndarray,
+    *,
+    within_s: float,
+    cutoff_s: float,
+    max_mean_s: float | None,
+    cluster: Any,
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bounded searches, then the undecided sites again up to the cutoff."""
+    bound = float(cutoff_s)
+    if max_mean_s is not None and BOUND_MARGIN is not None:
+        bound = min(float(cutoff_s), max(float(within_s), BOUND_MARGIN * float(max_mean_s)))
+    kw = {"within_s": within_s, "cutoff_s": cutoff_s, "max_mean_s": max_mean_s}
+    if cluster is None:
+        runner = functools.partial(_local_runner, inputs)
+        return _two_passes(runner, s_nodes, per_node, kw, bound, progress)
+    from geo_outreach.network.cluster import ClusterRunner, connect
+
+    with connect(cluster) as client:
+        return _two_passes(ClusterRunner(client, inputs), s_nodes, per_node, kw, bound, progress)
+
+
+def _two_passes(
+    runner: Any,
+    s_nodes: np.ndarray,
+    per_node: np.ndarray,
+    kw: dict[str, Any],
+    bound: float,
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    first = _run_chunks(runner, s_nodes, per_node, dict(kw, bound_s=bound), progress)
+    status, wt, share = first.status, first.wt, first.share
+    assert first.counts is not None
+    again = np.flatnonzero((status == UNDECIDED).any(axis=1))
+    if again.size:
+        logger.info(
+            "%d of %d site searches reach beyond %.0f s for some unit; searching them to %.0f s",
+            again.size,
+            s_nodes.size,
+            bound,
+            kw["cutoff_s"],
+        )
+        second = _run_chunks(runner, s_nodes[again], per_node[again], dict(kw, counts=False), None)
+        status[again], wt[again], share[again] = second.status, second.wt, second.share
+    return status, wt, share, first.counts
+
+
+def _run_chunks(
+    runner: Any,
+    s_nodes: np.ndarray,
+    per_node: np.ndarray,
+    kw: dict[str, Any],
+    progress: Progress | None,
+) -> SweepResult:
+    """Search in chunks (for progress reports and bounded memory); rows in site order."""
+    if hasattr(runner, "map_chunks"):  # a cluster takes every chunk at once
+        return runner.map_chunks(s_nodes, per_node, kw)
+    step = max(SITES_PER_TASK, 1)
+    results = []
+    for start in range(0, s_nodes.size, step):
+        sl = slice(start, start + step)
+        results.append(runner(s_nodes[sl], per_node[sl], **kw))
+        if progress is not None:
+            progress(min(start + step, s_nodes.size), s_nodes.size)
+    return merge_results(results)
+
+
+def merge_results(results: list[SweepResult]) -> SweepResult:
+    """Rows of chunks, in the order given; counts summed (integer-valued, so exact)."""
+    counts = None
+    if results[0].counts is not None:
+        counts = np.sum([r.counts for r in results], axis=0)
+    return SweepResult(
+        status=np.concatenate([r.status for r in results]),
+        wt=np.concatenate([r.wt for r in results]),
+        share=np.concatenate([r.share for r in results]),
+        counts=counts,
     )
