@@ -52,7 +52,8 @@ Progress = Callable[[str, int, int], None]
 """The one progress protocol: ``progress(stage, done, total)``, called between steps."""
 
 #: One default time limit per kind of solve (seconds).
-DEFAULT_TIME_LIMIT_S: dict[str, float] = {"siting": 60.0, "routing": 10.0}
+DEFAULT_TIME_LIMIT_S: dict[str, float] = {"siting": 60.0, "routing": 60.0}
+"""Routing stops at its iteration limit (3,000 by default); the time is only a cap there."""
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -345,12 +346,14 @@ def plan_routes(
     days
         Number of days from Monday (``5`` = Mon-Fri) or weekday codes.
     time_limit_s
-        Wall-clock cap of the search (seconds).
+        Wall-clock cap of the search (seconds); ``summary()["stopped_by"]`` says which limit
+        ended it.
     seed
         Random seed of the search (the same inputs and seed give the same plan under an
         iteration limit).
     max_iterations
-        Stop the search after this many iterations (when the engine supports it).
+        Stop the search after this many iterations (default: the engine's, 3,000): the stop
+        rule that makes the same inputs and seed give the same plan on any machine.
     max_snap_m
         Snapping limit (default: the region's).
     progress
@@ -363,9 +366,8 @@ def plan_routes(
     Plan
         Every visit is planned or listed in ``plan.unscheduled`` with its reason.
     """
-    import inspect
-
     from geo_outreach.optimize.routing.network import plan_on_region
+    from geo_outreach.optimize.routing.solve import DEFAULT_MAX_ITERATIONS
 
     if isinstance(days, int) and not 1 <= days <= 7:
         raise InputError(f"days must be from 1 to 7, got {days}", parameter="days")
@@ -382,10 +384,6 @@ def plan_routes(
     locations = pd.concat([v.locations, w.locations], ignore_index=True)
     kwargs: dict[str, Any] = {}
     if max_iterations is not None:
-        if "max_iterations" not in inspect.signature(plan_on_region).parameters:
-            raise InputError(
-                "max_iterations is not supported by this routing engine", parameter="max_iterations"
-            )
         kwargs["max_iterations"] = max_iterations
     solution = plan_on_region(
         region,
@@ -405,6 +403,7 @@ def plan_routes(
     summary["region"] = region_name or None
     summary["time_limit_s"] = time_limit_s
     summary["seed"] = seed
+    summary["max_iterations"] = max_iterations or DEFAULT_MAX_ITERATIONS
     violations = list(solution.result.violations)
     meta = {
         "region": region_name or None,
@@ -412,7 +411,7 @@ def plan_routes(
         "seed": seed,
         "days": list(solution.problem.days),
         "time_limit_s": time_limit_s,
-        "max_iterations": max_iterations,
+        "max_iterations": max_iterations or DEFAULT_MAX_ITERATIONS,
         "stopped_by": summary.get("stopped_by", "time_limit"),
         "verdict": {"ok": not violations, "violations": [str(x) for x in violations]},
         "inputs": {"visits": v.source, "workers": w.source},
