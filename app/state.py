@@ -58,7 +58,13 @@ def get_need(region: str | None, need: str) -> pd.DataFrame:
     """``unit_id, need_score`` (:func:`~geo_outreach.analysis.pipeline.compute_region_need`)."""
     from geo_outreach.analysis.pipeline import compute_region_need
 
-    return compute_region_need(get_ctx(region).region.units, need)[0]
+    loaded = get_ctx(region).region
+    return compute_region_need(
+        loaded.units,
+        need,
+        region_need=loaded.manifest.need,
+        source=str(loaded.manifest.manifest_path),
+    )[0]
 
 
 @st.cache_resource(show_spinner="Finding candidate stops and travel times...")

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo_outreach.analysis.access import (
@@ -32,7 +33,7 @@ from geo_outreach.analysis.access import (
     fca_by_category,
     nearest_and_counts,
 )
-from geo_outreach.analysis.need import PRESETS, NeedIndexSpec, compute_need
+from geo_outreach.analysis.need import PRESETS, NeedIndexSpec, NeedVariable, compute_need
 from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
 from geo_outreach.analysis.underserved import underserved_scores, underserved_zones
 from geo_outreach.errors import InputError
@@ -41,7 +42,14 @@ from geo_outreach.network.context import RegionNetworks
 from geo_outreach.network.graph import MODES
 from geo_outreach.network.traveltime import access_tables
 
-__all__ = ["AnalysisParams", "AnalysisResult", "analyze_region", "compute_region_need"]
+__all__ = [
+    "AnalysisParams",
+    "AnalysisResult",
+    "analyze_region",
+    "column_need_spec",
+    "compute_region_need",
+    "manifest_need",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -178,8 +186,134 @@ class AnalysisResult:
         }
 
 
-def compute_region_need(units: pd.DataFrame, need: str = "auto") -> tuple[pd.DataFrame, str]:
-    """Need score per unit: ``unit_id, need_score`` and a description of the method."""
+def _direction(value: object, *, source: str) -> int:
+    text = str(value or "higher").strip().lower()
+    if text in ("higher", "high", "+1", "1", "higher_is_more_need", "more"):
+        return 1
+    if text in ("lower", "low", "-1", "lower_is_more_need", "less"):
+        return -1
+    raise InputError(
+        f"{source}: [need] direction must be 'higher' (a higher value means more need) or "
+        f"'lower', got {value!r}",
+        source=source,
+        parameter="direction",
+    )
+
+
+def column_need_spec(
+    units: pd.DataFrame, column: str, *, direction: int = 1, source: str = "need"
+) -> NeedIndexSpec:
+    """A need index from one numeric column of the units (e.g. ``svi2022_rpl_themes``).
+
+    A column already in 0..1 is used as is (``1 - value`` when lower means more need); any
+    other numeric column is ranked (percentile rank, direction-adjusted). ``-999`` and empty
+    cells are missing: those units get no score and are not ranked.
+
+    Raises
+    ------
+    InputError
+        When the column is missing, not numeric or empty, naming ``source`` and the fix.
+    """
+    from geo_outreach.analysis.svi import numeric_column
+
+    if column not in units.columns:
+        numeric = [
+            str(c)
+            for c in units.columns
+            if c not in ("geometry",) and pd.api.types.is_numeric_dtype(units[c])
+        ]
+        raise InputError(
+            f"{source}: need column {column!r} is not in the units; numeric columns: "
+            f"{', '.join(numeric[:10])}{' ...' if len(numeric) > 10 else ''}. Fix the [need] "
+            "column (or --need column:NAME) to one of them.",
+            source=source,
+            column=column,
+        )
+    try:
+        values = numeric_column(units, column)
+    except InputError as exc:
+        raise InputError(
+            f"{source}: need column {column!r} is not numeric ({exc}). Choose a numeric "
+            "column for the need index.",
+            source=source,
+            column=column,
+        ) from exc
+    ok = ~np.isnan(values)
+    if not ok.any():
+        raise InputError(
+            f"{source}: need column {column!r} has no values (all empty or -999). Choose a "
+            "column with data.",
+            source=source,
+            column=column,
+        )
+    if ((values[ok] >= 0) & (values[ok] <= 1)).all():
+        return NeedIndexSpec.precomputed(column, direction=direction)
+    return NeedIndexSpec(
+        (NeedVariable(column, 1.0, direction),),
+        name=f"column:{column}",
+        description=f"percentile rank of column {column!r}"
+        + (" (lower values mean more need)" if direction < 0 else ""),
+    )
+
+
+def manifest_need(region_need: Mapping[str, str], *, source: str = "region.toml") -> str:
+    """The ``need`` argument that a manifest's ``[need]`` table stands for.
+
+    ``method = "cdc-svi"``, ``preset = NAME`` or ``column = NAME`` (+ ``direction``).
+    """
+    keys = [k for k in ("method", "preset", "column") if region_need.get(k)]
+    if len(keys) != 1:
+        raise InputError(
+            f"{source}: [need] must name exactly one of method, preset or column; got "
+            f"{dict(region_need)}",
+            source=source,
+        )
+    key = keys[0]
+    value = str(region_need[key]).strip()
+    if key == "method":
+        if value not in ("cdc-svi", "auto"):
+            raise InputError(
+                f"{source}: [need] method must be 'cdc-svi' (or use preset = NAME / "
+                f"column = NAME), got {value!r}",
+                source=source,
+            )
+        return value
+    if key == "preset":
+        if value not in PRESETS:
+            raise InputError(
+                f"{source}: unknown [need] preset {value!r}; choose one of {sorted(PRESETS)}",
+                source=source,
+            )
+        return value
+    sign = _direction(region_need.get("direction"), source=source)
+    return f"column:{value}" + (":lower" if sign < 0 else "")
+
+
+def compute_region_need(
+    units: pd.DataFrame,
+    need: str = "auto",
+    *,
+    region_need: Mapping[str, str] | None = None,
+    source: str = "need",
+) -> tuple[pd.DataFrame, str]:
+    """Need score per unit: ``unit_id, need_score`` and a description of the method.
+
+    Parameters
+    ----------
+    units
+        The region's units.
+    need
+        ``auto``, ``cdc-svi``, a preset name, or ``column:NAME`` (``column:NAME:lower`` when a
+        lower value means more need); any numeric column works (see :func:`column_need_spec`).
+    region_need
+        The manifest's ``[need]`` table: used when ``need`` is ``auto``.
+    source
+        Where ``region_need`` comes from (the manifest path), for messages.
+    """
+    if need == "auto" and region_need:
+        need = manifest_need(region_need, source=source)
+    else:
+        source = "--need" if source == "need" else source
     has_svi = all(f"EP_{v}" in units.columns for v in SVI_VARIABLES)
     if need == "auto":
         if has_svi:
@@ -196,8 +330,8 @@ def compute_region_need(units: pd.DataFrame, need: str = "auto") -> tuple[pd.Dat
             if not need:
                 raise InputError(
                     "the units have neither the CDC SVI EP_ columns nor the columns of a need "
-                    f"preset ({sorted(PRESETS)}); pass need='column:NAME' with a precomputed "
-                    "score, or a preset whose columns exist",
+                    f"preset ({sorted(PRESETS)}); pass need='column:NAME' with a numeric "
+                    "column, or set [need] column = NAME in region.toml",
                     source="need",
                 )
     if need == "cdc-svi":
@@ -210,8 +344,15 @@ def compute_region_need(units: pd.DataFrame, need: str = "auto") -> tuple[pd.Dat
             f"the region's {int(svi['RPL_THEMES'].notna().sum())} ranked tracts"
         )
     if need.startswith("column:"):
-        spec = NeedIndexSpec.precomputed(need.split(":", 1)[1])
-        label = f"precomputed column {spec.variables[0].column}"
+        column = need.split(":", 1)[1]
+        direction = 1
+        if column.endswith((":lower", ":higher")):
+            column, _, word = column.rpartition(":")
+            direction = -1 if word == "lower" else 1
+        spec = column_need_spec(units, column, direction=direction, source=source)
+        label = f"column {column}" + (" (lower means more need)" if direction < 0 else "")
+        if spec.normalization != "none":
+            label += ", ranked"
     elif need in PRESETS:
         spec = PRESETS[need]
         label = f"need preset {need!r}: {spec.description}".rstrip(": ")
@@ -276,7 +417,12 @@ def analyze_region(
 
     t0 = time.perf_counter()
     report("need index", 0.0)
-    need, need_label = compute_region_need(units, params.need)
+    need, need_label = compute_region_need(
+        units,
+        params.need,
+        region_need=ctx.region.manifest.need,
+        source=str(ctx.region.manifest.manifest_path),
+    )
     timings["need"] = round(time.perf_counter() - t0, 3)
 
     long_tables = []

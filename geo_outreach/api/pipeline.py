@@ -258,7 +258,12 @@ def site_stops(
     if analysis is not None:
         need_table, need_label = analysis.need, analysis.need_method
     else:
-        need_table, need_label = compute_region_need(region.region.units, need)
+        need_table, need_label = compute_region_need(
+            region.region.units,
+            need,
+            region_need=region.region.manifest.need,
+            source=str(region.region.manifest.manifest_path),
+        )
     cutoff_s = max(3600.0, within_min * 60.0 * 2)
     inputs = siting_inputs(region, mode, candidates=candidates, cutoff_s=cutoff_s)
     result = solve_on_region(

@@ -76,11 +76,15 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Bump when the build steps change so stale caches are rebuilt.
-CACHE_VERSION = 5
+CACHE_VERSION = 9
 #: Layout of the array file of a cached network (``.npz``).
 ARRAY_FORMAT = 1
-#: The network's extent reaches this far beyond its outermost nodes (metres).
-FOOTPRINT_M = 150.0
+#: Without a known extract boundary, the data covers this far around each road (metres).
+FOOTPRINT_M = 1000.0
+#: ... between roads, but only this far beyond the outermost roads of the data (metres).
+EXTENT_MARGIN_M = 150.0
+#: Gaps between roads up to twice this wide count as inside the data (metres).
+GAP_FILL_M = 2000.0
 
 _EXTRA_WAY_TAGS = ("foot", "motor_vehicle", "motorcar", "vehicle")
 #: Edge attributes kept after filtering (the rest only served the filter; dropping them keeps
@@ -200,29 +204,75 @@ class RoadNetwork:
         return self.node_ids[idx], dist
 
     def footprint(self) -> Any:
-        """The network's extent: convex hull of its nodes grown by :data:`FOOTPRINT_M` metres.
+        """The area the road data covers: a polygon in :attr:`crs` (metres).
 
-        A polygon in :attr:`crs`. It tells how much of a census unit lies where the road data
-        reaches (an OSM extract cut at a bounding box leaves edge tracts half outside); see
-        :func:`geo_outreach.network.snap.unit_origins`. The hull, not a buffer around each road,
-        so that a rural unit with sparse roads is not taken for one outside the data.
+        It tells how much of a census unit lies where the road data reaches (an OSM extract
+        cut at a boundary leaves edge tracts half outside); see
+        :func:`geo_outreach.network.snap.unit_origins`. In order of preference:
+
+        1. the extract's boundary: a ``.poly`` file beside the OSM file (Geofabrik publishes
+           one per extract), else the bounds in the OSM file's header, cut to the clip box;
+        2. else the land within :data:`FOOTPRINT_M` (1 km) of a road, up to
+           :data:`EXTENT_MARGIN_M` beyond the outermost roads (:meth:`road_outline`), so that
+           a rural unit with sparse roads is not taken for one outside the data, while the
+           land beyond an extract's cut is.
         """
         if self._footprint is None:
             import shapely
 
-            # nodes plus the vertices of simplified edges (which carry the road's shape)
-            lonlat = [
-                np.asarray(d["geometry"].coords)
-                for _, _, d in self.graph.edges(data=True)
-                if d.get("geometry") is not None
-            ]
-            points = self.xy
-            if lonlat:
-                flat = np.concatenate(lonlat)
-                points = np.vstack([points, self.project(flat[:, 0], flat[:, 1])])
-            hull = shapely.convex_hull(shapely.multipoints(points))
-            self._footprint = shapely.buffer(hull, FOOTPRINT_M)
+            outline = self.summary.get("outline_wkb")
+            if outline is not None:
+                lonlat = shapely.from_wkb(outline)
+                self._footprint = shapely.transform(
+                    lonlat, lambda c: self.project(c[:, 0], c[:, 1])
+                )
+            else:
+                self._footprint = self.road_outline()
         return self._footprint
+
+    def road_outline(self) -> Any:
+        """The area the roads cover when the extract declares no boundary (metric CRS).
+
+        Land within :data:`FOOTPRINT_M` (1 km) of a road, where it lies between roads (gaps
+        up to ``2 * GAP_FILL_M`` wide, as between the sparse roads of a rural tract) or within
+        :data:`EXTENT_MARGIN_M` of the outermost roads: a morphological closing of the roads
+        (grown by ``GAP_FILL_M``, shrunk back) keeps the 1 km reach from spilling past the
+        edge of the data, where an extract was cut or filtered.
+        """
+        import shapely
+
+        near = self._road_buffer(EXTENT_MARGIN_M)
+        closed = shapely.buffer(shapely.buffer(near, GAP_FILL_M, quad_segs=4), -GAP_FILL_M)
+        reach = shapely.buffer(near, FOOTPRINT_M - EXTENT_MARGIN_M, quad_segs=4)
+        return shapely.intersection(reach, shapely.union(closed, near))
+
+    def _road_buffer(self, distance_m: float) -> Any:
+        """Every road grown by ``distance_m``: a thin buffer of each road, merged, simplified,
+        then grown by the rest (buffering a whole street network by 1 km at once takes GBs)."""
+        import shapely
+
+        index = {int(n): i for i, n in enumerate(self.node_ids)}
+        shaped: list[np.ndarray] = []
+        straight: list[tuple[int, int]] = []
+        for u, v, d in self.graph.edges(data=True):
+            geom = d.get("geometry")
+            if geom is not None:
+                shaped.append(np.asarray(geom.coords))
+            elif u < v or not self.graph.has_edge(v, u):
+                straight.append((index[int(u)], index[int(v)]))
+        lines = [self.xy[list(pair)] for pair in straight]
+        if shaped:  # project every shaped edge's vertices at once
+            flat = np.concatenate(shaped)
+            xy = self.project(flat[:, 0], flat[:, 1])
+            cuts = np.cumsum([len(c) for c in shaped])[:-1]
+            lines += np.split(xy, cuts)
+        thin = min(100.0, distance_m)
+        roads = shapely.linestrings(
+            np.concatenate(lines), indices=np.repeat(np.arange(len(lines)), [len(c) for c in lines])
+        )
+        merged = shapely.union_all(shapely.buffer(roads, thin, quad_segs=2))
+        merged = shapely.simplify(merged, thin / 4)
+        return shapely.buffer(merged, distance_m - thin, quad_segs=4)
 
     def bounds(self) -> tuple[float, float, float, float]:
         """``(min lon, min lat, max lon, max lat)`` of the nodes."""
@@ -409,6 +459,14 @@ def _read_raw(
     graph.graph["osm_file_bounds"] = osm.file_bounds
     graph.graph["osm_clip"] = clip
     graph.graph["osm_stats"] = osm.stats
+    if osm.nodes:
+        xy = np.array(list(osm.nodes.values()))
+        graph.graph["osm_nodes_bounds"] = (
+            float(xy[:, 0].min()),
+            float(xy[:, 1].min()),
+            float(xy[:, 0].max()),
+            float(xy[:, 1].max()),
+        )
     logger.info(
         "built the raw graph of %s: %d nodes, %d edges in %.1f s (read %.1f s)",
         path.name,
@@ -601,7 +659,16 @@ def build_network(
         "dropped_nodes": dropped_nodes,
         "dropped_edges": dropped_edges,
     }
+    outline = extract_outline(path, raw.graph.get("osm_file_bounds"), clip)
+    if outline is not None:
+        import shapely
+
+        summary["outline_wkb"] = shapely.to_wkb(outline)
+        summary["outline_source"] = outline_source(path)
     net = _compile(graph, mode, summary)
+    if outline is None:
+        net._footprint = net.road_outline()
+        summary["outline_source"] = "roads"
     summary["build_s"] = round(time.perf_counter() - t0, 3)
     if dropped_nodes:
         logger.info(
@@ -613,6 +680,79 @@ def build_network(
             dropped_edges,
         )
     return net
+
+
+def poly_file(osm_path: Path) -> Path | None:
+    """The Osmosis ``.poly`` boundary beside an OSM file (``x.osm.pbf`` -> ``x.poly``), if any."""
+    name = osm_path.name
+    for suffix in (".osm.pbf", ".osm.bz2", ".osm.gz", ".osm", ".pbf"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    candidate = osm_path.with_name(name + ".poly")
+    return candidate if candidate.is_file() else None
+
+
+def read_poly(path: Path) -> Any:
+    """A polygon (lon/lat) from an Osmosis ``.poly`` file; rings starting with ``!`` are holes."""
+    import shapely
+
+    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+    shells: list[Any] = []
+    holes: list[Any] = []
+    ring: list[tuple[float, float]] | None = None
+    hole = False
+    for line in lines[1:]:
+        if not line:
+            continue
+        if ring is None:
+            if line == "END":
+                break
+            ring, hole = [], line.startswith("!")
+            continue
+        if line == "END":
+            if len(ring) >= 3:
+                (holes if hole else shells).append(shapely.Polygon(ring))
+            ring = None
+            continue
+        try:
+            x, y = (float(t) for t in line.split()[:2])
+        except ValueError as exc:
+            raise InputError(
+                f"{path} is not a valid .poly file (line {line!r}); fix or remove it",
+                source=str(path),
+            ) from exc
+        ring.append((x, y))
+    if not shells:
+        raise InputError(f"{path} holds no polygon; fix or remove it", source=str(path))
+    area = shapely.union_all(shells)
+    if holes:
+        area = shapely.difference(area, shapely.union_all(holes))
+    return area
+
+
+def extract_outline(
+    osm_path: Path, file_bounds: tuple[float, float, float, float] | None, clip: Clip | None
+) -> Any:
+    """The extract's boundary (lon/lat): its ``.poly`` file, else its header bounds, cut to
+    ``clip``; ``None`` when the file declares neither."""
+    import shapely
+
+    poly = poly_file(osm_path)
+    if poly is not None:
+        area = read_poly(poly)
+    elif file_bounds is not None:
+        area = shapely.box(*file_bounds)
+    else:
+        return None
+    if clip is not None:
+        area = shapely.intersection(area, shapely.box(*clip))
+    return None if area.is_empty else area
+
+
+def outline_source(osm_path: Path) -> str:
+    poly = poly_file(osm_path)
+    return str(poly) if poly is not None else "header bounds"
 
 
 def _clip_text(clip: Clip | None) -> str:
