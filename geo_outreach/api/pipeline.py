@@ -52,7 +52,8 @@ Progress = Callable[[str, int, int], None]
 """The one progress protocol: ``progress(stage, done, total)``, called between steps."""
 
 #: One default time limit per kind of solve (seconds).
-DEFAULT_TIME_LIMIT_S: dict[str, float] = {"siting": 60.0, "routing": 10.0}
+DEFAULT_TIME_LIMIT_S: dict[str, float] = {"siting": 60.0, "routing": 60.0}
+"""Routing stops at its iteration limit (3,000 by default); the time is only a cap there."""
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -92,11 +93,9 @@ def _region_name(region: Any) -> str:
 
 
 def region_timezone(region: Any) -> str:
-    """IANA time zone of a region (its manifest's ``timezone``; the demo's zone otherwise)."""
-    from geo_outreach.present.packet import DEFAULT_TIMEZONE
-
-    manifest = getattr(getattr(region, "region", None), "manifest", None)
-    return str(getattr(manifest, "timezone", "") or DEFAULT_TIMEZONE)
+    """IANA time zone of a region: its manifest's ``timezone``, else the zone at its units."""
+    loaded = getattr(region, "region", region)
+    return str(loaded.timezone)
 
 
 def analyze(
@@ -342,12 +341,14 @@ def plan_routes(
     days
         Number of days from Monday (``5`` = Mon-Fri) or weekday codes.
     time_limit_s
-        Wall-clock cap of the search (seconds).
+        Wall-clock cap of the search (seconds); ``summary()["stopped_by"]`` says which limit
+        ended it.
     seed
         Random seed of the search (the same inputs and seed give the same plan under an
         iteration limit).
     max_iterations
-        Stop the search after this many iterations (when the engine supports it).
+        Stop the search after this many iterations (default: the engine's, 3,000): the stop
+        rule that makes the same inputs and seed give the same plan on any machine.
     max_snap_m
         Snapping limit (default: the region's).
     progress
@@ -360,9 +361,8 @@ def plan_routes(
     Plan
         Every visit is planned or listed in ``plan.unscheduled`` with its reason.
     """
-    import inspect
-
     from geo_outreach.optimize.routing.network import plan_on_region
+    from geo_outreach.optimize.routing.solve import DEFAULT_MAX_ITERATIONS
 
     if isinstance(days, int) and not 1 <= days <= 7:
         raise InputError(f"days must be from 1 to 7, got {days}", parameter="days")
@@ -379,10 +379,6 @@ def plan_routes(
     locations = pd.concat([v.locations, w.locations], ignore_index=True)
     kwargs: dict[str, Any] = {}
     if max_iterations is not None:
-        if "max_iterations" not in inspect.signature(plan_on_region).parameters:
-            raise InputError(
-                "max_iterations is not supported by this routing engine", parameter="max_iterations"
-            )
         kwargs["max_iterations"] = max_iterations
     solution = plan_on_region(
         region,
@@ -402,6 +398,7 @@ def plan_routes(
     summary["region"] = region_name or None
     summary["time_limit_s"] = time_limit_s
     summary["seed"] = seed
+    summary["max_iterations"] = max_iterations or DEFAULT_MAX_ITERATIONS
     violations = list(solution.result.violations)
     meta = {
         "region": region_name or None,
@@ -409,7 +406,7 @@ def plan_routes(
         "seed": seed,
         "days": list(solution.problem.days),
         "time_limit_s": time_limit_s,
-        "max_iterations": max_iterations,
+        "max_iterations": max_iterations or DEFAULT_MAX_ITERATIONS,
         "stopped_by": summary.get("stopped_by", "time_limit"),
         "verdict": {"ok": not violations, "violations": [str(x) for x in violations]},
         "inputs": {"visits": v.source, "workers": w.source},
@@ -483,7 +480,7 @@ def field_packet(
         The paths written, the date and the day's stops.
     """
     from geo_outreach.present.exports import road_edges
-    from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, DEFAULT_TIMEZONE, write_packet
+    from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, write_packet
 
     if isinstance(week_of, str):
         try:
@@ -510,7 +507,7 @@ def field_packet(
         worker=worker,
         day=day,
         week_of=week_of,
-        timezone=timezone or DEFAULT_TIMEZONE,
+        timezone=timezone or None,  # None: the zone at the plan's stops
         roads=roads,
         attribution=attribution,
         page=page or "letter",

@@ -28,6 +28,7 @@ from geo_outreach.cli._common import (
     whole,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.optimize.routing.solve import DEFAULT_MAX_ITERATIONS, DEFAULT_TIME_LIMIT_S
 
 OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv", "visits.csv", "workers.csv")
 
@@ -78,12 +79,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--time-limit",
         type=number(above=0.0, maximum=24 * 3600.0),
-        default=10.0,
+        default=DEFAULT_TIME_LIMIT_S,
         metavar="S",
-        help="search time in seconds (default 10; a repair pass of up to 5 s follows)",
+        help=f"wall-clock cap on the search in seconds (default {DEFAULT_TIME_LIMIT_S:g}; a "
+        "repair pass of up to 5 s follows); the search normally ends at --max-iterations",
     )
     parser.add_argument(
-        "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1)"
+        "--max-iterations",
+        type=whole(minimum=1),
+        default=DEFAULT_MAX_ITERATIONS,
+        metavar="N",
+        help=f"search iterations (default {DEFAULT_MAX_ITERATIONS}): the stop rule, so the same "
+        "inputs give byte-identical stops.csv on any machine; the JSON summary's stopped_by says "
+        "whether the iteration limit or the time cap ended the search",
+    )
+    parser.add_argument(
+        "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1; default 0)"
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -196,6 +207,11 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.time_limit > 0:
         raise InputError("--time-limit must be a positive number of seconds", source="--time-limit")
+    if args.max_iterations < 1:
+        raise InputError(
+            f"--max-iterations must be at least 1, got {args.max_iterations}",
+            source="--max-iterations",
+        )
     if not args.max_snap_m > 0:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
@@ -234,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
             workers,
             days=args.days,
             time_limit_s=args.time_limit,
+            max_iterations=args.max_iterations,
             seed=args.seed,
             progress=progress,
         )

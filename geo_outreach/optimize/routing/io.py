@@ -18,7 +18,16 @@ import pandas as pd
 
 from geo_outreach.errors import InputError
 
-from .model import WEEKDAYS, BreakRule, TravelMatrix, Visit, Window, Worker, parse_clock
+from .model import (
+    DEFAULT_BREAK_AFTER_S,
+    WEEKDAYS,
+    BreakRule,
+    TravelMatrix,
+    Visit,
+    Window,
+    Worker,
+    parse_clock,
+)
 
 __all__ = [
     "KNOWN_SKILLS",
@@ -326,17 +335,26 @@ def read_visits_csv(
     return tuple(visits), pd.DataFrame(locs, columns=["location_id", "lon", "lat", "kind"])
 
 
-def _parse_break(text: str, source: str) -> BreakRule | None:
+def _parse_break(text: str, source: str, *, after_work_s: int) -> BreakRule | None:
     text = text.strip()
     if not text:
         return None
+    m = re.match(r"^\s*(\d+)\s*$", text)
+    if m:  # minutes only: start 3 to 5 hours into the shift
+        if int(m.group(1)) <= 0:
+            raise InputError(f"{source}: break length must be positive", source=source)
+        return BreakRule.default(int(m.group(1)) * 60, after_work_s=after_work_s)
     m = re.match(r"^\s*(\d+)\s*@\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$", text)
     if not m:
-        raise InputError(f"{source}: {text!r} is not like '30@11:30-13:30'", source=source)
+        raise InputError(
+            f"{source}: {text!r} is not like '30@11:30-13:30' (or '30' for 30 minutes "
+            "starting 3 to 5 hours into the shift)",
+            source=source,
+        )
     a, b = parse_clock(m.group(2), source=source), parse_clock(m.group(3), source=source)
     if b <= a:
         raise InputError(f"{source}: break window {text!r} ends before it starts", source=source)
-    return BreakRule(int(m.group(1)) * 60, a, b)
+    return BreakRule(int(m.group(1)) * 60, a, b, after_work_s)
 
 
 def read_workers_csv(
@@ -349,7 +367,9 @@ def read_workers_csv(
     Columns: ``worker_id, start_lon, start_lat, end_lon, end_lat`` (or
     ``start_location_id, end_location_id``; missing end = start), ``shift`` like
     ``Mon-Fri 08:30-17:00`` (several separated by ``;``), and optional ``name, mode,
-    skills, break`` (``30@11:30-13:30``), ``max_work_h, capacity``.
+    skills, break`` (``30@11:30-13:30``, or ``30`` = 30 min starting 3-5 h into the
+    shift), ``break_after_h`` (break owed only after this many hours of work,
+    default 6), ``max_work_h, capacity``.
     """
     df, name = _read(path, source)
     for c in ("worker_id", "shift"):
@@ -373,6 +393,12 @@ def read_workers_csv(
             for d in days if days is not None else WEEKDAYS[:5]:
                 shifts[d] = (a, b)
         mw = row.get("max_work_h", "").strip()
+        ba = row.get("break_after_h", "").strip()
+        after_s = DEFAULT_BREAK_AFTER_S
+        if ba:
+            after_s = round(_num(ba, f"{src} break_after_h") * 3600)
+            if after_s < 0:
+                raise InputError(f"{src} break_after_h: must be >= 0", source="break_after_h")
         cap = row.get("capacity", "").strip()
         workers.append(
             Worker(
@@ -382,7 +408,7 @@ def read_workers_csv(
                 shifts=shifts,
                 mode=(row.get("mode", "").strip().lower() or "drive"),
                 skills=_skills(row.get("skills", ""), f"{src} skills"),
-                break_rule=_parse_break(row.get("break", ""), f"{src} break"),
+                break_rule=_parse_break(row.get("break", ""), f"{src} break", after_work_s=after_s),
                 max_work_s=round(_num(mw, f"{src} max_work_h") * 3600) if mw else None,
                 capacity=int(_num(cap, f"{src} capacity")) if cap else None,
                 name=row.get("name", "").strip(),

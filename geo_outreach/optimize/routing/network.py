@@ -42,7 +42,13 @@ from .io import KNOWN_SKILLS, LANGUAGES, QUALIFICATIONS, parse_windows
 from .io import read_visits_csv as _read_visits_csv
 from .io import read_workers_csv as _read_workers_csv
 from .model import WEEKDAYS, Problem, ProblemBuilder, TravelMatrix, Visit, Worker, format_clock
-from .solve import Parameters, RoutingResult, solve
+from .solve import (
+    DEFAULT_MAX_ITERATIONS,
+    DEFAULT_TIME_LIMIT_S,
+    Parameters,
+    RoutingResult,
+    solve,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -512,7 +518,8 @@ class PlanOnNetwork:
         off_network, routes, total_travel_s, total_travel_h, total_work_h, worker_hours``
         (worker id -> hours from leaving the start to arriving at the end, summed over
         days), ``workers`` (per worker: ``name, mode, days, visits, travel_h, work_h``),
-        ``violations`` (count), ``runtime_s``, ``max_snap_m``.
+        ``violations`` (count), ``runtime_s``, ``stopped_by`` (``"max_iterations"``:
+        reproducible, or ``"time_limit"``), ``iterations``, ``max_snap_m``.
         """
         res = self.result
         prob = res.problem
@@ -555,6 +562,8 @@ class PlanOnNetwork:
             "workers": per,
             "violations": len(res.violations),
             "runtime_s": round(res.runtime_s, 2),
+            "stopped_by": res.stopped_by,
+            "iterations": res.iterations,
             "max_snap_m": self.max_snap_m,
         }
 
@@ -606,7 +615,8 @@ def plan_on_region(
     locations: pd.DataFrame,
     *,
     days: int | Sequence[str] = 5,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
     seed: int = 0,
     max_snap_m: float | None = None,
     params: Parameters | None = None,
@@ -628,8 +638,10 @@ def plan_on_region(
         location tables, concatenated).
     days
         Number of days starting Monday (``5`` = Mon-Fri) or weekday codes.
-    time_limit_s, seed
-        PyVRP search limit (seconds) and seed.
+    time_limit_s, max_iterations, seed
+        Search limits and seed (see :func:`~.solve.solve`): the iteration limit is
+        the stop rule, the time limit only a cap, so the same inputs give the same
+        plan in the app, the CLI and a notebook.
     max_snap_m
         Snapping limit in metres (default: ``ctx.max_snap_m``, else 500 m).
     params
@@ -706,7 +718,13 @@ def plan_on_region(
         b.add_worker(w)
     problem = b.build()
     prog("solve", 0, 1)
-    result = solve(problem, time_limit_s=time_limit_s, seed=seed, params=params)
+    result = solve(
+        problem,
+        time_limit_s=time_limit_s,
+        max_iterations=max_iterations,
+        seed=seed,
+        params=params,
+    )
     prog("solve", 1, 1)
 
     nodes = {
