@@ -1,6 +1,9 @@
 """geo_outreach dashboard: one router over the pages; each page draws the shared sidebar
 (``state.scenario()``) first.
 
+With accounts in the team database everyone signs in first (``auth.py``) and sees only the
+pages of their role; without, the dashboard runs in single-user mode and says so.
+
 Run it with ``geo-outreach app`` (which turns on static serving for the offline map
 libraries under ``app/static/vendor``), or ``streamlit run app/main.py
 --server.enableStaticServing true``.
@@ -20,50 +23,43 @@ import streamlit as st  # noqa: E402
 
 st.set_page_config(page_title="geo_outreach", page_icon=":world_map:", layout="wide")
 
-PAGES = {
+import auth  # noqa: E402
+
+actor = auth.current_actor()  # checked against the sessions table on every run
+if actor is None:
+    auth.sign_in_page()  # stops the run
+    raise SystemExit  # unreachable
+auth.account_box(actor)
+
+#: section -> (file, title, icon, url path) of every page, the first being the default
+PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     "Analysis": [
-        st.Page(
-            str(_HERE / "views" / "needs.py"),
-            title="Needs and access",
-            icon=":material/map:",
-            url_path="needs",
-            default=True,
-        ),
-        st.Page(
-            str(_HERE / "views" / "community.py"),
-            title="Community map",
-            icon=":material/public:",
-            url_path="community",
-        ),
+        ("needs.py", "Needs and access", ":material/map:", "needs"),
+        ("community.py", "Community map", ":material/public:", "community"),
     ],
     "Planning": [
-        st.Page(
-            str(_HERE / "views" / "stops.py"),
-            title="Plan stops",
-            icon=":material/location_on:",
-            url_path="stops",
-        ),
-        st.Page(
-            str(_HERE / "views" / "routes.py"),
-            title="Plan routes",
-            icon=":material/route:",
-            url_path="routes",
-        ),
+        ("stops.py", "Plan stops", ":material/location_on:", "stops"),
+        ("routes.py", "Plan routes", ":material/route:", "routes"),
     ],
     "Field": [
-        st.Page(
-            str(_HERE / "views" / "my_day.py"),
-            title="My day",
-            icon=":material/today:",
-            url_path="my-day",
-        ),
-        st.Page(
-            str(_HERE / "views" / "impact.py"),
-            title="Impact",
-            icon=":material/insights:",
-            url_path="impact",
-        ),
+        ("my_day.py", "My day", ":material/today:", "my-day"),
+        ("impact.py", "Impact", ":material/insights:", "impact"),
     ],
 }
 
-st.navigation(PAGES).run()
+# only the pages the role may open (each page checks again: a direct URL is refused too)
+_allowed = auth.allowed_pages(actor)
+_nav: dict[str, list[st.Page]] = {}
+for _section, _entries in PAGES.items():
+    for _file, _title, _icon, _path in _entries:
+        if _path in _allowed:
+            _nav.setdefault(_section, []).append(
+                st.Page(
+                    str(_HERE / "views" / _file),
+                    title=_title,
+                    icon=_icon,
+                    url_path=_path,
+                    default=not _nav,
+                )
+            )
+st.navigation(_nav).run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+import auth
 import logic
 import maps
 import state
@@ -16,6 +17,7 @@ import streamlit as st
 from geo_outreach.analysis.underserved import category_name
 from geo_outreach.errors import InputError
 
+actor = auth.guard("community")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
 st.title("Community map")

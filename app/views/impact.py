@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import auth
 import maps
 import pandas as pd
 import state
@@ -12,6 +13,7 @@ import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
 
+actor = auth.guard("impact")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
 st.title("Impact")
@@ -125,6 +127,12 @@ st.dataframe(
 st.subheader("Referrals by category")
 refs = summary.referrals.set_index("category")["referrals"]
 st.bar_chart(refs, horizontal=True, height=220)
+
+from geo_outreach.team.roles import allowed  # noqa: E402
+
+if not allowed(actor, "impact.details"):  # planners: aggregates only
+    st.caption("Follow-ups and planned-vs-done per visit are shown to managers.")
+    st.stop()
 
 st.subheader("Follow-ups due")
 fu = summary.followups

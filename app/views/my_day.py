@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import auth
 import logic
 import maps
 import pandas as pd
@@ -13,6 +14,12 @@ import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
 
+actor = auth.guard("my-day")
+if actor.role != "owner":  # accounts exist: the published plan of the signed-in worker
+    import team_day
+
+    team_day.render(actor)
+    st.stop()
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
 st.title("My day")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import auth
 import logic
 import maps
 import pandas as pd
@@ -11,6 +12,7 @@ import streamlit as st
 from geo_outreach.analysis.underserved import category_name
 from geo_outreach.errors import InputError
 
+actor = auth.guard("needs")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
 st.title("Needs and access")

@@ -6,6 +6,9 @@ The plan is :func:`geo_outreach.optimize.routing.network.plan_on_region`, the co
 
 from __future__ import annotations
 
+import datetime as dt
+
+import auth
 import logic
 import maps
 import pandas as pd
@@ -14,6 +17,7 @@ import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
 
+actor = auth.guard("routes")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
 st.title("Plan routes")
@@ -199,6 +203,33 @@ else:
         hide_index=True,
         key="routes_unscheduled",
     )
+
+if actor.role != "owner":  # accounts exist: publish to the team
+    from geo_outreach.team.plans import monday_of, publish_plan
+    from geo_outreach.team.roles import AccessDeniedError
+
+    with st.container(border=True):
+        st.markdown("**Publish to the team**: workers see the published plan on My day.")
+        p1, p2 = st.columns([2, 1])
+        week = p1.date_input(
+            "Week of", monday_of(dt.date.today()), key="routes_publish_week",
+            help="Any date of the plan's week (taken as its Monday)",
+        )  # fmt: skip
+        p2.write("")
+        if p2.button("Publish", type="primary", key="routes_publish"):
+            try:
+                pub = publish_plan(
+                    state.visit_store(), saved["dir"], week_of=week, region=ctx.region.name,
+                    actor=actor,
+                )  # fmt: skip
+            except (InputError, GeoOutreachError, AccessDeniedError) as exc:
+                state.show_error(exc)
+            else:
+                old = pub.get("superseded") or []
+                st.success(
+                    f"Published plan {pub['id']} for the week of {pub['week_of']}"
+                    + (f" (replaces plan {', '.join(map(str, old))})" if old else "")
+                )
 
 d1, d2 = st.columns(2)
 d1.download_button(

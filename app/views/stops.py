@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import auth
 import logic
 import maps
 import state
@@ -11,6 +12,7 @@ import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
 
+actor = auth.guard("stops")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
 st.title("Plan stops")

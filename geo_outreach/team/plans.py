@@ -41,8 +41,10 @@ __all__ = [
     "get_plan",
     "list_plans",
     "monday_of",
+    "packet_folder",
     "publish_plan",
     "read_plan_folder",
+    "record_plan_visit",
     "store_plan",
     "worker_day",
 ]
@@ -535,3 +537,79 @@ def worker_day(
             )
             return route
     return None
+
+
+def record_plan_visit(
+    store: Any,
+    *,
+    plan_id: int,
+    worker_id: str,
+    visit_id: str,
+    occurrence: int = 0,
+    date: dt.date | str,
+    outcome: str,
+    actor: Actor = OWNER,
+    visited_at: dt.datetime | None = None,
+    **record: Any,
+) -> Any:
+    """Record a visit of a published plan's stop (the My day form calls this).
+
+    Checks ``visits.record`` for ``worker_id`` (a worker records only their own stops) and
+    that the stop is on ``worker_id``'s route of ``date`` in plan ``plan_id``; the visit links
+    by ``(plan_id, visit_id, occurrence, date)``.  ``record`` takes the other fields of
+    :func:`geo_outreach.visits.store.record_visit` (``people_reached``, ``note``...).
+
+    Returns
+    -------
+    geo_outreach.visits.store.StoredVisit
+    """
+    from geo_outreach.visits.store import record_visit
+
+    require(actor, "visits.record", worker_id)
+    day = dt.date.fromisoformat(date) if isinstance(date, str) else date
+    row = _row(store, plan_id)
+    routes = _routes(_files(store, int(row["id"])), row["week_of"])
+    code = DAYS[day.weekday()]
+    route = next((r for r in routes if r["worker_id"] == worker_id and r["day"] == code), None)
+    if route is None or monday_of(day) != row["week_of"]:
+        raise InputError(f"plan {plan_id} has no route for {worker_id} on {day}", parameter="date")
+    stop = next(
+        (
+            s
+            for s in route["stops"]
+            if s["visit_id"] == str(visit_id) and int(s["occurrence"]) == int(occurrence)
+        ),
+        None,
+    )
+    if stop is None:
+        raise InputError(
+            f"visit {visit_id!r} is not on {worker_id}'s route of {day} in plan {plan_id}",
+            parameter="visit_id",
+        )
+    when = visited_at or dt.datetime.combine(day, dt.datetime.now().time()).replace(microsecond=0)
+    return record_visit(
+        store,
+        worker_id=worker_id,
+        visited_at=when,
+        outcome=outcome,
+        planned_visit_id=str(visit_id),
+        plan_id=int(row["id"]),
+        occurrence=int(occurrence),
+        lon=stop["lon"],
+        lat=stop["lat"],
+        recorded_by=record.pop("recorded_by", actor.username),
+        **record,
+    )
+
+
+def packet_folder(
+    store: Any, plan_id: int, out: str | Path, *, worker_id: str, actor: Actor = OWNER
+) -> Path:
+    """Write plan ``plan_id``'s files to ``out`` so a field packet of ``worker_id`` can be made.
+
+    Checks ``packet.read`` for ``worker_id`` (a worker gets only their own packet); the
+    folder is for :func:`geo_outreach.present.packet.write_packet` on the server, not for
+    download.
+    """
+    require(actor, "packet.read", worker_id)
+    return export_plan(store, plan_id, out, actor=OWNER)
