@@ -200,6 +200,12 @@ def check_osm_file(path: str | Path) -> Path:
         For a missing file, a PBF file, or a file that is not OSM XML, with the fix.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(
+            f"road network path {path} is a folder; give the OSM XML file inside it "
+            "(.osm or .osm.bz2).",
+            source=str(path),
+        )
     if not path.is_file():
         raise InputError(
             f"road network file not found: {path}. Give an OSM XML file (.osm or .osm.bz2).",
@@ -420,7 +426,10 @@ def build_network(
     speeds = speeds or SpeedTable()
     t0 = time.perf_counter()
     raw = _raw if _raw is not None else _read_raw(path)
-    graph = _mode_graph(raw, mode, speeds)
+    try:
+        graph = _mode_graph(raw, mode, speeds)
+    except NetworkError as exc:  # name the file
+        raise NetworkError(f"{path}: {exc}", source=str(path)) from None
     raw_nodes, raw_edges = len(graph), graph.number_of_edges()
     if simplify:
         import osmnx as ox

@@ -246,6 +246,13 @@ def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]
     if lon_s and lat_s:
         lon, lat = _num(lon_s, f"{src} {prefix}lon"), _num(lat_s, f"{src} {prefix}lat")
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            if -90 <= lon <= 90 and -180 <= lat <= 180:
+                raise InputError(
+                    f"{src}: {prefix}lon {lon} and {prefix}lat {lat} look swapped (latitude "
+                    "must be within -90..90); exchange the two columns",
+                    source=src,
+                    column=f"{prefix}lat",
+                )
             raise InputError(f"{src}: coordinates ({lon}, {lat}) are not lon/lat", source=src)
         return (lid or _loc_id(lon, lat)), lon, lat
     if lid:

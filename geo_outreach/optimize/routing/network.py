@@ -148,6 +148,19 @@ def _check_csv(path: str | Path, required: Sequence[str], what: str) -> pd.DataF
         raise InputError(
             f"{p.name} has a header but no rows; add at least one {what[:-1]}", source=str(p)
         )
+    key = required[0]  # visit_id / worker_id
+    ids = df[key].str.strip()
+    dup = ids.duplicated(keep="first") & (ids != "")
+    if dup.any():
+        i = int(dup.to_numpy().argmax())
+        first = int((ids == ids.iat[i]).to_numpy().argmax())
+        raise InputError(
+            f"{p}: row {i + 1} (line {i + 2}): duplicate {key} {ids.iat[i]!r} (first on row "
+            f"{first + 1}); every {what[:-1]} needs its own {key}",
+            source=str(p),
+            row=i + 1,
+            column=key,
+        )
     return df
 
 
