@@ -11,11 +11,15 @@ from streamlit.testing.v1 import AppTest
 
 from geo_outreach.errors import InputError
 
-from .conftest import APP_MAIN, app_module, has_vendor_assets
+from .conftest import APP_MAIN, app_module
 
-pytestmark = pytest.mark.skipif(
-    not has_vendor_assets(), reason="map assets missing: run scripts/fetch_assets.sh"
-)
+
+@pytest.fixture(autouse=True)
+def _needs_map_assets() -> None:
+    """Skip without the map assets; fail instead in CI (CI=true)."""
+    from tests.conftest import require_map_assets
+
+    require_map_assets()
 
 
 def _app() -> AppTest:
