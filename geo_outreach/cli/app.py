@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from geo_outreach.cli._common import whole
 from geo_outreach.errors import InputError
 
 REGION_ENV = "GEO_OUTREACH_APP_REGION"
@@ -59,7 +60,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="region folder (with region.toml); default: the demo region",
     )
     parser.add_argument(
-        "--port", type=int, default=8501, metavar="N", help="port on 127.0.0.1 (default 8501)"
+        "--port",
+        type=whole(minimum=1, maximum=65535),
+        default=8501,
+        metavar="N",
+        help="port on 127.0.0.1 (default 8501)",
     )
     parser.set_defaults(func=run)
 

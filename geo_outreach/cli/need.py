@@ -112,9 +112,9 @@ def read_units(path: str | Path, *, id_col: str = "auto", layer: str | None = No
     """Read a CSV or GeoPackage of units, the id column as text; return ``(df, id_col)``."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"input file {str(path)!r} does not exist", source=str(path))
+        raise InputError(f"input file not found: {str(path)!r} does not exist", source=str(path))
     if path.is_dir():
-        raise InputError(f"input {str(path)!r} is a directory, not a file", source=str(path))
+        raise InputError(f"input {str(path)!r} is a folder; give a file", source=str(path))
     suffix = path.suffix.lower()
     if suffix in (".gpkg", ".shp", ".geojson", ".json", ".fgb"):
         import geopandas as gpd

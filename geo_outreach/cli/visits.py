@@ -142,6 +142,9 @@ def run(args: argparse.Namespace) -> int:
                     existing_file(value)
                 except argparse.ArgumentTypeError as exc:
                     raise InputError(f"{flag}: {exc}", parameter=flag) from None
+        from geo_outreach.visits.importer import read_visits_log_csv
+
+        read_visits_log_csv(args.file)  # a malformed file never creates or opens a log
     elif action == "export":
         check_output(args, attr="out", flag="OUT.csv", suffixes=(".csv",))
     elif action == "backup":

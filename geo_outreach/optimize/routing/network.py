@@ -200,6 +200,16 @@ def read_plan_inputs(visits_path: str | Path, workers_path: str | Path) -> PlanI
         )
     visits, vlocs = _read_visits_csv(visits_path)
     workers, wlocs = _read_workers_csv(workers_path)
+    for i, w in enumerate(workers):
+        if w.mode not in NETWORK_MODES:
+            raise InputError(
+                f"{workers_path}: row {i + 1}: worker {w.worker_id!r} travels by {w.mode!r}; "
+                f"the road network has modes {', '.join(NETWORK_MODES)} (set the mode column "
+                "to one of them)",
+                source=str(workers_path),
+                row=i + 1,
+                column="mode",
+            )
     locations = _merge_locations(vlocs, wlocs)
     keep = ["visit_id", *[c for c in DETAIL_COLUMNS if c in vdf.columns]]
     details = vdf[keep].copy()
