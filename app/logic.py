@@ -39,7 +39,14 @@ logger = logging.getLogger(__name__)
 
 MODES: tuple[str, ...] = ("drive", "walk")
 WEEK: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-PLAN_FILES: tuple[str, ...] = ("routes.geojson", "stops.csv", "unscheduled.csv")
+PLAN_FILES: tuple[str, ...] = (
+    "routes.geojson",
+    "stops.csv",
+    "unscheduled.csv",
+    "visits.csv",
+    "workers.csv",
+    "plan.json",
+)
 """What a plan folder holds (the files ``geo-outreach plan -o DIR`` writes)."""
 
 # --------------------------------------------------------------------------- analysis
@@ -140,13 +147,6 @@ def _csv_name(name: str, default: str) -> str:
     return f"{stem}.csv"
 
 
-def _write_text_csv(df: pd.DataFrame, path: Path) -> None:
-    out = df.copy()
-    for c in out.columns:
-        out[c] = out[c].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else v)
-    out.to_csv(path, index=False)
-
-
 def plan_inputs(
     visits: pd.DataFrame,
     workers: pd.DataFrame,
@@ -156,42 +156,40 @@ def plan_inputs(
 ) -> PlanInputs:
     """Read edited tables with :func:`~geo_outreach.optimize.routing.network.read_plan_inputs`.
 
-    The tables are written to temporary CSV files named like the uploads, so the library's
-    messages name the user's file, row and column.
+    The tables are read as they are; messages name the user's file, row and column.
     """
     from geo_outreach.optimize.routing.network import read_plan_inputs
 
-    with tempfile.TemporaryDirectory() as tmp:
-        vp = Path(tmp) / "v" / _csv_name(visits_name, "visits")
-        wp = Path(tmp) / "w" / _csv_name(workers_name, "workers")
-        vp.parent.mkdir()
-        wp.parent.mkdir()
-        _write_text_csv(visits, vp)
-        _write_text_csv(workers, wp)
-        return read_plan_inputs(vp, wp)
+    return read_plan_inputs(
+        visits,
+        workers,
+        visits_source=_csv_name(visits_name, "visits"),
+        workers_source=_csv_name(workers_name, "workers"),
+    )
+
+
+def read_tables(
+    visits: pd.DataFrame,
+    workers: pd.DataFrame,
+    *,
+    visits_name: str = "visits.csv",
+    workers_name: str = "workers.csv",
+) -> tuple[Any, Any]:
+    """The edited tables as :func:`geo_outreach.read_visits` / :func:`geo_outreach.read_workers`."""
+    import geo_outreach as go
+
+    return (
+        go.read_visits(visits, source=_csv_name(visits_name, "visits")),
+        go.read_workers(workers, source=_csv_name(workers_name, "workers")),
+    )
 
 
 def check_upload(kind: str, df: pd.DataFrame, name: str) -> None:
     """Validate one uploaded table with the routing reader (raises :class:`InputError`)."""
-    from geo_outreach.optimize.routing.io import read_visits_csv, read_workers_csv
+    import geo_outreach as go
 
-    reader = read_visits_csv if kind == "visits" else read_workers_csv
-    with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / _csv_name(name, kind)
-        _write_text_csv(df, p)
-        reader(p)
-
-
-def write_plan_folder(plan: PlanOnNetwork, folder: str | Path) -> Path:
-    """Write ``routes.geojson``, ``stops.csv`` and ``unscheduled.csv`` like ``geo-outreach plan``."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "routes.geojson").write_text(
-        plan.routes.to_crs("EPSG:4326").to_json(drop_id=True) + "\n", encoding="utf-8"
-    )
-    plan.stops.to_csv(out / "stops.csv", index=False)
-    plan.unscheduled.to_csv(out / "unscheduled.csv", index=False)
-    return out
+    reader = go.read_visits if kind == "visits" else go.read_workers
+    reader(df, source=_csv_name(name, kind))
 
 
 def plan_zip(folder: str | Path) -> bytes:

@@ -191,30 +191,23 @@ def make_plan(
     workers_name: str = "workers.csv",
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Plan with :func:`~geo_outreach.optimize.routing.network.plan_on_region` and keep it.
+    """Plan with :func:`geo_outreach.plan_routes` and keep it in the session.
 
-    The plan is also written as a plan folder (``routes.geojson``, ``stops.csv``,
-    ``unscheduled.csv``) that the field packet reads.  Raises :class:`InputError` for bad
+    The plan is also saved as a plan folder (:meth:`geo_outreach.Plan.save`) that the field
+    packet and the download read.  Raises :class:`InputError` for bad
     tables or days.
     """
+    import geo_outreach as go
     from geo_outreach.errors import InputError
-    from geo_outreach.optimize.routing.network import plan_on_region
 
     if not days:
         raise InputError("choose at least one day to plan", source="days")
-    inputs = logic.plan_inputs(visits, workers, visits_name=visits_name, workers_name=workers_name)
-    plan = plan_on_region(
-        get_ctx(region),
-        inputs.visits,
-        inputs.workers,
-        inputs.locations,
-        days=days,
-        time_limit_s=time_limit_s,
-        seed=0,
-        details=inputs.details,
-        progress=progress,
+    v, w = logic.read_tables(visits, workers, visits_name=visits_name, workers_name=workers_name)
+    made = go.plan_routes(
+        get_ctx(region), v, w, days=days, time_limit_s=time_limit_s, seed=0, progress=progress
     )
-    folder = logic.write_plan_folder(plan, Path(tempfile.mkdtemp(prefix="geo_outreach_plan_")))
+    folder = made.save(Path(tempfile.mkdtemp(prefix="geo_outreach_plan_")))
+    plan = made.solution
     saved = {"plan": plan, "dir": str(folder), "region": region}
     st.session_state[PLAN_KEY] = saved
     return saved

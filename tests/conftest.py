@@ -204,9 +204,9 @@ W,Russian family,3 Park Ln,-122.6481,45.5219,40,,required,ru,
 C,Far farm,,-122.6200,45.5400,30,,required,,beyond the network
 D,All-day fair,,-122.6460,45.5202,600,,required,,longer than a shift
 """
-TINY_WORKERS_CSV = """worker_id,name,start_lon,start_lat,mode,skills,shift,break
-van,Van,-122.6459,45.5200,drive,en;es,Mon-Fri 08:30-17:00,30@11:30-13:30
-walker,Walker,-122.6481,45.5201,walk,en;ru,Mon-Fri 09:00-15:00,
+TINY_WORKERS_CSV = """worker_id,name,start_lon,start_lat,mode,skills,shift,break,break_after_h
+van,Van,-122.6459,45.5200,drive,en;es,Mon-Fri 08:30-17:00,30@11:30-13:30,0
+walker,Walker,-122.6481,45.5201,walk,en;ru,Mon-Fri 09:00-15:00,,
 """
 
 

@@ -209,7 +209,7 @@ def _output_cases() -> None:
     CASES["plan -o a folder geo_outreach did not write"] = Bad(
         PLAN, "did not write", setup=_write("{out}/plan/thesis.docx", "mine")
     )
-    CASES["plan -o is the visits file"] = Bad((*PLAN[:-1], "{inp}/visits.csv"), "is a file")
+    CASES["plan -o is the visits file"] = Bad((*PLAN[:-1], "{inp}/visits.csv"), "input")
     CASES["export packet -o is the plan"] = Bad((*PACKET[:-1], "{inp}/plan"), "plan")
     CASES["synth into a non-empty folder"] = Bad(
         ("synth", "{out}/syn"), "not empty", setup=_write("{out}/syn/notes.txt", "x")

@@ -52,6 +52,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "visits",
     "impact",
+    "users",
+    "plans",
     "app",
 )
 
@@ -217,6 +219,8 @@ def error_line(exc: BaseException, parser: argparse.ArgumentParser | None = None
     if param is None and isinstance(getattr(exc, "source", None), str):
         param = exc.source if exc.source in names else None  # older errors put it here
     words = {n for n in names if "_" in n}  # unambiguous in prose ("need" is not)
+    column = getattr(exc, "column", None)
+    words.discard(column)  # a column of the user's file (duration_min) is not a flag
     for name in sorted(words, key=len, reverse=True):
         text = re.sub(rf"(?<![\w\-./]){re.escape(name)}(?![\w\-])", names[name], text)
     text = re.sub(r"(?<![\w\-])p=(\d+)", r"--stops \1", text)  # siting's p

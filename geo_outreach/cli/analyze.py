@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from geo_outreach.cli._common import (
     add_region_args,
     check_output,
     number,
-    open_from_args,
     print_json,
     share,
 )
@@ -74,40 +72,40 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo_outreach.analysis.pipeline import AnalysisParams, analyze_region
+    import geo_outreach as go
 
     out = check_output(args, suffixes=(".gpkg",))
-    params = AnalysisParams(
+    modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+    categories = (
+        tuple(c.strip() for c in args.categories.split(",") if c.strip())
+        if args.categories
+        else None
+    )
+    show = sys.stderr.isatty() and not args.json
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if show:
+            print(f"\r[{done / total:4.0%}] {stage:<30}", end="", file=sys.stderr, flush=True)
+
+    region = go.open_region(args.region, max_snap_m=args.max_snap_m)
+    analysis = go.analyze(
+        region,
         need=args.need,
-        modes=tuple(m.strip() for m in args.modes.split(",") if m.strip()),
-        categories=(
-            tuple(c.strip() for c in args.categories.split(",") if c.strip())
-            if args.categories
-            else None
-        ),
+        modes=modes,
+        categories=categories,
         within_min=args.within_min,
         beyond_min=args.beyond_min,
         cutoff_min=args.cutoff_min,
         top_share=args.top_share,
+        progress=progress,
     )
-    ctx = open_from_args(args)
-    show = sys.stderr.isatty() and not args.json
-
-    def step(label: str, frac: float) -> None:
-        if show:
-            print(f"\r[{frac:4.0%}] {label:<30}", end="", file=sys.stderr, flush=True)
-
-    result = analyze_region(ctx, params, step=step)
     if show:
         print(file=sys.stderr)
-    from geo_outreach.present.layers import write_analysis_gpkg
-
-    write_analysis_gpkg(result, out)
-    out = Path(args.output)
+    analysis.save(out)
+    s = analysis.summary()
     if args.json:
-        print_json(result.summary(10) | {"output": str(out)})
+        print_json(s | {"output": str(args.output)})
     else:
-        s = result.summary(10)
         print(
             f"{s['tracts']} tracts: {s['ranked']} ranked, {s['off_network']} off the road "
             f"network (not ranked), {s['underserved']} underserved in {s['zones']} zones"
@@ -115,5 +113,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"need: {s['need_method']}")
         for row in s["top"]:
             print(f"{row['rank']:>3}. {row['name']} ({row['unit_id']}): {row['reason']}")
-        print(f"wrote {out}")
+        print(f"wrote {args.output}")
     return 0

@@ -93,7 +93,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pk.add_argument(
         "--timezone",
         default=None,
-        help="IANA time zone of the calendar (default America/Los_Angeles)",
+        help="IANA time zone of the plan's times (default: the --region's zone, else the "
+        "plan's, else the zone at its stops)",
     )
     pk.add_argument(
         "--region",
@@ -239,7 +240,7 @@ def run_map(args: argparse.Namespace) -> int:
 
 def run_packet(args: argparse.Namespace) -> int:
     from geo_outreach.present.exports import road_edges
-    from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, DEFAULT_TIMEZONE, write_packet
+    from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, write_packet
 
     if not Path(args.plan).is_dir():
         raise InputError(
@@ -261,17 +262,19 @@ def run_packet(args: argparse.Namespace) -> int:
             ) from exc
     roads = None
     attribution = DEFAULT_ATTRIBUTION
+    timezone = args.timezone
     if args.region:
         ctx = open_from_args(args)
         roads = road_edges(ctx.network("drive"))
         attribution = ctx.region.attribution or attribution
+        timezone = timezone or ctx.region.timezone
     packet = write_packet(
         args.plan,
         args.output,
         worker=args.worker,
         day=args.day,
         week_of=week_of,
-        timezone=args.timezone or DEFAULT_TIMEZONE,
+        timezone=timezone,
         roads=roads,
         attribution=attribution,
         page=args.page,

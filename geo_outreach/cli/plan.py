@@ -1,8 +1,11 @@
 """``geo-outreach plan``: a day or week of visits on the region's road network.
 
-Writes ``routes.geojson`` (one LineString per worker and day following the roads),
-``stops.csv`` (the ordered itinerary with times) and ``unscheduled.csv`` (every visit
-left out, with its reason) into the output folder.
+Parsing, one call to :func:`geo_outreach.plan_routes` and printing.  The folder is
+written by :meth:`geo_outreach.Plan.save`: ``routes.geojson`` (one LineString per worker
+and day following the roads), ``stops.csv`` (the ordered itinerary with times),
+``unscheduled.csv`` (every visit left out, with its reason), the inputs ``visits.csv``
+and ``workers.csv``, and ``plan.json`` (its manifest: region, time zone, seed, summary,
+checker verdict).
 """
 
 from __future__ import annotations
@@ -20,14 +23,14 @@ from geo_outreach.cli._common import (
     add_region_args,
     existing_file,
     number,
-    open_from_args,
     print_json,
     seed,
     whole,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.optimize.routing.solve import DEFAULT_MAX_ITERATIONS, DEFAULT_TIME_LIMIT_S
 
-OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv")
+OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv", "visits.csv", "workers.csv")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,8 +44,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         "CSV columns: see docs/routing.md.",
     )
     add_region_args(parser)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--visits", type=existing_file, metavar="V.csv", help="visits CSV")
+    source.add_argument(
+        "--from-stops",
+        type=existing_file,
+        metavar="STOPS.gpkg",
+        help="plan visits to the stops chosen by `geo-outreach site` (with --windows and "
+        "--duration-min)",
+    )
     parser.add_argument(
-        "--visits", required=True, type=existing_file, metavar="V.csv", help="visits CSV"
+        "--windows",
+        default="",
+        metavar="TEXT",
+        help="with --from-stops: when the stops take place, e.g. 'Mon-Fri 10:00-14:00'",
+    )
+    parser.add_argument(
+        "--duration-min",
+        type=number(above=0),
+        default=120.0,
+        metavar="M",
+        help="with --from-stops: minutes on site at every stop (120)",
     )
     parser.add_argument(
         "--workers", required=True, type=existing_file, metavar="W.csv", help="workers CSV"
@@ -57,15 +79,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--time-limit",
         type=number(above=0.0, maximum=24 * 3600.0),
-        default=10.0,
+        default=DEFAULT_TIME_LIMIT_S,
         metavar="S",
-        help="search time in seconds (default 10; a repair pass of up to 5 s follows)",
+        help=f"wall-clock cap on the search in seconds (default {DEFAULT_TIME_LIMIT_S:g}; a "
+        "repair pass of up to 5 s follows); the search normally ends at --max-iterations",
     )
     parser.add_argument(
-        "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1)"
+        "--max-iterations",
+        type=whole(minimum=1),
+        default=DEFAULT_MAX_ITERATIONS,
+        metavar="N",
+        help=f"search iterations (default {DEFAULT_MAX_ITERATIONS}): the stop rule, so the same "
+        "inputs give byte-identical stops.csv on any machine; the JSON summary's stopped_by says "
+        "whether the iteration limit or the time cap ended the search",
+    )
+    parser.add_argument(
+        "--seed", type=seed, default=0, metavar="K", help="random seed (0 to 2**64-1; default 0)"
     )
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="also publish the plan to the team database for --week-of (docs/team.md)",
+    )
+    parser.add_argument(
+        "--week-of", metavar="YYYY-MM-DD", help="with --publish: any date of the plan's week"
+    )
+    parser.add_argument(
+        "--db", metavar="URL", default=None, help="with --publish: the team database URL"
+    )
     parser.set_defaults(func=run)
 
 
@@ -164,48 +207,61 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.time_limit > 0:
         raise InputError("--time-limit must be a positive number of seconds", source="--time-limit")
+    if args.max_iterations < 1:
+        raise InputError(
+            f"--max-iterations must be at least 1, got {args.max_iterations}",
+            source="--max-iterations",
+        )
     if not args.max_snap_m > 0:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"-o {out} is a file; give a folder for the outputs", parameter="-o")
+    if args.publish != bool(args.week_of):
+        raise InputError(
+            "--publish and --week-of go together: --publish --week-of YYYY-MM-DD",
+            source="--week-of",
+        )
+    if args.week_of:
+        from geo_outreach.team.plans import monday_of
+
+        monday_of(args.week_of)  # a bad date fails before the search
+
+    import geo_outreach as go
     from geo_outreach.files import check_output_path
 
     check_output_path(
         out,
         kind="dir",
-        inputs=(args.visits, args.workers),
+        inputs=(args.visits, args.workers, args.from_stops),
         replace_dir_with_manifest=not _holds_only_plan_files(out),
         parameter="-o",
     )
-
-    from geo_outreach.optimize.routing.network import plan_on_region, read_plan_inputs
-
-    inputs = read_plan_inputs(args.visits, args.workers)
-    ctx = open_from_args(args)
+    if args.from_stops:
+        visits = go.read_stops(args.from_stops).to_visits(
+            windows=args.windows, duration_min=args.duration_min
+        )
+    else:
+        visits = go.read_visits(args.visits)
+    workers = go.read_workers(args.workers)
+    region = go.open_region(args.region, max_snap_m=args.max_snap_m)
     with _stages(args.time_limit + 5.0) as progress:
-        plan = plan_on_region(
-            ctx,
-            inputs.visits,
-            inputs.workers,
-            inputs.locations,
+        plan = go.plan_routes(
+            region,
+            visits,
+            workers,
             days=args.days,
             time_limit_s=args.time_limit,
+            max_iterations=args.max_iterations,
             seed=args.seed,
-            max_snap_m=args.max_snap_m,
-            details=inputs.details,
             progress=progress,
         )
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in OUTPUT_FILES}
-    _write_geojson(plan.routes, paths["routes.geojson"])
-    plan.stops.to_csv(paths["stops.csv"], index=False)
-    plan.unscheduled.to_csv(paths["unscheduled.csv"], index=False)
+    plan.save(out)
     summary = plan.summary()
-    summary["region"] = ctx.region.name if hasattr(ctx, "region") else None
-    summary["time_limit_s"] = args.time_limit
-    summary["seed"] = args.seed
-    summary["outputs"] = {k.split(".")[0]: str(p) for k, p in paths.items()}
+    summary["outputs"] = {k.split(".")[0]: str(out / k) for k in OUTPUT_FILES}
+    if args.publish:
+        from geo_outreach.cli.plans import publish_folder
+
+        pub = publish_folder(out, week_of=args.week_of, region=plan.region, db=args.db)
+        summary["published"] = {k: pub[k] for k in ("id", "week_of", "status", "superseded")}
     if args.json:
         print_json(summary)
     print(
@@ -224,8 +280,3 @@ def _holds_only_plan_files(folder: Path) -> bool:
         return False
     known = {*OUTPUT_FILES, "plan.json", "manifest.json"}
     return all(p.name in known for p in folder.iterdir())
-
-
-def _write_geojson(routes: Any, path: Path) -> None:
-    """Write a FeatureCollection (RFC 7946 lon/lat), one feature per route."""
-    path.write_text(routes.to_crs("EPSG:4326").to_json(drop_id=True) + "\n", encoding="utf-8")

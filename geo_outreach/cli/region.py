@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from geo_outreach.cli._common import add_region_args, existing_file, open_from_args, print_json
+from geo_outreach.cli._common import (
+    add_region_args,
+    existing_file,
+    number,
+    open_from_args,
+    print_json,
+)
 from geo_outreach.errors import InputError
 
 
@@ -38,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         type=existing_file,
         metavar="F",
-        help="OSM XML (.osm/.osm.bz2)",
+        help="OSM road network: PBF (.osm.pbf, e.g. a Geofabrik extract) or XML (.osm/.osm.bz2)",
     )
     init.add_argument(
         "--tracts",
@@ -81,6 +87,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="attribution line printed on every map",
     )
     init.add_argument("--data-date", default="", help="date of the data, shown on maps")
+    init.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA time zone of calendars and times (default: the zone at the units' location)",
+    )
+    init.add_argument(
+        "--unit-system",
+        choices=["imperial", "metric"],
+        help="distances shown to people (default: from the country)",
+    )
+    init.add_argument("--country", metavar="CC", help="ISO country code (default: from the zone)")
+    init.add_argument(
+        "--clip-buffer-m",
+        type=number(minimum=0),
+        default=5000.0,
+        metavar="M",
+        help="read the roads within this distance of the units' extent (default 5000 m)",
+    )
+    init.add_argument(
+        "--need-column",
+        metavar="C",
+        help="use this numeric column of the units as the need index (e.g. svi2022_rpl_themes)",
+    )
+    init.add_argument(
+        "--need-direction",
+        choices=["higher", "lower"],
+        default="higher",
+        help="with --need-column: whether a higher value means more need (default higher)",
+    )
+    init.add_argument(
+        "--need-method",
+        metavar="M",
+        help="need index of the region: cdc-svi, or a preset name (see `need --help`)",
+    )
     init.add_argument("--overwrite", action="store_true", help="replace an existing region.toml")
     init.set_defaults(func=run_init)
 
@@ -93,6 +133,10 @@ def run_info(args: argparse.Namespace) -> int:
         return 0
     print(f"{info['title'] or info['region']}{' (synthetic)' if info['synthetic'] else ''}")
     print(f"  manifest: {info['manifest']}")
+    print(
+        f"  time zone: {info['timezone']}  units: {info['unit_system']}  "
+        f"country: {info['country'] or '?'}"
+    )
     print(f"  tracts: {info['tracts']}  population: {info['population']:,.0f}")
     print(f"  services: {info['services']}")
     for cat, n in info["services_by_category"].items():
@@ -138,6 +182,18 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace, init_region: Any) -> Path:
+    from geo_outreach.network.context import RegionNetworks
+
+    def build_networks(region: object) -> None:
+        # the networks of both modes must build (cached for the next command)
+        RegionNetworks(region).load()  # type: ignore[arg-type]
+
+    need = None
+    if args.need_column:
+        need = {"column": args.need_column, "direction": args.need_direction}
+    elif args.need_method:
+        key = "method" if args.need_method in ("cdc-svi", "custom") else "preset"
+        need = {key: args.need_method}
     return init_region(
         args.dir,
         network=args.network,
@@ -156,5 +212,11 @@ def _init(args: argparse.Namespace, init_region: Any) -> Path:
         address_col=args.address_col,
         attribution=args.attribution,
         data_date=args.data_date,
+        timezone=args.timezone,
+        unit_system=args.unit_system,
+        country=args.country,
+        clip_buffer_m=args.clip_buffer_m,
+        need=need,
         overwrite=args.overwrite,
+        check=build_networks,
     )

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from geo_outreach.cli._common import (
     add_region_args,
     check_output,
     existing_file,
     number,
-    open_from_args,
     print_json,
     share,
     whole,
 )
-from geo_outreach.errors import InputError, NoSolutionError
+from geo_outreach.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -99,8 +97,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output(args, suffixes=(".gpkg",), inputs=(args.candidates,))
-    out = Path(args.output)
+    import geo_outreach as go
+
+    out = check_output(args, suffixes=(".gpkg",), inputs=(args.candidates,))
     if args.model in ("mclp", "pmedian") and args.stops is None:
         raise InputError(
             f"--stops P (a positive number) is required for --model {args.model}",
@@ -113,57 +112,28 @@ def run(args: argparse.Namespace) -> int:
             parameter="--stops",
         )
     floor = args.equity_floor
-    from geo_outreach.analysis.pipeline import compute_region_need
-    from geo_outreach.optimize.site_region import (
-        coverage_areas,
-        siting_inputs,
-        solve_on_region,
-        stops_frame,
-    )
-    from geo_outreach.present.layers import write_gpkg_layers
-
-    ctx = open_from_args(args)
-    need, need_label = compute_region_need(ctx.region.units, args.need)
-    cutoff_s = max(3600.0, args.within_min * 60.0 * 2)
-    inputs = siting_inputs(ctx, args.mode, candidates=args.candidates, cutoff_s=cutoff_s)
-    result = solve_on_region(
-        ctx,
-        inputs,
-        need,
-        model=args.model,
+    region = go.open_region(args.region, max_snap_m=args.max_snap_m)
+    stops = go.site_stops(
+        region,
+        None,
         p=args.stops,
-        max_time_min=args.within_min,
+        within_min=args.within_min,
+        mode=args.mode,
+        model=args.model,
         equity_floor=floor,
-        existing_category=args.existing,
+        existing=args.existing,
+        candidates=args.candidates,
+        need=args.need,
         time_limit_s=args.time_limit,
     )
-    if not len(result.stops) or result.status not in ("optimal", "time_limit"):
-        raise NoSolutionError(f"no stops: {result.message or result.status}")
-    stops = stops_frame(inputs, result)
-    areas = coverage_areas(ctx, inputs, result)
-    units = result.units.drop(columns=[c for c in ("population",) if c in result.units.columns])
-    tracts = ctx.region.units[["unit_id", "name", "population", "geometry"]].merge(
-        units, on="unit_id", how="left"
-    )
-    layers = {"stops": stops}
-    if len(areas):
-        layers["coverage"] = areas
-    layers["tracts"] = tracts
-    write_gpkg_layers(out, layers)
-    summary = result.to_json_dict()
-    summary.update(
-        output=str(out),
-        need_method=need_label,
-        mode=args.mode,
-        candidates=len(inputs.candidates),
-        off_network_tracts=len(ctx.origins(args.mode).off_network),
-    )
+    stops.save(out)
+    summary = stops.summary() | {"output": str(args.output)}
     if args.json:
         print_json(summary)
         return 0
     print(
-        f"{result.model.upper()} ({result.status}, gap {summary['gap'] or 0:.2%}): "
-        f"{result.message}".rstrip(": ")
+        f"{summary['model'].upper()} ({summary['status']}, gap {summary['gap'] or 0:.2%}): "
+        f"{summary['message']}".rstrip(": ")
     )
     cov = summary.get("coverage_after") or {}
     before = summary.get("coverage_before") or {}
@@ -174,5 +144,5 @@ def run(args: argparse.Namespace) -> int:
         )
     for i, stop in enumerate(summary["stops"], 1):
         print(f"{i:>3}. {stop['site_id']}: +{stop['gain']:,.0f} ({stop.get('reason') or ''})")
-    print(f"wrote {out}", file=sys.stderr)
+    print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -6,11 +6,16 @@ A manifest names three files and how to read them::
     title = "My County"
     attribution = "Map data (c) OpenStreetMap contributors (ODbL); US Census Bureau"
     data_date = "ACS 2018-2022"
+    timezone = "America/New_York"    # IANA zone of every time shown or exported
+    unit_system = "imperial"         # imperial | metric (distances shown to people)
+    country = "US"                   # ISO 3166 code (paper size, number formats)
     # optional: base folder for the paths below; "{data_dir}" expands to the shared data folder
     base_dir = "."
 
     [network]
-    path = "roads.osm.bz2"          # OSM XML (.osm, .osm.bz2, .osm.gz)
+    path = "roads.osm.pbf"          # OSM PBF (.osm.pbf) or XML (.osm, .osm.bz2, .osm.gz)
+    clip_buffer_m = 5000             # optional: read the roads within this distance of the
+                                     # units' extent (default 5 km); clip = false reads all
 
     [units]                          # census tracts or any polygon layer
     path = "tracts.gpkg"
@@ -28,6 +33,15 @@ A manifest names three files and how to read them::
     capacity_col = "capacity"        # optional: 1 per site when absent
     address_col = "address"          # optional
 
+    [need]                           # optional: the need index of this region, one of
+    method = "cdc-svi"               #   CDC/ATSDR SVI computed from the E_* columns
+    # preset = "digital_equity"      #   a preset of geo_outreach.analysis.need.PRESETS
+    # column = "svi2022_rpl_themes"  #   a column of the units (0..1 or any number) and
+    # direction = "higher"           #   whether higher ("higher") or lower means more need
+
+Missing ``timezone``, ``unit_system`` and ``country`` are derived from the units' location
+(offline, :mod:`geo_outreach.data.place`).
+
 The demo region ``portland-central`` ships as ``data/portland-central/region.toml`` and reads
 the shared data folder (see :func:`geo_outreach.config.data_dir`). When those files are
 missing, :func:`load_region` falls back to a synthetic region and says so.
@@ -39,6 +53,7 @@ import hashlib
 import logging
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,10 +78,17 @@ __all__ = [
     "RegionManifest",
     "init_region",
     "load_region",
+    "manifest_text",
+    "parse_manifest",
     "read_manifest",
     "resolve_manifest",
     "write_manifest",
 ]
+
+#: Default distance the road network is read beyond the units' extent (metres).
+DEFAULT_CLIP_BUFFER_M = 5000.0
+UNIT_SYSTEMS = ("imperial", "metric")
+NEED_KEYS = ("method", "preset", "column", "direction", "label")
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +124,11 @@ class RegionManifest:
     attribution: str = ""
     data_date: str = ""
     synthetic: bool = False
+    clip_buffer_m: float | None = DEFAULT_CLIP_BUFFER_M
+    timezone: str = ""
+    unit_system: str = ""
+    country: str = ""
+    need: dict[str, str] = field(default_factory=dict)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -146,6 +173,46 @@ class Region:
     def is_synthetic(self) -> bool:
         return self.manifest.synthetic
 
+    @property
+    def clip_box(self) -> tuple[float, float, float, float] | None:
+        """Where the road network is read: the units' extent plus ``clip_buffer_m``."""
+        if self.manifest.clip_buffer_m is None or not len(self.units):
+            return None
+        from geo_outreach.data.osm import clip_box
+
+        return clip_box(self.units.total_bounds, buffer_m=self.manifest.clip_buffer_m)
+
+    def _center(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.units.total_bounds
+        return (x0 + x1) / 2.0, (y0 + y1) / 2.0
+
+    @property
+    def timezone(self) -> str:
+        """IANA zone of the region: the manifest's, else the zone at the units' centre."""
+        if self.manifest.timezone:
+            return self.manifest.timezone
+        from geo_outreach.data.place import timezone_at
+
+        return timezone_at(*self._center())
+
+    @property
+    def country(self) -> str:
+        """ISO country code: the manifest's, else the country of :attr:`timezone`."""
+        if self.manifest.country:
+            return self.manifest.country
+        from geo_outreach.data.place import country_of_zone
+
+        return country_of_zone(self.timezone)
+
+    @property
+    def unit_system(self) -> str:
+        """``"imperial"`` or ``"metric"``: the manifest's, else the country's."""
+        if self.manifest.unit_system:
+            return self.manifest.unit_system
+        from geo_outreach.data.place import unit_system_of
+
+        return unit_system_of(self.country)
+
 
 # --------------------------------------------------------------------------- manifests
 
@@ -179,8 +246,16 @@ def read_manifest(path: str | Path, *, data_dir: str | Path | None = None) -> Re
             "--network F --tracts F --services F`, or give the folder that holds region.toml.",
             source=str(path),
         )
+    return parse_manifest(path.read_text(encoding="utf-8"), path, data_dir=data_dir)
+
+
+def parse_manifest(
+    text: str, path: str | Path, *, data_dir: str | Path | None = None
+) -> RegionManifest:
+    """Parse manifest ``text`` as if it were the file ``path`` (which need not exist yet)."""
+    path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path} is not valid TOML: {exc}", source=str(path)) from exc
     data_root = Path(data_dir) if data_dir is not None else config.data_dir()
@@ -206,7 +281,49 @@ def read_manifest(path: str | Path, *, data_dir: str | Path | None = None) -> Re
         )
 
     net = _section(data, "network", path)
+    unknown = set(net) - {"path", "clip_buffer_m", "clip"}
+    if unknown:
+        raise InputError(
+            f"{path}: unknown key(s) {sorted(unknown)} in [network]; allowed: "
+            "['path', 'clip_buffer_m', 'clip']",
+            source=str(path),
+        )
     net_path = Path(str(net["path"]))
+    clip_buffer_m: float | None = DEFAULT_CLIP_BUFFER_M
+    if net.get("clip") is False:
+        clip_buffer_m = None
+    elif "clip_buffer_m" in net:
+        value = net["clip_buffer_m"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise InputError(
+                f"{path}: [network] clip_buffer_m must be a distance in metres >= 0, got {value!r}",
+                source=str(path),
+            )
+        clip_buffer_m = float(value)
+    timezone = str(data.get("timezone", "") or "")
+    if timezone:
+        from geo_outreach.data.place import check_timezone
+
+        check_timezone(timezone, source=str(path))
+    unit_system = str(data.get("unit_system", "") or "")
+    if unit_system and unit_system not in UNIT_SYSTEMS:
+        raise InputError(
+            f"{path}: unit_system must be one of {list(UNIT_SYSTEMS)}, got {unit_system!r}",
+            source=str(path),
+        )
+    country = str(data.get("country", "") or "").upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        raise InputError(
+            f"{path}: country must be a two-letter ISO 3166 code such as US or SE, got {country!r}",
+            source=str(path),
+        )
+    need = data.get("need", {})
+    if not isinstance(need, dict) or set(need) - set(NEED_KEYS):
+        raise InputError(
+            f"{path}: [need] may hold only {list(NEED_KEYS)}; got "
+            f"{sorted(need) if isinstance(need, dict) else need!r}",
+            source=str(path),
+        )
     return RegionManifest(
         name=str(data.get("name", path.parent.name)),
         manifest_path=path.resolve(),
@@ -220,18 +337,24 @@ def read_manifest(path: str | Path, *, data_dir: str | Path | None = None) -> Re
         attribution=str(data.get("attribution", "")),
         data_date=str(data.get("data_date", "")),
         synthetic=bool(data.get("synthetic", False)),
+        clip_buffer_m=clip_buffer_m,
+        timezone=timezone,
+        unit_system=unit_system,
+        country=country,
+        need={str(k): str(v) for k, v in need.items()},
     )
 
 
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'
 
 
-def write_manifest(
-    directory: str | Path,
+def manifest_text(
     *,
     name: str,
     network: str | Path,
@@ -241,9 +364,44 @@ def write_manifest(
     attribution: str = "",
     data_date: str = "",
     synthetic: bool = False,
+    timezone: str = "",
+    unit_system: str = "",
+    country: str = "",
+    clip_buffer_m: float | None = None,
+    need: dict[str, Any] | None = None,
+) -> str:
+    """The text of a ``region.toml``; ``units``/``services`` map manifest keys to values."""
+    lines = [
+        f"name = {_toml_value(name)}",
+        f"title = {_toml_value(title or name)}",
+        f"attribution = {_toml_value(attribution)}",
+        f"data_date = {_toml_value(data_date)}",
+    ]
+    for key, value in (("timezone", timezone), ("unit_system", unit_system), ("country", country)):
+        if value:
+            lines.append(f"{key} = {_toml_value(value)}")
+    if synthetic:
+        lines.append("synthetic = true")
+    lines += ["", "[network]", f"path = {_toml_value(network)}"]
+    if clip_buffer_m is not None:
+        lines.append(f"clip_buffer_m = {_toml_value(float(clip_buffer_m))}")
+    for key, spec in (("units", units), ("services", services), ("need", need or {})):
+        if key == "need" and not spec:
+            continue
+        lines += ["", f"[{key}]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in spec.items() if v not in (None, "")]
+    return "\n".join(lines) + "\n"
+
+
+def write_manifest(
+    directory: str | Path,
+    *,
     overwrite: bool = False,
+    **fields: Any,
 ) -> Path:
-    """Write ``DIR/region.toml``; ``units``/``services`` map manifest keys to values."""
+    """Write ``DIR/region.toml`` atomically (fields as in :func:`manifest_text`)."""
+    from geo_outreach.files import write_text
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / MANIFEST_NAME
@@ -251,21 +409,7 @@ def write_manifest(
         raise InputError(
             f"{target} already exists; pass --overwrite to replace it.", source=str(target)
         )
-    lines = [
-        f"name = {_toml_value(name)}",
-        f"title = {_toml_value(title or name)}",
-        f"attribution = {_toml_value(attribution)}",
-        f"data_date = {_toml_value(data_date)}",
-    ]
-    if synthetic:
-        lines.append("synthetic = true")
-    lines += ["", "[network]", f"path = {_toml_value(network)}"]
-    for key, spec in (("units", units), ("services", services)):
-        lines += ["", f"[{key}]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in spec.items() if v not in (None, "")]
-    from geo_outreach.files import write_text
-
-    write_text(target, "\n".join(lines) + "\n")
+    write_text(target, manifest_text(**fields))
     return target
 
 
@@ -297,19 +441,68 @@ def init_region(
     address_col: str | None = None,
     attribution: str = "Map data (c) OpenStreetMap contributors (ODbL)",
     data_date: str = "",
+    timezone: str | None = None,
+    unit_system: str | None = None,
+    country: str | None = None,
+    clip_buffer_m: float = DEFAULT_CLIP_BUFFER_M,
+    need: dict[str, Any] | None = None,
     overwrite: bool = False,
     validate: bool = True,
+    check: Callable[[Region], None] | None = None,
 ) -> Path:
-    """Write a manifest for a user's own data, then load it once to validate it.
+    """Validate a user's own data, then write a manifest for it.
 
+    Everything is checked before anything is written: the units and services load, the
+    network file is OSM (PBF or XML) that streams to its end and has roads inside the units'
+    area, the time zone is known. On failure nothing is written and no folder is left behind.
     The data files stay where they are; the manifest refers to them by relative path.
+
+    Parameters
+    ----------
+    timezone
+        IANA zone; default: the zone at the units' centre (offline lookup).
+    unit_system, country
+        Default: the country of the zone, and its unit system.
+    clip_buffer_m
+        How far beyond the units' extent the road network is read (metres).
+    need
+        The ``[need]`` table (``method``, ``preset`` or ``column`` + ``direction``).
+    check
+        Called with the loaded region before writing (the CLI builds the road networks
+        there); an exception stops the init with nothing written.
+
+    Returns
+    -------
+    pathlib.Path
+        The manifest written.
     """
+    from geo_outreach.data.osm import read_osm_ways
+    from geo_outreach.data.place import (
+        check_timezone,
+        country_of_zone,
+        timezone_at,
+        unit_system_of,
+    )
+
     directory = Path(directory)
     for label, file in (("network", network), ("tracts", tracts), ("services", services)):
         if not Path(file).exists():
             raise InputError(f"--{label} file not found: {file}", source=str(file))
-    path = write_manifest(
-        directory,
+    target = directory / MANIFEST_NAME
+    if target.exists() and not overwrite:
+        raise InputError(
+            f"{target} already exists; pass --overwrite to replace it.", source=str(target)
+        )
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory} is a file; give a folder name", source=str(directory))
+    if timezone:
+        check_timezone(timezone, source="--timezone")
+    if unit_system and unit_system not in UNIT_SYSTEMS:
+        raise InputError(
+            f"--unit-system must be one of {list(UNIT_SYSTEMS)}, got {unit_system!r}",
+            source="--unit-system",
+        )
+    fields: dict[str, Any] = dict(
         name=name or directory.resolve().name,
         network=_relative(Path(network), directory),
         units={
@@ -330,15 +523,63 @@ def init_region(
         },
         attribution=attribution,
         data_date=data_date,
-        overwrite=overwrite,
+        clip_buffer_m=clip_buffer_m,
+        need=need,
+        timezone=timezone or "",
+        unit_system=unit_system or "",
+        country=(country or "").upper(),
     )
-    if validate:
-        try:
-            load_region(path)
-        except BaseException:  # an invalid manifest (or Ctrl-C) leaves no region.toml
-            path.unlink(missing_ok=True)
-            raise
-    return path
+    manifest = parse_manifest(manifest_text(**fields), target)
+    if validate or not timezone:
+        region = load_region(manifest)
+        zone = timezone or timezone_at(*region._center())
+        fields["timezone"] = zone
+        fields["country"] = fields["country"] or country_of_zone(zone)
+        fields["unit_system"] = fields["unit_system"] or unit_system_of(fields["country"])
+        manifest = parse_manifest(manifest_text(**fields), target)
+        region = Region(
+            manifest=manifest, units=region.units, services=region.services, report=region.report
+        )
+        if validate:
+            # the whole file must stream (a truncated download fails here), with roads
+            # meeting the units' extent
+            ub = region.units.total_bounds
+            osm = read_osm_ways(manifest.network, clip=region.clip_box)
+            if not osm.ways or not _roads_meet(osm, tuple(ub)):
+                from geo_outreach.errors import NetworkError
+
+                raise NetworkError(
+                    f"{manifest.network} has no roads inside the census units' area "
+                    f"({', '.join(f'{v:.4f}' for v in ub)}). Give an extract that covers the "
+                    "units, or check that the units file is the right place.",
+                    source=str(manifest.network),
+                )
+            if check is not None:
+                check(region)
+    text = manifest_text(**fields)
+    from geo_outreach.files import atomic_dir, write_text
+
+    if directory.is_dir():
+        write_text(target, text)
+    else:
+        with atomic_dir(directory) as tmp:
+            (tmp / MANIFEST_NAME).write_text(text, encoding="utf-8")
+    return target
+
+
+def _roads_meet(osm: Any, bounds: tuple[float, ...]) -> bool:
+    """Whether a node of a usable road lies inside ``bounds`` (lon/lat box)."""
+    from geo_outreach.data.osm import NON_ROUTABLE_HIGHWAYS
+
+    x0, y0, x1, y1 = bounds
+    for _, refs, tags in osm.ways:
+        if tags.get("highway") in NON_ROUTABLE_HIGHWAYS or tags.get("area") == "yes":
+            continue
+        for r in refs:
+            xy = osm.nodes.get(r)
+            if xy is not None and x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1:
+                return True
+    return False
 
 
 # --------------------------------------------------------------------------- loading

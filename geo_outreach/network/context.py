@@ -49,7 +49,13 @@ class RegionNetworks:
         todo = tuple(m for m in modes if m not in self._networks)
         if todo:
             self._networks.update(
-                load_networks(self.region.network_path, todo, speeds=self.speeds, cache=self.cache)
+                load_networks(
+                    self.region.network_path,
+                    todo,
+                    speeds=self.speeds,
+                    cache=self.cache,
+                    clip=self.region.clip_box,
+                )
             )
 
     def network(self, mode: Mode) -> RoadNetwork:
@@ -137,6 +143,11 @@ class RegionNetworks:
             "services_off_network": off_sites[primary],
             "off_network_by_mode": {"tracts": off_units, "services": off_sites},
             "attribution": self.region.attribution,
+            "timezone": self.region.timezone,
+            "unit_system": self.region.unit_system,
+            "country": self.region.country,
+            "network_file": str(self.region.network_path),
+            "network_clip": self.region.clip_box,
             "report": list(self.region.report),
         }
 

@@ -15,8 +15,11 @@ The packet reads the plan folder written by ``geo-outreach plan``:
 
 The plan's ``day`` is a weekday code (``Mon``..``Sun``, or a full name) or an ISO date.  A
 weekday becomes a calendar date through ``week_of``: the first date on or after ``week_of`` with
-that weekday.  ``week_of`` defaults to the next Monday after today.  Calendar times are in the
-region's local time zone (default ``America/Los_Angeles``, the demo region's).
+that weekday.  ``week_of`` defaults to the next Monday after today.  Plan times are wall-clock
+times of the region's time zone: the ICS carries that zone's TZID, GPX ``<time>`` values are
+the same instants in UTC (the format has no zones), and the route sheet names the zone. The
+zone is the one given, else the plan's (``plan.json``), else the zone at the stops' location
+(:func:`packet_timezone`); no zone is assumed.
 """
 
 from __future__ import annotations
@@ -38,18 +41,18 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
-from geo_outreach.files import write_bytes, write_text
+from geo_outreach.files import atomic_file
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
-    "DEFAULT_TIMEZONE",
     "STOP_COLUMNS",
     "Packet",
     "Plan",
     "day_stops",
     "packet_date",
+    "packet_timezone",
     "read_plan",
     "route_sheet_pdf",
     "to_gpx",
@@ -58,9 +61,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_TIMEZONE = "America/Los_Angeles"
-"""Time zone of the demo region (Portland, Oregon)."""
 
 DEFAULT_ATTRIBUTION = "Map data (c) OpenStreetMap contributors (ODbL)"
 
@@ -113,6 +113,7 @@ class Plan:
     stops: pd.DataFrame
     routes: gpd.GeoDataFrame | None
     unscheduled: pd.DataFrame = field(default_factory=pd.DataFrame)
+    timezone: str | None = None
 
     @property
     def workers(self) -> list[str]:
@@ -174,6 +175,17 @@ def read_stops_csv(path: str | Path) -> pd.DataFrame:
     from geo_outreach.data.readers import read_csv_table
 
     raw = read_csv_table(path, what="plan stops", dtype=str, keep_default_na=False)
+    return normalise_stops(raw, name=path.name)
+
+
+def normalise_stops(raw: pd.DataFrame, *, name: str = "stops.csv") -> pd.DataFrame:
+    """Normalise a plan's stops table (see :data:`STOP_COLUMNS`); ``name`` is used in messages."""
+    path = Path(name)
+    raw = raw.copy()
+    for c in raw.columns:
+        raw[c] = raw[c].map(
+            lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        )
     out = pd.DataFrame(index=raw.index)
     for canon, names in STOP_COLUMNS.items():
         col = _pick(raw, names)
@@ -264,7 +276,16 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
         unscheduled = read_csv_table(
             upath, what="plan unscheduled visits", dtype=str, keep_default_na=False
         )
-    return Plan(folder=folder, stops=stops, routes=routes, unscheduled=unscheduled)
+    timezone = None
+    mpath = folder / "plan.json"
+    if mpath.is_file():
+        try:
+            timezone = json.loads(mpath.read_text(encoding="utf-8")).get("timezone") or None
+        except (OSError, ValueError, AttributeError):
+            timezone = None
+    return Plan(
+        folder=folder, stops=stops, routes=routes, unscheduled=unscheduled, timezone=timezone
+    )
 
 
 def _day_key(value: str) -> str:
@@ -334,15 +355,40 @@ def _visits(stops: pd.DataFrame) -> pd.DataFrame:
 
 
 def _zone(timezone: str) -> Any:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo
 
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    from geo_outreach.data.place import check_timezone
+
+    return ZoneInfo(check_timezone(timezone))
+
+
+def packet_timezone(plan: Plan, timezone: str | None = None) -> str:
+    """The zone of a plan's times: ``timezone``, else the plan's, else the zone at its stops.
+
+    Raises
+    ------
+    InputError
+        For an unknown zone, or a plan with neither a zone nor located stops.
+    """
+    from geo_outreach.data.place import check_timezone, timezone_at
+
+    if timezone:
+        return check_timezone(timezone)
+    if plan.timezone:
+        return check_timezone(plan.timezone, source=str(plan.folder / "plan.json"))
+    lon = pd.to_numeric(plan.stops["lon"], errors="coerce")
+    lat = pd.to_numeric(plan.stops["lat"], errors="coerce")
+    ok = lon.notna() & lat.notna()
+    if not ok.any():
         raise InputError(
-            f"unknown time zone {timezone!r}; use an IANA name such as America/Los_Angeles",
-            source="timezone",
-        ) from exc
+            f"plan {plan.folder} records no time zone and its stops have no coordinates; "
+            "give the zone (--timezone, e.g. America/New_York) or --region",
+            source=str(plan.folder),
+            parameter="timezone",
+        )
+    zone = timezone_at(float(lon[ok].median()), float(lat[ok].median()))
+    logger.info("plan %s records no time zone; using %s, the zone of its stops", plan.folder, zone)
+    return zone
 
 
 def _at(date: dt.date, minutes: float, tz: Any) -> dt.datetime:
@@ -362,12 +408,16 @@ def to_gpx(
     stops: pd.DataFrame,
     *,
     date: dt.date,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str,
     route_lines: gpd.GeoDataFrame | None = None,
     name: str = "",
 ) -> str:
     """GPX text: one waypoint per visit (in order), a route through the stops, and the road path
-    from ``route_lines`` as a track when given."""
+    from ``route_lines`` as a track when given.
+
+    ``timezone`` is the IANA zone of the plan's wall-clock times; GPX times are written as the
+    same instants in UTC.
+    """
     import gpxpy.gpx
 
     tz = _zone(timezone)
@@ -423,11 +473,11 @@ def to_ics(
     stops: pd.DataFrame,
     *,
     date: dt.date,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str,
     worker: str = "",
     created: dt.datetime | None = None,
 ) -> bytes:
-    """An iCalendar file with one event per visit (local time zone, VTIMEZONE included)."""
+    """An iCalendar file with one event per visit in ``timezone`` (TZID and VTIMEZONE)."""
     import icalendar
 
     tz = _zone(timezone)
@@ -509,6 +559,7 @@ def route_sheet_pdf(
     title: str = "",
     page: str = "letter",
     created: dt.date | None = None,
+    timezone: str = "",
 ) -> bytes:
     """A printable route sheet: per page a small map of the day (the page's stops highlighted)
     and a table of stops with times, address, languages, notes and a tick box.
@@ -579,6 +630,7 @@ def route_sheet_pdf(
             sub = (
                 f"{day_name} {date:%d %B %Y}  ·  {len(visits)} visits  ·  "
                 f"{_hhmm(first)}–{_hhmm(last)}"
+                + (f" ({timezone.split('/')[-1].replace('_', ' ')} time)" if timezone else "")
             )
             if len(pages) > 1:
                 shown = [cells[i][0] for i in idxs if cells[i][0]]
@@ -913,7 +965,7 @@ def write_packet(
     worker: str,
     day: str,
     week_of: dt.date | None = None,
-    timezone: str = DEFAULT_TIMEZONE,
+    timezone: str | None = None,
     roads: gpd.GeoDataFrame | None = None,
     attribution: str = DEFAULT_ATTRIBUTION,
     page: str = "letter",
@@ -932,7 +984,8 @@ def write_packet(
     week_of
         Date that fixes the week of a weekday ``day`` (see :func:`packet_date`); default next Monday.
     timezone
-        IANA zone of the region, for the calendar (default :data:`DEFAULT_TIMEZONE`).
+        IANA zone of the region (the plan's times are its wall-clock times); default: the
+        plan's zone (``plan.json``), else the zone at the stops (:func:`packet_timezone`).
     roads
         Road edges drawn as context on the maps (optional).
     attribution
@@ -948,7 +1001,7 @@ def write_packet(
         The paths written and the day's date and stops.
     """
     p = plan if isinstance(plan, Plan) else read_plan(plan)
-    _zone(timezone)
+    timezone = packet_timezone(p, timezone)
     stops, lines = day_stops(p, worker, day)
     date = packet_date(day, week_of)
     worker_id = str(stops["worker_id"].iloc[0])
@@ -958,9 +1011,10 @@ def write_packet(
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{_safe(worker_id)}_{date.isoformat()}"
     pdf_path = out / f"{stem}.pdf"
-    write_bytes(
-        pdf_path,
-        route_sheet_pdf(
+    # render everything first, then write each file aside and rename it in: an error or an
+    # interrupt leaves the previous packet or none, never a cut file
+    files: dict[Path, bytes] = {
+        pdf_path: route_sheet_pdf(
             stops,
             date=date,
             worker=who,
@@ -968,31 +1022,28 @@ def write_packet(
             roads=roads,
             attribution=attribution,
             page=page,
-        ),
-    )
+            timezone=timezone,
+        )
+    }
     gpx_path = out / f"{stem}.gpx"
-    write_text(
-        gpx_path,
-        to_gpx(
-            stops, date=date, timezone=timezone, route_lines=lines, name=f"{who} {date.isoformat()}"
-        ),
-    )
+    files[gpx_path] = to_gpx(
+        stops, date=date, timezone=timezone, route_lines=lines, name=f"{who} {date.isoformat()}"
+    ).encode("utf-8")
     ics_path = out / f"{stem}.ics"
-    write_bytes(ics_path, to_ics(stops, date=date, timezone=timezone, worker=worker_id))
+    files[ics_path] = to_ics(stops, date=date, timezone=timezone, worker=worker_id)
     html_path = None
     if html:
         html_path = out / f"{stem}.html"
-        write_text(
-            html_path,
-            day_map_html(
-                stops,
-                route_lines=lines,
-                roads=roads,
-                attribution=attribution,
-                title=f"{who}: {_WEEKDAY_NAMES[date.weekday()]} {date.isoformat()}",
-            ),
-            encoding="utf-8",
-        )
+        files[html_path] = day_map_html(
+            stops,
+            route_lines=lines,
+            roads=roads,
+            attribution=attribution,
+            title=f"{who}: {_WEEKDAY_NAMES[date.weekday()]} {date.isoformat()}",
+        ).encode("utf-8")
+    for path, data in files.items():
+        with atomic_file(path) as tmp:
+            tmp.write_bytes(data)
     summary = {
         "worker_id": worker_id,
         "day": str(stops["day"].iloc[0]),

@@ -9,7 +9,8 @@ never names; the optional ``case_id`` links to an agency's case system and is dr
 Storage is append-only: every change is a new *version* of a record (``record_id`` stays,
 ``version`` grows), and the table ``visit_audit`` says who changed which field, when,
 from what to what.  The tables below describe the schema after the newest migration
-(:mod:`geo_outreach.visits.migrations`); a test checks that both agree.
+(the Alembic revisions of :mod:`geo_outreach.visits.migrations`); a test checks that both
+agree.
 """
 
 from __future__ import annotations
@@ -195,6 +196,11 @@ class VisitRecord:
         exports (:func:`to_public_frame` drops it).
     lon, lat, unit_id
         Where (WGS84 degrees) and/or in which unit (tract GEOID) the visit took place.
+    plan_id, occurrence
+        The stored plan (``geo-outreach plans``) whose visit ``planned_visit_id`` this
+        carried out, and which occurrence of it (0, 1... for visits with a frequency).  A
+        recorded visit links to a published plan by ``(plan_id, planned_visit_id,
+        occurrence, visit date)``, never by stop number (which changes on every re-plan).
     """
 
     worker_id: str
@@ -213,6 +219,8 @@ class VisitRecord:
     lon: float | None = None
     lat: float | None = None
     unit_id: str = ""
+    plan_id: int | None = None
+    occurrence: int = 0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -231,6 +239,15 @@ class VisitRecord:
         for name in ("planned_visit_id", "followup_of", "note", "case_id", "unit_id"):
             set_(self, name, _text(getattr(self, name)))
         set_(self, "people_reached", _count(self.people_reached, "people_reached"))
+        set_(self, "occurrence", _count(self.occurrence, "occurrence"))
+        pid = self.plan_id
+        if pid is None or _text(pid) in ("", "nan", "<NA>", "None"):
+            set_(self, "plan_id", None)
+        else:
+            n = _count(pid, "plan_id")
+            if n == 0:
+                raise InputError("plan_id: plan ids start at 1", source="plan_id")
+            set_(self, "plan_id", n)
         refs = dict(self.referrals or {})
         unknown = sorted(set(refs) - set(CATEGORIES))
         if unknown:
@@ -332,6 +349,8 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "record_id",
     "version",
     "planned_visit_id",
+    "plan_id",
+    "occurrence",
     "worker_id",
     "visited_at",
     "visit_date",
@@ -376,6 +395,8 @@ def build_metadata(*, postgis: bool = False) -> sa.MetaData:
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("idempotency_key", sa.String(128), nullable=False, unique=True),
         sa.Column("planned_visit_id", sa.String(128), nullable=False, server_default=""),
+        sa.Column("plan_id", sa.Integer, nullable=True),
+        sa.Column("occurrence", sa.Integer, nullable=False, server_default="0"),
         sa.Column("worker_id", sa.String(128), nullable=False),
         sa.Column("visited_at", sa.DateTime, nullable=False),
         sa.Column("visit_date", sa.Date, nullable=False),
@@ -410,6 +431,7 @@ def build_metadata(*, postgis: bool = False) -> sa.MetaData:
         sa.UniqueConstraint("record_id", "version", name="uq_visit_versions_record_version"),
         sa.Index("ix_visit_versions_visit_date", "visit_date"),
         sa.Index("ix_visit_versions_planned_visit_id", "planned_visit_id"),
+        sa.Index("ix_visit_versions_plan_id", "plan_id"),
     )
     sa.Table(
         "visit_audit",
@@ -424,12 +446,5 @@ def build_metadata(*, postgis: bool = False) -> sa.MetaData:
         sa.Column("changed_by", sa.String(128), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.Text, nullable=False, server_default=""),
-    )
-    sa.Table(
-        "schema_version",
-        md,
-        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("name", sa.String(128), nullable=False),
-        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
     )
     return md

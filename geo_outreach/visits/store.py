@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 from geo_outreach.errors import GeoOutreachError, InputError
 
-from .migrations import LATEST_VERSION, migrate
+from .migrations import HEAD, migrate
 from .models import (
     CATEGORIES,
     PUBLIC_COLUMNS,
@@ -387,7 +387,7 @@ def open_store(
             f"cannot open the visit database {store!r}: {exc.orig}", source="--db"
         ) from exc
     if ran:
-        logger.info("visit log %r migrated to schema version %d", store, LATEST_VERSION)
+        logger.info("team database %r migrated to revision %s", store, HEAD)
     if store.dialect == "postgresql":
         with store._read() as conn:
             store.postgis = bool(
@@ -625,6 +625,8 @@ def record_visit(
     lon: float | None = None,
     lat: float | None = None,
     unit_id: str = "",
+    plan_id: int | None = None,
+    occurrence: int = 0,
     recorded_by: str = "",
     idempotency_key: str | None = None,
     plan: Any = None,
@@ -637,7 +639,8 @@ def record_visit(
     store
         From :func:`open_store`.
     worker_id, visited_at, outcome, planned_visit_id, people_reached, referrals, service,
-    languages, followup_needed, followup_due, followup_of, note, case_id, lon, lat, unit_id
+    languages, followup_needed, followup_due, followup_of, note, case_id, lon, lat, unit_id,
+    plan_id, occurrence
         The record; see :class:`~geo_outreach.visits.models.VisitRecord`.
     recorded_by
         Who typed it (default: ``worker_id``).
@@ -679,6 +682,8 @@ def record_visit(
         lon=lon,
         lat=lat,
         unit_id=unit_id,
+        plan_id=plan_id,
+        occurrence=occurrence,
     )
     rec.check_not_future(now)
     _check_planned(rec, plan_visit_ids(plan))

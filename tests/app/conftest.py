@@ -66,22 +66,14 @@ def planned(
     app_region: Path, plan_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path_factory
 ) -> dict:
     """A plan of the test tables on the synthetic region, as the app keeps it in the session."""
-    from geo_outreach.network.context import open_region
-    from geo_outreach.optimize.routing.network import plan_on_region
+    import geo_outreach as go
 
     logic = app_module("logic")
     visits, workers = plan_tables
-    inputs = logic.plan_inputs(visits, workers)
-    plan = plan_on_region(
-        open_region(app_region),
-        inputs.visits,
-        inputs.workers,
-        inputs.locations,
-        days=["Mon", "Tue"],
-        time_limit_s=1.0,
-        details=inputs.details,
-    )
-    folder = logic.write_plan_folder(plan, tmp_path_factory.mktemp("plan"))
+    v, w = logic.read_tables(visits, workers)
+    made = go.plan_routes(go.open_region(app_region), v, w, days=["Mon", "Tue"], time_limit_s=1.0)
+    folder = made.save(tmp_path_factory.mktemp("plan"))
+    plan = made.solution
     return {"plan": plan, "dir": str(folder), "region": str(app_region)}
 
 

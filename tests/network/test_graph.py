@@ -82,15 +82,17 @@ def test_largest_scc_kept_and_dropped_reported(tmp_path):
     assert nx.is_strongly_connected(net.graph)
 
 
-def test_pbf_is_rejected_with_fix(tmp_path):
+def test_damaged_pbf_is_refused_with_fix(tmp_path):
     pbf = tmp_path / "region.osm.pbf"
     pbf.write_bytes(b"\x00\x00\x00\x0d\n\tOSMHeader\x18")
-    with pytest.raises(OSMFormatError, match="osmium"):
-        check_osm_file(pbf)
-    disguised = tmp_path / "region.osm"
-    disguised.write_bytes(b"\x00\x00\x00\x0d\n\tOSMHeader\x18")
-    with pytest.raises(OSMFormatError, match="PBF"):
-        check_osm_file(disguised)
+    assert check_osm_file(pbf) == pbf  # looks like PBF ...
+    with pytest.raises(OSMFormatError, match="corrupt or truncated") as err:
+        build_network(pbf, "drive")  # ... but cannot be read
+    assert str(pbf) in str(err.value) and "\n" not in str(err.value)
+    named = tmp_path / "xml.osm.pbf"
+    named.write_text("<osm></osm>")
+    with pytest.raises(OSMFormatError, match="no OSM PBF data"):
+        check_osm_file(named)
 
 
 def test_not_osm_is_rejected(tmp_path):
@@ -102,6 +104,14 @@ def test_not_osm_is_rejected(tmp_path):
     b.write_bytes(b"plain text, not bzip2")
     with pytest.raises(OSMFormatError, match="compression"):
         check_osm_file(b)
+    page = tmp_path / "page.osm"
+    page.write_text("<!DOCTYPE html><html><body>Download</body></html>")
+    with pytest.raises(OSMFormatError, match="HTML page"):
+        check_osm_file(page)
+    empty = tmp_path / "empty.osm.pbf"
+    empty.write_bytes(b"")
+    with pytest.raises(OSMFormatError, match="empty"):
+        check_osm_file(empty)
     with pytest.raises(InputError, match="not found"):
         check_osm_file(tmp_path / "missing.osm")
 
@@ -143,3 +153,24 @@ def test_cached_load_is_at_least_5x_faster_on_portland(tmp_path):
     warm_s = time.perf_counter() - t0
     assert warm.summary["cached"] and warm.n_nodes == cold.n_nodes
     assert cold_s / warm_s >= 5, (cold_s, warm_s)
+
+
+def test_cached_network_is_arrays_with_the_same_answers_and_a_lazy_graph(tiny_osm, tmp_path):
+    """A cached load reads the array file only: same nodes, matrices, footprint and travel
+    times as the fresh build; the networkx graph is read on first use and equals the built one."""
+    folder = tmp_path / "cache"
+    built = load_networks(tiny_osm, ("drive", "walk"), cache_dir=folder)
+    assert sorted(p.suffix for p in folder.iterdir()) == [".npz", ".npz", ".pkl", ".pkl"]
+    for mode, fresh in built.items():
+        cached = load_networks(tiny_osm, (mode,), cache_dir=folder)[mode]
+        assert cached.summary["cached"] is True and not cached.graph_loaded
+        assert (cached.node_ids == fresh.node_ids).all()
+        assert (cached.time_s != fresh.time_s).nnz == 0
+        assert (cached.dist_m != fresh.dist_m).nnz == 0
+        assert cached.footprint().equals(fresh.footprint())
+        assert cached.n_edges == fresh.n_edges
+        ids = pd.Series({str(n): n for n in fresh.node_ids})
+        pd.testing.assert_frame_equal(od_table(cached, ids, ids), od_table(fresh, ids, ids))
+        assert not cached.graph_loaded  # travel times did not need the graph
+        assert nx.utils.graphs_equal(cached.graph, fresh.graph)
+        assert cached.graph_loaded

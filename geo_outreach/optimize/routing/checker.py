@@ -12,7 +12,11 @@ It shares no code with the solver or the route timer; it only reads the
 * shift: the worker works that day, leaves no earlier than the shift start,
   arrives back no later than its end; route duration <= maximum working time;
 * break: exactly one break of the right length inside the break window when one
-  is due (the route has visits and the shift covers the break window);
+  is owed (the route has visits, the shift covers the break window and the working
+  day without the break is longer than the worker's ``after_work_s``); a break
+  causes no idle time of its own (it starts when the worker is free, or later
+  only when the next visit starts at its window opening anyway) and never comes
+  before the first visit of a route;
 * skills: the worker holds every skill the visit needs;
 * capacity: the route's total demand <= capacity;
 * frequency: a visit occurs at most ``frequency`` times, on distinct days at
@@ -45,6 +49,27 @@ class Violation:
 
 def _clock(t: int) -> str:
     return f"{t // 3600:02d}:{(t % 3600) // 60:02d}:{t % 60:02d}"
+
+
+def _wait_absorbed(
+    problem: Problem, mode: str, day: str, brk: object, rest: Sequence[object]
+) -> bool:
+    """A break that starts after the worker is free causes no idle time of its own
+    only when the next visit starts at the opening of its window even if the break
+    had been taken at once."""
+    nxt = next((x for x in rest if x.kind == "visit"), None)  # type: ignore[attr-defined]
+    if nxt is None or rest[0] is not nxt:
+        return False
+    v = problem.visit_by_id.get(nxt.visit_id)  # type: ignore[attr-defined]
+    if v is None or not v.windows:
+        return False
+    tt = problem.travel(mode, brk.location_id, nxt.location_id) or 0  # type: ignore[attr-defined]
+    early = int(brk.arrival_s) + (int(brk.end_s) - int(brk.start_s)) + tt  # type: ignore[attr-defined]
+    return any(
+        x.start_s == nxt.start_s and x.start_s >= early  # type: ignore[attr-defined]
+        for x in v.windows
+        if x.weekdays is None or day in x.weekdays
+    )
 
 
 def check_plan(
@@ -185,22 +210,41 @@ def check_plan(
         if w.capacity is not None and demand > w.capacity:
             bad("capacity", f"carries {demand}, capacity {w.capacity}")
         br = w.break_rule
-        due = (
-            br is not None
-            and n_visits > 0
-            and min(sh_b, br.latest_s) - max(sh_a, br.earliest_s) >= br.duration_s
-        )
-        if due and br is not None:
-            if len(breaks) != 1:
-                bad("break", f"{len(breaks)} breaks, exactly one is due")
-            else:
-                b = breaks[0]
-                if b.end_s - b.start_s < br.duration_s:
-                    bad("break", f"break lasts {b.end_s - b.start_s} s, {br.duration_s} s due")
-                if b.start_s < br.earliest_s or b.end_s > br.latest_s:
-                    bad("break", f"break {_clock(b.start_s)}-{_clock(b.end_s)} outside its window")
-        elif breaks and br is None:
-            bad("break", "a break for a worker without a break rule")
+        if br is None:
+            if breaks:
+                bad("break", "a break for a worker without a break rule")
+            continue
+        off = sh_a if br.relative else 0
+        b_lo, b_hi = br.earliest_s + off, br.latest_s + off
+        possible = min(sh_b, b_hi) - max(sh_a, b_lo) >= br.duration_s
+        break_time = sum(int(x.end_s) - int(x.start_s) for x in breaks)
+        worked = end_s - start_s - break_time
+        due = possible and n_visits > 0 and worked > br.after_work_s
+        if due and len(breaks) != 1:
+            bad(
+                "break",
+                f"{len(breaks)} breaks, exactly one is due (works {worked} s without it, "
+                f"more than {br.after_work_s} s)",
+            )
+        elif len(breaks) > 1:
+            bad("break", f"{len(breaks)} breaks, at most one allowed")
+        for b in breaks:
+            if b.frozen:
+                continue
+            if b.end_s - b.start_s < br.duration_s:
+                bad("break", f"break lasts {b.end_s - b.start_s} s, {br.duration_s} s due")
+            if b.start_s < b_lo or b.end_s > b_hi:
+                bad("break", f"break {_clock(b.start_s)}-{_clock(b.end_s)} outside its window")
+            k = stops.index(b)
+            if b.start_s > b.arrival_s and not _wait_absorbed(
+                problem, w.mode, day, b, stops[k + 1 :]
+            ):
+                bad(
+                    "break",
+                    f"waits idle {b.start_s - b.arrival_s} s for the break at {_clock(b.start_s)}",
+                )
+            if resume_loc is None and not any(x.kind == "visit" for x in stops[:k]):
+                bad("break", "the route starts with its break")
     # frequency / gaps
     for vid, ds in visit_days.items():
         v = problem.visit_by_id[vid]

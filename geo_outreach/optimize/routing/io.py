@@ -18,7 +18,16 @@ import pandas as pd
 
 from geo_outreach.errors import InputError
 
-from .model import WEEKDAYS, BreakRule, TravelMatrix, Visit, Window, Worker, parse_clock
+from .model import (
+    DEFAULT_BREAK_AFTER_S,
+    WEEKDAYS,
+    BreakRule,
+    TravelMatrix,
+    Visit,
+    Window,
+    Worker,
+    parse_clock,
+)
 
 __all__ = [
     "KNOWN_SKILLS",
@@ -211,15 +220,36 @@ def _skills(text: object, source: str) -> frozenset[str]:
     return out
 
 
-def _read(path: str | Path) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found", source=str(p))
-    from geo_outreach.data.readers import read_csv_table
+def _read(src: str | Path | pd.DataFrame, source: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A CSV path or a table as all-text columns, and the name messages use."""
+    if isinstance(src, pd.DataFrame):
+        df = src.copy()
+        for c in df.columns:
+            df[c] = df[c].map(_text)
+        name = source or "table"
+    else:
+        p = Path(src)
+        if not p.exists():
+            raise InputError(f"{p}: file not found", source=str(p))
+        from geo_outreach.data.readers import read_csv_table
 
-    df = read_csv_table(p, what="plan input", dtype=str, keep_default_na=False)
-    df.columns = [c.strip().lower() for c in df.columns]
-    return df
+        df = read_csv_table(p, what="plan input", dtype=str, keep_default_na=False)
+        name = source or p.name
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df, name
+
+
+def _text(value: object) -> str:
+    """Cell text of a table given in memory (NaN and None are empty)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+#: How a worker travels: the road network's modes.
+WORKER_MODES: tuple[str, ...] = ("drive", "walk")
 
 
 def _loc_id(lon: float, lat: float) -> str:
@@ -260,15 +290,18 @@ def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]
     raise InputError(f"{src}: give {prefix}lon and {prefix}lat, or {prefix}location_id", source=src)
 
 
-def read_visits_csv(path: str | Path) -> tuple[tuple[Visit, ...], pd.DataFrame]:
-    """Read visits; returns ``(visits, locations)``.
+def read_visits_csv(
+    path: str | Path | pd.DataFrame, *, source: str | None = None
+) -> tuple[tuple[Visit, ...], pd.DataFrame]:
+    """Read visits (a CSV path or a table); returns ``(visits, locations)``.
+
+    ``source`` names the input in messages (default: the file name, or ``"table"``).
 
     Columns: ``visit_id, lon, lat`` (or ``location_id``), ``duration_min``, and
     optional ``windows, priority, skills, frequency, min_gap_days, demand, name,
     address, notes``.
     """
-    df = _read(path)
-    name = Path(path).name
+    df, name = _read(path, source)
     for c in ("visit_id", "duration_min"):
         if c not in df.columns:
             raise InputError(f"{name}: missing column {c!r}", source=c)
@@ -313,29 +346,43 @@ def read_visits_csv(path: str | Path) -> tuple[tuple[Visit, ...], pd.DataFrame]:
     return tuple(visits), pd.DataFrame(locs, columns=["location_id", "lon", "lat", "kind"])
 
 
-def _parse_break(text: str, source: str) -> BreakRule | None:
+def _parse_break(text: str, source: str, *, after_work_s: int) -> BreakRule | None:
     text = text.strip()
     if not text:
         return None
+    m = re.match(r"^\s*(\d+)\s*$", text)
+    if m:  # minutes only: start 3 to 5 hours into the shift
+        if int(m.group(1)) <= 0:
+            raise InputError(f"{source}: break length must be positive", source=source)
+        return BreakRule.default(int(m.group(1)) * 60, after_work_s=after_work_s)
     m = re.match(r"^\s*(\d+)\s*@\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$", text)
     if not m:
-        raise InputError(f"{source}: {text!r} is not like '30@11:30-13:30'", source=source)
+        raise InputError(
+            f"{source}: {text!r} is not like '30@11:30-13:30' (or '30' for 30 minutes "
+            "starting 3 to 5 hours into the shift)",
+            source=source,
+        )
     a, b = parse_clock(m.group(2), source=source), parse_clock(m.group(3), source=source)
     if b <= a:
         raise InputError(f"{source}: break window {text!r} ends before it starts", source=source)
-    return BreakRule(int(m.group(1)) * 60, a, b)
+    return BreakRule(int(m.group(1)) * 60, a, b, after_work_s)
 
 
-def read_workers_csv(path: str | Path) -> tuple[tuple[Worker, ...], pd.DataFrame]:
-    """Read workers; returns ``(workers, locations)``.
+def read_workers_csv(
+    path: str | Path | pd.DataFrame, *, source: str | None = None
+) -> tuple[tuple[Worker, ...], pd.DataFrame]:
+    """Read workers (a CSV path or a table); returns ``(workers, locations)``.
+
+    ``source`` names the input in messages (default: the file name, or ``"table"``).
 
     Columns: ``worker_id, start_lon, start_lat, end_lon, end_lat`` (or
     ``start_location_id, end_location_id``; missing end = start), ``shift`` like
     ``Mon-Fri 08:30-17:00`` (several separated by ``;``), and optional ``name, mode,
-    skills, break`` (``30@11:30-13:30``), ``max_work_h, capacity``.
+    skills, break`` (``30@11:30-13:30``, or ``30`` = 30 min starting 3-5 h into the
+    shift), ``break_after_h`` (break owed only after this many hours of work,
+    default 6), ``max_work_h, capacity``.
     """
-    df = _read(path)
-    name = Path(path).name
+    df, name = _read(path, source)
     for c in ("worker_id", "shift"):
         if c not in df.columns:
             raise InputError(f"{name}: missing column {c!r}", source=c)
@@ -357,16 +404,31 @@ def read_workers_csv(path: str | Path) -> tuple[tuple[Worker, ...], pd.DataFrame
             for d in days if days is not None else WEEKDAYS[:5]:
                 shifts[d] = (a, b)
         mw = row.get("max_work_h", "").strip()
+        ba = row.get("break_after_h", "").strip()
+        after_s = DEFAULT_BREAK_AFTER_S
+        if ba:
+            after_s = round(_num(ba, f"{src} break_after_h") * 3600)
+            if after_s < 0:
+                raise InputError(f"{src} break_after_h: must be >= 0", source="break_after_h")
         cap = row.get("capacity", "").strip()
+        mode = row.get("mode", "").strip().lower() or "drive"
+        if mode not in WORKER_MODES:
+            raise InputError(
+                f"{src} mode: worker {wid!r} travels by {mode!r}; use one of "
+                f"{', '.join(WORKER_MODES)} (the modes of the road network)",
+                source=name,
+                row=int(i) + 1,
+                column="mode",
+            )
         workers.append(
             Worker(
                 worker_id=wid,
                 start_location_id=s_id,
                 end_location_id=e_id,
                 shifts=shifts,
-                mode=(row.get("mode", "").strip().lower() or "drive"),
+                mode=mode,
                 skills=_skills(row.get("skills", ""), f"{src} skills"),
-                break_rule=_parse_break(row.get("break", ""), f"{src} break"),
+                break_rule=_parse_break(row.get("break", ""), f"{src} break", after_work_s=after_s),
                 max_work_s=round(_num(mw, f"{src} max_work_h") * 3600) if mw else None,
                 capacity=int(_num(cap, f"{src} capacity")) if cap else None,
                 name=row.get("name", "").strip(),

@@ -31,6 +31,8 @@ from geo_outreach.errors import InputError
 
 __all__ = [
     "DAY_S",
+    "DEFAULT_BREAK_AFTER_S",
+    "DEFAULT_BREAK_WINDOW_S",
     "WEEKDAYS",
     "BreakRule",
     "Problem",
@@ -227,13 +229,42 @@ class Visit:
         return "; ".join(parts)
 
 
+DEFAULT_BREAK_AFTER_S = 6 * 3600
+"""A break is owed only on a working day longer than this (6 h) unless a worker says otherwise."""
+DEFAULT_BREAK_WINDOW_S = (3 * 3600, 5 * 3600)
+"""Default break start window: 3 to 5 hours into the shift."""
+
+
 @dataclass(frozen=True)
 class BreakRule:
-    """A break of ``duration_s`` taken entirely inside ``[earliest_s, latest_s]``."""
+    """A break of ``duration_s`` owed on a working day longer than ``after_work_s``.
+
+    Parameters
+    ----------
+    duration_s
+        Length of the break.
+    earliest_s, latest_s
+        The break is taken entirely inside ``[earliest_s, latest_s]`` (seconds since
+        midnight); with ``relative=True`` these are offsets from the shift start.
+    after_work_s
+        The break is owed only when the working day (leave start -> back at the end,
+        the break itself not counted) is longer than this.  Default 6 h.
+    relative
+        Whether ``earliest_s``/``latest_s`` count from the shift start
+        (:meth:`default` gives "start 3 to 5 hours into the shift").
+
+    Notes
+    -----
+    A break causes no idle time of its own: it starts as soon as the worker is free
+    (right after a visit, never at the start of the route) and the planner places it
+    where it costs least.
+    """
 
     duration_s: int
     earliest_s: int
     latest_s: int
+    after_work_s: int = DEFAULT_BREAK_AFTER_S
+    relative: bool = False
 
     def __post_init__(self) -> None:
         if self.duration_s <= 0 or self.latest_s - self.earliest_s < self.duration_s:
@@ -243,12 +274,32 @@ class BreakRule:
                 "write it like 30@11:30-13:30",
                 source="break",
             )
+        if self.after_work_s < 0:
+            raise InputError("break_after_h must be >= 0", source="break_after_h")
+
+    @classmethod
+    def default(cls, duration_s: int, *, after_work_s: int = DEFAULT_BREAK_AFTER_S) -> BreakRule:
+        """A break starting 3 to 5 hours into the shift (:data:`DEFAULT_BREAK_WINDOW_S`)."""
+        a, b = DEFAULT_BREAK_WINDOW_S
+        return cls(int(duration_s), a, b + int(duration_s), after_work_s, relative=True)
+
+    def window_on(self, shift_start_s: int) -> tuple[int, int]:
+        """``(earliest, latest)`` seconds since midnight for a shift starting then."""
+        off = int(shift_start_s) if self.relative else 0
+        return self.earliest_s + off, self.latest_s + off
 
     def describe(self) -> str:
-        """``30 min between 11:30 and 13:30``."""
+        """``30 min between 11:30 and 13:30`` (or ``... 3h00-5h30 into the shift``)."""
+        if self.relative:
+            where = (
+                f"starting {format_duration(self.earliest_s)} to "
+                f"{format_duration(self.latest_s - self.duration_s)} into the shift"
+            )
+        else:
+            where = f"between {format_clock(self.earliest_s)} and {format_clock(self.latest_s)}"
         return (
-            f"{format_duration(self.duration_s)} between {format_clock(self.earliest_s)} "
-            f"and {format_clock(self.latest_s)}"
+            f"{format_duration(self.duration_s)} {where}, "
+            f"owed after {format_duration(self.after_work_s)} of work"
         )
 
 
@@ -269,8 +320,9 @@ class Worker:
     skills
         Skills held.
     break_rule
-        Lunch break, or ``None``.  A break is due on a day when the route has at
-        least one visit and the shift covers the break window long enough.
+        Lunch break, or ``None``.  A break is owed on a day when the shift covers
+        the break window long enough (:meth:`break_due`) and the working day is
+        longer than ``break_rule.after_work_s``.
     max_work_s
         Longest route (leave start -> arrive end, waiting and break included);
         ``None`` = shift length.
@@ -324,12 +376,23 @@ class Worker:
         return min(b - a, self.max_work_s) if self.max_work_s is not None else b - a
 
     def break_due(self, weekday: str) -> bool:
-        """Whether the shift that day covers enough of the break window to take it."""
+        """Whether the shift that day covers enough of the break window to take it.
+
+        The break is then owed when the working day is longer than
+        ``break_rule.after_work_s``.
+        """
         if self.break_rule is None or weekday not in self.shifts:
             return False
         a, b = self.shifts[weekday]
         br = self.break_rule
-        return min(b, br.latest_s) - max(a, br.earliest_s) >= br.duration_s
+        lo, hi = br.window_on(a)
+        return min(b, hi) - max(a, lo) >= br.duration_s
+
+    def break_window_on(self, weekday: str) -> tuple[int, int] | None:
+        """``(earliest, latest)`` of the break on ``weekday`` (seconds since midnight)."""
+        if self.break_rule is None or weekday not in self.shifts:
+            return None
+        return self.break_rule.window_on(self.shifts[weekday][0])
 
 
 @dataclass(frozen=True)

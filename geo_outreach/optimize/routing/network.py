@@ -42,7 +42,13 @@ from .io import KNOWN_SKILLS, LANGUAGES, QUALIFICATIONS, parse_windows
 from .io import read_visits_csv as _read_visits_csv
 from .io import read_workers_csv as _read_workers_csv
 from .model import WEEKDAYS, Problem, ProblemBuilder, TravelMatrix, Visit, Worker, format_clock
-from .solve import Parameters, RoutingResult, solve
+from .solve import (
+    DEFAULT_MAX_ITERATIONS,
+    DEFAULT_TIME_LIMIT_S,
+    Parameters,
+    RoutingResult,
+    solve,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -121,56 +127,78 @@ class PlanInputs:
     details: pd.DataFrame
 
 
-def _check_csv(path: str | Path, required: Sequence[str], what: str) -> pd.DataFrame:
-    """Read ``path`` as CSV text (all columns as strings) with clear errors."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{what} file not found: {p}", source=str(p))
-    if p.suffix.lower() not in (".csv", ".txt"):
-        raise InputError(
-            f"{p.name} is not a CSV file; give the {what} as a .csv file with a header row "
-            f"(columns: {', '.join(required)}, ...)",
-            source=str(p),
-        )
-    from geo_outreach.data.readers import read_csv_table
+def _check_csv(
+    src: str | Path | pd.DataFrame, required: Sequence[str], what: str, source: str | None
+) -> tuple[pd.DataFrame, str]:
+    """Read ``src`` (a CSV path or a table) as text with clear errors; returns ``(df, name)``."""
+    if isinstance(src, pd.DataFrame):
+        name = source or f"{what} table"
+        df = src.copy()
+        df.columns = [str(c) for c in df.columns]
+    else:
+        p = Path(src)
+        name = source or p.name
+        if p.is_dir():
+            raise InputError(
+                f"{p} is a folder; give the {what} as a .csv file", source=str(p), parameter=what
+            )
+        if not p.is_file():
+            raise InputError(f"{what} file not found: {p}", source=str(p), parameter=what)
+        if p.suffix.lower() not in (".csv", ".txt"):
+            raise InputError(
+                f"{p.name} is not a CSV file; give the {what} as a .csv file with a header row "
+                f"(columns: {', '.join(required)}, ...)",
+                source=str(p),
+                parameter=what,
+            )
+        from geo_outreach.data.readers import read_csv_table
 
-    df = read_csv_table(p, what=what, dtype=str, keep_default_na=False)
+        df = read_csv_table(p, what=what, dtype=str, keep_default_na=False)
     cols = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in required if c not in cols]
     if missing:
         raise InputError(
-            f"{p.name}: missing column(s) {missing}; the {what} file needs "
+            f"{name}: missing column(s) {missing}; the {what} file needs "
             f"{', '.join(required)} (found {cols})",
-            source=missing[0],
+            source=name,
+            column=missing[0],
         )
     df.columns = cols
     if df.empty:
         raise InputError(
-            f"{p.name} has a header but no rows; add at least one {what[:-1]}", source=str(p)
+            f"{name} has a header but no rows; add at least one {what[:-1]}", source=name
         )
     key = required[0]  # visit_id / worker_id
-    ids = df[key].str.strip()
+    ids = df[key].astype(str).str.strip()
     dup = ids.duplicated(keep="first") & (ids != "")
     if dup.any():
         i = int(dup.to_numpy().argmax())
         first = int((ids == ids.iat[i]).to_numpy().argmax())
         raise InputError(
-            f"{p}: row {i + 1} (line {i + 2}): duplicate {key} {ids.iat[i]!r} (first on row "
+            f"{name}: row {i + 1} (line {i + 2}): duplicate {key} {ids.iat[i]!r} (first on row "
             f"{first + 1}); every {what[:-1]} needs its own {key}",
-            source=str(p),
+            source=name,
             row=i + 1,
             column=key,
         )
-    return df
+    return df, name
 
 
-def read_plan_inputs(visits_path: str | Path, workers_path: str | Path) -> PlanInputs:
-    """Read and validate the visits and workers CSV files for :func:`plan_on_region`.
+def read_plan_inputs(
+    visits_path: str | Path | pd.DataFrame,
+    workers_path: str | Path | pd.DataFrame,
+    *,
+    visits_source: str | None = None,
+    workers_source: str | None = None,
+) -> PlanInputs:
+    """Read and validate the visits and workers for :func:`plan_on_region`.
 
     Parameters
     ----------
     visits_path, workers_path
-        CSV files in the formats of ``docs/routing.md``.
+        CSV files in the formats of ``docs/routing.md``, or tables with those columns.
+    visits_source, workers_source
+        Names used in messages (default: the file names; ``"visits table"`` for tables).
 
     Returns
     -------
@@ -183,36 +211,43 @@ def read_plan_inputs(visits_path: str | Path, workers_path: str | Path) -> PlanI
         routing readers reject (unknown skill code, a window that ends before it
         starts, a worker without a shift...), naming the file, row and column.
     """
-    vdf = _check_csv(visits_path, ("visit_id", "duration_min"), "visits")
+    vdf, vname = _check_csv(visits_path, ("visit_id", "duration_min"), "visits", visits_source)
     has_xy = {"lon", "lat"} <= set(vdf.columns)
     if not has_xy and "location_id" not in vdf.columns:
         raise InputError(
-            f"{Path(visits_path).name}: give the visits' position in lon and lat columns "
+            f"{vname}: give the visits' position in lon and lat columns "
             "(WGS84 degrees) or a location_id column",
-            source="lon",
+            source=vname,
+            column="lon",
         )
-    wdf = _check_csv(workers_path, ("worker_id", "shift"), "workers")
+    wdf, wname = _check_csv(workers_path, ("worker_id", "shift"), "workers", workers_source)
     if not ({"start_lon", "start_lat"} <= set(wdf.columns) or "start_location_id" in wdf.columns):
         raise InputError(
-            f"{Path(workers_path).name}: give each worker's start in start_lon and start_lat "
-            "columns (WGS84 degrees)",
-            source="start_lon",
+            f"{wname}: give each worker's start in start_lon and start_lat columns (WGS84 degrees)",
+            source=wname,
+            column="start_lon",
         )
-    visits, vlocs = _read_visits_csv(visits_path)
-    workers, wlocs = _read_workers_csv(workers_path)
+    visits, vlocs = _read_visits_csv(
+        visits_path if not isinstance(visits_path, pd.DataFrame) else vdf, source=vname
+    )
+    workers, wlocs = _read_workers_csv(
+        workers_path if not isinstance(workers_path, pd.DataFrame) else wdf, source=wname
+    )
     for i, w in enumerate(workers):
         if w.mode not in NETWORK_MODES:
             raise InputError(
-                f"{workers_path}: row {i + 1}: worker {w.worker_id!r} travels by {w.mode!r}; "
+                f"{wname}: row {i + 1}: worker {w.worker_id!r} travels by {w.mode!r}; "
                 f"the road network has modes {', '.join(NETWORK_MODES)} (set the mode column "
                 "to one of them)",
-                source=str(workers_path),
+                source=wname,
                 row=i + 1,
                 column="mode",
             )
     locations = _merge_locations(vlocs, wlocs)
     keep = ["visit_id", *[c for c in DETAIL_COLUMNS if c in vdf.columns]]
     details = vdf[keep].copy()
+    for c in keep:
+        details[c] = details[c].map(lambda v: "" if v is None or v != v else str(v))
     details["visit_id"] = details["visit_id"].str.strip()
     return PlanInputs(visits, workers, locations, details)
 
@@ -506,7 +541,8 @@ class PlanOnNetwork:
         off_network, routes, total_travel_s, total_travel_h, total_work_h, worker_hours``
         (worker id -> hours from leaving the start to arriving at the end, summed over
         days), ``workers`` (per worker: ``name, mode, days, visits, travel_h, work_h``),
-        ``violations`` (count), ``runtime_s``, ``max_snap_m``.
+        ``violations`` (count), ``runtime_s``, ``stopped_by`` (``"max_iterations"``:
+        reproducible, or ``"time_limit"``), ``iterations``, ``max_snap_m``.
         """
         res = self.result
         prob = res.problem
@@ -549,6 +585,8 @@ class PlanOnNetwork:
             "workers": per,
             "violations": len(res.violations),
             "runtime_s": round(res.runtime_s, 2),
+            "stopped_by": res.stopped_by,
+            "iterations": res.iterations,
             "max_snap_m": self.max_snap_m,
         }
 
@@ -600,7 +638,8 @@ def plan_on_region(
     locations: pd.DataFrame,
     *,
     days: int | Sequence[str] = 5,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
     seed: int = 0,
     max_snap_m: float | None = None,
     params: Parameters | None = None,
@@ -622,8 +661,10 @@ def plan_on_region(
         location tables, concatenated).
     days
         Number of days starting Monday (``5`` = Mon-Fri) or weekday codes.
-    time_limit_s, seed
-        PyVRP search limit (seconds) and seed.
+    time_limit_s, max_iterations, seed
+        Search limits and seed (see :func:`~.solve.solve`): the iteration limit is
+        the stop rule, the time limit only a cap, so the same inputs give the same
+        plan in the app, the CLI and a notebook.
     max_snap_m
         Snapping limit in metres (default: ``ctx.max_snap_m``, else 500 m).
     params
@@ -700,7 +741,13 @@ def plan_on_region(
         b.add_worker(w)
     problem = b.build()
     prog("solve", 0, 1)
-    result = solve(problem, time_limit_s=time_limit_s, seed=seed, params=params)
+    result = solve(
+        problem,
+        time_limit_s=time_limit_s,
+        max_iterations=max_iterations,
+        seed=seed,
+        params=params,
+    )
     prog("solve", 1, 1)
 
     nodes = {

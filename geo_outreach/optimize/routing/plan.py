@@ -138,8 +138,11 @@ def schedule_route(
     start_location_id, earliest_start_s
         Override the start place and earliest departure (re-planning).
     break_due
-        Override whether the break must be taken (default: ``worker.break_due(day)``
-        when there is at least one visit).
+        Override whether a break may be owed that day (default:
+        ``worker.break_due(day)``).  It is owed only when the working day without it
+        is longer than ``worker.break_rule.after_work_s``; it then starts the moment
+        the worker is free after a visit (no idle wait, never first on the route)
+        inside its window, at the position that gives the shortest day.
 
     Returns
     -------
@@ -165,21 +168,33 @@ def schedule_route(
         if t is None:
             return None, "unreachable"
         legs.append(t)
-    need_break = (worker.break_due(day) and len(visits) > 0) if break_due is None else break_due
-    br = worker.break_rule
-    max_work = worker.max_work_on(day)
     n = len(visits)
+    resumed = start_location_id is not None
+    can_break = worker.break_due(day) if break_due is None else bool(break_due)
+    br = worker.break_rule
+    bwin = worker.break_window_on(day)
+    max_work = worker.max_work_on(day)
 
     def simulate(pos: int | None, depart: int) -> tuple[list[Stop], int, int] | str:
         t = depart
         cur = start
         stops: list[Stop] = []
         for i in range(n + 1):
-            if pos == i and br is not None:
-                bs = max(t, br.earliest_s)
-                be = bs + br.duration_s
-                if be > br.latest_s:
+            if pos == i and br is not None and bwin is not None:
+                # no idle time of its own: it starts the moment the worker is free,
+                # or later only when the next visit would wait that long anyway
+                bs = max(t, bwin[0])
+                if bs + br.duration_s > bwin[1]:
                     return "break"
+                if bs > t:
+                    if i >= n:
+                        return "break"
+                    nv = visits[i][0]
+                    now = _window_start(nv, day, t + br.duration_s + legs[i])
+                    late = _window_start(nv, day, bs + br.duration_s + legs[i])
+                    if now is None or late != now:
+                        return "break"
+                be = bs + br.duration_s
                 stops.append(Stop("break", None, 0, cur, 0, t, bs, be, be))
                 t = be
             arr = t + legs[i]
@@ -198,20 +213,60 @@ def schedule_route(
                 return stops, depart, arr
         raise AssertionError("unreachable")
 
-    best: tuple[list[Stop], int, int] | None = None
-    fail = "window"
-    for pos in range(n + 1) if (need_break and br is not None) else [None]:
+    def timed(pos: int | None) -> list[tuple[list[Stop], int, int]] | str:
+        """The schedule leaving at the shift start and the one delayed to avoid waiting."""
         res = simulate(pos, t0)
         if isinstance(res, str):
-            fail = res
-            continue
-        stops, dep, arr = res
+            return res
+        out = [res]
+        stops = res[0]
         if stops:
             delay = stops[0].start_s - stops[0].arrival_s
             if delay > 0:
                 res2 = simulate(pos, t0 + delay)
                 if not isinstance(res2, str):
-                    stops, dep, arr = res2
+                    out.insert(0, res2)
+        return out
+
+    first = timed(None)
+    if isinstance(first, str):
+        return None, first
+    best: tuple[list[Stop], int, int] | None = None
+    fail = "max_work"
+    owed = (
+        can_break
+        and br is not None
+        and bwin is not None
+        and (n > 0 or resumed)
+        and any(arr - dep > br.after_work_s for _, dep, arr in first)
+    )
+    if not owed or br is None or bwin is None:
+        cands = first
+    else:
+        # short enough without a break?  then no break is owed
+        cands = [c for c in first if c[2] - c[1] <= br.after_work_s]
+        if not cands:
+            fail = "break"
+            # a route never starts with its break (unless it resumes after done stops)
+            for pos in range(0 if resumed else 1, n + 1):
+                res = timed(pos)
+                if not isinstance(res, str):
+                    cands.extend(res)
+                # or leave later so that the break begins as its window opens
+                dep = t0
+                for _ in range(4):
+                    plain = simulate(None, dep)
+                    if isinstance(plain, str):
+                        break
+                    free = plain[0][pos - 1].departure_s if pos > 0 else dep
+                    if free >= bwin[0]:
+                        break
+                    dep += bwin[0] - free
+                if dep > t0:
+                    late = simulate(pos, dep)
+                    if not isinstance(late, str):
+                        cands.append(late)
+    for stops, dep, arr in cands:
         if arr - dep > max_work:
             fail = "max_work"
             continue

@@ -22,13 +22,23 @@ from geo_outreach.errors import InputError, SolverError
 
 from .checker import check_plan
 from .diagnose import Unscheduled
-from .model import DAY_S, WEEKDAYS, Problem, ProblemBuilder, Window
+from .model import DAY_S, WEEKDAYS, BreakRule, Problem, ProblemBuilder, Window, Worker
 from .plan import Route, schedule_route
 from .solve import Parameters, RoutingResult, solve
 
 __all__ = ["replan"]
 
 _SUFFIX = "@replan"
+
+
+def _rest_of_day_break(w: Worker, day: str, worked_s: int) -> BreakRule | None:
+    """Today's break for the re-planned rest of the day: absolute window, and the
+    threshold less the time already worked."""
+    win = w.break_window_on(day)
+    if w.break_rule is None or win is None:
+        return None
+    br = w.break_rule
+    return BreakRule(br.duration_s, win[0], win[1], max(0, br.after_work_s - worked_s))
 
 
 def replan(
@@ -167,7 +177,7 @@ def replan(
                 start_location_id=positions.get(w.worker_id, w.start_location_id),
                 shifts={day: (start, e)},
                 max_work_s=mw,
-                break_rule=None if has_break else w.break_rule,
+                break_rule=None if has_break else _rest_of_day_break(w, day, worked),
             )
         )
     sub = b.build()

@@ -18,13 +18,13 @@ Modelling in PyVRP (see ``docs/routing.md`` for the trade-offs)
 * **Frequency**: an occurrence per required visit, each restricted to a block of
   days (:func:`.diagnose.occurrence_blocks`) so any choice respects the minimum
   gap - a sound decomposition that forgoes some day patterns.
-* **Breaks**: a required "break client" per (worker, day) that owes a break,
-  at a dummy location (0 s to reach, nearest-neighbour time to leave), with a
-  window inside the break window.  A load dimension per break rule (capacity 1)
-  makes each vehicle take exactly its own break.  The exact timing (break at the
-  previous stop, true travel times) is then recomputed by
-  :func:`.plan.schedule_route`; a route that no longer fits is repaired by
-  dropping its least valuable visits, which are re-inserted elsewhere if possible.
+* **Breaks**: owed only on a working day longer than the worker's threshold
+  (``BreakRule.after_work_s``, 6 h by default).  The search reserves the break's
+  length in the working time and shift end of vehicles that may owe one; the
+  exact timing (break right after a visit, no idle wait, inside its window, at
+  the cheapest position) is recomputed by :func:`.plan.schedule_route`; a route
+  that no longer fits is repaired by dropping its least valuable visits, which
+  are re-inserted elsewhere if possible.
 * **Objective**: total travel time (seconds) minus collected prizes.
 """
 
@@ -49,7 +49,7 @@ from .diagnose import (
     explain_lost,
     prediagnose,
 )
-from .model import DAY_S, WEEKDAYS, BreakRule, Problem, Visit, Worker
+from .model import DAY_S, WEEKDAYS, Problem, Visit, Worker
 from .plan import Route, schedule_route
 
 __all__ = ["Parameters", "RoutingResult", "solve"]
@@ -57,6 +57,10 @@ __all__ = ["Parameters", "RoutingResult", "solve"]
 logger = logging.getLogger(__name__)
 _BIG = 1_000_000_000
 _CAP_INF = 1_000_000_000
+DEFAULT_MAX_ITERATIONS = 3_000
+"""Default search length: an iteration limit, so the same inputs give the same plan."""
+DEFAULT_TIME_LIMIT_S = 60.0
+"""Default wall-clock cap on the search (only reached on large problems or slow machines)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,14 @@ class RoutingResult:
         Whether PyVRP's own solution was feasible before exact re-timing.
     runtime_s
         Wall time of :func:`solve`.
+    stopped_by
+        Which limit ended the search: ``"max_iterations"`` (the plan is
+        reproducible: same inputs, seed and limit give the same plan on any
+        machine) or ``"time_limit"`` (the wall-clock cap was reached first, in the
+        search or in the repair step; the plan may differ between runs).
+        ``"none"`` when there was nothing to search.
+    iterations
+        PyVRP search iterations done.
     """
 
     problem: Problem = field(repr=False)
@@ -129,6 +141,8 @@ class RoutingResult:
     violations: tuple[Violation, ...]
     solver_feasible: bool
     runtime_s: float
+    stopped_by: str = "none"
+    iterations: int = 0
 
     @property
     def travel_s(self) -> int:
@@ -227,15 +241,6 @@ class _Built:
     type_day: list[str]
 
 
-def _nn_in(mat: np.ndarray) -> np.ndarray:
-    m = mat.astype(np.float64).copy()
-    np.fill_diagonal(m, np.inf)
-    m[m >= _BIG] = np.inf
-    out = m.min(axis=0)
-    out[~np.isfinite(out)] = 0
-    return out.astype(np.int64)
-
-
 def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
     import pyvrp
 
@@ -248,10 +253,7 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
                 depot_ids.append(loc)
     vis = [v for v in problem.visits if v.visit_id in diag.eligible]
     loc_matrix_ids = depot_ids + [v.location_id for v in vis]
-    any_break = any(w.break_due(d) for w in problem.workers for d in days)
-    n_real = len(loc_matrix_ids)
-    n_loc = n_real + (1 if any_break else 0)
-    brk_loc = n_real if any_break else -1
+    n_loc = len(loc_matrix_ids)
     visit_loc = {v.visit_id: len(depot_ids) + i for i, v in enumerate(vis)}
 
     base: dict[str, np.ndarray] = {}
@@ -264,9 +266,6 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
         sub = np.where(sub < 0, _BIG, sub)
         okpos = np.flatnonzero(ok)
         mat[np.ix_(okpos, okpos)] = sub
-        if any_break:
-            mat[:, brk_loc] = 0
-            mat[brk_loc, :n_real] = _nn_in(mat[:n_real, :n_real])
         np.fill_diagonal(mat, 0)
         base[mode] = mat
 
@@ -289,55 +288,46 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
             mat[forbid, forbid] = 0
         mats.append(mat)
 
-    # ---- load dimensions: demand (if any), one per break rule
+    # ---- load dimension: demand (if any)
     use_demand = any(v.demand > 0 for v in vis) and any(
         w.capacity is not None for w in problem.workers
     )
-    rules: list[BreakRule] = []
-    for w in problem.workers:
-        if w.break_rule is not None and w.break_rule not in rules:
-            rules.append(w.break_rule)
-    dims = (1 if use_demand else 0) + (len(rules) if any_break else 0)
+    dims = 1 if use_demand else 0
 
-    def load(demand: int = 0, rule: BreakRule | None = None) -> list[int]:
-        vec = [0] * dims
-        if use_demand:
-            vec[0] = demand
-        if rule is not None:
-            vec[(1 if use_demand else 0) + rules.index(rule)] = 1
-        return vec
+    def load(demand: int = 0) -> list[int]:
+        return [demand] if use_demand else []
 
     depots = [pyvrp.Depot(location=i, name=x) for i, x in enumerate(depot_ids)]
     vtypes = []
     type_workers: list[list[str]] = []
     type_day: list[str] = []
-    break_count: dict[tuple[int, int], int] = defaultdict(int)
     for di, d in enumerate(days):
         groups: dict[tuple, list[str]] = {}
         for w in problem.workers:
             if d not in w.shifts:
                 continue
             a, b = w.shifts[d]
-            rule = w.break_rule if w.break_due(d) else None
+            mw = w.max_work_on(d)
+            br = w.break_rule if w.break_due(d) else None
+            if br is not None:
+                # reserve the break: a day longer than after_work_s must fit it too
+                mw = min(mw, max(br.after_work_s, mw - br.duration_s))
+                b = min(b, max(a + br.after_work_s, b - br.duration_s))
             key = (
                 depot_ids.index(w.start_location_id),
                 depot_ids.index(w.end_location_id),
                 di * DAY_S + a,
                 di * DAY_S + b,
-                w.max_work_on(d),
+                mw,
                 prof_idx[prof_key[w.worker_id]],
                 w.capacity,
-                rule,
             )
             groups.setdefault(key, []).append(w.worker_id)
         for key, wids in groups.items():
-            s, e, a, b, mw, p, cap, rule = key
+            s, e, a, b, mw, p, cap = key
             capv = [0] * dims
             if use_demand:
                 capv[0] = _CAP_INF if cap is None else cap
-            if rule is not None:
-                capv[(1 if use_demand else 0) + rules.index(rule)] = 1
-                break_count[(di, rules.index(rule))] += len(wids)
             vtypes.append(
                 pyvrp.VehicleType(
                     num_available=len(wids),
@@ -396,21 +386,6 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
                     )
                 )
                 meta.append(("visit", v.visit_id, occ, d))
-    for (di, ri), count in sorted(break_count.items()):
-        rule = rules[ri]
-        for _ in range(count):
-            clients.append(
-                pyvrp.Client(
-                    location=brk_loc,
-                    delivery=load(0, rule),
-                    service_duration=rule.duration_s,
-                    tw_early=di * DAY_S + rule.earliest_s,
-                    tw_late=di * DAY_S + rule.latest_s - rule.duration_s,
-                    required=True,
-                    name="break",
-                )
-            )
-            meta.append(("break", "", 0, days[di]))
     client_groups = [
         pyvrp.ClientGroup(
             clients=g, required=hard and clients[g[0]].prize >= params.required_prize_s
@@ -418,8 +393,6 @@ def _build(problem: Problem, diag: Diagnosis, params: Parameters) -> _Built:
         for g in groups_out
     ]
     locations = [pyvrp.Location(0, 0, name=x) for x in loc_matrix_ids]
-    if any_break:
-        locations.append(pyvrp.Location(0, 0, name="break"))
     data = pyvrp.ProblemData(
         locations=locations,
         clients=clients,
@@ -461,7 +434,8 @@ def _repair_route(
 def solve(
     problem: Problem,
     *,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
     seed: int = 0,
     params: Parameters | None = None,
 ) -> RoutingResult:
@@ -472,9 +446,15 @@ def solve(
     problem
         Built with :class:`~.model.ProblemBuilder`.
     time_limit_s
-        Wall-time limit of the PyVRP search (seconds, > 0).
+        Wall-clock cap of the PyVRP search (seconds, > 0).
+    max_iterations
+        Iteration limit of the search (default :data:`DEFAULT_MAX_ITERATIONS`);
+        the search stops at whichever of the two limits comes first.  When the
+        iteration limit stops it (``result.stopped_by == "max_iterations"``) the
+        plan depends only on the inputs, the seed and the limit, not on the
+        machine's speed.  ``None``: wall time only (plans may differ between runs).
     seed
-        Random seed (same seed and limit -> same search on the same machine).
+        Random seed (fixed default 0).
     params
         :class:`Parameters`; defaults when ``None``.
 
@@ -493,6 +473,19 @@ def solve(
 
     if not (time_limit_s > 0):
         raise InputError("time_limit_s must be positive", source="time_limit_s")
+    if max_iterations is not None and (
+        isinstance(max_iterations, bool)
+        or int(max_iterations) != max_iterations
+        or max_iterations < 1
+    ):
+        raise InputError(
+            f"max_iterations must be a whole number >= 1, got {max_iterations!r}",
+            source="max_iterations",
+        )
+    from pyvrp.stop import MaxIterations, MultipleCriteria
+
+    stopped_by = "none"
+    iterations = 0
     params = params or Parameters()
     t_start = time.perf_counter()
     diag = prediagnose(problem)
@@ -508,14 +501,26 @@ def solve(
         with warnings.catch_warnings():
             # huge prizes of required visits make PyVRP hit its penalty bound; harmless
             warnings.simplefilter("ignore", category=UserWarning)
+            cap = MaxRuntime(max(0.1, time_limit_s - elapsed))
+            stop = (
+                cap
+                if max_iterations is None
+                else MultipleCriteria([MaxIterations(int(max_iterations)), cap])
+            )
             res = pyvrp.solve(
                 built.data,
-                stop=MaxRuntime(max(0.1, time_limit_s - elapsed)),
+                stop=stop,
                 seed=seed,
                 display=False,
                 collect_stats=False,
             )
         best = res.best
+        iterations = int(res.num_iterations)
+        stopped_by = (
+            "max_iterations"
+            if max_iterations is not None and iterations >= int(max_iterations)
+            else "time_limit"
+        )
         solver_feasible = bool(best.is_feasible())
         free = [list(ws) for ws in built.type_workers]
         placed: set[tuple[str, int]] = set()
@@ -573,6 +578,8 @@ def solve(
             for wid, d in cands:
                 w = problem.worker_by_id[wid]
                 base = routes.get((wid, d))
+                if params.repair and (wid, d) in tried and time.perf_counter() >= deadline:
+                    stopped_by = "time_limit"  # the repair's wall-clock cap cut it short
                 if (wid, d) in tried and time.perf_counter() < deadline:
                     r, added, codes = best_insertion(
                         problem, seqs.get((wid, d), []), w, d, v, occ, base=base
@@ -625,6 +632,8 @@ def solve(
         violations=violations,
         solver_feasible=solver_feasible,
         runtime_s=runtime,
+        stopped_by=stopped_by,
+        iterations=iterations,
     )
 
 

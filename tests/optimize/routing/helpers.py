@@ -9,7 +9,8 @@ from geo_outreach.optimize.routing import BreakRule, ProblemBuilder, TravelMatri
 H = 3600
 M = 60
 SHIFT = (8 * H + 30 * M, 17 * H)
-LUNCH = BreakRule(30 * M, 11 * H + 30 * M, 13 * H + 30 * M)
+LUNCH = BreakRule(30 * M, 11 * H + 30 * M, 13 * H + 30 * M, after_work_s=0)  # owed on any day
+LUNCH_6H = BreakRule(30 * M, 11 * H + 30 * M, 13 * H + 30 * M)  # owed after 6 h (default)
 
 
 def line_matrix(pos: dict[str, float], *, min_per_unit: float = 1.0) -> TravelMatrix:

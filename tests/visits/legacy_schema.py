@@ -1,18 +1,30 @@
-"""Version 1: the visit versions table and the audit table (frozen copy of the schema)."""
+"""Frozen copy of the visit log's schema creation before Alembic (schema_version 1 and 2).
+
+The tests use it to make, on any back end, a visit log exactly as the release before the
+Alembic move left it, and check that :func:`geo_outreach.visits.store.open_store` upgrades it
+in place.  ``data/visits_v2.sqlite`` is a file written by that release itself.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
-VERSION = 1
-NAME = "initial"
-
 _CATEGORIES = ("health", "food", "housing", "benefits", "mental_health", "substance_use")
+_TABLES = ("visit_versions", "visit_audit")
 
 
-def upgrade(conn: sa.Connection, *, postgis: bool) -> None:
-    """Create ``visit_versions`` and ``visit_audit``."""
+def create_legacy_schema(conn: sa.Connection, *, postgis: bool) -> None:
+    """Create the schema of hand-written migrations 1 and 2 and record them in schema_version."""
     md = sa.MetaData()
+    sv = sa.Table(
+        "schema_version",
+        md,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+    )
     sa.Table(
         "visit_versions",
         md,
@@ -62,3 +74,39 @@ def upgrade(conn: sa.Connection, *, postgis: bool) -> None:
         sa.Column("reason", sa.Text, nullable=False, server_default=""),
     )
     md.create_all(conn)
+    if conn.dialect.name == "sqlite":
+        for t in _TABLES:
+            for op in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER IF NOT EXISTS {t}_no_{op.lower()} BEFORE {op} ON {t} "
+                    f"BEGIN SELECT RAISE(ABORT, '{t} is append-only: record a correction "
+                    "instead'); END"
+                )
+    else:
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION geo_outreach_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+            "'%% is append-only: record a correction instead', TG_TABLE_NAME; END $$"
+        )
+        for t in _TABLES:
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} "
+                "FOR EACH ROW EXECUTE FUNCTION geo_outreach_append_only()"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION geo_outreach_append_only()"
+            )
+        if postgis:
+            conn.exec_driver_sql("ALTER TABLE visit_versions ADD COLUMN geom geometry(POINT, 4326)")
+            conn.exec_driver_sql(
+                "CREATE INDEX ix_visit_versions_geom ON visit_versions USING GIST (geom)"
+            )
+    now = dt.datetime.now(dt.UTC)
+    conn.execute(
+        sv.insert(),
+        [
+            {"version": 1, "name": "initial", "applied_at": now},
+            {"version": 2, "name": "append_only_and_geom", "applied_at": now},
+        ],
+    )
