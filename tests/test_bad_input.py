@@ -72,6 +72,7 @@ class Bad:
     code: int = 2
     setup: Callable[[Env], None] | None = None
     also: tuple[str, ...] = field(default=())  # more words the message must hold
+    environ: tuple[tuple[str, str], ...] = ()  # settings for this case
 
     def command(self, env: Env) -> list[str]:
         return [env.fmt(a) for a in self.argv]
@@ -488,6 +489,31 @@ def _other_cases() -> None:
     CASES["region info folder without region.toml"] = Bad(
         ("region", "info", "--region", "{bad}"), "region.toml", setup=_mkdir("{bad}")
     )
+    CASES["plan too big for the memory limit"] = Bad(
+        PLAN,
+        "GB",
+        also=("visits.csv", "GEO_OUTREACH_MAX_PLAN_MEMORY_GB", "split"),
+        environ=(("GEO_OUTREACH_MAX_PLAN_MEMORY_GB", "0.000001"),),
+    )
+    CASES["plan of 10,000 visits refused before building anything"] = Bad(
+        (*PLAN[:4], "{bad}/v10k.csv", *PLAN[5:]),
+        "10000 visits",
+        also=("GB",),
+        setup=_write(
+            "{bad}/v10k.csv",
+            "visit_id,lon,lat,duration_min\n"
+            + "".join(
+                f"V{i},{-122.70 + (i % 100) * 0.001:.4f},{45.50 + (i // 100) * 0.001:.4f},20\n"
+                for i in range(10_000)
+            ),
+        ),
+        environ=(("GEO_OUTREACH_MAX_PLAN_MEMORY_GB", "8"),),
+    )
+    CASES["plan memory limit not a number"] = Bad(
+        PLAN,
+        "GEO_OUTREACH_MAX_PLAN_MEMORY_GB",
+        environ=(("GEO_OUTREACH_MAX_PLAN_MEMORY_GB", "lots"),),
+    )
     CASES["unknown command"] = Bad(("frobnicate",), "frobnicate")
     CASES["unknown option"] = Bad((*ANALYZE, "--colour", "red"), "--colour")
     CASES["missing required -o"] = Bad(ANALYZE[:-2], "-o")
@@ -552,7 +578,11 @@ def test_there_are_at_least_200_kinds_of_bad_input() -> None:
 
 
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
-def test_bad_input(case: Bad, env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input(
+    case: Bad, env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in case.environ:
+        monkeypatch.setenv(name, value)
     if case.setup is not None:
         case.setup(env)
     before = _tree(env.out, env.bad, env.home, env.inp, env.region)

@@ -11,6 +11,7 @@ checker verdict).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -242,6 +243,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         visits = go.read_visits(args.visits)
     workers = go.read_workers(args.workers)
+    check_plan_size(visits, workers)  # before any network or matrix is built
     region = go.open_region(args.region, max_snap_m=args.max_snap_m)
     with _stages(args.time_limit + 5.0) as progress:
         plan = go.plan_routes(
@@ -272,6 +274,55 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+#: Memory per pair of places per travel mode while planning (travel-time and distance tables,
+#: the solver's copies): a 10,000-visit plan grew to about 14 GB (issue 13).
+BYTES_PER_PAIR = 150
+MEMORY_ENV = "GEO_OUTREACH_MAX_PLAN_MEMORY_GB"
+
+
+def _memory_limit_gb() -> float:
+    """``GEO_OUTREACH_MAX_PLAN_MEMORY_GB``, else half of this machine's memory."""
+    text = os.environ.get(MEMORY_ENV, "").strip()
+    if text:
+        try:
+            return float(text)
+        except ValueError:
+            raise InputError(
+                f"{MEMORY_ENV}={text!r} is not a number of gigabytes", parameter=MEMORY_ENV
+            ) from None
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2 / 1e9
+    except (ValueError, OSError, AttributeError):
+        return 8.0
+
+
+def check_plan_size(visits: Any, workers: Any) -> None:
+    """Refuse a plan whose travel tables would not fit in memory, before building them.
+
+    The tables grow with the square of the number of places (visits and worker starts/ends)
+    and with the number of travel modes.
+
+    Raises
+    ------
+    InputError
+        Naming the estimate, the limit and what to do.
+    """
+    ids = set(visits.locations["location_id"]) | set(workers.locations["location_id"])
+    places = len(ids)
+    modes = max(1, len({w.mode for w in workers.workers}))
+    need_gb = BYTES_PER_PAIR * places**2 * modes / 1e9
+    limit_gb = _memory_limit_gb()
+    if need_gb > limit_gb:
+        raise InputError(
+            f"{visits.source}: {len(visits)} visits at {places} places by {modes} travel "
+            f"mode(s) need about {need_gb:.1f} GB for the travel tables, more than the limit "
+            f"of {limit_gb:.1f} GB (half this machine's memory; {MEMORY_ENV} sets it); split "
+            "the visits into smaller plans (by area or by week)",
+            source=visits.source,
+            parameter="visits",
+        )
 
 
 def _holds_only_plan_files(folder: Path) -> bool:
