@@ -168,7 +168,7 @@ def test_upload_checks_name_the_problem() -> None:
     logic = app_module("logic")
     for data, name, words in (
         (b"\x89PNG\r\n\x1a\n\x00\x00", "visits.png", "not a CSV text file"),
-        (b"visit_id,lat\nA,45.5\n", "visits.csv", "missing column 'duration_min'"),
+        (b"visit_id,lat\nA,45.5\n", "visits.csv", r"missing column.*duration_min"),
         (b"visit_id,lon,lat,duration_min,skills\nA,-122.6,45.5,30,klingon\n", "v.csv", "klingon"),
     ):
         with pytest.raises(InputError, match=words) as err:
