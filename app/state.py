@@ -10,7 +10,6 @@ pays.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,9 @@ PLAN_KEY = "route_plan"
 
 def region_arg() -> str | None:
     """The region the app serves: ``$GEO_OUTREACH_APP_REGION`` or None (the demo)."""
-    return os.environ.get(REGION_ENV) or None
+    from geo_outreach import config
+
+    return config.app_region()
 
 
 @st.cache_resource(show_spinner="Loading the region and its road networks...")

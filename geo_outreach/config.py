@@ -1,13 +1,28 @@
-"""Settings: where the shared data, the cache and the vendored web assets live.
+"""Settings: the one module that reads geo_outreach's environment variables.
 
 Every setting has an environment variable so that the CLI, the app, the tests and
-CI agree without passing options around:
+CI agree without passing options around; nothing else in the package reads
+``os.environ`` for a setting.
 
 ``GEO_OUTREACH_DATA``
     folder holding the real demo data (default: ``../shared/data`` beside the repository).
 ``GEO_OUTREACH_CACHE``
     folder for cached road networks (default: ``<repo>/.cache/geo_outreach`` in a source
     checkout, else ``~/.cache/geo_outreach``).
+``GEO_OUTREACH_HOME``
+    folder of the embedded team database (default: ``$XDG_DATA_HOME/geo_outreach``, else
+    ``~/.local/share/geo_outreach``).
+``GEO_OUTREACH_DB_URL``
+    the team database (visit log, plans, accounts) as an SQLAlchemy URL, e.g.
+    ``postgresql+psycopg://user@host/db`` (default: SQLite in ``GEO_OUTREACH_HOME``).
+``GEO_OUTREACH_ASSETS``
+    folder of the offline web map assets (default: ``<repo>/app/static/vendor``).
+``GEO_OUTREACH_APP_REGION``
+    the region the dashboard serves (set by ``geo-outreach app --region``).
+``GEO_OUTREACH_SESSION_S``
+    how long a dashboard sign-in lasts, in seconds (set by ``geo-outreach app``).
+``GEO_OUTREACH_LANG``
+    language of what people read (``en``, ``es``, ``sv``; default ``en``).
 """
 
 from __future__ import annotations
@@ -15,7 +30,29 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cache_dir", "data_dir", "package_data_dir", "repo_root"]
+__all__ = [
+    "APP_REGION_ENV",
+    "ASSETS_ENV",
+    "DB_URL_ENV",
+    "LANG_ENV",
+    "SESSION_ENV",
+    "app_region",
+    "assets_dir",
+    "cache_dir",
+    "data_dir",
+    "data_home",
+    "db_url",
+    "language",
+    "package_data_dir",
+    "repo_root",
+    "session_s",
+]
+
+DB_URL_ENV = "GEO_OUTREACH_DB_URL"
+ASSETS_ENV = "GEO_OUTREACH_ASSETS"
+APP_REGION_ENV = "GEO_OUTREACH_APP_REGION"
+SESSION_ENV = "GEO_OUTREACH_SESSION_S"
+LANG_ENV = "GEO_OUTREACH_LANG"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -54,3 +91,49 @@ def package_data_dir() -> Path:
     if root is not None and (root / "data").is_dir():
         return root / "data"
     return _PACKAGE_DIR / "data"
+
+
+def data_home() -> Path:
+    """Folder of the embedded team database (not created here).
+
+    ``GEO_OUTREACH_HOME``, else ``$XDG_DATA_HOME/geo_outreach``, else
+    ``~/.local/share/geo_outreach``.
+    """
+    env = os.environ.get("GEO_OUTREACH_HOME")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "geo_outreach"
+
+
+def db_url() -> str | None:
+    """``GEO_OUTREACH_DB_URL`` when set (else the caller's default, the SQLite file)."""
+    return os.environ.get(DB_URL_ENV) or None
+
+
+def assets_dir() -> Path | None:
+    """``GEO_OUTREACH_ASSETS`` when set."""
+    env = os.environ.get(ASSETS_ENV)
+    return Path(env).expanduser() if env else None
+
+
+def app_region() -> str | None:
+    """The region the dashboard serves (``GEO_OUTREACH_APP_REGION``), None for the demo."""
+    return os.environ.get(APP_REGION_ENV) or None
+
+
+def session_s(default: float = 12 * 3600.0) -> float:
+    """How long a dashboard sign-in lasts (``GEO_OUTREACH_SESSION_S``), in seconds."""
+    env = os.environ.get(SESSION_ENV)
+    try:
+        value = float(env) if env else default
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def language(default: str = "en") -> str:
+    """Language of what people read (``GEO_OUTREACH_LANG``): ``en``, ``es`` or ``sv``."""
+    env = (os.environ.get(LANG_ENV) or "").strip().lower().replace("-", "_")
+    return env.split("_")[0] if env else default

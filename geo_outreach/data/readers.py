@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geo_outreach.errors import CRSError, InputError
+from geo_outreach.validation import check_geometry_types, require_columns
 
 __all__ = [
     "VECTOR_SUFFIXES",
@@ -454,51 +455,6 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFra
         )
     gdf = gdf.to_crs("EPSG:4326") if gdf.crs.to_epsg() != 4326 else gdf.copy()
     return gdf
-
-
-def require_columns(
-    df: pd.DataFrame, columns: dict[str, str | None], *, source: str, what: str
-) -> None:
-    """Raise when a mapped column is missing, naming the option that sets it.
-
-    Parameters
-    ----------
-    columns
-        ``{option name: column name}``; ``None`` values are skipped.
-    """
-    available = (
-        [c for c in df.columns if c != df.geometry.name]
-        if isinstance(df, gpd.GeoDataFrame)
-        else list(df.columns)
-    )
-    for option, col in columns.items():
-        if col is not None and col not in df.columns:
-            raise InputError(
-                f"{what} file {source} has no column {col!r} (set by {option}). Available columns: "
-                f"{available[:30]}{' ...' if len(available) > 30 else ''}. Pass the right name with "
-                f"--{option.replace('_', '-')} or fix {option} in region.toml.",
-                source=f"{source}:{col}",
-            )
-
-
-def check_geometry_types(
-    gdf: gpd.GeoDataFrame, allowed: tuple[str, ...], *, source: str, what: str, fix: str
-) -> None:
-    """Raise when the layer has missing geometries or geometries of another type."""
-    missing = gdf.geometry.isna() | gdf.geometry.is_empty
-    if missing.any():
-        raise InputError(
-            f"{what} file {source}: {int(missing.sum())} feature(s) have no geometry. "
-            "Remove them or give them a location.",
-            source=source,
-        )
-    types = set(gdf.geom_type.unique())
-    wrong = types - set(allowed)
-    if wrong:
-        raise InputError(
-            f"{what} file {source} holds {sorted(wrong)} geometries, expected {list(allowed)}. {fix}",
-            source=source,
-        )
 
 
 def repair_geometries(

@@ -26,7 +26,7 @@ table, the clip box and :data:`CACHE_VERSION`, as two files:
   Reading it is a few array copies (about 0.3 s for 200k nodes), so the analysis, snapping and
   travel times of a large region never build a networkx graph;
 * ``network-{mode}-{key}.graph.pkl``: the osmnx graph (edge geometries, names, highway tags),
-  unpickled only when a caller first reads :attr:`RoadNetwork.graph` (route geometry, road
+  unpickled only when a caller first reads ``RoadNetwork.graph`` (route geometry, road
   layers for maps, siting candidates).
 
 A cached load skips steps 2-6.

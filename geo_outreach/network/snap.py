@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +25,14 @@ import pandas as pd
 from geo_outreach.errors import InputError
 from geo_outreach.network.graph import RoadNetwork
 
-__all__ = ["DEFAULT_MAX_SNAP_M", "SnapResult", "snap_sites", "unit_origins"]
+__all__ = [
+    "DEFAULT_MAX_SNAP_M",
+    "SnapResult",
+    "snap_locations",
+    "snap_points",
+    "snap_sites",
+    "unit_origins",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +68,111 @@ class SnapResult:
 
 
 def _check_max(max_snap_m: float) -> None:
-    if not (np.isfinite(max_snap_m) and max_snap_m > 0):
+    if not (isinstance(max_snap_m, int | float) and np.isfinite(max_snap_m) and max_snap_m > 0):
         raise InputError(
             f"max_snap_m must be a positive number of metres, got {max_snap_m!r}",
-            source="max_snap_m",
+            parameter="max_snap_m",
         )
+
+
+def snap_points(
+    network: RoadNetwork,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> tuple[pd.array, np.ndarray, np.ndarray]:
+    """The one snapping rule: the nearest node of each point, and whether it is near enough.
+
+    Every part of geo_outreach that places points on a network (units' representative
+    points, services, candidate stops, visits and workers) goes through this function, so
+    "on the network" means the same everywhere.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    lon, lat
+        WGS84 degrees; NaN where a point has no coordinates (it is then off the network).
+    max_snap_m
+        Farthest a point may be from its node and still be on the network (metres).
+
+    Returns
+    -------
+    tuple
+        ``(node_id, snap_dist_m, on_network)``: node ids as a nullable Int64 array (missing
+        without coordinates), distances in metres (NaN without coordinates) and a boolean
+        array.
+    """
+    _check_max(max_snap_m)
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    has = np.isfinite(lon) & np.isfinite(lat)
+    node = pd.array([pd.NA] * len(lon), dtype="Int64")
+    dist = np.full(len(lon), np.nan)
+    if has.any():
+        ids, d = network.nearest_nodes(lon[has], lat[has])
+        node[np.flatnonzero(has)] = np.asarray(ids, dtype=np.int64)
+        dist[has] = d
+    on = has & (np.nan_to_num(dist, nan=np.inf) <= max_snap_m)
+    return node, dist, on
+
+
+def snap_locations(
+    networks: dict[str, RoadNetwork] | Any,
+    locations: pd.DataFrame,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> pd.DataFrame:
+    """Nearest network node of every location on every mode (:func:`snap_points`).
+
+    Parameters
+    ----------
+    networks
+        Mode -> road network.
+    locations
+        ``location_id, lon, lat`` (lon/lat may be missing: the location is then off
+        every network).
+    max_snap_m
+        Farthest a location may be from its node and still be on the network.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``location_id, mode, node_id`` (nullable Int64), ``snap_dist_m`` (NaN without
+        coordinates), ``on_network`` (bool); one row per location and mode.
+    """
+    _check_max(max_snap_m)
+    for c in ("location_id", "lon", "lat"):
+        if c not in locations.columns:
+            raise InputError(f"locations table lacks column {c!r}", column=c)
+    locs = locations.drop_duplicates("location_id")
+    lon = pd.to_numeric(locs["lon"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(locs["lat"], errors="coerce").to_numpy(float)
+    frames = []
+    for mode, net in networks.items():
+        node, dist, on = snap_points(net, lon, lat, max_snap_m=max_snap_m)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "location_id": locs["location_id"].astype(str).to_numpy(),
+                    "mode": mode,
+                    "node_id": node,
+                    "snap_dist_m": dist,
+                    "on_network": on,
+                }
+            )
+        )
+        logger.info(
+            "%s: %d of %d location(s) within %.0f m of the network",
+            mode,
+            int(on.sum()),
+            len(locs),
+            max_snap_m,
+        )
+    if not frames:
+        return pd.DataFrame(columns=["location_id", "mode", "node_id", "snap_dist_m", "on_network"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def unit_origins(
@@ -117,12 +225,13 @@ def unit_origins(
     off = pd.DataFrame({"unit_id": pd.Series(dtype=object), "snap_dist_m": pd.Series(dtype=float)})
     if len(missing):
         rep = missing.geometry.representative_point()
-        node, dist = network.nearest_nodes(rep.x.to_numpy(), rep.y.to_numpy())
-        ok = dist <= max_snap_m
+        node, dist, ok = snap_points(
+            network, rep.x.to_numpy(), rep.y.to_numpy(), max_snap_m=max_snap_m
+        )
         fallback = pd.DataFrame(
             {
                 "unit_id": missing[id_col].to_numpy()[ok],
-                "node_id": node[ok],
+                "node_id": node[ok].to_numpy(dtype=np.int64),
                 "snap_dist_m": dist[ok],
                 "how": "nearest",
                 "weight": 1.0,
@@ -201,13 +310,15 @@ def snap_sites(
         raise InputError(
             "sites must be in EPSG:4326; use sites.to_crs('EPSG:4326')", source="sites"
         )
-    node, dist = network.nearest_nodes(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
+    node, dist, on = snap_points(
+        network, sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), max_snap_m=max_snap_m
+    )
     out = pd.DataFrame(
         {
             "site_id": sites[id_col].to_numpy(),
-            "node_id": node.astype(np.int64),
+            "node_id": node.to_numpy(dtype=np.int64),
             "snap_dist_m": dist,
-            "on_network": dist <= max_snap_m,
+            "on_network": on,
         }
     )
     n_off = int((~out["on_network"]).sum())

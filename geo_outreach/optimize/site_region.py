@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo_outreach.errors import InputError
 from geo_outreach.network.context import RegionNetworks
+from geo_outreach.network.snap import snap_points
 from geo_outreach.network.traveltime import od_table
 from geo_outreach.optimize.siting import SitingResult, from_od_table, solve_siting
 
@@ -107,8 +108,10 @@ def siting_inputs(
             source="candidates",
         )
     cands = gpd.GeoDataFrame(combine_candidates(*layers), geometry="geometry", crs="EPSG:4326")
-    node, dist = net.nearest_nodes(cands.geometry.x.to_numpy(), cands.geometry.y.to_numpy())
-    far = dist > ctx.max_snap_m
+    node, _dist, on = snap_points(
+        net, cands.geometry.x.to_numpy(), cands.geometry.y.to_numpy(), max_snap_m=ctx.max_snap_m
+    )
+    far = ~on
     if far.any():
         logger.warning(
             "%d candidate(s) farther than %.0f m from the %s network are left out",
@@ -117,7 +120,7 @@ def siting_inputs(
             mode,
         )
     cands = cands.loc[~far].copy()
-    cands["node_id"] = node[~far].astype("int64")
+    cands["node_id"] = node[~far].to_numpy(dtype="int64")
     if cands.empty:
         raise InputError(f"no candidate stop lies on the {mode} network", source="candidates")
     origin_nodes = ctx.origins(mode).origins["node_id"].drop_duplicates()  # type: ignore[arg-type]

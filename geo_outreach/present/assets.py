@@ -273,10 +273,9 @@ def vendor_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """
     if path is not None:
         return Path(path).expanduser()
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return _default_vendor_dir()
+    from geo_outreach import config
+
+    return config.assets_dir() or _default_vendor_dir()
 
 
 def missing_assets(

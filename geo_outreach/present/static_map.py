@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from geo_outreach.errors import CRSError, InputError
+from geo_outreach.errors import InputError
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
+from geo_outreach.validation import check_gdf
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -192,25 +193,6 @@ class StaticMap:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _check_gdf(gdf: Any, what: str, kinds: set[str] | None = None) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError(f"{what} must be a GeoDataFrame, got {type(gdf).__name__}", source=what)
-    if gdf.crs is None:
-        raise CRSError(
-            f"{what} has no coordinate reference system; set it, e.g. gdf.set_crs('EPSG:4326')",
-            source=what,
-        )
-    if kinds is not None and len(gdf):
-        found = set(gdf.geom_type.dropna().unique())
-        if not found <= kinds:
-            raise InputError(
-                f"{what} must hold {sorted(kinds)} geometries, found {sorted(found)}", source=what
-            )
-    return gdf
 
 
 def _lightness(colour: Any) -> float:
@@ -819,7 +801,7 @@ def render_static_map(
             raise InputError(f"layer {name!r} was asked for but no {need} was given", source=name)
     frames: dict[str, gpd.GeoDataFrame] = {}
     if tracts is not None:
-        frames["tracts"] = _check_gdf(tracts, "tracts", {"Polygon", "MultiPolygon"})
+        frames["tracts"] = check_gdf(tracts, "tracts", kinds={"Polygon", "MultiPolygon"})
     for name, obj in given.items():
         if obj is not None and name in layers:
             kinds = {
@@ -828,9 +810,9 @@ def render_static_map(
                 "stops": {"Point"},
                 "routes": {"LineString", "MultiLineString"},
             }[name]
-            frames[name] = _check_gdf(obj, name, kinds)
+            frames[name] = check_gdf(obj, name, kinds=kinds)
     if roads is not None:
-        frames["roads"] = _check_gdf(roads, "roads", {"LineString", "MultiLineString"})
+        frames["roads"] = check_gdf(roads, "roads", kinds={"LineString", "MultiLineString"})
     extent_frames = [frames[n] for n in ("tracts", "stops", "routes", "zones") if n in frames]
     if chor or ("tracts" in frames and not extent_frames):
         # fit the tracts the network reaches; off-network ones show at the edges, hatched

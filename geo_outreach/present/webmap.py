@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from geo_outreach.errors import CRSError, InputError
+from geo_outreach.errors import InputError
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.assets import render_offline_html
+from geo_outreach.validation import check_columns, check_gdf
 
 if TYPE_CHECKING:
     import folium
@@ -94,31 +95,6 @@ def road_class(value: object) -> str:
     if not isinstance(value, str):
         return "local"
     return _ROAD_CLASSES.get(value.strip().lower(), "local")
-
-
-def _check_gdf(gdf: Any, what: str) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError(f"{what} must be a GeoDataFrame, got {type(gdf).__name__}", source=what)
-    if gdf.crs is None:
-        raise CRSError(
-            f"{what} has no coordinate reference system; set it, e.g. "
-            "gdf.set_crs('EPSG:4326') for longitude/latitude",
-            source=what,
-        )
-    if gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    return gdf
-
-
-def _check_columns(gdf: gpd.GeoDataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in gdf.columns]
-    if missing:
-        raise InputError(
-            f"{what} has no column(s) {missing}; available: {list(gdf.columns)}",
-            source=f"{what}.{missing[0]}",
-        )
 
 
 def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
@@ -282,7 +258,7 @@ def _check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
 def _road_features(roads: gpd.GeoDataFrame, class_column: str, simplify_m: float) -> dict:
     import shapely
 
-    roads = _check_gdf(roads, "roads")
+    roads = check_gdf(roads, "roads")
     kinds = set(roads.geom_type.dropna().unique())
     if not kinds <= {"LineString", "MultiLineString"}:
         raise InputError(
@@ -533,9 +509,9 @@ def add_choropleth(
     """
     import folium
 
-    units = _check_gdf(units, "units")
+    units = check_gdf(units, "units")
     fields = list(fields) if fields is not None else [id_column, column]
-    _check_columns(units, [id_column, column, *fields], "units")
+    check_columns(units, [id_column, column, *fields], "units")
     if aliases is not None and len(aliases) != len(fields):
         raise InputError(
             f"aliases has {len(aliases)} labels for {len(fields)} fields", source="aliases"
@@ -648,9 +624,9 @@ def add_sites(
     """
     import folium
 
-    sites = _check_gdf(sites, "sites")
+    sites = check_gdf(sites, "sites")
     fields = list(fields)
-    _check_columns(sites, [category_column, *fields], "sites")
+    check_columns(sites, [category_column, *fields], "sites")
     kinds = set(sites.geom_type.dropna().unique())
     if not kinds <= {"Point"}:
         raise InputError(
@@ -728,9 +704,9 @@ def add_routes(
     """
     import folium
 
-    routes = _check_gdf(routes, "routes")
+    routes = check_gdf(routes, "routes")
     fields = list(fields) if fields is not None else [route_column]
-    _check_columns(routes, [route_column, *fields], "routes")
+    check_columns(routes, [route_column, *fields], "routes")
     kinds = set(routes.geom_type.dropna().unique())
     if not kinds <= {"LineString", "MultiLineString"}:
         raise InputError(

@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import sqlalchemy as sa
 
+from geo_outreach import config
 from geo_outreach.errors import GeoOutreachError, InputError
 
 from .migrations import HEAD, migrate
@@ -86,25 +87,13 @@ class StoreBusyError(GeoOutreachError):
 
 
 def data_home() -> Path:
-    """Folder of the embedded visit database (not created here).
-
-    ``GEO_OUTREACH_HOME``, else ``$XDG_DATA_HOME/geo_outreach``, else
-    ``~/.local/share/geo_outreach``.
-    """
-    env = os.environ.get("GEO_OUTREACH_HOME")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "geo_outreach"
+    """Folder of the embedded visit database (:func:`geo_outreach.config.data_home`)."""
+    return config.data_home()
 
 
 def default_db_url() -> str:
     """``GEO_OUTREACH_DB_URL``, else the SQLite file ``visits.sqlite`` in :func:`data_home`."""
-    env = os.environ.get("GEO_OUTREACH_DB_URL")
-    if env:
-        return env
-    return f"sqlite:///{data_home() / 'visits.sqlite'}"
+    return config.db_url() or f"sqlite:///{data_home() / 'visits.sqlite'}"
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.network.snap import snap_locations
 from geo_outreach.palettes import ROUTE_COLOURS
 
 from .io import KNOWN_SKILLS, LANGUAGES, QUALIFICATIONS, parse_windows
@@ -366,74 +367,6 @@ def visits_from_stops(
 
 
 # --------------------------------------------------------------------------- snapping, matrices
-
-
-def snap_locations(
-    networks: Mapping[str, RoadNetwork],
-    locations: pd.DataFrame,
-    *,
-    max_snap_m: float = DEFAULT_MAX_SNAP_M,
-) -> pd.DataFrame:
-    """Nearest network node of every location on every mode.
-
-    Parameters
-    ----------
-    networks
-        Mode -> road network.
-    locations
-        ``location_id, lon, lat`` (lon/lat may be missing: the location is then off
-        every network).
-    max_snap_m
-        Farthest a location may be from its node and still be on the network.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``location_id, mode, node_id`` (nullable Int64), ``snap_dist_m`` (NaN without
-        coordinates), ``on_network`` (bool); one row per location and mode.
-    """
-    if not (math.isfinite(max_snap_m) and max_snap_m > 0):
-        raise InputError(
-            f"max_snap_m must be a positive number of metres, got {max_snap_m!r}",
-            source="max_snap_m",
-        )
-    for c in ("location_id", "lon", "lat"):
-        if c not in locations.columns:
-            raise InputError(f"locations table lacks column {c!r}", source=c)
-    locs = locations.drop_duplicates("location_id")
-    lon = pd.to_numeric(locs["lon"], errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(locs["lat"], errors="coerce").to_numpy(float)
-    has = np.isfinite(lon) & np.isfinite(lat)
-    frames = []
-    for mode, net in networks.items():
-        node = pd.array([pd.NA] * len(locs), dtype="Int64")
-        dist = np.full(len(locs), np.nan)
-        if has.any():
-            ids, d = net.nearest_nodes(lon[has], lat[has])
-            node[np.flatnonzero(has)] = ids.astype(np.int64)
-            dist[has] = d
-        on = has & (np.nan_to_num(dist, nan=np.inf) <= max_snap_m)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "location_id": locs["location_id"].astype(str).to_numpy(),
-                    "mode": mode,
-                    "node_id": node,
-                    "snap_dist_m": dist,
-                    "on_network": on,
-                }
-            )
-        )
-        logger.info(
-            "%s: %d of %d location(s) within %.0f m of the network",
-            mode,
-            int(on.sum()),
-            len(locs),
-            max_snap_m,
-        )
-    if not frames:
-        return pd.DataFrame(columns=["location_id", "mode", "node_id", "snap_dist_m", "on_network"])
-    return pd.concat(frames, ignore_index=True)
 
 
 def network_matrices(

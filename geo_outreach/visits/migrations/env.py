@@ -8,8 +8,6 @@ transaction) into ``config.attributes["connection"]``.  Run from Alembic's own c
 
 from __future__ import annotations
 
-import os
-
 import sqlalchemy as sa
 from alembic import context
 
@@ -26,7 +24,9 @@ conn = config.attributes.get("connection")
 if conn is not None:
     _run(conn)
 else:
-    url = os.environ.get("GEO_OUTREACH_DB_URL") or config.get_main_option("sqlalchemy.url")
+    from geo_outreach import config as settings
+
+    url = settings.db_url() or config.get_main_option("sqlalchemy.url")
     if not url:
         raise SystemExit("set GEO_OUTREACH_DB_URL or sqlalchemy.url to the team database")
     u = sa.make_url(url)
