@@ -11,7 +11,6 @@ checker verdict).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
@@ -279,23 +278,19 @@ def run(args: argparse.Namespace) -> int:
 #: Memory per pair of places per travel mode while planning (travel-time and distance tables,
 #: the solver's copies): a 10,000-visit plan grew to about 14 GB (issue 13).
 BYTES_PER_PAIR = 150
-MEMORY_ENV = "GEO_OUTREACH_MAX_PLAN_MEMORY_GB"
+MEMORY_ENV = "GEO_OUTREACH_MAX_PLAN_MEMORY_GB"  # read in geo_outreach.config
 
 
 def _memory_limit_gb() -> float:
-    """``GEO_OUTREACH_MAX_PLAN_MEMORY_GB``, else half of this machine's memory."""
-    text = os.environ.get(MEMORY_ENV, "").strip()
-    if text:
-        try:
-            return float(text)
-        except ValueError:
-            raise InputError(
-                f"{MEMORY_ENV}={text!r} is not a number of gigabytes", parameter=MEMORY_ENV
-            ) from None
+    from geo_outreach.config import MAX_PLAN_MEMORY_ENV, max_plan_memory_gb
+
     try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2 / 1e9
-    except (ValueError, OSError, AttributeError):
-        return 8.0
+        return max_plan_memory_gb()
+    except ValueError as exc:
+        raise InputError(
+            f"{MAX_PLAN_MEMORY_ENV}: {exc}; give a number of gigabytes",
+            parameter=MAX_PLAN_MEMORY_ENV,
+        ) from None
 
 
 def check_plan_size(visits: Any, workers: Any) -> None:
