@@ -655,3 +655,25 @@ def test_ctrl_c_at_start_up_prints_one_line_and_exits_130() -> None:
     )
     assert res.returncode == 130, res.stderr
     assert res.stderr.strip() == "interrupted"
+
+
+# --------------------------------------------------------------------------- flags
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (("time_limit_s must be > 0", {"parameter": "time_limit_s"}), "--time-limit must be > 0"),
+        (("infeasible with p=4; raise p", {}), "infeasible with --stops 4; raise p"),
+        (("move it onto a street or raise max_snap_m", {}), "raise --max-snap-m"),
+        (("give candidate stops (candidates=FILE)", {}), "(--candidates FILE)"),
+        (("at max_time_s=30 s", {}), "at --within-min 30 s"),
+        (("unknown need method", {"parameter": "need"}), "--need: unknown need method"),
+        (("v.csv: duration_min is empty", {"column": "duration_min"}), "duration_min is empty"),
+    ],
+)
+def test_library_parameter_names_are_shown_as_flags(error, shown) -> None:
+    from geo_outreach.cli import build_parser, error_line
+    from geo_outreach.errors import InputError
+
+    site = build_parser()._subparsers._group_actions[0].choices["site"]
+    message, fields = error
+    assert shown in error_line(InputError(message, **fields), site)

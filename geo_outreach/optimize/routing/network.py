@@ -559,8 +559,9 @@ def _check_workers(
                     f"{xy.at[lid, 'lat']}) is {float(row['snap_dist_m']):.0f} m from the "
                     f"nearest {w.mode} road, farther than the snapping limit of "
                     f"{max_snap_m:.0f} m; move it onto a street of the region or raise "
-                    "--max-snap-m",
+                    "max_snap_m",
                     source=f"{what}_lon",
+                    parameter="max_snap_m",
                 )
 
 
