@@ -228,7 +228,8 @@ def html_coverage_map(
 
     from geo_outreach.present import webmap
     from geo_outreach.present.assets import render_offline_html
-    from geo_outreach.present.static_map import _lightness, _off_network_mask
+    from geo_outreach.present.classify import _lightness
+    from geo_outreach.present.static_map import _off_network_mask
 
     layers = [str(x).strip().lower() for x in layers if str(x).strip()]
     unknown = [x for x in layers if x not in LAYERS]

@@ -36,6 +36,7 @@ import pandas as pd
 
 from geo_outreach.errors import InputError
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
+from geo_outreach.present.classify import SCHEMES, class_colours, classify
 from geo_outreach.validation import check_gdf
 
 if TYPE_CHECKING:
@@ -68,13 +69,6 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {
     "slide-16x9": (13.333, 7.5),
 }
 """Page sizes in inches (width, height)."""
-
-SCHEMES: dict[str, str] = {
-    "quantiles": "Quantiles",
-    "natural-breaks": "FisherJenks",
-    "equal-interval": "EqualInterval",
-}
-"""Classification scheme name -> mapclassify class (natural breaks = Fisher-Jenks, deterministic)."""
 
 CHOROPLETH_LAYERS: tuple[str, ...] = ("need", "access", "underserved")
 """Layers drawn as a choropleth panel each."""
@@ -195,66 +189,6 @@ class StaticMap:
 # --------------------------------------------------------------------------- validation
 
 
-def _lightness(colour: Any) -> float:
-    """CIE L* (0 black .. 100 white) of an RGB(A) colour."""
-    from matplotlib.colors import to_rgb
-
-    rgb = np.asarray(to_rgb(colour), dtype=float)
-    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    y = float(lin @ np.array([0.2126, 0.7152, 0.0722]))
-    return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
-
-
-def class_colours(palette: str, n: int) -> list[str]:
-    """``n`` fills from a sequential colormap, lightest first, darker = higher class.
-
-    Parameters
-    ----------
-    palette
-        A matplotlib colormap name, e.g. ``"viridis"``, ``"cividis"``, ``"YlGnBu"``, ``"Blues"``.
-    n
-        Number of classes (>= 1).
-
-    Raises
-    ------
-    InputError
-        Unknown colormap, or one whose lightness is not monotone (diverging or qualitative
-        palettes are unreadable in greyscale).
-    """
-    import matplotlib as mpl
-    from matplotlib.colors import to_hex
-
-    try:
-        cmap = mpl.colormaps[palette]
-    except KeyError as exc:
-        raise InputError(
-            f"unknown palette {palette!r}; use a sequential matplotlib colormap such as "
-            "viridis, cividis, magma, YlGnBu, YlOrRd, Blues, Greys",
-            source="palette",
-        ) from exc
-    probe = [_lightness(cmap(t)) for t in np.linspace(0, 1, 33)]
-    diffs = np.diff(probe)
-    if not (np.all(diffs >= -0.5) or np.all(diffs <= 0.5)):
-        raise InputError(
-            f"palette {palette!r} is not monotone in lightness, so its classes cannot be told "
-            "apart when printed in greyscale; use viridis, cividis, magma, YlGnBu, YlOrRd, "
-            "Blues or another sequential palette",
-            source="palette",
-        )
-    increasing = probe[-1] > probe[0]
-    # stay off the near-white / near-black ends so fills read on paper and outlines show
-    lo, hi = (0.0, 0.92) if increasing else (0.15, 1.0)
-    # pick colours at equal lightness steps (not equal colormap steps): equal grey steps in print
-    grid = np.linspace(lo, hi, 257)
-    light = np.array([_lightness(cmap(t)) for t in grid])
-    if increasing:  # light end at t=hi: the lowest class takes the lightest colour
-        grid, light = grid[::-1], light[::-1]
-    light = np.minimum.accumulate(light)  # strictly non-increasing for interpolation
-    targets = np.linspace(light[0], light[-1], n) if n > 1 else np.array([light.mean()])
-    ts = np.interp(-targets, -light, grid)
-    return [to_hex(cmap(float(t))) for t in ts]
-
-
 def _fmt(value: float) -> str:
     if value == 0 or not math.isfinite(value):
         return f"{value:g}"
@@ -266,63 +200,6 @@ def _fmt_min(value: float) -> str:
     if not math.isfinite(value):
         return f"{value:g}"
     return f"{value:,.1f}" if abs(value) < 10 else f"{value:,.0f}"
-
-
-def classify(
-    values: Any, *, scheme: str = "quantiles", k: int = 5
-) -> tuple[np.ndarray, np.ndarray]:
-    """Class edges and class index per value with mapclassify.
-
-    Parameters
-    ----------
-    values
-        Numbers; non-finite values get class ``-1``.
-    scheme
-        ``"quantiles"``, ``"natural-breaks"`` (Fisher-Jenks) or ``"equal-interval"``
-        (underscores accepted).
-    k
-        Number of classes, 2..9 (fewer when there are fewer distinct values).
-
-    Returns
-    -------
-    edges, idx
-        ``edges`` has ``n_classes + 1`` increasing numbers starting at the minimum;
-        ``idx`` holds the class of each value (``-1`` for non-finite ones).
-    """
-    import mapclassify
-
-    key = str(scheme).replace("_", "-").lower()
-    if key not in SCHEMES:
-        raise InputError(
-            f"unknown classification scheme {scheme!r}; use one of {sorted(SCHEMES)}",
-            source="scheme",
-        )
-    if not 2 <= int(k) <= 9:
-        raise InputError(f"k must be between 2 and 9 classes, got {k}", source="k")
-    y = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-    finite = np.isfinite(y)
-    idx = np.full(y.shape, -1, dtype=int)
-    if not finite.any():
-        return np.array([0.0, 1.0]), idx
-    fy = y[finite]
-    n_unique = len(np.unique(fy))
-    if n_unique == 1:
-        idx[finite] = 0
-        return np.array([fy[0], fy[0]]), idx
-    kk = min(int(k), n_unique)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # mapclassify warns when ties merge quantile classes
-        classifier = getattr(mapclassify, SCHEMES[key])(fy, k=kk)
-    upper = np.unique(np.asarray(classifier.bins, dtype=float))
-    upper[-1] = max(upper[-1], fy.max())
-    edges = np.concatenate([[fy.min()], upper])
-    # drop empty leading classes (a first upper bound equal to the minimum)
-    while len(edges) > 2 and edges[1] <= edges[0]:
-        edges = np.delete(edges, 1)
-    idx[finite] = np.clip(np.searchsorted(edges[1:-1], fy, side="left"), 0, len(edges) - 2)
-    return edges, idx
 
 
 def access_label(column: str) -> str:

@@ -29,6 +29,7 @@ import pandas as pd
 from geo_outreach.errors import InputError
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.assets import render_offline_html
+from geo_outreach.present.classify import assign_classes, class_colours, classify
 from geo_outreach.validation import check_columns, check_gdf
 
 if TYPE_CHECKING:
@@ -407,47 +408,22 @@ def base_map(
 # --------------------------------------------------------------------------- layers
 
 
-def _class_edges(
+def _classes(
     values: np.ndarray, scheme: str, k: int, bins: Sequence[float] | None
-) -> np.ndarray:
-    finite = values[np.isfinite(values)]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Class edges and class per value: the print maps' classifier (one for both)."""
     if bins is not None:
         edges = np.asarray(bins, dtype=float)
         if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
-            raise InputError("bins must be at least two increasing numbers", source="bins")
-        return edges
+            raise InputError("bins must be at least two increasing numbers", parameter="bins")
+        return edges, assign_classes(values, edges)
     if k < 1:
-        raise InputError(f"k must be >= 1, got {k}", source="k")
-    if finite.size == 0:
-        return np.array([0.0, 1.0])
-    if scheme == "quantiles":
-        edges = np.quantile(finite, np.linspace(0, 1, k + 1))
-    elif scheme == "equal_interval":
-        edges = np.linspace(finite.min(), finite.max(), k + 1)
-    else:
-        raise InputError(
-            f"scheme must be 'quantiles' or 'equal_interval', got {scheme!r}", source="scheme"
-        )
-    edges = np.unique(edges)
-    if edges.size == 1:
-        edges = np.array([edges[0], edges[0]])
-    return edges
-
-
-def _sequential_colours(cmap: str, n: int) -> list[str]:
-    import matplotlib as mpl
-    from matplotlib.colors import to_hex
-
-    try:
-        colormap = mpl.colormaps[cmap]
-    except KeyError as exc:
-        raise InputError(
-            f"unknown matplotlib colormap {cmap!r}; use e.g. 'YlOrRd', 'viridis', 'Blues'",
-            source="cmap",
-        ) from exc
-    if n == 1:
-        return [to_hex(colormap(0.7))]
-    return [to_hex(colormap(0.15 + 0.85 * i / (n - 1))) for i in range(n)]
+        raise InputError(f"k must be >= 1, got {k}", parameter="k")
+    if k == 1:
+        finite = values[np.isfinite(values)]
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+        return np.array([lo, hi]), np.where(np.isfinite(values), 0, -1)
+    return classify(values, scheme=scheme, k=min(k, 9))
 
 
 def add_choropleth(
@@ -460,7 +436,7 @@ def add_choropleth(
     id_column: str = "unit_id",
     name: str | None = None,
     legend_title: str | None = None,
-    scheme: Literal["quantiles", "equal_interval"] = "quantiles",
+    scheme: str = "quantiles",
     k: int = 5,
     bins: Sequence[float] | None = None,
     cmap: str = "YlOrRd",
@@ -490,8 +466,9 @@ def add_choropleth(
     legend_title
         Legend heading (default ``name``).
     scheme, k, bins
-        Class breaks: ``k`` quantile or equal-interval classes, or explicit
-        increasing ``bins`` edges.
+        Class breaks: ``k`` classes by ``quantiles``, ``natural-breaks`` or
+        ``equal-interval`` (:func:`geo_outreach.present.classify.classify`, the same as
+        the print maps), or explicit increasing ``bins`` edges.
     cmap
         Sequential matplotlib colormap (``YlOrRd``, ``viridis``... colour-blind
         safe by lightness); higher values are darker.
@@ -525,10 +502,9 @@ def add_choropleth(
             f"fill_opacity must be in [0, 1], got {fill_opacity}", source="fill_opacity"
         )
 
-    edges = _class_edges(values, scheme, k, bins)
+    edges, idx = _classes(values, scheme, k, bins)
     n_classes = max(len(edges) - 1, 1)
-    colours = _sequential_colours(cmap, n_classes)
-    idx = np.clip(np.searchsorted(edges[1:-1], values, side="right"), 0, n_classes - 1)
+    colours = class_colours(cmap, n_classes)
     fill = {
         str(uid): (colours[int(i)] if np.isfinite(v) else nan_color)
         for uid, i, v in zip(units[id_column], idx, values, strict=True)

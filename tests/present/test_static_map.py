@@ -15,6 +15,7 @@ from PIL import Image
 from shapely.geometry import LineString, Point, box
 
 from geo_outreach.errors import CRSError, InputError
+from geo_outreach.present import classify as cl
 from geo_outreach.present import static_map as sm
 
 X0, Y0 = -122.70, 45.50
@@ -136,7 +137,7 @@ def _grey_at(img: Image.Image, panel: sm.PanelInfo, geom) -> np.ndarray:
 @pytest.mark.parametrize("n", [2, 5, 7])
 def test_class_colours_get_darker_with_the_class_and_stay_apart_in_grey(palette, n):
     colours = sm.class_colours(palette, n)
-    lightness = [sm._lightness(c) for c in colours]
+    lightness = [cl._lightness(c) for c in colours]
     assert all(a > b for a, b in itertools.pairwise(lightness))
     assert min(np.diff(lightness) * -1) > 60 / n  # print-distinct steps
 

@@ -46,7 +46,11 @@ def test_publish_show_and_list_shapes(team_store, plan_dir):
             assert set(s) >= {"seq", "visit_id", "name", "start", "end", "address"}
             assert HHMM.match(s["start"]) and HHMM.match(s["end"]) and s["start"] <= s["end"]
             assert s["address"]
-        want = [v["visit_id"] for v in visits if (v["worker_id"], v["day"]) == (r["worker_id"], r["day"])]
+        want = [
+            v["visit_id"]
+            for v in visits
+            if (v["worker_id"], v["day"]) == (r["worker_id"], r["day"])
+        ]
         assert [s["visit_id"] for s in r["stops"]] == want
     # the van's Monday has a break before its visit: listed apart, not numbered
     van_mon = next(r for r in plan["routes"] if (r["worker_id"], r["day"]) == ("van", "Mon"))
