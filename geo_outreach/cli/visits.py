@@ -184,8 +184,8 @@ def run(args: argparse.Namespace) -> int:
             n = vs.export_csv(st, args.out, since=args.since, include_voided=args.include_voided)
             print(f"wrote {n} visit(s) to {args.out}")
         elif action == "backup":
-            out = vs.backup(st, args.out)
-            print(f"backed up the visit log to {out}")
+            written = vs.backup(st, args.out)
+            print(f"backed up the visit log to {written}")
         elif action == "void":
             v = vs.void_visit(st, args.record_id, changed_by=args.by, reason=args.reason)
             print(f"voided visit {v.record_id} (version {v.version})")
