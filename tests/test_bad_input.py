@@ -677,3 +677,37 @@ def test_library_parameter_names_are_shown_as_flags(error, shown) -> None:
     site = build_parser()._subparsers._group_actions[0].choices["site"]
     message, fields = error
     assert shown in error_line(InputError(message, **fields), site)
+
+
+# --------------------------------------------------------------------------- nothing half-written
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("analyze", "--region", "{region}", "-o", "{out}/x.gpkg"),
+        ("site", "--region", "{region}", "--stops", "1", "-o", "{out}/x.gpkg"),
+    ],
+    ids=["analyze", "site"],
+)
+def test_ctrl_c_between_two_layers_keeps_the_previous_geopackage(
+    argv, env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted after its first layer, a command leaves the earlier GeoPackage as it was
+    (today's bug: an empty layer, or one layer of two)."""
+    import geo_outreach.present.layers as layers
+
+    out = env.out / "x.gpkg"
+    out.write_bytes(b"the previous output")
+    real = layers.gpkg_safe
+    calls = []
+
+    def interrupt_on_second_layer(frame):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(frame)
+
+    monkeypatch.setattr(layers, "gpkg_safe", interrupt_on_second_layer)
+    assert main([env.fmt(a) for a in argv]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+    assert out.read_bytes() == b"the previous output"
+    assert [p.name for p in env.out.iterdir()] == ["x.gpkg"]  # no temporary file either
