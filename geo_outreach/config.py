@@ -23,6 +23,8 @@ CI agree without passing options around; nothing else in the package reads
     how long a dashboard sign-in lasts, in seconds (set by ``geo-outreach app``).
 ``GEO_OUTREACH_LANG``
     language of what people read (``en``, ``es``, ``sv``; default ``en``).
+``GEO_OUTREACH_MAX_PLAN_MEMORY_GB``
+    the most memory a plan's travel tables may need (default: half of this machine's).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "ASSETS_ENV",
     "DB_URL_ENV",
     "LANG_ENV",
+    "MAX_PLAN_MEMORY_ENV",
     "SESSION_ENV",
     "app_region",
     "assets_dir",
@@ -43,6 +46,7 @@ __all__ = [
     "data_home",
     "db_url",
     "language",
+    "max_plan_memory_gb",
     "package_data_dir",
     "repo_root",
     "session_s",
@@ -53,6 +57,7 @@ ASSETS_ENV = "GEO_OUTREACH_ASSETS"
 APP_REGION_ENV = "GEO_OUTREACH_APP_REGION"
 SESSION_ENV = "GEO_OUTREACH_SESSION_S"
 LANG_ENV = "GEO_OUTREACH_LANG"
+MAX_PLAN_MEMORY_ENV = "GEO_OUTREACH_MAX_PLAN_MEMORY_GB"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -137,3 +142,24 @@ def language(default: str = "en") -> str:
     """Language of what people read (``GEO_OUTREACH_LANG``): ``en``, ``es`` or ``sv``."""
     env = (os.environ.get(LANG_ENV) or "").strip().lower().replace("-", "_")
     return env.split("_")[0] if env else default
+
+
+def max_plan_memory_gb() -> float:
+    """``GEO_OUTREACH_MAX_PLAN_MEMORY_GB``, else half of this machine's memory (8 GB when
+    the machine does not say).
+
+    Raises
+    ------
+    ValueError
+        When the setting is not a positive number.
+    """
+    text = (os.environ.get(MAX_PLAN_MEMORY_ENV) or "").strip()
+    if text:
+        value = float(text)  # ValueError names the text
+        if not value > 0:
+            raise ValueError(f"{MAX_PLAN_MEMORY_ENV} must be > 0, got {text}")
+        return value
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2 / 1e9
+    except (ValueError, OSError, AttributeError):
+        return 8.0

@@ -5,7 +5,7 @@ as :class:`InputError` or one of its subclasses, which are ``ValueError``
 subclasses.  Their message names the file or column and says how to fix it; the
 CLI prints it in one line and exits with status 2.
 
-Exit codes of every command (one table, see ``docs/cli.md``):
+Exit codes of every command (one table, see ``docs/cli-errors.md``):
 
 ====  =====================================================================
 0     done (also when some visits stay unscheduled: they carry reasons)

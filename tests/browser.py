@@ -20,8 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "LOCAL_PREFIXES", "RequestRecorder", "launch"]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,11 +44,14 @@ LOCAL_PREFIXES: tuple[str, ...] = ("file://", "data:", "http://127.0.0.1:", "htt
 def launch() -> Iterator[Any]:
     """Yield a headless Chromium (a Playwright ``Browser``), closed on exit.
 
-    Skips the calling test when ``/usr/bin/chromium`` or Playwright is missing.
+    Skips the calling test when ``/usr/bin/chromium`` or Playwright is missing; fails it
+    instead in CI (``CI=true``), where both are installed.
     """
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.conftest import require_chromium
+
+    require_chromium()  # skips, or fails in CI
+    import playwright.sync_api as sync_api
+
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
         try:

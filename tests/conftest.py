@@ -1,9 +1,12 @@
-"""Shared fixtures: a tiny hand-made region with known answers, and the real-data marker."""
+"""Shared fixtures: a tiny hand-made region with known answers, the real-data marker, and
+:func:`require`, the one way a test says it needs an installed component."""
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +17,64 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 REAL_REGION = SHARED_DATA / "portland-central"
 REAL_SVI_CSV = REAL_REGION / "census" / "svi_multnomah_tracts.csv"
 """CDC SVI 2020 tract table of Multnomah County (real data; tests skip when absent)."""
+
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+"""True in CI (``CI=true``), where PostgreSQL, Chromium, poppler and the map assets are
+installed: a test that needs one of them fails there instead of skipping."""
+
+
+def require(component: str, available: bool | Callable[[], bool], *, how: str) -> None:
+    """Skip the calling test when ``component`` is missing, but fail it in CI.
+
+    CI installs every component a test needs (``scripts/test.sh``), so a missing one there
+    means the suite would stay green without running those tests: that is a failure.
+
+    Parameters
+    ----------
+    component
+        What is needed ("Chromium", "PostgreSQL", "pdftoppm (poppler)", "the map assets").
+    available
+        Whether it is there (or a function that tells).
+    how
+        How to install it, shown in the skip or failure message.
+    """
+    ok = available() if callable(available) else bool(available)
+    if ok:
+        return
+    message = f"needs {component} ({how})"
+    if IN_CI:
+        pytest.fail(
+            f"{message}: missing in CI (CI=true), where it must be installed", pytrace=False
+        )
+    pytest.skip(message)
+
+
+def require_tool(tool: str, *, how: str = "apt-get install poppler-utils") -> str:
+    """The path of the command-line ``tool`` (see :func:`require`)."""
+    path = shutil.which(tool)
+    require(tool, path is not None, how=how)
+    assert path is not None
+    return path
+
+
+def require_map_assets() -> None:
+    """The offline Leaflet assets in app/static/vendor (see :func:`require`)."""
+    from geo_outreach.present.assets import missing_assets
+
+    require("the offline map assets", lambda: not missing_assets(), how="scripts/fetch_assets.sh")
+
+
+CHROMIUM_PATH = Path("/usr/bin/chromium")
+
+
+def require_chromium() -> None:
+    """Debian's Chromium and Playwright (see :func:`require`)."""
+    require(str(CHROMIUM_PATH), CHROMIUM_PATH.exists(), how="apt-get install chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        require("playwright", False, how="scripts/setup.sh --dev")
+
 
 # Tiny network around (-122.65, 45.52). Node id -> (lon, lat).
 LAT0 = 45.52

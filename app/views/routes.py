@@ -51,6 +51,7 @@ def _table(kind: str) -> tuple[pd.DataFrame, str] | None:
         state.show_error(InputError(st.session_state[f"routes_{kind}_upload_error"]))
     src = st.session_state.get(f"routes_{kind}_src")
     name, base = src if src is not None else (f"demo_{kind}.csv", logic.demo_table(kind))
+    st.caption(f"{kind.title()} from {name} ({len(base)} rows)")  # the browser test waits on it
     edited = st.data_editor(
         base,
         num_rows="dynamic",

@@ -442,7 +442,9 @@ def compute_need(
     raw = {v.column: numeric_column(df, v.column) for v in spec.variables}
     for col, arr in raw.items():
         if n and np.isnan(arr).all():
-            raise InputError(f"column {col!r} has no values (all empty or -999)", source=col)
+            raise InputError(
+                f"column {col!r} has no values (all empty or -999)", source=col, column=col
+            )
     weights = np.array([v.weight for v in spec.variables], dtype=float)
     weights = weights / weights.sum()
     comps = np.full((len(spec.variables), n), np.nan)

@@ -305,7 +305,11 @@ def compute_svi(
     ep = {v: numeric_column(df, f"EP_{v}") for v in SVI_VARIABLES}
     for v, arr in ep.items():
         if n_rows and np.isnan(arr).all():
-            raise InputError(f"column 'EP_{v}' has no values (all empty or -999)", source=f"EP_{v}")
+            raise InputError(
+                f"column 'EP_{v}' has no values (all empty or -999)",
+                source=f"EP_{v}",
+                column=f"EP_{v}",
+            )
         bad = (arr < 0) | (arr > 100)
         if bad.any():
             raise InputError(

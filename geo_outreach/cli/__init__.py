@@ -216,14 +216,16 @@ def error_line(exc: BaseException, parser: argparse.ArgumentParser | None = None
     text = " ".join(str(exc).split())
     names = flag_names(parser)
     param = getattr(exc, "parameter", None)
-    if param is None and isinstance(getattr(exc, "source", None), str):
-        param = exc.source if exc.source in names else None  # older errors put it here
+    source = getattr(exc, "source", None)
+    if param is None and isinstance(source, str):
+        param = source if source in names else None  # older errors put it here
     words = {n for n in names if "_" in n}  # unambiguous in prose ("need" is not)
     column = getattr(exc, "column", None)
     words.discard(column)  # a column of the user's file (duration_min) is not a flag
+    for name in sorted(names, key=len, reverse=True):  # "p=4", "candidates=FILE"
+        text = re.sub(rf"(?<![\w\-./]){re.escape(name)}=(?!=)", names[name] + " ", text)
     for name in sorted(words, key=len, reverse=True):
         text = re.sub(rf"(?<![\w\-./]){re.escape(name)}(?![\w\-])", names[name], text)
-    text = re.sub(r"(?<![\w\-])p=(\d+)", r"--stops \1", text)  # siting's p
     if param in names and names[param] not in text:
         text = f"{names[param]}: {text}"
     return text

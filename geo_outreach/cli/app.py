@@ -20,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from geo_outreach.cli._common import whole
 from geo_outreach.errors import InputError
 
 REGION_ENV = "GEO_OUTREACH_APP_REGION"
@@ -98,7 +99,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="region folder (with region.toml); default: the demo region",
     )
     parser.add_argument(
-        "--port", type=int, default=8501, metavar="N", help="port to listen on (default 8501)"
+        "--port",
+        type=whole(minimum=1, maximum=65535),
+        default=8501,
+        metavar="N",
+        help="port to listen on (default 8501)",
     )
     parser.add_argument(
         "--host",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from geo_outreach.cli._common import progress_bar
 from geo_outreach.domain import MODES
+from geo_outreach.files import atomic_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(f"{mode} travel times") as progress:
             od = ctx.tract_site_od(mode, progress=progress)
         path = out / f"tract_service_{mode}.parquet"
-        od.to_parquet(path, index=False)
+        with atomic_file(path) as tmp:
+            od.to_parquet(tmp, index=False)
         off_t = info["off_network_by_mode"]["tracts"][mode]
         off_s = info["off_network_by_mode"]["services"][mode]
         nearest = od.groupby("origin_id")["travel_time_s"].min() / 60.0

@@ -112,9 +112,9 @@ def read_units(path: str | Path, *, id_col: str = "auto", layer: str | None = No
     """Read a CSV or GeoPackage of units, the id column as text; return ``(df, id_col)``."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"input file {str(path)!r} does not exist", source=str(path))
+        raise InputError(f"input file not found: {str(path)!r} does not exist", source=str(path))
     if path.is_dir():
-        raise InputError(f"input {str(path)!r} is a directory, not a file", source=str(path))
+        raise InputError(f"input {str(path)!r} is a folder; give a file", source=str(path))
     suffix = path.suffix.lower()
     if suffix in (".gpkg", ".shp", ".geojson", ".json", ".fgb"):
         import geopandas as gpd
@@ -154,13 +154,6 @@ def _fmt4(values: pd.Series) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``geo-outreach need``; return the exit status."""
-    from geo_outreach.analysis.need import (
-        PRESETS,
-        NeedIndexSpec,
-        compute_need,
-        parse_variables,
-    )
-    from geo_outreach.analysis.svi import compute_svi
 
     custom_opts = [
         o
@@ -193,6 +186,35 @@ def run(args: argparse.Namespace) -> int:
             source=str(args.input),
         )
 
+    try:
+        table, n_scored = _score(args, df, idc)
+    except InputError as exc:
+        if str(args.input) in str(exc) or str(exc.source or "").startswith("--"):
+            raise
+        raise InputError(
+            f"{args.input}: {exc}",
+            source=str(args.input),
+            row=exc.row,
+            column=exc.column,
+            parameter=exc.parameter,
+        ) from None
+
+    with atomic_file(out_path) as tmp:
+        table.to_csv(tmp, index=False)
+    logger.info("wrote %s: %d units, %d scored", out_path, len(table), n_scored)
+    if n_scored < len(table):
+        logger.warning(
+            "%d of %d units have no score (zero population or missing values)",
+            len(table) - n_scored,
+            len(table),
+        )
+    return 0
+
+
+def _score(args: argparse.Namespace, df: pd.DataFrame, idc: str) -> tuple[pd.DataFrame, int]:
+    from geo_outreach.analysis.need import PRESETS, NeedIndexSpec, compute_need, parse_variables
+    from geo_outreach.analysis.svi import compute_svi
+
     if args.method == "cdc-svi":
         res = compute_svi(df, id_col=idc)
         table = pd.DataFrame({"GEOID": res["unit_id"].astype(str)})
@@ -216,14 +238,4 @@ def run(args: argparse.Namespace) -> int:
             "" if pd.isna(r) else str(int(r)) for r in res["need_rank"].astype(object)
         ]
         n_scored = int(res["need_score"].notna().sum())
-
-    with atomic_file(out_path) as tmp:
-        table.to_csv(tmp, index=False)
-    logger.info("wrote %s: %d units, %d scored", out_path, len(table), n_scored)
-    if n_scored < len(table):
-        logger.warning(
-            "%d of %d units have no score (zero population or missing values)",
-            len(table) - n_scored,
-            len(table),
-        )
-    return 0
+    return table, n_scored

@@ -263,6 +263,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         visits = go.read_visits(args.visits)
     workers = go.read_workers(args.workers)
+    check_plan_size(visits, workers)  # before any network or matrix is built
     region = go.open_region(args.region, max_snap_m=args.max_snap_m)
     with _stages(args.time_limit + 5.0) as progress:
         plan = go.plan_routes(
@@ -296,6 +297,51 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+#: Memory per pair of places per travel mode while planning (travel-time and distance tables,
+#: the solver's copies): a 10,000-visit plan grew to about 14 GB (issue 13).
+BYTES_PER_PAIR = 150
+MEMORY_ENV = "GEO_OUTREACH_MAX_PLAN_MEMORY_GB"  # read in geo_outreach.config
+
+
+def _memory_limit_gb() -> float:
+    from geo_outreach.config import MAX_PLAN_MEMORY_ENV, max_plan_memory_gb
+
+    try:
+        return max_plan_memory_gb()
+    except ValueError as exc:
+        raise InputError(
+            f"{MAX_PLAN_MEMORY_ENV}: {exc}; give a number of gigabytes",
+            parameter=MAX_PLAN_MEMORY_ENV,
+        ) from None
+
+
+def check_plan_size(visits: Any, workers: Any) -> None:
+    """Refuse a plan whose travel tables would not fit in memory, before building them.
+
+    The tables grow with the square of the number of places (visits and worker starts/ends)
+    and with the number of travel modes.
+
+    Raises
+    ------
+    InputError
+        Naming the estimate, the limit and what to do.
+    """
+    ids = set(visits.locations["location_id"]) | set(workers.locations["location_id"])
+    places = len(ids)
+    modes = max(1, len({w.mode for w in workers.workers}))
+    need_gb = BYTES_PER_PAIR * places**2 * modes / 1e9
+    limit_gb = _memory_limit_gb()
+    if need_gb > limit_gb:
+        raise InputError(
+            f"{visits.source}: {len(visits)} visits at {places} places by {modes} travel "
+            f"mode(s) need about {need_gb:.1f} GB for the travel tables, more than the limit "
+            f"of {limit_gb:.1f} GB (half this machine's memory; {MEMORY_ENV} sets it); split "
+            "the visits into smaller plans (by area or by week)",
+            source=visits.source,
+            parameter="visits",
+        )
 
 
 def _holds_only_plan_files(folder: Path) -> bool:

@@ -167,6 +167,9 @@ def run_init(args: argparse.Namespace) -> int:
         raise InputError(
             f"{manifest} already exists; pass --overwrite to replace it", parameter="--overwrite"
         )
+    from geo_outreach.network.graph import check_osm_file
+
+    check_osm_file(args.network)  # PBF or not OSM at all: said now, not at the first use
     created = not target.exists()
     try:
         path = _init(args, init_region)

@@ -142,6 +142,9 @@ def run(args: argparse.Namespace) -> int:
                     existing_file(value)
                 except argparse.ArgumentTypeError as exc:
                     raise InputError(f"{flag}: {exc}", parameter=flag) from None
+        from geo_outreach.visits.importer import read_visits_log_csv
+
+        read_visits_log_csv(args.file)  # a malformed file never creates or opens a log
     elif action == "export":
         check_output(args, attr="out", flag="OUT.csv", suffixes=(".csv",))
     elif action == "backup":
@@ -181,8 +184,8 @@ def run(args: argparse.Namespace) -> int:
             n = vs.export_csv(st, args.out, since=args.since, include_voided=args.include_voided)
             print(f"wrote {n} visit(s) to {args.out}")
         elif action == "backup":
-            out = vs.backup(st, args.out)
-            print(f"backed up the visit log to {out}")
+            written = vs.backup(st, args.out)
+            print(f"backed up the visit log to {written}")
         elif action == "void":
             v = vs.void_visit(st, args.record_id, changed_by=args.by, reason=args.reason)
             print(f"voided visit {v.record_id} (version {v.version})")

@@ -398,6 +398,22 @@ def _read_csv(
                 "Fill in coordinates or remove those rows.",
                 source=f"{path}:{lon_col}",
             )
+        bad_lat = (lat.abs() > 90) | (lon.abs() > 180)
+        if bad_lat.any():
+            row = int(np.flatnonzero(bad_lat)[0])
+            swapped = bool((lon.abs() <= 90).all() and (lat.abs() <= 180).all())
+            what_is = (
+                f"look swapped: {lat_col!r} holds longitudes; exchange the two columns"
+                if swapped
+                else "are not WGS84 degrees (latitude -90..90, longitude -180..180)"
+            )
+            raise InputError(
+                f"{what} file {path}: row {row + 1}: {lon_col!r}={lon.iat[row]} "
+                f"{lat_col!r}={lat.iat[row]} {what_is}",
+                source=str(path),
+                row=row + 1,
+                column=lat_col,
+            )
         geoms = shapely.points(lon.to_numpy(), lat.to_numpy())
     else:
         raise InputError(
@@ -418,6 +434,17 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFra
         )
     bounds = gdf.total_bounds
     outside = bounds[0] < -180.5 or bounds[2] > 180.5 or bounds[1] < -90.5 or bounds[3] > 90.5
+    swapped = (
+        bounds[0] >= -90.5 and bounds[2] <= 90.5 and bounds[1] >= -180.5 and bounds[3] <= 180.5
+    )
+    if gdf.crs.is_geographic and np.isfinite(bounds).all() and outside and swapped:
+        raise CRSError(
+            f"{what} ({source}): longitude and latitude look swapped: the y values "
+            f"{np.round(bounds[[1, 3]], 1).tolist()} are not latitudes but x "
+            f"{np.round(bounds[[0, 2]], 1).tolist()} could be. Write x = longitude, "
+            "y = latitude (GeoJSON order lon, lat).",
+            source=source,
+        )
     if gdf.crs.is_geographic and np.isfinite(bounds).all() and outside:
         raise CRSError(
             f"{what} ({source}) declares the geographic CRS {gdf.crs.to_string()} but its "

@@ -648,6 +648,12 @@ def load_region(
         if isinstance(region, RegionManifest)
         else resolve_manifest(region, data_dir=data_dir)
     )
+    if manifest.network.is_dir():
+        raise InputError(
+            f"road network path {manifest.network} (named in {manifest.manifest_path}) is a "
+            "folder; fix [network] path to name the OSM XML file inside it.",
+            source=str(manifest.network),
+        )
     if not manifest.network.exists():
         raise InputError(
             f"road network file not found: {manifest.network} (named in "

@@ -873,7 +873,9 @@ def write_osm_xml(osm: OSMData, path: str | Path, *, generator: str = "geo_outre
     """
     path = Path(path)
     minlon, minlat, maxlon, maxlat = osm.bounds
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
+    from geo_outreach.files import atomic_file
+
+    with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write("<?xml version='1.0' encoding='UTF-8'?>\n")
         fh.write(f'<osm version="0.6" generator="{escape(generator)}">\n')
         fh.write(
@@ -1404,8 +1406,11 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 
     old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+    from geo_outreach.files import atomic_file
+
     try:
-        gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        with atomic_file(path) as tmp:
+            gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
@@ -1485,6 +1490,9 @@ def generate_region(
     _write_gpkg(region.services, out / SERVICES_FILE, SERVICES_LAYER)
     manifest = out / MANIFEST_NAME
     # the manifest last: a folder with region.toml is complete
-    manifest.write_text(manifest_text(region), encoding="utf-8", newline="\n")
+    from geo_outreach.files import atomic_file
+
+    with atomic_file(manifest) as tmp:
+        tmp.write_text(manifest_text(region), encoding="utf-8", newline="\n")
     logger.info("wrote synthetic region %s to %s", region.name, out)
     return manifest

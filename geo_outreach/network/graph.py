@@ -380,6 +380,13 @@ def check_osm_file(path: str | Path) -> Path:
         For an empty file, an HTML page, a file that is not OSM or a wrong compression, with
         the fix (see :func:`geo_outreach.data.osm.sniff_osm`).
     """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(
+            f"road network path {path} is a folder; give the OSM file inside it "
+            "(.osm.pbf, .osm or .osm.bz2).",
+            source=str(path),
+        )
     sniff_osm(path)
     return Path(path)
 

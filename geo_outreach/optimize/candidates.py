@@ -192,6 +192,12 @@ def candidates_from_file(
             raise InputError(
                 f"{path}: row {bad} has a missing or non-numeric {lon}/{lat}", source=str(path)
             )
+        if ((xs.abs() > 180) | (ys.abs() > 90)).any() and (xs.abs() <= 90).all():
+            raise CRSError(
+                f"{path}: {lon} and {lat} look swapped ({lat} holds values beyond 90, so "
+                f"longitudes); exchange the two columns",
+                source=str(path),
+            )
         if ((xs.abs() > 180) | (ys.abs() > 90)).any():
             raise CRSError(
                 f"{path}: {lon}/{lat} are not degrees (EPSG:4326); convert the coordinates",

@@ -104,8 +104,9 @@ def siting_inputs(
     if not layers:
         raise InputError(
             "no candidate stop: the region has no community venue and no major road; give "
-            "candidates with --candidates FILE",
+            "candidate stops (candidates=FILE)",
             source="candidates",
+            parameter="candidates",
         )
     cands = gpd.GeoDataFrame(combine_candidates(*layers), geometry="geometry", crs="EPSG:4326")
     node, _dist, on = snap_points(
@@ -190,9 +191,10 @@ def solve_on_region(
     """
     if max_time_min * 60.0 > inputs.cutoff_s:
         raise InputError(
-            f"--within-min {max_time_min:g} exceeds the travel-time cutoff "
+            f"max_time_min {max_time_min:g} exceeds the travel-time cutoff "
             f"({inputs.cutoff_s / 60:g} min) the inputs were built with",
             source="max_time_min",
+            parameter="max_time_min",
         )
     if existing_category is not None and existing_category not in set(
         ctx.region.services["category"]

@@ -763,8 +763,8 @@ def to_html(
         the map uses a plugin whose files are not vendored.
     """
     page = render_offline_html(m, mode=mode, base_url=base_url, assets_dir=assets_dir)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    from geo_outreach.files import write_text
+
+    out = write_text(path, page)  # atomic: a cut page is never left behind
     logger.info("wrote %s (%.0f kB, %s mode)", out, out.stat().st_size / 1024, mode)
     return out

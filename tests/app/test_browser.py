@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -14,7 +16,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
-from .conftest import REGION_ENV, has_vendor_assets
+from .conftest import REGION_ENV
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -28,11 +30,16 @@ ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
-    pytest.mark.skipif(not has_vendor_assets(), reason="map assets missing"),
-]
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium_and_assets() -> None:
+    """Skip without Chromium or the map assets; fail instead in CI (CI=true)."""
+    from tests.conftest import require_chromium, require_map_assets
+
+    require_chromium()
+    require_map_assets()
 
 
 def _free_port() -> int:
@@ -55,21 +62,16 @@ def app_url(app_region: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     proc = subprocess.Popen(
         [sys.executable, "-m", "geo_outreach", "app", *region, "--port", str(port)],
         env={k: v for k, v in env.items() if k != REGION_ENV},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the app did not start in 60 s")
+        # Streamlit prints this line once its server listens
+        said = _wait_for_line(proc, "You can now view your Streamlit app", timeout_s=90)
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=10) as r:
+            assert r.status == 200, f"the app is not healthy; it said: {said}"
         yield url
     finally:
         proc.terminate()
@@ -79,26 +81,54 @@ def app_url(app_region: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
             proc.kill()
 
 
+def _wait_for_line(proc: subprocess.Popen, needle: str, *, timeout_s: float) -> str:
+    """Wait until the server prints a line containing ``needle`` (it is listening)."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)  # the process ended
+
+    threading.Thread(target=pump, daemon=True).start()
+    said: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.001))
+        except queue.Empty:
+            pytest.fail(f"the app did not start in {timeout_s:.0f} s; it said: {''.join(said)}")
+        if line is None:
+            pytest.fail(f"the app exited ({proc.wait()}); it said: {''.join(said)}")
+        said.append(line)
+        if needle in line:
+            return "".join(said)
+
+
+#: True when some map iframe has drawn Leaflet SVG paths (the app's iframes are same-origin).
+_MAP_DRAWN = """() => [...document.querySelectorAll('iframe')].reduce((n, f) => {
+    try { return n + f.contentDocument.querySelectorAll('.leaflet-overlay-pane svg path').length }
+    catch (e) { return n }
+}, 0)"""
+
+
 def _wait_map(page, timeout_s: float = 120) -> int:
     """Wait until a Leaflet map inside an iframe has drawn SVG paths; return their count."""
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        for frame in page.frames:
-            if frame == page.main_frame:
-                continue
-            try:
-                n = frame.locator(".leaflet-overlay-pane svg path").count()
-            except Exception:  # frame detached during a rerun
-                n = 0
-            if n > 0:
-                return n
-        page.wait_for_timeout(500)
-    raise AssertionError("no Leaflet map drew its layers")
+    try:
+        handle = page.wait_for_function(_MAP_DRAWN, timeout=timeout_s * 1000)
+    except Exception:
+        said = page.locator("[data-testid=stMain]").inner_text()[:1500]
+        raise AssertionError(f"no Leaflet map drew its layers; the page said: {said}") from None
+    return int(handle.json_value())
 
 
 def _idle(page) -> None:
-    """Wait until the script run has finished (a click during a run can be lost)."""
-    page.wait_for_timeout(300)
+    """Wait until the script run has finished (a click during a run can be lost): the app
+    root reports the server's script state."""
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(
+        state="attached"
+    )
     page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden")
 
 
@@ -157,8 +187,13 @@ def test_every_page_offline(
         inputs.nth(0).set_input_files(str(bad))
         page.get_by_text("visits.png: this is not a CSV text file").wait_for()
         inputs.nth(0).set_input_files(str(vpath))
+        # the server says which file each table comes from once it has read the upload
+        page.get_by_text(f"Visits from visits.csv ({len(visits)} rows)").wait_for()
         inputs.nth(1).set_input_files(str(wpath))
-        page.wait_for_timeout(2000)  # let both uploads reach the server
+        page.get_by_text(f"Workers from workers.csv ({len(workers)} rows)").wait_for(
+            state="attached"  # in the hidden Workers tab
+        )
+        _idle(page)
         limit = page.get_by_label("Time limit (s)")
         limit.fill("2")
         limit.press("Enter")
@@ -174,7 +209,7 @@ def test_every_page_offline(
         page.set_viewport_size({"width": 420, "height": 900})
         page.get_by_text("Record this visit").first.click()
         page.get_by_text("No one there").first.wait_for()
-        page.wait_for_timeout(1000)
+        _idle(page)
         page.screenshot(path=str(SHOTS / "my_day_phone.png"), full_page=True)
         _click_until(page, page.get_by_role("button", name="Save").first, "Saved: Done.")
         _idle(page)
@@ -192,20 +227,8 @@ def test_every_page_offline(
         nav("Impact")
         page.get_by_role("heading", name="Reach by tract").wait_for()
         assert page.get_by_text("People reached").count() >= 1
-        try:
-            _wait_map(page, timeout_s=60)
-        except AssertionError:
-            # Seen once in a full-suite run, never alone: the Impact map did not draw. Keep what
-            # the page said for the report, then try once more in a fresh browser session (the
-            # visit log persists, so the map must appear there).
-            said = page.locator("[data-testid=stMain]").inner_text()[:1500]
-            page.reload()
-            nav("Impact")
-            page.get_by_role("heading", name="Reach by tract").wait_for()
-            try:
-                _wait_map(page, timeout_s=60)
-            except AssertionError as exc:
-                raise AssertionError(f"no map on the Impact page; it said: {said}") from exc
+        _idle(page)
+        assert _wait_map(page) > 0  # the reach map (its failure message says what the page said)
         page.screenshot(path=str(SHOTS / "impact.png"), full_page=True)
 
         nav("Community map")

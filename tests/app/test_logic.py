@@ -9,7 +9,7 @@ import pytest
 
 from geo_outreach.errors import InputError
 
-from .conftest import app_module, has_vendor_assets
+from .conftest import app_module
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +60,10 @@ def test_map_layers_follow_the_shade_choice(shade, layers, access) -> None:
     assert logic.map_layers(shade, zones=True, services=True) == (layers, access)
 
 
-@pytest.mark.skipif(not has_vendor_assets(), reason="map assets missing")
 def test_community_map_downloads_are_real_files(analysis) -> None:
+    from tests.conftest import require_map_assets
+
+    require_map_assets()
     logic = app_module("logic")
     ctx, res = analysis
     kw = dict(

@@ -66,20 +66,8 @@ def test_more_stops_never_cover_less(synth_region, tmp_path, capsys):
 
 
 def _site(region, out, *extra):
-    return main(
-        [
-            "site",
-            "--region",
-            str(region),
-            "--stops",
-            "2",
-            "--within-min",
-            "8",
-            "-o",
-            str(out),
-            *list(extra),
-        ]
-    )
+    base = ["site", "--region", str(region), "--stops", "2", "--within-min", "8"]
+    return main([*base, "-o", str(out), *extra])
 
 
 def test_equity_floor_holds(synth_region, tmp_path, capsys):

@@ -1,5 +1,4 @@
 import bz2
-import time
 
 import networkx as nx
 import pandas as pd
@@ -143,16 +142,14 @@ def test_cache_is_used_and_keyed_on_settings(tiny_osm, tmp_path):
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_cached_load_is_at_least_5x_faster_on_portland(tmp_path):
+def test_cached_load_on_portland_is_the_same_network(tmp_path):
+    """The second load comes from the cache with the same network (its speed-up, a timing,
+    is measured by benchmarks/timings.py, not asserted here)."""
     osm = REAL_REGION / "network" / "portland_central.osm.bz2"
-    t0 = time.perf_counter()
     cold = load_networks(osm, ("drive",), cache_dir=tmp_path)["drive"]
-    cold_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
     warm = load_networks(osm, ("drive",), cache_dir=tmp_path)["drive"]
-    warm_s = time.perf_counter() - t0
-    assert warm.summary["cached"] and warm.n_nodes == cold.n_nodes
-    assert cold_s / warm_s >= 5, (cold_s, warm_s)
+    assert not cold.summary["cached"] and warm.summary["cached"]
+    assert warm.n_nodes == cold.n_nodes and warm.n_edges == cold.n_edges
 
 
 def test_cached_network_is_arrays_with_the_same_answers_and_a_lazy_graph(tiny_osm, tmp_path):

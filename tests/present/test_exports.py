@@ -15,8 +15,9 @@ from PIL import Image
 from shapely.geometry import LineString, Point, box
 
 from geo_outreach.errors import InputError
-from geo_outreach.present import assets, exports
+from geo_outreach.present import exports
 from tests.browser import RequestRecorder, launch
+from tests.conftest import require_map_assets
 
 X0, Y0, W = -122.70, 45.50, 0.01
 ATTR = "Map data (c) OpenStreetMap contributors (ODbL); US Census Bureau"
@@ -95,8 +96,7 @@ def test_format_follows_the_suffix(tracts, layers, tmp_path):
 
 @pytest.fixture(scope="module")
 def html_map(tracts, layers, tmp_path_factory) -> Path:
-    if assets.missing_assets():
-        pytest.skip("web assets missing; run scripts/fetch_assets.sh")
+    require_map_assets()
     out = tmp_path_factory.mktemp("html") / "coverage.html"
     exports.coverage_map(
         out,
@@ -129,7 +129,7 @@ def test_html_opens_offline_with_layer_control_and_tooltips(html_map):
         attribution = page.inner_text(".leaflet-control-attribution")
         # hover the middle of the map (a tract): its tooltip opens
         page.mouse.move(450, 325)
-        page.wait_for_timeout(300)
+        page.wait_for_selector(".leaflet-tooltip", timeout=10_000)  # the hover's tooltip
         tooltip = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
     rec.assert_local()
     assert rec.errors == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from PIL import Image
 from geo_outreach.errors import InputError
 from geo_outreach.present import assets, packet
 from tests.browser import RequestRecorder, launch
+from tests.conftest import require_map_assets, require_tool
 
 LA = ZoneInfo("America/Los_Angeles")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -198,15 +198,13 @@ def test_ics_has_one_event_per_visit_in_local_time(written):
 
 
 def _render_pdf(path: Path, out: Path, dpi: int = 60) -> list[Image.Image]:
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("needs pdftoppm (apt-get install poppler-utils)")
+    require_tool("pdftoppm")
     subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(path), str(out / "pg")], check=True)
     return [Image.open(p).convert("L") for p in sorted(out.glob("pg*.png"))]
 
 
 def _pdf_text(path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("needs pdftotext (apt-get install poppler-utils)")
+    require_tool("pdftotext")
     res = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
     )
@@ -285,8 +283,8 @@ def test_long_day_pages_break_with_a_map_on_each_page(tmp_path):
 
 @pytest.mark.browser
 def test_packet_html_opens_offline_in_chromium(written):
-    if written.html is None:
-        pytest.skip("web assets missing; run scripts/fetch_assets.sh")
+    require_map_assets()
+    assert written.html is not None
     with launch() as browser:
         page = browser.new_page(viewport={"width": 800, "height": 600})
         rec = RequestRecorder(page)
@@ -295,7 +293,7 @@ def test_packet_html_opens_offline_in_chromium(written):
         n_paths = page.locator(".leaflet-overlay-pane svg path").count()
         title = page.title()
         page.locator(".leaflet-overlay-pane svg path.leaflet-interactive").last.hover()
-        page.wait_for_timeout(200)
+        page.wait_for_selector(".leaflet-tooltip", timeout=10_000)  # the hover's tooltip
         tooltip = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
     rec.assert_local()
     assert rec.errors == []

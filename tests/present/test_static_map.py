@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -97,10 +96,9 @@ def routes() -> gpd.GeoDataFrame:
 
 
 def _needs(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.skip(f"needs {tool} (apt-get install poppler-utils)")
-    return path
+    from tests.conftest import require_tool
+
+    return require_tool(tool)
 
 
 def _pdf_pages(data: bytes, tmp_path: Path, dpi: int) -> list[Image.Image]:

@@ -34,14 +34,15 @@ BASE_URL = "/app/static/vendor/"
 @pytest.fixture(scope="module")
 def assets_dir() -> Path:
     """The vendor folder, fetched with npm when absent (skip when that is impossible)."""
-    if shutil.which("npm") is None and assets.missing_assets():
-        pytest.skip(
-            "npm is not installed and the web assets are missing; run scripts/fetch_assets.sh"
-        )
-    try:
-        assets.fetch_assets()
-    except InputError as exc:
-        pytest.skip(f"could not fetch web assets with npm: {exc}")
+    from tests.conftest import require, require_map_assets
+
+    if assets.missing_assets():
+        require("npm", shutil.which("npm") is not None, how="apt-get install npm")
+        try:
+            assets.fetch_assets()
+        except InputError as exc:
+            require(f"the map assets from npm ({exc})", False, how="scripts/fetch_assets.sh")
+    require_map_assets()
     return assets.require_assets()
 
 
@@ -382,7 +383,7 @@ def _browse(browser, url: str, screenshot: Path | None = None) -> dict:
         rec = RequestRecorder(page)
         page.goto(url)
         page.wait_for_selector(".leaflet-overlay-pane svg path", timeout=10_000)
-        page.wait_for_timeout(300)
+        page.wait_for_load_state("load")  # every inline script (each layer) has run
         fills = page.eval_on_selector_all(
             ".leaflet-overlay-pane svg path", "els => els.map(e => e.getAttribute('fill'))"
         )

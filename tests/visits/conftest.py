@@ -2,7 +2,8 @@
 
 The PostgreSQL server is started once per test session by ``scripts/postgres_test_server.sh``
 (initdb into a temporary folder, 127.0.0.1 on a free port, as user ``postgres`` when we are
-root) and stopped at the end.  Each test gets a fresh schema in a database that has PostGIS.  Without PostgreSQL binaries the ``postgresql`` parameters skip.
+root) and stopped at the end.  Each test gets a fresh schema in a database that has PostGIS.  Without PostgreSQL binaries the ``postgresql`` parameters skip, except in CI (``CI=true``),
+where they fail (see ``tests.conftest.require``).
 """
 
 from __future__ import annotations
@@ -37,14 +38,18 @@ def _postgres_available() -> str | None:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """URL of the session's test database (PostGIS installed in its ``public`` schema)."""
+    from tests.conftest import require
+
     reason = _postgres_available()
-    if reason:
-        pytest.skip(reason)
+    require("PostgreSQL with PostGIS", reason is None, how=reason or "")
     res = subprocess.run(
         ["bash", str(SCRIPT), "start"], capture_output=True, text=True, timeout=120
     )
-    if res.returncode != 0:
-        pytest.skip(f"could not start PostgreSQL: {res.stderr.strip()[-500:]}")
+    require(
+        "a PostgreSQL server that starts",
+        res.returncode == 0,
+        how=f"scripts/postgres_test_server.sh start said: {res.stderr.strip()[-500:]}",
+    )
     url, datadir = res.stdout.strip().split("\t")
     try:
         import sqlalchemy as sa

@@ -248,6 +248,10 @@ def _text(value: object) -> str:
     return str(value)
 
 
+#: How a worker travels: the road network's modes.
+WORKER_MODES: tuple[str, ...] = ("drive", "walk")
+
+
 def _loc_id(lon: float, lat: float) -> str:
     return f"pt:{lon:.5f},{lat:.5f}"
 
@@ -272,6 +276,13 @@ def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]
     if lon_s and lat_s:
         lon, lat = _num(lon_s, f"{src} {prefix}lon"), _num(lat_s, f"{src} {prefix}lat")
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            if -90 <= lon <= 90 and -180 <= lat <= 180:
+                raise InputError(
+                    f"{src}: {prefix}lon {lon} and {prefix}lat {lat} look swapped (latitude "
+                    "must be within -90..90); exchange the two columns",
+                    source=src,
+                    column=f"{prefix}lat",
+                )
             raise InputError(f"{src}: coordinates ({lon}, {lat}) are not lon/lat", source=src)
         return (lid or _loc_id(lon, lat)), lon, lat
     if lid:
@@ -430,13 +441,22 @@ def read_workers_csv(
             if after_s < 0:
                 raise InputError(f"{src} break_after_h: must be >= 0", source="break_after_h")
         cap = row.get("capacity", "").strip()
+        mode = row.get("mode", "").strip().lower() or "drive"
+        if mode not in WORKER_MODES:
+            raise InputError(
+                f"{src} mode: worker {wid!r} travels by {mode!r}; use one of "
+                f"{', '.join(WORKER_MODES)} (the modes of the road network)",
+                source=name,
+                row=int(i) + 1,
+                column="mode",
+            )
         workers.append(
             Worker(
                 worker_id=wid,
                 start_location_id=s_id,
                 end_location_id=e_id,
                 shifts=shifts,
-                mode=(row.get("mode", "").strip().lower() or "drive"),
+                mode=mode,
                 skills=_skills(row.get("skills", ""), f"{src} skills"),
                 break_rule=_parse_break(row.get("break", ""), f"{src} break", after_work_s=after_s),
                 max_work_s=round(_num(mw, f"{src} max_work_h") * 3600) if mw else None,

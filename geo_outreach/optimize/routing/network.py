@@ -170,6 +170,19 @@ def _check_csv(
         raise InputError(
             f"{name} has a header but no rows; add at least one {what[:-1]}", source=name
         )
+    key = required[0]  # visit_id / worker_id
+    ids = df[key].astype(str).str.strip()
+    dup = ids.duplicated(keep="first") & (ids != "")
+    if dup.any():
+        i = int(dup.to_numpy().argmax())
+        first = int((ids == ids.iat[i]).to_numpy().argmax())
+        raise InputError(
+            f"{name}: row {i + 1} (line {i + 2}): duplicate {key} {ids.iat[i]!r} (first on row "
+            f"{first + 1}); every {what[:-1]} needs its own {key}",
+            source=name,
+            row=i + 1,
+            column=key,
+        )
     return df, name
 
 
@@ -222,6 +235,16 @@ def read_plan_inputs(
     workers, wlocs = _read_workers_csv(
         workers_path if not isinstance(workers_path, pd.DataFrame) else wdf, source=wname
     )
+    for i, w in enumerate(workers):
+        if w.mode not in NETWORK_MODES:
+            raise InputError(
+                f"{wname}: row {i + 1}: worker {w.worker_id!r} travels by {w.mode!r}; "
+                f"the road network has modes {', '.join(NETWORK_MODES)} (set the mode column "
+                "to one of them)",
+                source=wname,
+                row=i + 1,
+                column="mode",
+            )
     locations = _merge_locations(vlocs, wlocs)
     keep = ["visit_id", *[c for c in DETAIL_COLUMNS if c in vdf.columns]]
     details = vdf[keep].copy()
@@ -547,8 +570,9 @@ def _check_workers(
                     f"{xy.at[lid, 'lat']}) is {float(row['snap_dist_m']):.0f} m from the "
                     f"nearest {w.mode} road, farther than the snapping limit of "
                     f"{max_snap_m:.0f} m; move it onto a street of the region or raise "
-                    "--max-snap-m",
+                    "max_snap_m",
                     source=f"{what}_lon",
+                    parameter="max_snap_m",
                 )
 
 

@@ -274,7 +274,7 @@ def solve_siting(
         required = req_mask & ~existing
         bad, min_t, msg = _lscp_infeasibility(problem, req_mask, existing, max_time_s, hi)
         if bad:
-            logger.warning(msg)
+            logger.info(msg)  # the result (and the CLI error) carries it
             return _assemble(
                 problem,
                 model=model,
@@ -340,7 +340,7 @@ def solve_siting(
                 f"p-median is infeasible with p={p}: some demand can only be reached by "
                 "excluded candidates or more than p stops are needed; raise p or add candidates"
             )
-        logger.warning(msg)
+        logger.info(msg)  # the result (and the CLI error) carries it
         return _assemble(
             problem,
             model=model,

@@ -183,7 +183,7 @@ def test_snap_locations_table(tiny_region):
 
 def test_depot_off_network_is_a_clear_error(tiny_region, tmp_path):
     workers = "worker_id,start_lon,start_lat,mode,shift\nvan,-122.60,45.55,drive,Mon 08:30-17:00\n"
-    with pytest.raises(InputError, match=r"van.*m from the nearest drive road.*--max-snap-m"):
+    with pytest.raises(InputError, match=r"van.*m from the nearest drive road.*max_snap_m"):
         tiny_plan(tiny_region, tmp_path, csv={"workers": workers})
 
 
