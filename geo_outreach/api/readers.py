@@ -40,6 +40,7 @@ def _table(
 
     A file must be CSV text with a header and rows; a table must have the columns.
     """
+    from geo_outreach.optimize.routing.io import _text
     from geo_outreach.optimize.routing.network import _check_csv
 
     if isinstance(src, pd.DataFrame):
@@ -50,14 +51,6 @@ def _table(
         return table, df, name
     df, name = _check_csv(src, required, what, source)
     return df.copy(), df, name
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def read_visits(src: Source, *, source: str | None = None) -> Visits:

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from geo_outreach.files import atomic_dir, atomic_file, check_output_path, write_manifest
+from geo_outreach.files import (
+    _json_default,
+    atomic_dir,
+    atomic_file,
+    check_output_path,
+    write_manifest,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -43,17 +49,7 @@ _META_KEY = "geo_outreach"
 
 def _json_ready(obj: Any) -> Any:
     """``obj`` as plain JSON types (numpy scalars, NaN -> None)."""
-    return json.loads(json.dumps(obj, default=_default, allow_nan=True).replace("NaN", "null"))
-
-
-def _default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+    return json.loads(json.dumps(obj, default=_json_default, allow_nan=True).replace("NaN", "null"))
 
 
 def _write_gpkg(path: Path, layers: Mapping[str, Any], meta: Mapping[str, Any]) -> Path:
