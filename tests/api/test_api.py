@@ -30,7 +30,9 @@ def test_import_loads_no_heavy_engine():
 
 def test_every_public_name_resolves():
     # the package's lazy list and the API's __all__ are the same names (kept in step)
-    assert set(go.__all__) - {"__version__"} == set(go.api.__all__)
+    import geo_outreach.api as api
+
+    assert set(go.__all__) - {"__version__"} == set(api.__all__)
     for name in go.__all__:
         assert getattr(go, name) is not None, name
     with pytest.raises(AttributeError):
