@@ -200,7 +200,8 @@ def _save(sk: str, row: pd.Series) -> None:
         stored = record_visit(
             store,
             worker_id=worker,
-            visited_at=dt.datetime.now().replace(microsecond=0),
+            visited_at=dt.datetime.now(dt.UTC).replace(microsecond=0),  # stored in UTC
+            timezone=ctx.region.timezone,  # shown, and dated, in the region's zone
             outcome=ss[f"rec_outcome_{sk}"],
             planned_visit_id=str(row["visit_id"]),
             people_reached=int(ss[f"rec_people_{sk}"]),
