@@ -123,6 +123,15 @@ def assets_dir() -> Path | None:
     return Path(env).expanduser() if env else None
 
 
+CENSUS_KEY_ENV = "GEO_OUTREACH_CENSUS_KEY"
+"""Environment variable with a Census API key (optional) for ``region fetch``."""
+
+
+def census_key() -> str | None:
+    """The Census API key of ``region fetch``: ``$GEO_OUTREACH_CENSUS_KEY`` or None."""
+    return os.environ.get(CENSUS_KEY_ENV) or None
+
+
 def app_region() -> str | None:
     """The region the dashboard serves (``GEO_OUTREACH_APP_REGION``), None for the demo."""
     return os.environ.get(APP_REGION_ENV) or None

@@ -124,6 +124,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--overwrite", action="store_true", help="replace an existing region.toml")
     init.set_defaults(func=run_init)
 
+    fetch = cmds.add_parser(
+        "fetch",
+        help="download a US place's roads, census tracts with ACS variables and services "
+        "(online)",
+        description="Fetch a region from public sources: OSM roads (Overpass), 2020 census "
+        "tracts (Census cartographic boundaries), the ACS 5-year variables of the CDC SVI "
+        "method (Census API; key optional: --census-key or GEO_OUTREACH_CENSUS_KEY) and OSM "
+        "service sites; writes DIR with region.toml and provenance.json (source, date, "
+        "licence per layer). Needs the internet; offline it stops within --timeout seconds.",
+    )
+    fetch.add_argument("place", metavar="PLACE", help="e.g. 'Franklin County, Ohio'")
+    fetch.add_argument("-o", "--output", required=True, metavar="DIR", help="new region folder")
+    fetch.add_argument("--census-key", default=None, metavar="KEY", help="Census API key")
+    fetch.add_argument(
+        "--timeout",
+        type=number(minimum=1),
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for each answer (default 10)",
+    )
+    fetch.set_defaults(func=run_fetch)
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from geo_outreach import config
+    from geo_outreach.data.fetch import Fetcher, fetch_region
+
+    manifest = fetch_region(
+        args.place,
+        args.output,
+        census_key=args.census_key or config.census_key(),
+        fetcher=Fetcher(timeout_s=float(args.timeout)),
+    )
+    print(manifest)
+    return 0
+
 
 def run_info(args: argparse.Namespace) -> int:
     ctx = open_from_args(args)
