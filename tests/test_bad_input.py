@@ -140,6 +140,9 @@ OPTIONS: list[tuple[str, tuple[str, ...], str, tuple[str, ...]]] = [
     ("synth", SYNTH, "--seed", SEEDS),
     ("synth", SYNTH, "--outside-sites", ("-1", "x")),
     ("synth", SYNTH, "--center", ("north", "1,2,3")),
+    ("synth", SYNTH, "--country", ("XX", "Sweden", "")),
+    ("region fetch", ("region", "fetch", "Franklin County, Ohio", "-o", "{out}/f"), "--timeout",
+     ("0", "-1", "x")),
     ("map", MAP, "--k", ("1", "10", "x")),
     ("map", MAP, "--dpi", ("0", "10", "x")),
     ("map", MAP, "--size", ("bogus",)),
@@ -380,6 +383,21 @@ def _roadless_region(env: Env) -> None:
     (reg / "region.toml").write_text(text, encoding="utf-8")
 
 
+def _need_region(need_line: str) -> Callable[[Env], None]:
+    """A copy of the synthetic region whose manifest has ``[need]`` with ``need_line``."""
+
+    def setup(env: Env) -> None:
+        import shutil
+
+        target = env.bad / "r"
+        shutil.copytree(env.region, target)
+        manifest = target / "region.toml"
+        text = manifest.read_text(encoding="utf-8")
+        manifest.write_text(text + f"\n[need]\n{need_line}\n", encoding="utf-8")
+
+    return setup
+
+
 def _other_cases() -> None:
     no_folder = "sqlite:///{out}/typo/visits.sqlite"
     for action in (
@@ -513,6 +531,32 @@ def _other_cases() -> None:
         PLAN,
         "GEO_OUTREACH_MAX_PLAN_MEMORY_GB",
         environ=(("GEO_OUTREACH_MAX_PLAN_MEMORY_GB", "lots"),),
+    )
+    CASES["synth --need-variables not a column"] = Bad(
+        (*SYNTH, "--country", "SE", "--nodes", "300", "--need-variables", "EP_POV150:1"),
+        "EP_POV150",
+        also=("andel_lag_ek_standard",),
+    )
+    CASES["synth --need-variables zero weight"] = Bad(
+        (*SYNTH, "--country", "SE", "--nodes", "300", "--need-variables", "folkmangd:0"),
+        "non-zero",
+    )
+    CASES["visits import unknown --timezone"] = Bad(
+        ("visits", "import", "{inp}/log.csv", "--db", DB, "--timezone", "Mars/Olympus"),
+        "Mars/Olympus",
+        also=("IANA",),
+    )
+    CASES["analyze [need] variables names a missing column"] = Bad(
+        ("analyze", "--region", "{bad}/r", "-o", "{out}/a.gpkg"),
+        "nope_col",
+        also=("region.toml",),
+        setup=_need_region('variables = "nope_col:1,EP_POV150:1"'),
+    )
+    CASES["analyze [need] variables bad weight"] = Bad(
+        ("analyze", "--region", "{bad}/r", "-o", "{out}/a.gpkg"),
+        "COLUMN:WEIGHT",
+        also=("region.toml",),
+        setup=_need_region('variables = "EP_POV150:lots"'),
     )
     CASES["unknown command"] = Bad(("frobnicate",), "frobnicate")
     CASES["unknown option"] = Bad((*ANALYZE, "--colour", "red"), "--colour")
