@@ -320,6 +320,16 @@ def test_a_synthetic_region_shows_no_portland_data(
     minx, miny, maxx, maxy = gpd.read_file(se_app_region / "tracts.gpkg").total_bounds
     assert visits["lon"].astype(float).between(minx, maxx).all()
     assert visits["lat"].astype(float).between(miny, maxy).all()
+    # the analysis pages: this region's areas, nothing of the demo
+    for page in ("views/needs.py", "views/community.py"):
+        at.switch_page(page).run()
+        assert not at.exception and not _errors(at), page
+        shown = " ".join(str(x.value) for x in [*at.markdown, *at.caption, *at.info, *at.title])
+        assert "Portland" not in shown and "Multnomah" not in shown, page
+        for df in at.dataframe:
+            text = df.value.astype(str).to_string()
+            assert "Portland" not in text and "41051" not in text, page
+    at.switch_page("views/routes.py").run()
     # My day offers a sample week of this region, and it plans without "far from the road"
     at.switch_page("views/my_day.py").run()
     assert not at.exception
