@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_PBF = ROOT.parent / "shared" / "data" / "portland-central" / "network" / "portland_central.osm.pbf"
+DEMO_PBF = (
+    ROOT.parent / "shared" / "data" / "portland-central" / "network" / "portland_central.osm.pbf"
+)
 ID_STEP = 10**10
 
 

@@ -126,8 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     fetch = cmds.add_parser(
         "fetch",
-        help="download a US place's roads, census tracts with ACS variables and services "
-        "(online)",
+        help="download a US place's roads, census tracts with ACS variables and services (online)",
         description="Fetch a region from public sources: OSM roads (Overpass), 2020 census "
         "tracts (Census cartographic boundaries), the ACS 5-year variables of the CDC SVI "
         "method (Census API; key optional: --census-key or GEO_OUTREACH_CENSUS_KEY) and OSM "

@@ -200,9 +200,7 @@ class AddressBook:
             raise InputError(f"address table lacks columns {missing}", source="addresses")
         self._exact = {}
         self._streets = {}
-        for number, street, lon, lat in self.table[list(ADDRESS_COLUMNS)].itertuples(
-            index=False
-        ):
+        for number, street, lon, lat in self.table[list(ADDRESS_COLUMNS)].itertuples(index=False):
             s = normalize_street(street)
             for part in re.split(r"[;,]", str(number)):
                 key = _number_key(part)

@@ -46,8 +46,8 @@ __all__ = [
     "FetchError",
     "Fetcher",
     "fetch_region",
-    "overpass_services_query",
     "overpass_roads_query",
+    "overpass_services_query",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,41 +78,107 @@ ACS_VARIABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "POV150": (("C17002_002E", "C17002_003E", "C17002_004E", "C17002_005E"), ("C17002_001E",)),
     "UNEMP": (("B23025_005E",), ("B23025_003E",)),
     "HBURD": (
-        ("B25070_007E", "B25070_008E", "B25070_009E", "B25070_010E",
-         "B25091_008E", "B25091_009E", "B25091_010E", "B25091_011E",
-         "B25091_019E", "B25091_020E", "B25091_021E", "B25091_022E"),
+        (
+            "B25070_007E",
+            "B25070_008E",
+            "B25070_009E",
+            "B25070_010E",
+            "B25091_008E",
+            "B25091_009E",
+            "B25091_010E",
+            "B25091_011E",
+            "B25091_019E",
+            "B25091_020E",
+            "B25091_021E",
+            "B25091_022E",
+        ),
         ("B25070_001E", "B25091_001E"),
-    ),  # fmt: skip
+    ),
     "NOHSDP": (
-        ("B15003_002E", "B15003_003E", "B15003_004E", "B15003_005E", "B15003_006E",
-         "B15003_007E", "B15003_008E", "B15003_009E", "B15003_010E", "B15003_011E",
-         "B15003_012E", "B15003_013E", "B15003_014E", "B15003_015E", "B15003_016E"),
+        (
+            "B15003_002E",
+            "B15003_003E",
+            "B15003_004E",
+            "B15003_005E",
+            "B15003_006E",
+            "B15003_007E",
+            "B15003_008E",
+            "B15003_009E",
+            "B15003_010E",
+            "B15003_011E",
+            "B15003_012E",
+            "B15003_013E",
+            "B15003_014E",
+            "B15003_015E",
+            "B15003_016E",
+        ),
         ("B15003_001E",),
-    ),  # fmt: skip
+    ),
     "UNINSUR": (("B27010_017E", "B27010_033E", "B27010_050E", "B27010_066E"), ("B27010_001E",)),
     "AGE65": (
-        ("B01001_020E", "B01001_021E", "B01001_022E", "B01001_023E", "B01001_024E",
-         "B01001_025E", "B01001_044E", "B01001_045E", "B01001_046E", "B01001_047E",
-         "B01001_048E", "B01001_049E"),
+        (
+            "B01001_020E",
+            "B01001_021E",
+            "B01001_022E",
+            "B01001_023E",
+            "B01001_024E",
+            "B01001_025E",
+            "B01001_044E",
+            "B01001_045E",
+            "B01001_046E",
+            "B01001_047E",
+            "B01001_048E",
+            "B01001_049E",
+        ),
         ("B01001_001E",),
-    ),  # fmt: skip
+    ),
     "AGE17": (("B09001_001E",), ("B01001_001E",)),
-    "DISABL": (("B18101_004E", "B18101_007E", "B18101_010E", "B18101_013E", "B18101_016E",
-                "B18101_019E", "B18101_023E", "B18101_026E", "B18101_029E", "B18101_032E",
-                "B18101_035E", "B18101_038E"), ("B18101_001E",)),  # fmt: skip
+    "DISABL": (
+        (
+            "B18101_004E",
+            "B18101_007E",
+            "B18101_010E",
+            "B18101_013E",
+            "B18101_016E",
+            "B18101_019E",
+            "B18101_023E",
+            "B18101_026E",
+            "B18101_029E",
+            "B18101_032E",
+            "B18101_035E",
+            "B18101_038E",
+        ),
+        ("B18101_001E",),
+    ),
     "SNGPNT": (("B11012_010E", "B11012_015E"), ("B11012_001E",)),
     "LIMENG": (
-        ("B16005_007E", "B16005_008E", "B16005_012E", "B16005_013E", "B16005_017E",
-         "B16005_018E", "B16005_022E", "B16005_023E", "B16005_029E", "B16005_030E",
-         "B16005_034E", "B16005_035E", "B16005_039E", "B16005_040E", "B16005_044E",
-         "B16005_045E"),
+        (
+            "B16005_007E",
+            "B16005_008E",
+            "B16005_012E",
+            "B16005_013E",
+            "B16005_017E",
+            "B16005_018E",
+            "B16005_022E",
+            "B16005_023E",
+            "B16005_029E",
+            "B16005_030E",
+            "B16005_034E",
+            "B16005_035E",
+            "B16005_039E",
+            "B16005_040E",
+            "B16005_044E",
+            "B16005_045E",
+        ),
         ("B16005_001E",),
-    ),  # fmt: skip
+    ),
     "MINRTY": (("B01001_001E",), ("B01001_001E",)),  # minus white non-Hispanic, below
     "MUNIT": (("B25024_007E", "B25024_008E", "B25024_009E"), ("B25024_001E",)),
     "MOBILE": (("B25024_010E",), ("B25024_001E",)),
-    "CROWD": (("B25014_005E", "B25014_006E", "B25014_007E", "B25014_011E", "B25014_012E",
-               "B25014_013E"), ("B25014_001E",)),  # fmt: skip
+    "CROWD": (
+        ("B25014_005E", "B25014_006E", "B25014_007E", "B25014_011E", "B25014_012E", "B25014_013E"),
+        ("B25014_001E",),
+    ),
     "NOVEH": (("B25044_003E", "B25044_010E"), ("B25044_001E",)),
     "GROUPQ": (("B26001_001E",), ("B01001_001E",)),
     "NOINT": (("B28002_013E",), ("B28002_001E",)),
@@ -151,7 +217,9 @@ class Fetcher:
     transport: Callable[[str, str, Mapping[str, Any]], bytes] | None = None
     log: list[dict[str, Any]] = field(default_factory=list)
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None, *, method: str = "GET") -> bytes:
+    def get(
+        self, url: str, params: Mapping[str, Any] | None = None, *, method: str = "GET"
+    ) -> bytes:
         params = dict(params or {})
         try:
             if self.transport is not None:
@@ -190,10 +258,7 @@ def _json(body: bytes, url: str) -> Any:
 def overpass_roads_query(bbox: tuple[float, float, float, float], *, timeout_s: int = 180) -> str:
     """Overpass QL for the ``highway`` ways (with their nodes) in ``bbox`` as OSM XML."""
     s, w, n, e = bbox[1], bbox[0], bbox[3], bbox[2]
-    return (
-        f"[out:xml][timeout:{timeout_s}];"
-        f'(way["highway"]({s},{w},{n},{e}););(._;>;);out body;'
-    )
+    return f'[out:xml][timeout:{timeout_s}];(way["highway"]({s},{w},{n},{e}););(._;>;);out body;'
 
 
 def overpass_services_query(bbox: tuple[float, float, float, float], *, timeout_s: int = 60) -> str:
@@ -264,8 +329,7 @@ def _acs(fetcher: Fetcher, state: str, counties: list[str], key: str | None) -> 
     import pandas as pd
 
     names = sorted(
-        {v for nums, dens in ACS_VARIABLES.values() for v in (*nums, *dens)}
-        | {_WHITE_NON_HISPANIC}
+        {v for nums, dens in ACS_VARIABLES.values() for v in (*nums, *dens)} | {_WHITE_NON_HISPANIC}
     )
     frames = []
     for county in counties:

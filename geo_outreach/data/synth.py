@@ -1446,9 +1446,7 @@ def _swedish_units(tracts: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
             "deso_kod": pd.array(codes, dtype="str"),
             "namn": names,
             "folkmangd": pop.astype(np.int64),
-            **{
-                col: np.where(populated, np.round(v, 1), np.nan) for col, v in values.items()
-            },
+            **{col: np.where(populated, np.round(v, 1), np.nan) for col, v in values.items()},
         }
     )
     return gpd.GeoDataFrame(df, geometry=list(tracts.geometry), crs="EPSG:4326")
@@ -1497,7 +1495,9 @@ def _check_need_variables(text: str, units: gpd.GeoDataFrame) -> str:
         col, sep, weight = part.rpartition(":")
         col = col if sep else part
         numeric = [
-            str(c) for c in units.columns if c != "geometry" and pd.api.types.is_numeric_dtype(units[c])
+            str(c)
+            for c in units.columns
+            if c != "geometry" and pd.api.types.is_numeric_dtype(units[c])
         ]
         if col not in numeric:
             raise InputError(

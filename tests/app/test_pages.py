@@ -340,6 +340,7 @@ def test_a_synthetic_region_shows_no_portland_data(
     plan = at.session_state["route_plan"]["plan"]
     assert not set(plan.stops["visit_id"]) & demo_ids
     assert set(plan.routes["worker_id"]) <= {f"sample_van_{k}" for k in (1, 2)}
-    assert len(plan.unscheduled) == 0 or not plan.unscheduled["reason"].str.contains(
-        "road network"
-    ).any()
+    assert (
+        len(plan.unscheduled) == 0
+        or not plan.unscheduled["reason"].str.contains("road network").any()
+    )

@@ -9,12 +9,20 @@ import pytest
 
 import geo_outreach as go
 from geo_outreach.data.addresses import AddressBook, parse_address, read_osm_addresses
-from tests.conftest import D, LAT0, LON0, TINY_NODES, TINY_WAYS, make_tiny_region
+from tests.conftest import LAT0, LON0, TINY_NODES, TINY_WAYS, D, make_tiny_region
 
 # address points along South St (nodes 1-2-3) and a building with an address on it
 ADDRESS_NODES = {
-    101: (LON0 + 0.4 * D, LAT0 + 0.0002, {"addr:housenumber": "110", "addr:street": "South Street"}),
-    102: (LON0 + 1.6 * D, LAT0 + 0.0002, {"addr:housenumber": "130", "addr:street": "South Street"}),
+    101: (
+        LON0 + 0.4 * D,
+        LAT0 + 0.0002,
+        {"addr:housenumber": "110", "addr:street": "South Street"},
+    ),
+    102: (
+        LON0 + 1.6 * D,
+        LAT0 + 0.0002,
+        {"addr:housenumber": "130", "addr:street": "South Street"},
+    ),
     103: (LON0 + 0.5 * D, LAT0 + 0.9 * D, {"entrance": "yes"}),
     104: (LON0 + 0.7 * D, LAT0 + 0.9 * D, {}),
     105: (LON0 + 0.7 * D, LAT0 + 0.8 * D, {}),

@@ -29,7 +29,7 @@ def replay(method: str, url: str, params: dict[str, Any]) -> bytes:
         return (FIXTURES / "cb_2020_41_tract_500k.zip").read_bytes()
     if url == fx.ACS_URL:
         table = json.loads((FIXTURES / "acs5_41_051.json").read_text())
-        want = params["get"].split(",") + ["state", "county", "tract"]
+        want = [*params["get"].split(","), "state", "county", "tract"]
         idx = [table[0].index(c) for c in want]  # the API answers the columns asked for
         return json.dumps([[row[i] for i in idx] for row in table]).encode()
     raise OSError(f"no recorded response for {url}")

@@ -30,9 +30,7 @@ def test_sample_visits_and_workers_are_on_the_network(tmp_path: Path, country: s
         assert float(np.max(dist)) < 1.0  # on a street node (6-decimal rounding: centimetres)
     # inside populated units of this region
     units = region.region.units
-    pts = gpd.points_from_xy(
-        visits.table["lon"].astype(float), visits.table["lat"].astype(float)
-    )
+    pts = gpd.points_from_xy(visits.table["lon"].astype(float), visits.table["lat"].astype(float))
     populated = units[units["population"] > 0].geometry.union_all().buffer(1e-6)
     assert all(populated.contains(p) for p in pts)
     # the same seed gives the same week, another seed another one
@@ -50,9 +48,9 @@ def test_sample_week_rejects_bad_counts(tmp_path: Path) -> None:
 
     generate_region(tmp_path / "r", nodes=300, seed=4)
     region = go.open_region(tmp_path / "r")
-    with pytest.raises(InputError, match="visits must be 1..500"):
+    with pytest.raises(InputError, match=r"visits must be 1\.\.500"):
         go.sample_week(region, visits=0)
-    with pytest.raises(InputError, match="workers must be 1..20"):
+    with pytest.raises(InputError, match=r"workers must be 1\.\.20"):
         go.sample_week(region, workers=99)
 
 

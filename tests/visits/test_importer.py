@@ -3,7 +3,6 @@ export -> import round trip between back ends."""
 
 from __future__ import annotations
 
-import datetime as dt
 import textwrap
 
 import pandas as pd
@@ -184,4 +183,7 @@ def test_times_are_stored_in_utc_and_shown_in_the_region_zone(tmp_path, monkeypa
     assert [t.strftime("%H:%M") for t in shown] == ["13:00", "23:30"]
     assert df["visit_date"].dt.day.tolist() == [2, 2]  # the day where the visit happened
     exported = pd.read_csv(out, dtype=str).sort_values("worker_id")
-    assert exported["visited_at"].tolist() == ["2024-05-02T13:00:00-04:00", "2024-05-02T23:30:00-04:00"]
+    assert exported["visited_at"].tolist() == [
+        "2024-05-02T13:00:00-04:00",
+        "2024-05-02T23:30:00-04:00",
+    ]

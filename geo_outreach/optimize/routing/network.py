@@ -1047,7 +1047,7 @@ def _unscheduled_frame(
         if u.code == "off_network" and lid in not_found:
             code = ADDRESS_NOT_FOUND
             reason = (
-                f"address {lid[len(ADDRESS_PREFIX):]!r} not found in the region's OSM address "
+                f"address {lid[len(ADDRESS_PREFIX) :]!r} not found in the region's OSM address "
                 "data (addr:street + addr:housenumber); check the spelling or give lon and lat"
             )
         elif u.code == "off_network":
