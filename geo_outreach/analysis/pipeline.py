@@ -225,7 +225,7 @@ def column_need_spec(
         raise InputError(
             f"{source}: need column {column!r} is not in the units; numeric columns: "
             f"{', '.join(numeric[:10])}{' ...' if len(numeric) > 10 else ''}. Fix the [need] "
-            "column (or --need column:NAME) to one of them.",
+            "column (or need='column:NAME') to one of them.",
             source=source,
             column=column,
         )
@@ -312,8 +312,6 @@ def compute_region_need(
     """
     if need == "auto" and region_need:
         need = manifest_need(region_need, source=source)
-    else:
-        source = "--need" if source == "need" else source
     has_svi = all(f"EP_{v}" in units.columns for v in SVI_VARIABLES)
     if need == "auto":
         if has_svi:

@@ -242,8 +242,8 @@ def read_manifest(path: str | Path, *, data_dir: str | Path | None = None) -> Re
         path = path / MANIFEST_NAME
     if not path.is_file():
         raise InputError(
-            f"no region manifest at {path}. Create one with `geo-outreach region init DIR "
-            "--network F --tracts F --services F`, or give the folder that holds region.toml.",
+            f"no region manifest at {path}. Create one with init_region() (the CLI's "
+            "`region init`), or give the folder that holds region.toml.",
             source=str(path),
         )
     return parse_manifest(path.read_text(encoding="utf-8"), path, data_dir=data_dir)
@@ -407,7 +407,9 @@ def write_manifest(
     target = directory / MANIFEST_NAME
     if target.exists() and not overwrite:
         raise InputError(
-            f"{target} already exists; pass --overwrite to replace it.", source=str(target)
+            f"{target} already exists; pass overwrite=True to replace it.",
+            source=str(target),
+            parameter="overwrite",
         )
     write_text(target, manifest_text(**fields))
     return target
@@ -487,20 +489,22 @@ def init_region(
     directory = Path(directory)
     for label, file in (("network", network), ("tracts", tracts), ("services", services)):
         if not Path(file).exists():
-            raise InputError(f"--{label} file not found: {file}", source=str(file))
+            raise InputError(f"{label} file not found: {file}", source=str(file), parameter=label)
     target = directory / MANIFEST_NAME
     if target.exists() and not overwrite:
         raise InputError(
-            f"{target} already exists; pass --overwrite to replace it.", source=str(target)
+            f"{target} already exists; pass overwrite=True to replace it.",
+            source=str(target),
+            parameter="overwrite",
         )
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory} is a file; give a folder name", source=str(directory))
     if timezone:
-        check_timezone(timezone, source="--timezone")
+        check_timezone(timezone, source="timezone")
     if unit_system and unit_system not in UNIT_SYSTEMS:
         raise InputError(
-            f"--unit-system must be one of {list(UNIT_SYSTEMS)}, got {unit_system!r}",
-            source="--unit-system",
+            f"unit_system must be one of {list(UNIT_SYSTEMS)}, got {unit_system!r}",
+            parameter="unit_system",
         )
     fields: dict[str, Any] = dict(
         name=name or directory.resolve().name,
@@ -696,7 +700,7 @@ def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     if spec.id_col is None or spec.population_col is None:
         raise InputError(
             f"{what}: region.toml must name id_col and population_col in [units] "
-            "(--id-col / --population-col).",
+            "(or pass them to init_region).",
             source=src,
         )
     require_columns(
@@ -730,7 +734,7 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     gdf = _read_spec(spec, what)
     if spec.category_col is None:
         raise InputError(
-            f"{what}: region.toml must name category_col in [services] (--category-col).",
+            f"{what}: region.toml must name category_col in [services].",
             source=src,
         )
     require_columns(
@@ -845,7 +849,7 @@ def _population(values: pd.Series, ids: pd.Series, *, source: str, column: str) 
         raise InputError(
             f"census units file {source}: column {column!r} must be numeric; "
             f"{int(nonnum.sum())} value(s) are not (unit {first!r}: {values[nonnum].iloc[0]!r}). "
-            "Fix the values or choose another --population-col.",
+            "Fix the values or choose another population_col.",
             source=f"{source}:{column}",
         )
     if pop.isna().any():
@@ -866,7 +870,7 @@ def _population(values: pd.Series, ids: pd.Series, *, source: str, column: str) 
         raise InputError(
             f"census units file {source}: column {column!r} is 0 for every unit, so there is "
             "nobody to serve and every answer would be 0. Choose the population column with "
-            "--population-col (population_col in region.toml).",
+            "population_col (in region.toml or as a parameter).",
             source=f"{source}:{column}",
             column=column,
         )

@@ -383,7 +383,7 @@ def packet_timezone(plan: Plan, timezone: str | None = None) -> str:
     if not ok.any():
         raise InputError(
             f"plan {plan.folder} records no time zone and its stops have no coordinates; "
-            "give the zone (--timezone, e.g. America/New_York) or --region",
+            "give the zone (timezone, e.g. America/New_York) or the plan's region",
             source=str(plan.folder),
             parameter="timezone",
         )
