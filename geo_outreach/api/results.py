@@ -30,7 +30,7 @@ from geo_outreach.files import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["PLAN_FILES", "Analysis", "Plan", "Stops", "Visits", "Workers"]
+__all__ = ["PLAN_FILES", "Analysis", "Plan", "Stops", "Visits", "Workers", "column_units"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,55 @@ PLAN_FILES: tuple[str, ...] = (
 PLAN_MANIFEST = "plan.json"
 
 _META_KEY = "geo_outreach"
+
+
+#: Column-name endings and the unit they mean (the data model's naming rule).
+_SUFFIX_UNITS: tuple[tuple[str, str], ...] = (
+    ("_min", "minutes"),
+    ("_s", "seconds"),
+    ("_h", "hours"),
+    ("_km", "kilometres"),
+    ("_m", "metres"),
+    ("_m2", "square metres"),
+    ("_share", "share (0-1)"),
+    ("_pct", "percent"),
+)
+#: Columns whose unit is not in their name.
+_NAMED_UNITS: dict[str, str] = {
+    "population": "people",
+    "covered_population": "people",
+    "gain_population": "people",
+    "need_score": "index (0-1, higher = more need)",
+    "underserved_score": "index (higher = more underserved)",
+    "start": "HH:MM, the region's time zone",
+    "end": "HH:MM, the region's time zone",
+    "lon": "degrees (WGS 84)",
+    "lat": "degrees (WGS 84)",
+}
+
+
+def column_units(table: pd.DataFrame) -> dict[str, str]:
+    """The unit of every column of ``table`` that has one, from its name.
+
+    Names carry their units (``travel_time_s``, ``dist_m``, ``tt_nearest_clinic_walk_min``);
+    a few well-known columns (``population``, ``need_score``...) are listed by name.
+    Columns without a unit (ids, names, counts, reasons) are left out.
+    """
+    out: dict[str, str] = {}
+    for col in map(str, table.columns):
+        if col in _NAMED_UNITS:
+            out[col] = _NAMED_UNITS[col]
+            continue
+        for suffix, unit in _SUFFIX_UNITS:
+            if col.endswith(suffix) and len(col) > len(suffix):
+                out[col] = unit
+                break
+        else:
+            if col.startswith("share_"):
+                out[col] = "share (0-1)"
+            elif col.startswith("n_within_"):
+                out[col] = "count"
+    return out
 
 
 def _json_ready(obj: Any) -> Any:
@@ -128,6 +177,11 @@ class Analysis:
         return dict(self._summary)
 
     @property
+    def units(self) -> dict[str, dict[str, str]]:
+        """``{table: {column: unit}}`` for the columns of ``.tracts``, ``.zones`` that have one."""
+        return {name: column_units(getattr(self, name)) for name in ("tracts", "zones")}
+
+    @property
     def need(self) -> pd.DataFrame:
         """``unit_id, need_score`` of every unit (what stop siting weighs demand with)."""
         return pd.DataFrame(self.tracts[["unit_id", "need_score"]]).reset_index(drop=True)
@@ -200,6 +254,11 @@ class Stops:
     def summary(self) -> dict[str, Any]:
         """The JSON summary that ``geo-outreach site --json`` prints."""
         return dict(self._summary)
+
+    @property
+    def units(self) -> dict[str, dict[str, str]]:
+        """``{table: {column: unit}}`` for the columns of ``.stops``, ``.coverage``, ``.tracts`` that have one."""
+        return {name: column_units(getattr(self, name)) for name in ("stops", "coverage", "tracts")}
 
     def to_visits(
         self,
@@ -335,6 +394,13 @@ class Plan:
     def summary(self) -> dict[str, Any]:
         """The JSON summary that ``geo-outreach plan --json`` prints."""
         return dict(self._summary)
+
+    @property
+    def units(self) -> dict[str, dict[str, str]]:
+        """``{table: {column: unit}}`` for the columns of ``.routes``, ``.stops``, ``.unscheduled`` that have one."""
+        return {
+            name: column_units(getattr(self, name)) for name in ("routes", "stops", "unscheduled")
+        }
 
     @property
     def region(self) -> str | None:

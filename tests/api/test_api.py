@@ -238,3 +238,16 @@ def test_cli_plans_from_stops_in_one_step(stops, synth_region, tmp_path, capsys)
         warnings.simplefilter("error")
         back = go.read_plan(out)
     assert set(back.visits["visit_id"]) == set(stops.stops["site_id"])
+
+
+def test_results_say_the_unit_of_every_measured_column(analysis, stops, plan, tmp_path):
+    a_units = analysis.units["tracts"]
+    tt = [c for c in analysis.tracts.columns if c.startswith("tt_nearest_")]
+    assert tt and all(a_units[c] == "minutes" for c in tt)
+    assert "unit_id" not in a_units  # ids have no unit
+    assert stops.units["stops"].get("covered_population") in (None, "people")
+    p_units = plan.units
+    assert set(p_units) == {"routes", "stops", "unscheduled"}
+    assert p_units["stops"]["start"].startswith("HH:MM")
+    # units are a property of the columns, so a saved and read plan says the same
+    assert go.read_plan(plan.save(tmp_path / "p")).units == p_units
