@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
     from geo_outreach.analysis.pipeline import AnalysisParams, AnalysisResult
     from geo_outreach.optimize.routing.network import PlanInputs, PlanOnNetwork
-    from geo_outreach.optimize.site_region import SitingInputs
-    from geo_outreach.optimize.siting import SitingResult
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +100,6 @@ def access_columns(result: AnalysisResult, mode: str, categories: Sequence[str])
 
 
 # --------------------------------------------------------------------------- siting
-
-
-def stops_table(inputs: SitingInputs, result: SitingResult) -> gpd.GeoDataFrame:
-    """Chosen stops with name, location and gains (:func:`~geo_outreach.optimize.site_region.stops_frame`)."""
-    from geo_outreach.optimize.site_region import stops_frame
-
-    return stops_frame(inputs, result)
 
 
 # --------------------------------------------------------------------------- routing

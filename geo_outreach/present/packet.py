@@ -315,7 +315,7 @@ def day_stops(plan: Plan, worker: str, day: str) -> tuple[pd.DataFrame, gpd.GeoD
     if plan.routes is not None and {"worker_id", "day"} <= set(plan.routes.columns):
         r = plan.routes
         rsel = r[
-            (r["worker_id"].str.lower() == str(worker).strip().lower())
+            (r["worker_id"].astype(str).str.lower() == str(worker).strip().lower())
             & (r["day"].map(_day_key) == _day_key(day))
         ]
         routes = rsel if len(rsel) else None
