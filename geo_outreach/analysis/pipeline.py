@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from geo_outreach.analysis.access import (
 from geo_outreach.analysis.need import PRESETS, NeedIndexSpec, NeedVariable, compute_need
 from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
 from geo_outreach.analysis.underserved import underserved_scores, underserved_zones
+from geo_outreach.domain import Progress
 from geo_outreach.errors import InputError
 from geo_outreach.network.cluster import connect
 from geo_outreach.network.context import RegionNetworks
@@ -52,8 +53,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-Step = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -370,7 +369,7 @@ def analyze_region(
     ctx: RegionNetworks,
     params: AnalysisParams | None = None,
     *,
-    step: Step | None = None,
+    progress: Progress | None = None,
     cluster: Any = None,
     engine: str = "auto",
 ) -> AnalysisResult:
@@ -382,8 +381,9 @@ def analyze_region(
         The region with its lazily loaded networks (:func:`geo_outreach.network.context.open_region`).
     params
         Settings (defaults: both modes, every category, E2SFCA, 15/30/60 minutes).
-    step
-        Called as ``step(label, fraction_done)`` between steps, for progress displays.
+    progress
+        ``progress(stage, done, total)`` between steps (the one protocol, with ``total``
+        100: ``done`` is the percentage of the whole analysis finished).
     cluster
         Run the travel-time searches on Dask: ``"local:N"`` (a LocalCluster of N
         single-threaded worker processes), a scheduler address ``"tcp://HOST:PORT"``, or a
@@ -400,7 +400,11 @@ def analyze_region(
     AnalysisResult
     """
     params = params or AnalysisParams()
-    report = step or (lambda label, frac: None)
+
+    def report(stage: str, frac: float) -> None:
+        if progress is not None:
+            progress(stage, round(frac * 100), 100)
+
     timings: dict[str, float] = {}
     units = ctx.region.units
     sites = ctx.region.services

@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ import pandas as pd
 
 from geo_outreach.api.readers import read_visits, read_workers
 from geo_outreach.api.results import Analysis, Plan, Stops, Visits, Workers
-from geo_outreach.domain import MODES
+from geo_outreach.domain import MODES, Progress
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file, check_output_path
 
@@ -51,8 +51,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
-"""The one progress protocol: ``progress(stage, done, total)``, called between steps."""
 
 #: One default time limit per kind of solve (seconds).
 DEFAULT_TIME_LIMIT_S: dict[str, float] = {"siting": 60.0, "routing": 60.0}
@@ -160,12 +158,7 @@ def analyze(
         top_share=top_share,
         reason_categories=tuple(reason_categories) if reason_categories else None,
     )
-    report = progress or _no_progress
-
-    def step(label: str, frac: float) -> None:
-        report(label, round(frac * 100), 100)
-
-    kwargs: dict[str, Any] = {"step": step}
+    kwargs: dict[str, Any] = {"progress": progress or _no_progress}
     if cluster is not None:
         kwargs["cluster"] = cluster
     result = analyze_region(region, params, **kwargs)

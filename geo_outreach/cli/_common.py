@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from geo_outreach.domain import Progress
+
 __all__ = [
     "SEED_MAX",
     "add_region_args",
@@ -175,17 +177,17 @@ def _default(value: Any) -> Any:
 
 
 @contextmanager
-def progress_bar(desc: str, *, enabled: bool | None = None) -> Iterator[Callable[[int, int], None]]:
-    """Yield a ``progress(done, total)`` callback drawing a tqdm bar on a terminal."""
+def progress_bar(desc: str, *, enabled: bool | None = None) -> Iterator[Progress]:
+    """Yield a ``progress(stage, done, total)`` callback drawing a tqdm bar on a terminal."""
     show = sys.stderr.isatty() if enabled is None else enabled
     if not show:
-        yield lambda done, total: None
+        yield lambda stage, done, total: None
         return
     from tqdm import tqdm
 
     bar = tqdm(desc=desc, unit="search", file=sys.stderr, leave=False)
 
-    def update(done: int, total: int) -> None:
+    def update(stage: str, done: int, total: int) -> None:
         bar.total = total
         bar.n = done
         bar.refresh()

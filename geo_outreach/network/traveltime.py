@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,6 +25,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
+from geo_outreach.domain import Progress
 from geo_outreach.errors import InputError
 from geo_outreach.network.graph import RoadNetwork
 from geo_outreach.network.sweeps import (
@@ -54,7 +54,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 OD_COLUMNS = ["origin_id", "dest_id", "travel_time_s", "dist_m"]
-Progress = Callable[[int, int], None]
 _CHUNK_CELLS = 4_000_000  # source rows x nodes per Dijkstra chunk (~32 MB per float matrix)
 
 
@@ -146,7 +145,7 @@ def od_table(
     with_distance
         Add ``dist_m``, the length of the fastest path.
     progress
-        Called as ``progress(done, total)`` after each chunk of searches.
+        Called as ``progress("travel times", done, total)`` after each chunk of searches.
 
     Returns
     -------
@@ -198,7 +197,7 @@ def od_table(
         dist = lengths[rows, cols] if with_distance else np.full(rows.size, np.nan)
         parts.append((idx[rows], tgt[cols], sub[rows, cols], dist))
         if progress is not None:
-            progress(min(start + chunk, src.size), src.size)
+            progress("travel times", min(start + chunk, src.size), src.size)
     s_pos, t_pos, tt, dd = (np.concatenate(col) for col in zip(*parts, strict=True))
     o_pos, d_pos = (t_pos, s_pos) if reverse else (s_pos, t_pos)
     pairs = pd.DataFrame({"o_pos": o_pos, "d_pos": d_pos, "travel_time_s": tt, "dist_m": dd})
@@ -446,7 +445,7 @@ def _sweep_scipy(
         wt_all[rows] = wt.T
         status[rows] = np.where(share.T > 1 - 1e-9, COMPLETE, EXCLUDED)
         if progress is not None:
-            progress(min(start + chunk, s_nodes.size), s_nodes.size)
+            progress("travel times", min(start + chunk, s_nodes.size), s_nodes.size)
     return status, wt_all, share_all, count
 
 
@@ -496,7 +495,7 @@ def access_tables(
         accepts: ``"local:N"``, ``"tcp://HOST:PORT"``) to spread the searches over; the result
         is the same as on one machine.
     progress
-        Called as ``progress(done, total)`` with site nodes searched.
+        Called as ``progress("travel times", done, total)`` with site nodes searched.
     """
     if not 0 < within_s <= cutoff_s:
         raise InputError("within_s must be > 0 and <= cutoff_s", source="within_s")
@@ -684,7 +683,7 @@ def _run_chunks(
         sl = slice(start, start + step)
         results.append(runner(s_nodes[sl], per_node[sl], **kw))
         if progress is not None:
-            progress(min(start + step, s_nodes.size), s_nodes.size)
+            progress("travel times", min(start + step, s_nodes.size), s_nodes.size)
     return merge_results(results)
 
 

@@ -27,7 +27,7 @@ import itertools
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from geo_outreach.domain import MODES
+from geo_outreach.domain import MODES, Progress
 from geo_outreach.errors import InputError
 from geo_outreach.network.snap import snap_locations
 from geo_outreach.palettes import ROUTE_COLOURS
@@ -81,7 +81,7 @@ DETAIL_COLUMNS: tuple[str, ...] = ("name", "address", "notes", "languages")
 
 #: ``progress(stage, done, total)``; stages ``network``, ``snap``, ``matrix:<mode>``,
 #: ``solve`` (0 of 1 when it starts, 1 of 1 when done) and ``geometry``.
-StageProgress = Callable[[str, int, int], None]
+StageProgress = Progress
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -410,7 +410,7 @@ def network_matrices(
         )
         stage = f"matrix:{mode}"
 
-        def report(done: int, total: int, stage: str = stage) -> None:
+        def report(_step: str, done: int, total: int, stage: str = stage) -> None:
             prog(stage, done, total)
 
         od = od_table(net, pts, pts, progress=report)
