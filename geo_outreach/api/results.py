@@ -379,6 +379,7 @@ class Plan:
         visit_ids: Sequence[str] = (),
         *,
         routes: Sequence[tuple[str, str]] = (),
+        visits: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """The visits table with chosen visits pinned where this plan put them.
 
@@ -394,11 +395,15 @@ class Plan:
         routes
             ``(worker_id, day)`` routes whose visits are all pinned, with
             ``pinned_order`` = their order in the route.
+        visits
+            The table to pin into (e.g. the visits as edited since this plan, with new
+            rows); default :attr:`visits`, the table this plan was made from.
 
         Returns
         -------
         pandas.DataFrame
-            A copy of :attr:`visits` (all text) with the pin columns; other rows unchanged.
+            A copy of the visits table (all text) with the pin columns; other rows
+            unchanged.
 
         Raises
         ------
@@ -407,7 +412,8 @@ class Plan:
         """
         from geo_outreach.optimize.routing.io import pin_table
 
-        return pin_table(self.visits, self.stops, visit_ids, routes=routes)
+        table = self.visits if visits is None else visits
+        return pin_table(table, self.stops, visit_ids, routes=routes)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the plan folder: the files ``geo-outreach plan -o DIR`` writes.

@@ -18,14 +18,23 @@ import pandas as pd
 
 from geo_outreach.domain import WEEKDAYS
 from geo_outreach.errors import InputError
+from geo_outreach.palettes import OKABE_ITO
 from geo_outreach.validation import check_columns
 
-__all__ = ["SEGMENT_KINDS", "TIMELINE_COLUMNS", "route_timeline"]
+__all__ = ["SEGMENT_COLOURS", "SEGMENT_KINDS", "TIMELINE_COLUMNS", "route_timeline"]
 
 logger = logging.getLogger(__name__)
 
 SEGMENT_KINDS: tuple[str, ...] = ("travel", "visit", "break", "wait")
 """Kinds of timeline segments, in legend order."""
+
+SEGMENT_COLOURS: dict[str, str] = {
+    "travel": OKABE_ITO[0],  # orange
+    "visit": OKABE_ITO[4],  # blue
+    "break": OKABE_ITO[2],  # bluish green
+    "wait": "#BBBBBB",  # grey: idle
+}
+"""Colour of each segment kind (Okabe-Ito colours; idle time grey)."""
 
 TIMELINE_COLUMNS: tuple[str, ...] = (
     "worker_id",

@@ -134,7 +134,7 @@ def test_replan_keeps_pinned_visits_where_they_were(region, tables, plan):
     s2 = again.stops[again.stops["kind"] == "visit"]
     for v, (w, d) in where.items():
         assert s2.loc[s2["visit_id"] == v, ["worker_id", "day"]].values.tolist() == [[w, d]]
-    with pytest.raises(InputError, match="not planned"):
+    with pytest.raises(InputError, match="cannot be pinned"):
         plan.pinned_visits(["NOPE"])
 
 

@@ -541,7 +541,12 @@ def pin_table(
     }
     for vid in dict.fromkeys(str(v) for v in visit_ids):
         rows = planned[planned["visit_id"].astype(str) == vid]
-        if vid not in idx or rows.empty:
+        if vid not in idx:
+            raise InputError(
+                f"visit {vid!r} is not in the visits table, so it cannot be pinned",
+                parameter="visit_ids",
+            )
+        if rows.empty:
             raise InputError(
                 f"visit {vid!r} is not planned, so it cannot be pinned where the plan put it",
                 parameter="visit_ids",
