@@ -80,7 +80,7 @@ def route_timeline(
     Parameters
     ----------
     stops
-        A plan's itinerary (:attr:`geo_outreach.Plan.stops`, or ``stops.csv`` read back).
+        A plan's itinerary (the ``stops`` of a :class:`geo_outreach.Plan`, or ``stops.csv``).
     day
         Keep only the routes of this weekday code (``"Mon"``); ``None``: every day.
     timezone
