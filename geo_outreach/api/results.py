@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -421,6 +421,65 @@ class Plan:
     def days(self) -> list[str]:
         """Days with at least one route, in plan order."""
         return list(dict.fromkeys(self.stops["day"].astype(str)))
+
+    def timeline(self, *, day: str | None = None, week_of: Any = None) -> pd.DataFrame:
+        """Each route's working day as travel, visit, break and wait segments (a Gantt table).
+
+        See :func:`geo_outreach.present.timeline.route_timeline`: one row per segment,
+        ``worker`` is the worker's name, times in the plan's time zone; the segments of a
+        route tile its day without gap or overlap.
+
+        Parameters
+        ----------
+        day
+            Only this weekday code (``"Mon"``); ``None``: every day.
+        week_of
+            Any date of the plan's week (default: next Monday).
+        """
+        from geo_outreach.present.timeline import route_timeline
+
+        return route_timeline(self.stops, day=day, timezone=self.timezone, week_of=week_of)
+
+    def pinned_visits(
+        self,
+        visit_ids: Sequence[str] = (),
+        *,
+        routes: Sequence[tuple[str, str]] = (),
+        visits: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """The visits table with chosen visits pinned where this plan put them.
+
+        For re-planning around a manager's choices: pass the result to
+        :func:`geo_outreach.plan_routes` (with ``locked=routes`` to lock whole routes).
+
+        Parameters
+        ----------
+        visit_ids
+            Visits to pin: ``pinned_worker`` and ``pinned_day`` are set to the worker and
+            the day(s) this plan gives them.  A recurring visit done by several workers
+            keeps its days (``pinned_day`` = ``Mon/Wed``) and no worker pin.
+        routes
+            ``(worker_id, day)`` routes whose visits are all pinned, with
+            ``pinned_order`` = their order in the route.
+        visits
+            The table to pin into (e.g. the visits as edited since this plan, with new
+            rows); default :attr:`visits`, the table this plan was made from.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of the visits table (all text) with the pin columns; other rows
+            unchanged.
+
+        Raises
+        ------
+        InputError
+            A visit id or route that this plan does not have.
+        """
+        from geo_outreach.optimize.routing.io import pin_table
+
+        table = self.visits if visits is None else visits
+        return pin_table(table, self.stops, visit_ids, routes=routes)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the plan folder: the files ``geo-outreach plan -o DIR`` writes.
