@@ -37,6 +37,7 @@ _API = (
     "analyze",
     "coverage_map",
     "field_packet",
+    "is_demo_region",
     "open_region",
     "plan_routes",
     "read_analysis",
@@ -45,6 +46,7 @@ _API = (
     "read_visits",
     "read_workers",
     "region_timezone",
+    "sample_week",
     "site_stops",
 )
 

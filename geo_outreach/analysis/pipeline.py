@@ -33,7 +33,13 @@ from geo_outreach.analysis.access import (
     fca_by_category,
     nearest_and_counts,
 )
-from geo_outreach.analysis.need import PRESETS, NeedIndexSpec, NeedVariable, compute_need
+from geo_outreach.analysis.need import (
+    PRESETS,
+    NeedIndexSpec,
+    NeedVariable,
+    compute_need,
+    parse_variables,
+)
 from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
 from geo_outreach.analysis.underserved import underserved_scores, underserved_zones
 from geo_outreach.domain import Progress
@@ -258,12 +264,14 @@ def column_need_spec(
 def manifest_need(region_need: Mapping[str, str], *, source: str = "region.toml") -> str:
     """The ``need`` argument that a manifest's ``[need]`` table stands for.
 
-    ``method = "cdc-svi"``, ``preset = NAME`` or ``column = NAME`` (+ ``direction``).
+    ``method = "cdc-svi"``, ``preset = NAME``, ``column = NAME`` (+ ``direction``) or
+    ``variables = "COL:WEIGHT,..."`` (user-chosen columns; a negative weight: lower means
+    more need).
     """
-    keys = [k for k in ("method", "preset", "column") if region_need.get(k)]
+    keys = [k for k in ("method", "preset", "column", "variables") if region_need.get(k)]
     if len(keys) != 1:
         raise InputError(
-            f"{source}: [need] must name exactly one of method, preset or column; got "
+            f"{source}: [need] must name exactly one of method, preset, column or variables; got "
             f"{dict(region_need)}",
             source=source,
         )
@@ -284,6 +292,16 @@ def manifest_need(region_need: Mapping[str, str], *, source: str = "region.toml"
                 source=source,
             )
         return value
+    if key == "variables":
+        try:
+            parse_variables(value)
+        except InputError as exc:
+            raise InputError(
+                f"{source}: [need] variables: {exc} (write COLUMN:WEIGHT,..., e.g. "
+                '"low_income_pct:1,median_income:-1")',
+                source=source,
+            ) from exc
+        return f"variables:{value}"
     sign = _direction(region_need.get("direction"), source=source)
     return f"column:{value}" + (":lower" if sign < 0 else "")
 
@@ -303,7 +321,8 @@ def compute_region_need(
         The region's units.
     need
         ``auto``, ``cdc-svi``, a preset name, or ``column:NAME`` (``column:NAME:lower`` when a
-        lower value means more need); any numeric column works (see :func:`column_need_spec`).
+        lower value means more need; any numeric column works, see :func:`column_need_spec`),
+        or ``variables:COL:WEIGHT,...`` (a weighted composite of the units' own columns).
     region_need
         The manifest's ``[need]`` table: used when ``need`` is ``auto``.
     source
@@ -350,6 +369,15 @@ def compute_region_need(
         label = f"column {column}" + (" (lower means more need)" if direction < 0 else "")
         if spec.normalization != "none":
             label += ", ranked"
+    elif need.startswith("variables:"):
+        weights = parse_variables(need.split(":", 1)[1])
+        for column in weights:
+            column_need_spec(units, column, source=source)  # present and numeric, else say so
+        spec = NeedIndexSpec.from_weights(weights, name="variables")
+        label = "need variables " + ", ".join(
+            f"{c} ({'lower' if w < 0 else 'higher'} = more need, weight {abs(w):g})"
+            for c, w in weights.items()
+        )
     elif need in PRESETS:
         spec = PRESETS[need]
         label = f"need preset {need!r}: {spec.description}".rstrip(": ")

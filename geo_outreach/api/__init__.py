@@ -18,9 +18,11 @@ from geo_outreach.api.pipeline import (
     analyze,
     coverage_map,
     field_packet,
+    is_demo_region,
     open_region,
     plan_routes,
     region_timezone,
+    sample_week,
     site_stops,
 )
 from geo_outreach.api.readers import read_analysis, read_plan, read_stops, read_visits, read_workers
@@ -59,6 +61,7 @@ __all__ = [
     "analyze",
     "coverage_map",
     "field_packet",
+    "is_demo_region",
     "open_region",
     "plan_routes",
     "read_analysis",
@@ -67,5 +70,6 @@ __all__ = [
     "read_visits",
     "read_workers",
     "region_timezone",
+    "sample_week",
     "site_stops",
 ]

@@ -93,6 +93,43 @@ def _region_name(region: Any) -> str:
     return str(getattr(getattr(region, "region", None), "name", "") or "")
 
 
+def is_demo_region(region: Any) -> bool:
+    """Whether ``region`` (from :func:`open_region`) is the demo region, whose sample visits
+    and workers ship in ``data/``; on any other region the tables start empty."""
+    loaded = getattr(region, "region", region)
+    return bool(loaded.is_demo)
+
+
+def sample_week(
+    region: RegionNetworks, *, visits: int = 12, workers: int = 2, seed: int = 0
+) -> tuple[Visits, Workers]:
+    """A sample week for ``region``: visits and workers on the region's own streets.
+
+    Every visit and every worker start is a node of the region's drive network inside a
+    populated unit, so the week plans without "far from the road" surprises; for trying
+    the tool on a new region (:func:`geo_outreach.optimize.routing.sample.sample_week`).
+
+    Parameters
+    ----------
+    region
+        From :func:`open_region`.
+    visits, workers
+        How many (1..500 visits, 1..20 workers by car).
+    seed
+        The same region and seed give the same week.
+
+    Returns
+    -------
+    (Visits, Workers)
+        Ready for :func:`plan_routes`; ``.table`` holds the editable text table.
+    """
+    from geo_outreach.api.readers import read_visits, read_workers
+    from geo_outreach.optimize.routing.sample import sample_week as _sample
+
+    v, w = _sample(region, visits=visits, workers=workers, seed=seed)
+    return read_visits(v, source="sample_visits.csv"), read_workers(w, source="sample_workers.csv")
+
+
 def region_timezone(region: Any) -> str:
     """IANA time zone of a region: its manifest's ``timezone``, else the zone at its units."""
     loaded = getattr(region, "region", region)

@@ -4,6 +4,7 @@ Examples::
 
     geo-outreach synth out/synthetic --nodes 5000 --seed 42
     geo-outreach --region out/synthetic demo        # then use it like any region
+    geo-outreach synth out/uppsala --country SE     # Swedish-style statistical areas
 """
 
 from __future__ import annotations
@@ -57,9 +58,26 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--center",
         type=_center,
-        default=(-122.65, 45.52),
+        default=None,
         metavar="LON,LAT",
-        help="centre of the region (default -122.65,45.52)",
+        help="centre of the region (default -122.65,45.52; with --country SE 17.64,59.86)",
+    )
+    parser.add_argument(
+        "--country",
+        type=str.upper,
+        choices=("US", "SE"),
+        default="US",
+        help="US: census tracts with CDC SVI columns (default); SE: Swedish-style statistical "
+        "areas (deso_kod, folkmangd and need variables such as andel_lag_ek_standard), "
+        "metric units, Europe/Stockholm",
+    )
+    parser.add_argument(
+        "--need-variables",
+        default="",
+        metavar="COL:W,...",
+        help="the need index written to region.toml as [need] variables: columns of the "
+        "areas with weights (negative: lower means more need); default with --country SE: "
+        "andel_lag_ek_standard:1,andel_arbetslosa:1,median_inkomst_tkr:-1",
     )
     parser.add_argument(
         "--outside-sites",
@@ -89,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "center": args.center,
         "outside_sites": args.outside_sites,
+        "country": args.country,
+        "need_variables": args.need_variables,
     }
     if target.is_dir() and any(target.iterdir()):
         if not args.overwrite:

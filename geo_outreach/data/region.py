@@ -38,6 +38,8 @@ A manifest names three files and how to read them::
     # preset = "digital_equity"      #   a preset of geo_outreach.analysis.need.PRESETS
     # column = "svi2022_rpl_themes"  #   a column of the units (0..1 or any number) and
     # direction = "higher"           #   whether higher ("higher") or lower means more need
+    # variables = "low_income_pct:1,median_income:-1"  # user-chosen columns and weights
+    #                                #   (a negative weight: lower means more need)
 
 Missing ``timezone``, ``unit_system`` and ``country`` are derived from the units' location
 (offline, :mod:`geo_outreach.data.place`).
@@ -88,7 +90,7 @@ __all__ = [
 #: Default distance the road network is read beyond the units' extent (metres).
 DEFAULT_CLIP_BUFFER_M = 5000.0
 UNIT_SYSTEMS = ("imperial", "metric")
-NEED_KEYS = ("method", "preset", "column", "direction", "label")
+NEED_KEYS = ("method", "preset", "column", "variables", "direction", "label")
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +174,20 @@ class Region:
     @property
     def is_synthetic(self) -> bool:
         return self.manifest.synthetic
+
+    @property
+    def is_demo(self) -> bool:
+        """Whether this is the demo region (its real data, or the synthetic stand-in).
+
+        Only the demo region has sample visits and workers of its own
+        (``data/demo_visits.csv``); any other region starts from empty tables.
+        """
+        folder = self.manifest.manifest_path.resolve().parent
+        if folder == (config.package_data_dir() / DEMO_REGION).resolve():
+            return True
+        return folder.name.startswith("synthetic-demo-") and (
+            folder.parent == config.cache_dir().resolve()
+        )
 
     @property
     def clip_box(self) -> tuple[float, float, float, float] | None:
@@ -468,7 +484,8 @@ def init_region(
     clip_buffer_m
         How far beyond the units' extent the road network is read (metres).
     need
-        The ``[need]`` table (``method``, ``preset`` or ``column`` + ``direction``).
+        The ``[need]`` table (``method``, ``preset``, ``column`` + ``direction`` or
+        ``variables``).
     check
         Called with the loaded region before writing (the CLI builds the road networks
         there); an exception stops the init with nothing written.

@@ -109,6 +109,49 @@ SVI_VARIABLES: tuple[str, ...] = (
     "NOINT",
 )
 
+#: Countries the generator can dress a region for, with their default centres (lon, lat).
+COUNTRIES: dict[str, tuple[float, float]] = {
+    "US": (-122.65, 45.52),  # Portland-like, America/Los_Angeles
+    "SE": (17.64, 59.86),  # Uppsala-like, Europe/Stockholm
+}
+#: Columns of a Swedish-style statistical area (besides ``deso_kod``, ``namn``, ``folkmangd``).
+SE_VARIABLES: tuple[str, ...] = (
+    "andel_lag_ek_standard",  # % of residents with low economic standard
+    "andel_arbetslosa",  # % unemployed (20-64)
+    "andel_utrikes_fodda",  # % born abroad
+    "andel_65_plus",  # % aged 65 and over
+    "andel_utan_bil",  # % of households without a car
+    "median_inkomst_tkr",  # median disposable income, thousand SEK (lower = more need)
+)
+#: The need index a Swedish-style synthetic region's manifest names by default.
+SE_NEED_VARIABLES = "andel_lag_ek_standard:1,andel_arbetslosa:1,median_inkomst_tkr:-1"
+#: Kommun code of the synthetic Swedish municipality (Uppsala's) used in the area codes.
+_SE_KOMMUN = "0380"
+_SE_CITY = "Syntköping"
+_SE_STREET_BASES = (
+    "Stor", "Kungs", "Drottning", "Kyrko", "Skol", "Park", "Sjö", "Strand", "Tull", "Bangårds",
+    "Torg", "Vasa", "Linné", "Björk", "Ek", "Lind", "Al", "Rönn", "Gran", "Tall", "Hassel",
+    "Asp", "Lönn", "Sten", "Kvarn", "Smed", "Hamn", "Bro", "Berg", "Dal", "Äng", "Lund",
+    "Gärdes", "Hög", "Norr", "Söder", "Öster", "Väster", "Svartbäcks", "Luthags",
+)  # fmt: skip
+_SE_AREAS = (
+    "Björkhagen", "Ekbacken", "Lindvreten", "Tallbo", "Granängen", "Rönnby", "Aspudden",
+    "Hasselbo", "Lönnkulla", "Sjöstaden", "Kvarnbacken", "Ängby", "Bergsäter", "Dalhem",
+    "Lundby", "Strandvik",
+)  # fmt: skip
+_SE_SITE_NAME = {
+    "clinic_fqhc": "vårdcentral",
+    "hospital": "sjukhus",
+    "mental_health": "psykiatrimottagning",
+    "substance_use_treatment": "beroendemottagning",
+    "library": "bibliotek",
+    "community_center": "medborgarhus",
+    "senior_center": "träffpunkt för seniorer",
+    "food_bank": "matbank",
+}
+#: ``maxspeed`` of the US layout and its metric counterpart (km/h, as OSM writes it).
+_SE_MAXSPEED = {"35 mph": "60", "30 mph": "50", "25 mph": "40", "20 mph": "30"}
+
 MIN_NODES = 200
 MAX_NODES = 5_000_000
 #: First OSM node id (beyond 2**32, like today's real OSM ids, to catch int32 bugs).
@@ -218,14 +261,31 @@ class SynthParams:
     outside_sites
         Extra service sites placed 2-5 km outside the region (for tests of off-network
         sites); 0 keeps every site inside.
+    country
+        ``"US"`` (census tracts with CDC SVI columns) or ``"SE"`` (Swedish-style
+        statistical areas with a population column and need variables, metric speeds).
+    need_variables
+        With ``"SE"``: the ``[need] variables`` of the manifest (``COLUMN:WEIGHT,...``);
+        empty: :data:`SE_NEED_VARIABLES`.
     """
 
     nodes: int = 5000
     seed: int = 0
     center: tuple[float, float] = (-122.65, 45.52)
     outside_sites: int = 0
+    country: str = "US"
+    need_variables: str = ""
 
     def __post_init__(self) -> None:
+        country = str(self.country).strip().upper()
+        if country not in COUNTRIES:
+            raise InputError(
+                f"country {self.country!r} is not one the generator knows; use one of "
+                f"{', '.join(COUNTRIES)}",
+                source="country",
+                parameter="country",
+            )
+        object.__setattr__(self, "country", country)
         if isinstance(self.nodes, bool) or not isinstance(self.nodes, int | np.integer):
             raise InputError(f"nodes must be an integer, got {self.nodes!r}", source="nodes")
         if not MIN_NODES <= self.nodes <= MAX_NODES:
@@ -1290,6 +1350,175 @@ def _build_services(
     return gdf.reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- Swedish-style region
+
+
+def _se_street_namer() -> Any:
+    """Map US-style street names ("NE Alder St", "SW 12th Ave") to Swedish ones, stably."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    bases = list(_SE_STREET_BASES)
+
+    def name(us: str) -> str:
+        if us in names:
+            return names[us]
+        avenue = us.endswith(" Ave")
+        suffix = "vägen" if avenue else "gatan"
+        k = len(names)
+        base = bases[k % len(bases)]
+        candidate = f"{base}{suffix}"
+        round_ = k // len(bases)
+        if round_:
+            word = ("Norra", "Södra", "Östra", "Västra", "Lilla", "Stora")[(round_ - 1) % 6]
+            candidate = f"{word} {candidate}"
+            if round_ > 6:
+                candidate = f"{candidate} {round_ // 6 + 1}"
+        while candidate in used:  # pragma: no cover - the rounds above make names unique
+            candidate += " II"
+        used.add(candidate)
+        names[us] = candidate
+        return candidate
+
+    return name
+
+
+def _swedish_osm(osm: OSMData) -> tuple[OSMData, Any]:
+    """The same streets with Swedish names and metric ``maxspeed`` (km/h)."""
+    namer = _se_street_namer()
+    ways = []
+    for way in osm.ways:
+        tags = []
+        for key, value in way.tags:
+            if key == "name" and any(k == "highway" for k, _ in way.tags):
+                value = namer(value)
+            elif key == "maxspeed":
+                value = _SE_MAXSPEED.get(value, value)
+            tags.append((key, value))
+        ways.append(OSMWay(way.way_id, way.refs, tuple(tags)))
+    return (
+        OSMData(
+            node_ids=osm.node_ids,
+            lon=osm.lon,
+            lat=osm.lat,
+            node_tags=osm.node_tags,
+            ways=ways,
+            bounds=osm.bounds,
+        ),
+        namer,
+    )
+
+
+def _swedish_units(tracts: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
+    """Statistical areas (DeSO-like codes) with a population column and need variables.
+
+    The values follow the US layout's deprivation pattern (its ``EP_*`` percentages), so
+    the east side is still the needier one; areas without residents have no values.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    rng = np.random.default_rng([seed, 6])
+    n = len(tracts)
+    pop = tracts["E_TOTPOP"].to_numpy(dtype=float)
+    populated = pop > 0
+
+    def ep(var: str) -> np.ndarray:
+        x = tracts[f"EP_{var}"].to_numpy(dtype=float)
+        fill = np.nanmedian(np.where(x < 0, np.nan, x)) if (x >= 0).any() else 0.0
+        return np.where(x < 0, fill, x)
+
+    low = np.clip(0.7 * ep("POV150") + rng.normal(0, 1.5, n), 1, 60)
+    values = {
+        "andel_lag_ek_standard": low,
+        "andel_arbetslosa": np.clip(1.3 * ep("UNEMP") + rng.normal(0, 0.8, n), 0.5, 30),
+        "andel_utrikes_fodda": np.clip(0.8 * ep("MINRTY") + rng.normal(0, 2, n), 2, 75),
+        "andel_65_plus": np.clip(1.1 * ep("AGE65") + rng.normal(0, 1, n), 2, 40),
+        "andel_utan_bil": np.clip(ep("NOVEH") + rng.normal(0, 2, n), 1, 85),
+        "median_inkomst_tkr": np.clip(380 - 4.5 * low + rng.normal(0, 12, n), 120, 520),
+    }
+    codes, names = [], []
+    for k in range(n):
+        letter = "C" if k < n // 2 else "B"  # C: the town, B: its outskirts (as in DeSO)
+        codes.append(f"{_SE_KOMMUN}{letter}{k + 1:04d}")
+        names.append(f"{_SE_CITY} {k + 1}")
+    df = pd.DataFrame(
+        {
+            "deso_kod": pd.array(codes, dtype="str"),
+            "namn": names,
+            "folkmangd": pop.astype(np.int64),
+            **{
+                col: np.where(populated, np.round(v, 1), np.nan) for col, v in values.items()
+            },
+        }
+    )
+    return gpd.GeoDataFrame(df, geometry=list(tracts.geometry), crs="EPSG:4326")
+
+
+def _swedish_services(services: gpd.GeoDataFrame, namer: Any, seed: int) -> gpd.GeoDataFrame:
+    """Swedish names and addresses ("Storgatan 12, Syntköping") for the same sites."""
+    rng = np.random.default_rng([seed, 7])
+    out = services.copy()
+    names, addresses = [], []
+    areas = sorted({str(n).split(" ")[0] for n in services["name"]})
+    area_se = {a: _SE_AREAS[k % len(_SE_AREAS)] for k, a in enumerate(areas)}
+    for name, cat, address in zip(
+        services["name"], services["category"], services["address"], strict=True
+    ):
+        area = area_se[str(name).split(" ")[0]]
+        names.append(f"{area}s {_SE_SITE_NAME[cat]}")
+        street, _, _city = str(address).partition(",")
+        parts = street.split(" ", 1)
+        if "Rural Route" in street:
+            addresses.append(f"Landsvägen {int(rng.integers(1, 200))}, {_SE_CITY}")
+        else:
+            addresses.append(f"{namer(parts[1])} {int(rng.integers(1, 120))}, {_SE_CITY}")
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} {seen[name]}")
+    out["name"] = unique
+    out["address"] = addresses
+    return out
+
+
+def _check_need_variables(text: str, units: gpd.GeoDataFrame) -> str:
+    """``text`` (``COLUMN:WEIGHT,...``) when every column is a numeric column of ``units``."""
+    import pandas as pd
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise InputError(
+            "need_variables is empty; give COLUMN:WEIGHT,... such as " + SE_NEED_VARIABLES,
+            source="need_variables",
+            parameter="need_variables",
+        )
+    for part in parts:
+        col, sep, weight = part.rpartition(":")
+        col = col if sep else part
+        numeric = [
+            str(c) for c in units.columns if c != "geometry" and pd.api.types.is_numeric_dtype(units[c])
+        ]
+        if col not in numeric:
+            raise InputError(
+                f"need variable {col!r} is not a numeric column of the generated areas; use "
+                f"some of {', '.join(numeric)}",
+                source="need_variables",
+                parameter="need_variables",
+            )
+        try:
+            if sep and float(weight) == 0:
+                raise ValueError(weight)
+        except ValueError:
+            raise InputError(
+                f"weight {weight!r} of need variable {col!r} must be a non-zero number "
+                "(negative: lower means more need)",
+                source="need_variables",
+                parameter="need_variables",
+            ) from None
+    return ",".join(parts)
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -1297,8 +1526,10 @@ def build_region(
     *,
     nodes: int = 5000,
     seed: int = 0,
-    center: tuple[float, float] = (-122.65, 45.52),
+    center: tuple[float, float] | None = None,
     outside_sites: int = 0,
+    country: str = "US",
+    need_variables: str = "",
 ) -> SyntheticRegion:
     """Build a synthetic region in memory.
 
@@ -1309,9 +1540,16 @@ def build_region(
     seed
         Random seed; the same ``seed`` and ``nodes`` always give the same region.
     center
-        ``(lon, lat)`` of the region's centre.
+        ``(lon, lat)`` of the region's centre; default: the country's (:data:`COUNTRIES`).
     outside_sites
         Extra service sites 2-5 km outside the region's bounds (default none).
+    country
+        ``"US"``: census tracts with CDC SVI columns; ``"SE"``: Swedish-style statistical
+        areas (``deso_kod``, ``namn``, ``folkmangd`` and the :data:`SE_VARIABLES`), Swedish
+        street names, metric speed limits.
+    need_variables
+        ``COLUMN:WEIGHT,...`` written as the manifest's ``[need] variables`` (default for
+        ``"SE"``: :data:`SE_NEED_VARIABLES`; for ``"US"`` none: the CDC SVI method).
 
     Returns
     -------
@@ -1323,12 +1561,24 @@ def build_region(
     InputError
         If a parameter is out of range.
     """
-    params = SynthParams(nodes=nodes, seed=seed, center=center, outside_sites=outside_sites)
+    params = _params(nodes, seed, center, outside_sites, country, need_variables)
     frame = _Frame(*params.center)
     city = _plan_city(params.nodes, params.seed)
     osm = _build_osm(city, frame, params.seed)
     tracts = _build_tracts(city, frame, params.seed, osm.n_nodes)
     services = _build_services(city, frame, params.seed, osm.n_nodes, params.outside_sites)
+    name = f"synthetic-s{params.seed}"
+    title = f"Synthetic region (seed {params.seed}, ~{params.nodes} nodes)"
+    if params.country == "SE":
+        osm, namer = _swedish_osm(osm)
+        tracts = _swedish_units(tracts, params.seed)
+        services = _swedish_services(services, namer, params.seed)
+        name = f"synthetic-se-s{params.seed}"
+        title = f"Syntetisk kommun (seed {params.seed}, ~{params.nodes} nodes)"
+    if params.need_variables:
+        object.__setattr__(
+            params, "need_variables", _check_need_variables(params.need_variables, tracts)
+        )
     logger.info(
         "synthetic region seed=%d: %d OSM nodes, %d ways, %d tracts, %d sites",
         params.seed,
@@ -1339,13 +1589,36 @@ def build_region(
     )
     return SyntheticRegion(
         params=params,
-        name=f"synthetic-s{params.seed}",
-        title=f"Synthetic region (seed {params.seed}, ~{params.nodes} nodes)",
+        name=name,
+        title=title,
         attribution=f"Synthetic data generated by geo_outreach (seed {params.seed})",
         osm=osm,
         tracts=tracts,
         services=services,
         extra={"grid_shape": (city.ny, city.nx)},
+    )
+
+
+def _params(
+    nodes: int,
+    seed: int,
+    center: tuple[float, float] | None,
+    outside_sites: int,
+    country: str,
+    need_variables: str,
+) -> SynthParams:
+    code = str(country).strip().upper()
+    if center is None:
+        center = COUNTRIES.get(code, COUNTRIES["US"])
+    if code == "SE" and not need_variables:
+        need_variables = SE_NEED_VARIABLES
+    return SynthParams(
+        nodes=nodes,
+        seed=seed,
+        center=center,
+        outside_sites=outside_sites,
+        country=country,
+        need_variables=str(need_variables or ""),
     )
 
 
@@ -1363,9 +1636,22 @@ def manifest_text(region: SyntheticRegion) -> str:
     p = region.params
     zone = timezone_at(*p.center)
     country = country_of_zone(zone)
+    swedish = p.country == "SE"
+    units = (
+        ['id_col = "deso_kod"', 'population_col = "folkmangd"', 'name_col = "namn"']
+        if swedish
+        else ['id_col = "GEOID"', 'population_col = "E_TOTPOP"', 'name_col = "NAMELSAD"']
+    )
+    need = (
+        ["", "[need]", f"variables = {_toml_str(p.need_variables)}", 'label = "need variables"']
+        if p.need_variables
+        else []
+    )
+    country = country or ("SE" if swedish else "")
     lines = [
         f"# Generated by geo_outreach.data.synth: nodes={p.nodes} seed={p.seed} "
-        f"center=({p.center[0]}, {p.center[1]}) outside_sites={p.outside_sites}",
+        f"center=({p.center[0]}, {p.center[1]}) outside_sites={p.outside_sites}"
+        + (f" country={p.country}" if p.country != "US" else ""),
         f"name = {_toml_str(region.name)}",
         f"title = {_toml_str(region.title)}",
         f"attribution = {_toml_str(region.attribution)}",
@@ -1381,9 +1667,7 @@ def manifest_text(region: SyntheticRegion) -> str:
         "[units]",
         f"path = {_toml_str(TRACTS_FILE)}",
         f"layer = {_toml_str(TRACTS_LAYER)}",
-        'id_col = "GEOID"',
-        'population_col = "E_TOTPOP"',
-        'name_col = "NAMELSAD"',
+        *units,
         "",
         "[services]",
         f"path = {_toml_str(SERVICES_FILE)}",
@@ -1393,6 +1677,7 @@ def manifest_text(region: SyntheticRegion) -> str:
         'name_col = "name"',
         'capacity_col = "capacity"',
         'address_col = "address"',
+        *need,
         "",
     ]
     text = "\n".join(lines)
@@ -1445,9 +1730,11 @@ def generate_region(
     *,
     nodes: int = 5000,
     seed: int = 0,
-    center: tuple[float, float] = (-122.65, 45.52),
+    center: tuple[float, float] | None = None,
     overwrite: bool = False,
     outside_sites: int = 0,
+    country: str = "US",
+    need_variables: str = "",
 ) -> Path:
     """Write a synthetic region (manifest, OSM XML, tracts, services) to ``out_dir``.
 
@@ -1465,6 +1752,9 @@ def generate_region(
         Replace the region files in a non-empty ``out_dir`` (other files are kept).
     outside_sites
         Extra service sites 2-5 km outside the region (default none).
+    country, need_variables
+        As in :func:`build_region` (``country="SE"``: a Swedish-style region in
+        Europe/Stockholm with metric units).
 
     Returns
     -------
@@ -1477,13 +1767,15 @@ def generate_region(
         If ``out_dir`` is not empty and ``overwrite`` is false, or a parameter is invalid.
     """
     out = Path(out_dir)
-    params = SynthParams(nodes=nodes, seed=seed, center=center, outside_sites=outside_sites)
+    params = _params(nodes, seed, center, outside_sites, country, need_variables)
     _prepare_dir(out, overwrite=overwrite)
     region = build_region(
         nodes=params.nodes,
         seed=params.seed,
         center=params.center,
         outside_sites=params.outside_sites,
+        country=params.country,
+        need_variables=params.need_variables,
     )
     write_osm_xml(region.osm, out / NETWORK_FILE)
     _write_gpkg(region.tracts, out / TRACTS_FILE, TRACTS_LAYER)
