@@ -9,6 +9,8 @@ A manifest names three files and how to read them::
     timezone = "America/New_York"    # IANA zone of every time shown or exported
     unit_system = "imperial"         # imperial | metric (distances shown to people)
     country = "US"                   # ISO 3166 code (paper size, number formats)
+    language = "en"                  # optional: default language of sheets and pages
+                                     # (en, es, sv; default: the country's, else English)
     # optional: base folder for the paths below; "{data_dir}" expands to the shared data folder
     base_dir = "."
 
@@ -40,6 +42,9 @@ A manifest names three files and how to read them::
     # direction = "higher"           #   whether higher ("higher") or lower means more need
     # variables = "low_income_pct:1,median_income:-1"  # user-chosen columns and weights
     #                                #   (a negative weight: lower means more need)
+
+    [labels.categories]              # optional: how this region names its service categories
+    clinic_fqhc = "Community health center"   # (default labels: geo_outreach.present.labels)
 
 Missing ``timezone``, ``unit_system`` and ``country`` are derived from the units' location
 (offline, :mod:`geo_outreach.data.place`).
@@ -131,6 +136,8 @@ class RegionManifest:
     unit_system: str = ""
     country: str = ""
     need: dict[str, str] = field(default_factory=dict)
+    language: str = ""
+    category_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -340,6 +347,25 @@ def parse_manifest(
             f"{sorted(need) if isinstance(need, dict) else need!r}",
             source=str(path),
         )
+    language = str(data.get("language", "") or "").strip().lower()
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise InputError(
+            f"{path}: language must be a two-letter code such as en, es or sv, got {language!r}",
+            source=str(path),
+        )
+    labels = data.get("labels", {})
+    cats = labels.get("categories", {}) if isinstance(labels, dict) else None
+    if (
+        not isinstance(labels, dict)
+        or set(labels) - {"categories"}
+        or not isinstance(cats, dict)
+        or not all(isinstance(v, str) for v in cats.values())
+    ):
+        raise InputError(
+            f"{path}: [labels] may hold only a [labels.categories] table of category = "
+            f'"label" lines; got {labels!r}',
+            source=str(path),
+        )
     return RegionManifest(
         name=str(data.get("name", path.parent.name)),
         manifest_path=path.resolve(),
@@ -358,6 +384,8 @@ def parse_manifest(
         unit_system=unit_system,
         country=country,
         need={str(k): str(v) for k, v in need.items()},
+        language=language,
+        category_labels={str(k): str(v) for k, v in cats.items()},
     )
 
 
