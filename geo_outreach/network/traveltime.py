@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -292,8 +294,17 @@ def _edge_geometry(network: RoadNetwork, u: int, v: int) -> list[tuple[float, fl
     return [(g[u]["x"], g[u]["y"]), (g[v]["x"], g[v]["y"])]
 
 
-def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
+def route_path(
+    network: RoadNetwork, from_node: int, to_node: int, *, limit_s: float | None = None
+) -> Path:
     """Fastest path between two nodes, with its road geometry.
+
+    Parameters
+    ----------
+    limit_s
+        The path's travel time when it is known already (e.g. from a travel-time matrix):
+        the search then stops just beyond it instead of covering the whole network.  A
+        limit that turns out too small costs a second, unlimited search, never a wrong path.
 
     Raises
     ------
@@ -301,7 +312,19 @@ def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
         When a node is not in the network or the target cannot be reached.
     """
     s, t = network.index_of([from_node, to_node])
-    times, pred = dijkstra(network.time_s, directed=True, indices=int(s), return_predecessors=True)
+    times = pred = None
+    if limit_s is not None and math.isfinite(limit_s) and limit_s >= 0:
+        times, pred = dijkstra(
+            network.time_s,
+            directed=True,
+            indices=int(s),
+            return_predecessors=True,
+            limit=float(limit_s) * 1.001 + 1.0,
+        )
+    if times is None or not np.isfinite(times[t]):
+        times, pred = dijkstra(
+            network.time_s, directed=True, indices=int(s), return_predecessors=True
+        )
     if not np.isfinite(times[t]):
         raise InputError(
             f"node {to_node} cannot be reached from {from_node} on the {network.mode} network",
@@ -326,13 +349,26 @@ def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
     )
 
 
-def route_geometry(network: RoadNetwork, node_sequence: list[int]) -> LineString:
-    """Road geometry of a route through ``node_sequence`` (consecutive fastest paths)."""
+def route_geometry(
+    network: RoadNetwork,
+    node_sequence: list[int],
+    *,
+    leg_times_s: Sequence[float] | None = None,
+) -> LineString:
+    """Road geometry of a route through ``node_sequence`` (consecutive fastest paths).
+
+    ``leg_times_s`` (one per consecutive pair, when known from the travel-time matrix)
+    bound each search to its leg (see :func:`route_path`).
+    """
     coords: list[tuple[float, float]] = []
-    for a, b in itertools.pairwise(node_sequence):
+    legs = list(itertools.pairwise(node_sequence))
+    limits = list(leg_times_s) if leg_times_s is not None else [None] * len(legs)
+    if len(limits) != len(legs):
+        raise InputError("leg_times_s needs one time per leg", parameter="leg_times_s")
+    for (a, b), limit in zip(legs, limits, strict=True):
         if a == b:
             continue
-        seg = list(route_path(network, a, b).geometry.coords)
+        seg = list(route_path(network, a, b, limit_s=limit).geometry.coords)
         coords.extend(seg if not coords else seg[1:])
     if len(coords) < 2:
         i = network.index_of(node_sequence[:1])[0]
