@@ -81,8 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=number(above=0.0, maximum=24 * 3600.0),
         default=DEFAULT_TIME_LIMIT_S,
         metavar="S",
-        help=f"wall-clock cap on the search in seconds (default {DEFAULT_TIME_LIMIT_S:g}; a "
-        "repair pass of up to 5 s follows); the search normally ends at --max-iterations first",
+        help=f"wall-clock cap in seconds on everything after the road networks are loaded "
+        f"(default {DEFAULT_TIME_LIMIT_S:g}): placing, travel times, search, route lines; the "
+        "search normally ends at --max-iterations first",
     )
     parser.add_argument(
         "--max-iterations",
