@@ -32,7 +32,7 @@ from geo_outreach.errors import InputError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geo_outreach.analysis.pipeline import AnalysisParams, AnalysisResult
+    from geo_outreach.analysis.pipeline import AnalysisResult
     from geo_outreach.optimize.routing.network import PlanInputs, PlanOnNetwork
 
 logger = logging.getLogger(__name__)
@@ -72,25 +72,6 @@ def need_choices(units: pd.DataFrame) -> dict[str, str]:
     if "RPL_THEMES" in cols:
         out["CDC SVI as published (RPL_THEMES)"] = "column:RPL_THEMES"
     return out
-
-
-def analysis_params(
-    *, need: str, mode: str, categories: Sequence[str], top_share: float
-) -> AnalysisParams:
-    """The sidebar's scenario as :class:`~geo_outreach.analysis.pipeline.AnalysisParams`.
-
-    Access is measured for every service category in the chosen mode; the chosen
-    categories are the focus of the underserved score and of the reason sentence.
-    """
-    from geo_outreach.analysis.pipeline import AnalysisParams
-
-    return AnalysisParams(
-        need=need,
-        modes=(mode,),
-        categories=None,
-        reason_categories=tuple(categories) or None,
-        top_share=top_share,
-    )
 
 
 def access_columns(result: AnalysisResult, mode: str, categories: Sequence[str]) -> list[str]:

@@ -46,11 +46,21 @@ def get_ctx(region: str | None) -> Any:
 def get_analysis(
     region: str | None, need: str, mode: str, categories: tuple[str, ...], top_share: float
 ) -> Any:
-    """:func:`geo_outreach.analysis.pipeline.analyze_region` for the scenario."""
-    from geo_outreach.analysis.pipeline import analyze_region
+    """:func:`geo_outreach.analyze` for the scenario (its engine result, which the pages draw).
 
-    params = logic.analysis_params(need=need, mode=mode, categories=categories, top_share=top_share)
-    return analyze_region(get_ctx(region), params)
+    Access is measured for every service category in the chosen mode; the chosen
+    categories are the focus of the underserved score and of the reason sentence.
+    """
+    import geo_outreach as go
+
+    return go.analyze(
+        get_ctx(region),
+        need=need,
+        modes=(mode,),
+        categories=None,
+        reason_categories=tuple(categories) or None,
+        top_share=top_share,
+    ).result
 
 
 @st.cache_resource(show_spinner="Scoring need...")
