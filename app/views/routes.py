@@ -171,7 +171,7 @@ if days_planned:
 
     tl = saved["result"].timeline(day=day)
     if len(tl):  # a Gantt chart: one row per worker, wall-clock times of the region
-        # wall-clock times as naive values on a UTC scale: the browser's own zone plays no part
+        # wall-clock times as naive values: the chart shows them as they are in any browser zone
         tl = tl.assign(
             start=tl["start"].dt.tz_localize(None),
             end=tl["end"].dt.tz_localize(None),
@@ -180,9 +180,9 @@ if days_planned:
         hhmm = alt.Axis(format="%H:%M", title=f"{day}, time in {saved['result'].timezone}")
         gantt = (
             alt.Chart(tl)
-            .mark_bar()
+            .mark_bar(stroke="white", strokeWidth=1)
             .encode(
-                x=alt.X("start:T", axis=hhmm, scale=alt.Scale(type="utc")),
+                x=alt.X("start:T", axis=hhmm),
                 x2="end:T",
                 y=alt.Y("worker:N", title=None),
                 color=alt.Color(
@@ -195,7 +195,7 @@ if days_planned:
                 ),
                 tooltip=["worker", "kind", "label", "at"],
             )
-            .properties(height=36 * tl["worker"].nunique() + 60)
+            .properties(height=alt.Step(32))  # one 32 px row per worker
         )
         st.altair_chart(gantt, width="stretch", key="routes_gantt")
     r = pd.DataFrame(plan.routes.drop(columns="geometry"))
