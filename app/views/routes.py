@@ -171,11 +171,16 @@ if days_planned:
 
     tl = saved["result"].timeline(day=day)
     if len(tl):  # a Gantt chart: one row per worker, wall-clock times of the region
-        tl = tl.assign(start=tl["start"].dt.tz_localize(None), end=tl["end"].dt.tz_localize(None))
+        # wall-clock times as naive values: the chart shows them as they are in any browser zone
+        tl = tl.assign(
+            start=tl["start"].dt.tz_localize(None),
+            end=tl["end"].dt.tz_localize(None),
+            at=tl["start"].dt.strftime("%H:%M") + "-" + tl["end"].dt.strftime("%H:%M"),
+        )
         hhmm = alt.Axis(format="%H:%M", title=f"{day}, time in {saved['result'].timezone}")
         gantt = (
             alt.Chart(tl)
-            .mark_bar()
+            .mark_bar(stroke="white", strokeWidth=1)
             .encode(
                 x=alt.X("start:T", axis=hhmm),
                 x2="end:T",
@@ -188,15 +193,9 @@ if days_planned:
                     ),
                     legend=alt.Legend(orient="top"),
                 ),
-                tooltip=[
-                    "worker",
-                    "kind",
-                    "label",
-                    alt.Tooltip("start:T", format="%H:%M"),
-                    alt.Tooltip("end:T", format="%H:%M"),
-                ],
+                tooltip=["worker", "kind", "label", "at"],
             )
-            .properties(height=36 * tl["worker"].nunique() + 60)
+            .properties(height=alt.Step(32))  # one 32 px row per worker
         )
         st.altair_chart(gantt, width="stretch", key="routes_gantt")
     r = pd.DataFrame(plan.routes.drop(columns="geometry"))
@@ -247,7 +246,13 @@ with st.expander("Pin visits and re-plan"):
         key="routes_pin",
     )
     route_keys = list(dict.fromkeys(zip(pv["worker_id"], pv["day"], strict=True)))
-    locks = st.multiselect("Lock these routes", route_keys, format_func=" ".join, key="routes_lock")
+    names = dict(zip(pv["worker_id"], pv["worker_name"], strict=False))
+    locks = st.multiselect(
+        "Lock these routes",
+        route_keys,
+        format_func=lambda k: f"{names.get(k[0]) or k[0]} {k[1]}",
+        key="routes_lock",
+    )
     if st.button("Pin and re-plan", key="routes_replan", disabled=not (pins or locks)):
         try:
             with st.spinner("Planning again around the pins..."):

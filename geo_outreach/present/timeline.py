@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -129,8 +130,8 @@ def route_timeline(
     out["start"] = date + pd.to_timedelta(out["start_s"], unit="s")
     out["end"] = date + pd.to_timedelta(out["end_s"], unit="s")
     if timezone:
-        out["start"] = out["start"].dt.tz_localize(timezone)
-        out["end"] = out["end"].dt.tz_localize(timezone)
+        for c in ("start", "end"):  # wall-clock times; a DST change keeps the clock reading
+            out[c] = out[c].dt.tz_localize(timezone, ambiguous=False, nonexistent="shift_forward")
     return out[list(TIMELINE_COLUMNS)]
 
 
@@ -156,7 +157,7 @@ def _route_segments(
             }
         )
 
-    rec: Sequence[dict[str, object]] = r.to_dict("records")
+    rec: Sequence[dict[str, Any]] = r.to_dict("records")
     t = int(rec[0]["departure_s"])  # leaves the start
     for x in rec[1:]:
         seq, kind = int(x["seq"]), str(x["kind"])
