@@ -183,6 +183,32 @@ def plan_days(plan: PlanOnNetwork) -> list[str]:
     return [d for d in plan.problem.days if d in have]
 
 
+def start_tables(ctx: Any) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The visits and workers tables Plan routes starts from, as ``{kind: (name, table)}``.
+
+    The demo region has its sample files (``data/demo_*.csv``); any other region starts
+    from empty tables with the right columns (its user brings the visits, or makes a sample
+    week with :func:`sample_tables`), so no demo visit ever shows on another region.
+    """
+    import geo_outreach as go
+    from geo_outreach.optimize.routing.sample import empty_visits, empty_workers
+
+    if go.is_demo_region(ctx):
+        return {k: (f"demo_{k}.csv", demo_table(k)) for k in ("visits", "workers")}
+    return {"visits": ("visits.csv", empty_visits()), "workers": ("workers.csv", empty_workers())}
+
+
+def sample_tables(ctx: Any, *, seed: int = 0) -> dict[str, tuple[str, pd.DataFrame]]:
+    """A sample week on the region's own streets (:func:`geo_outreach.sample_week`)."""
+    import geo_outreach as go
+
+    visits, workers = go.sample_week(ctx, seed=seed)
+    return {
+        "visits": ("sample_visits.csv", visits.table),
+        "workers": ("sample_workers.csv", workers.table),
+    }
+
+
 def demo_table(name: str) -> pd.DataFrame:
     """The sample ``data/demo_<name>.csv`` shipped with the repository, all text."""
     path = Path(__file__).resolve().parents[1] / "data" / f"demo_{name}.csv"

@@ -29,17 +29,21 @@ if saved is None:
     st.info(
         "No plan yet. A manager plans the week on **Plan routes**; or plan the sample week now."
     )
-    if st.button("Plan the sample week", key="myday_demo"):
+    start = logic.start_tables(ctx)
+    demo = not start["visits"][1].empty
+    label = "Plan the sample week" if demo else "Make a sample week for this region"
+    if st.button(label, key="myday_demo"):
         try:
             with st.spinner("Planning..."):
+                tables = start if demo else logic.sample_tables(ctx)
                 state.make_plan(
                     sc.region,
-                    logic.demo_table("visits"),
-                    logic.demo_table("workers"),
+                    tables["visits"][1],
+                    tables["workers"][1],
                     days=list(logic.WEEK[:5]),
                     time_limit_s=5.0,
-                    visits_name="demo_visits.csv",
-                    workers_name="demo_workers.csv",
+                    visits_name=tables["visits"][0],
+                    workers_name=tables["workers"][0],
                 )
             st.rerun()
         except (InputError, GeoOutreachError) as exc:
@@ -196,7 +200,8 @@ def _save(sk: str, row: pd.Series) -> None:
         stored = record_visit(
             store,
             worker_id=worker,
-            visited_at=dt.datetime.now().replace(microsecond=0),
+            visited_at=dt.datetime.now(dt.UTC).replace(microsecond=0),  # stored in UTC
+            timezone=ctx.region.timezone,  # shown, and dated, in the region's zone
             outcome=ss[f"rec_outcome_{sk}"],
             planned_visit_id=str(row["visit_id"]),
             people_reached=int(ss[f"rec_people_{sk}"]),

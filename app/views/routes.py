@@ -50,7 +50,7 @@ def _table(kind: str) -> tuple[pd.DataFrame, str] | None:
     if f"routes_{kind}_upload_error" in st.session_state:
         state.show_error(InputError(st.session_state[f"routes_{kind}_upload_error"]))
     src = st.session_state.get(f"routes_{kind}_src")
-    name, base = src if src is not None else (f"demo_{kind}.csv", logic.demo_table(kind))
+    name, base = src if src is not None else START[kind]
     st.caption(f"{kind.title()} from {name} ({len(base)} rows)")  # the browser test waits on it
     edited = st.data_editor(
         base,
@@ -61,6 +61,15 @@ def _table(kind: str) -> tuple[pd.DataFrame, str] | None:
     )
     return edited, name
 
+
+START = logic.start_tables(ctx)  # the demo's samples, or empty tables on any other region
+if START["visits"][1].empty and st.button(
+    "Make a sample week for this region",
+    key="routes_sample",
+    help="Seeded visits and workers on this region's own streets, for trying the tool",
+):
+    for kind, src in logic.sample_tables(ctx).items():
+        st.session_state[f"routes_{kind}_src"] = src
 
 tab_v, tab_w = st.tabs(["Visits", "Workers"])
 with tab_v:

@@ -100,6 +100,14 @@ def register(subparsers: Any) -> None:
         metavar="STOPS.csv",
         help="the plan's stops or visits CSV: planned_visit_id must be one of its visit_id",
     )
+    p.add_argument(
+        "--timezone",
+        default=None,
+        metavar="ZONE",
+        help="IANA zone of times without an offset (default: the --region's zone, else UTC); "
+        "the log stores UTC",
+    )
+    p.add_argument("--region", default=None, metavar="DIR", help="the region the visits are in")
     add_db_arg(p)
 
     p = sub.add_parser("export", help="write current visits to a CSV (no case ids)")
@@ -170,7 +178,18 @@ def run(args: argparse.Namespace) -> int:
 
                 plan = read_csv_table(args.plan, what="--plan", dtype=str, keep_default_na=False)
                 plan.columns = [c.strip().lower() for c in plan.columns]
-            res = import_csv(st, args.file, recorded_by=args.by, plan=plan)
+            zone = args.timezone
+            if zone:
+                from geo_outreach.data.place import check_timezone
+
+                zone = check_timezone(zone, source="--timezone")
+            elif args.region:
+                from geo_outreach.data.region import load_region
+
+                zone = load_region(args.region).timezone
+            res = import_csv(
+                st, args.file, recorded_by=args.by, plan=plan, timezone=zone or "UTC"
+            )
             extra = []
             if res.already_stored:
                 extra.append(f"{res.already_stored} already stored")

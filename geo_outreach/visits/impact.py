@@ -91,6 +91,13 @@ def _visits(source: VisitStore | pd.DataFrame, *, since: Any = None) -> pd.DataF
             raise InputError(f"visits table: missing column {c!r}", source=c)
     df["visited_at"] = pd.to_datetime(df["visited_at"])
     df["visit_date"] = df["visited_at"].dt.normalize()
+    if "timezone" in df.columns:  # UTC times: the visit's day is its day in its zone
+        from geo_outreach.visits.models import local_time
+
+        for zone in sorted(set(df["timezone"].fillna("").astype(str)) - {""}):
+            rows = df["timezone"] == zone
+            local = local_time(df.loc[rows, "visited_at"], zone).dt.tz_localize(None)
+            df.loc[rows, "visit_date"] = local.dt.normalize()
     if "followup_due" not in df.columns:
         df["followup_due"] = pd.NaT
     df["followup_due"] = pd.to_datetime(df["followup_due"])

@@ -141,11 +141,12 @@ def _content_key(rec: VisitRecord) -> str:
     return "imp:" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-def _record(row: pd.Series, cols: list[str]) -> VisitRecord:
+def _record(row: pd.Series, cols: list[str], timezone: str = "UTC") -> VisitRecord:
     kw: dict[str, Any] = {
         c: row[c] for c in cols if c in row.index and not c.startswith("referrals_")
     }
     kw.pop("idempotency_key", None)
+    kw["timezone"] = str(kw.get("timezone") or "").strip() or timezone
     kw["referrals"] = {
         c: row[f"referrals_{c}"] for c in CATEGORIES if f"referrals_{c}" in row.index
     }
@@ -159,6 +160,7 @@ def import_csv(
     recorded_by: str = "",
     plan: Any = None,
     now: dt.datetime | None = None,
+    timezone: str = "UTC",
 ) -> ImportResult:
     """Import a visits CSV into the log: all rows or none.
 
@@ -175,6 +177,9 @@ def import_csv(
         ``planned_visit_id`` must be in it.
     now
         Current time (tests): rows dated later (+10 min) are rejected.
+    timezone
+        The region's IANA zone: times without an offset (and rows without a ``timezone``
+        column) are wall-clock times there; the log stores UTC.
 
     Raises
     ------
@@ -197,7 +202,7 @@ def import_csv(
             if "voided" in df.columns and parse_bool(row["voided"], "voided"):
                 voided += 1
                 continue
-            rec = _record(row, fields)
+            rec = _record(row, fields, timezone)
             rec.check_not_future(now)
             _check_planned(rec, ids)
         except InputError as exc:

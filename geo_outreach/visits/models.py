@@ -20,11 +20,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from geo_outreach.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "CATEGORIES",
@@ -82,23 +85,43 @@ def _count(value: Any, name: str) -> int:
     return int(f)
 
 
-def _local_naive(value: dt.datetime) -> dt.datetime:
-    """Aware datetimes become local wall-clock time; naive ones already are."""
-    if value.tzinfo is not None:
-        value = value.astimezone().replace(tzinfo=None)
-    return value.replace(microsecond=0)
+def _zone(name: str) -> dt.tzinfo:
+    """The ``ZoneInfo`` of an IANA name ("" or "UTC": UTC)."""
+    if not name or name == "UTC":
+        return dt.UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"timezone: unknown time zone {name!r}; give an IANA name such as "
+            "America/New_York (the region's timezone)",
+            source="timezone",
+        ) from None
 
 
-def parse_datetime(value: Any, name: str = "visited_at") -> dt.datetime:
-    """``2024-05-02 14:30``, ``2024-05-02T14:30:00-07:00`` or a datetime -> local naive datetime.
+def _utc(value: dt.datetime, zone: str = "UTC") -> dt.datetime:
+    """An aware UTC datetime: aware values are converted, naive ones are read in ``zone``.
 
-    A bare date means noon of that day (so that it cannot land on another day through a
-    time-zone shift).
+    The server's own zone never matters.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_zone(zone))
+    return value.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def parse_datetime(value: Any, name: str = "visited_at", *, timezone: str = "UTC") -> dt.datetime:
+    """``2024-05-02 14:30``, ``2024-05-02T14:30:00-07:00`` or a datetime -> aware UTC datetime.
+
+    A time without an offset is the wall-clock time in ``timezone`` (the region's zone).
+    A bare date means noon of that day there (so that it cannot land on another day
+    through a time-zone shift).
     """
     if isinstance(value, dt.datetime):
-        return _local_naive(value)
+        return _utc(value, timezone)
     if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(12, 0))
+        return _utc(dt.datetime.combine(value, dt.time(12, 0)), timezone)
     text = _text(value)
     if not text:
         raise InputError(
@@ -106,13 +129,28 @@ def parse_datetime(value: Any, name: str = "visited_at") -> dt.datetime:
         )
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(12, 0))
-        return _local_naive(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+            return _utc(dt.datetime.combine(dt.date.fromisoformat(text), dt.time(12, 0)), timezone)
+        return _utc(dt.datetime.fromisoformat(text.replace("Z", "+00:00")), timezone)
     except ValueError:
         raise InputError(
             f"{name}: {text!r} is not a date and time; write it like 2024-05-02 14:30",
             source=name,
         ) from None
+
+
+def local_time(visited_at: Any, timezone: str) -> pd.Series | dt.datetime:
+    """Stored (UTC) visit times shown in ``timezone`` (a datetime or a pandas Series).
+
+    A row with no zone (recorded before times were stored in UTC) is shown as stored.
+    """
+    import pandas as pd
+
+    if isinstance(visited_at, pd.Series):
+        ts = pd.to_datetime(visited_at)
+        if ts.dt.tz is None:
+            ts = ts.dt.tz_localize("UTC")
+        return ts.dt.tz_convert(timezone or "UTC")
+    return _utc(visited_at, "UTC").astimezone(_zone(timezone))
 
 
 def parse_date(value: Any, name: str) -> dt.date | None:
@@ -221,6 +259,7 @@ class VisitRecord:
     unit_id: str = ""
     plan_id: int | None = None
     occurrence: int = 0
+    timezone: str = "UTC"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -228,7 +267,10 @@ class VisitRecord:
         if not worker:
             raise InputError("worker_id: missing; say who made the visit", source="worker_id")
         set_(self, "worker_id", worker)
-        when = parse_datetime(self.visited_at)
+        zone = _text(self.timezone) or "UTC"
+        _zone(zone)
+        set_(self, "timezone", zone)
+        when = parse_datetime(self.visited_at, timezone=zone)
         set_(self, "visited_at", when)
         outcome = _text(self.outcome).lower()
         if outcome not in OUTCOMES:
@@ -305,12 +347,20 @@ class VisitRecord:
         set_(self, "lon", lon)
         set_(self, "lat", lat)
 
+    @property
+    def visited_local(self) -> dt.datetime:
+        """:attr:`visited_at` in the record's :attr:`timezone` (the region's)."""
+        return self.visited_at.astimezone(_zone(self.timezone))
+
     def check_not_future(self, now: dt.datetime | None = None) -> None:
-        """Raise :class:`InputError` when the visit lies in the future (beyond the tolerance)."""
-        now = _local_naive(now) if now is not None else dt.datetime.now().replace(microsecond=0)
+        """Raise :class:`InputError` when the visit lies in the future (beyond the tolerance).
+
+        ``now`` without an offset is read in the record's zone, like :attr:`visited_at`.
+        """
+        now = _utc(now, self.timezone) if now is not None else _utc(dt.datetime.now(dt.UTC))
         if self.visited_at > now + FUTURE_TOLERANCE:
             raise InputError(
-                f"visited_at: {self.visited_at:%Y-%m-%d %H:%M} is in the future; record visits "
+                f"visited_at: {self.visited_local:%Y-%m-%d %H:%M} is in the future; record visits "
                 "after they happen (check the date and the device's clock)",
                 source="visited_at",
             )
@@ -322,7 +372,9 @@ class VisitRecord:
             for f in fields(self)
             if f.name not in ("referrals", "languages")
         }
-        row["visit_date"] = self.visited_at.date()
+        # stored in UTC (naive column); the visit's day is the day where it happened
+        row["visited_at"] = self.visited_at.replace(tzinfo=None)
+        row["visit_date"] = self.visited_local.date()
         row["languages"] = ";".join(self.languages)
         for c in CATEGORIES:
             row[f"referrals_{c}"] = self.referrals[c]
@@ -338,6 +390,10 @@ class VisitRecord:
         }
         kwargs["referrals"] = {c: int(row[f"referrals_{c}"] or 0) for c in CATEGORIES}
         kwargs["languages"] = _text(row.get("languages"))
+        kwargs["timezone"] = _text(row.get("timezone")) or "UTC"
+        at = kwargs.get("visited_at")
+        if isinstance(at, dt.datetime) and at.tzinfo is None:
+            kwargs["visited_at"] = at.replace(tzinfo=dt.UTC)  # stored in UTC
         for k in ("lon", "lat"):
             v = kwargs.get(k)
             kwargs[k] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
@@ -353,6 +409,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "occurrence",
     "worker_id",
     "visited_at",
+    "timezone",
     "visit_date",
     "outcome",
     "people_reached",
@@ -399,6 +456,7 @@ def build_metadata(*, postgis: bool = False) -> sa.MetaData:
         sa.Column("occurrence", sa.Integer, nullable=False, server_default="0"),
         sa.Column("worker_id", sa.String(128), nullable=False),
         sa.Column("visited_at", sa.DateTime, nullable=False),
+        sa.Column("timezone", sa.String(64), nullable=False, server_default=""),
         sa.Column("visit_date", sa.Date, nullable=False),
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("people_reached", sa.Integer, nullable=False, server_default="0"),

@@ -620,6 +620,7 @@ def record_visit(
     idempotency_key: str | None = None,
     plan: Any = None,
     now: dt.datetime | None = None,
+    timezone: str = "UTC",
 ) -> StoredVisit:
     """Record one visit (the dashboard's "My day" page calls this).
 
@@ -642,6 +643,9 @@ def record_visit(
         ``planned_visit_id`` must be one of them.
     now
         The current time (tests); visits later than this (+10 min) are rejected.
+    timezone
+        The region's IANA zone: a ``visited_at`` without an offset is wall-clock time there.
+        The log stores UTC and this zone; ``visit_date`` is the visit's day there.
 
     Returns
     -------
@@ -673,6 +677,7 @@ def record_visit(
         unit_id=unit_id,
         plan_id=plan_id,
         occurrence=occurrence,
+        timezone=timezone,
     )
     rec.check_not_future(now)
     _check_planned(rec, plan_visit_ids(plan))
@@ -833,7 +838,8 @@ def _frame(rows: Sequence[sa.RowMapping]) -> pd.DataFrame:
         df[c] = df[c].astype(bool)
     for c in ("lon", "lat"):
         df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-    df["visited_at"] = pd.to_datetime(df["visited_at"])
+    df["visited_at"] = pd.to_datetime(df["visited_at"])  # UTC (rows with a timezone)
+    df["timezone"] = df["timezone"].fillna("").astype(str)
     df["visit_date"] = pd.to_datetime(df["visit_date"])
     df["followup_due"] = pd.to_datetime(df["followup_due"])
     df["recorded_at"] = pd.to_datetime(df["recorded_at"], utc=True)
@@ -940,6 +946,19 @@ def audit_frame(store: VisitStore, *, record_id: str | None = None) -> pd.DataFr
     return df
 
 
+def _visited_text(df: pd.DataFrame) -> pd.Series:
+    """Visit times as ISO text in each visit's zone with its offset (``2024-05-02T08:36:00-04:00``);
+    rows without a zone (recorded before UTC storage) as stored, without an offset."""
+    from .models import local_time
+
+    out = df["visited_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    for zone in sorted(set(df["timezone"]) - {""}):
+        rows = df["timezone"] == zone
+        local = local_time(df.loc[rows, "visited_at"], zone)
+        out.loc[rows] = local.map(lambda t: t.isoformat(timespec="seconds"))
+    return out
+
+
 def export_csv(
     store: VisitStore,
     out: str | Path,
@@ -953,7 +972,7 @@ def export_csv(
     """
     df = to_public_frame(visits_frame(store, since=since, include_voided=include_voided))
     df = df[list(PUBLIC_COLUMNS)].copy()
-    df["visited_at"] = df["visited_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    df["visited_at"] = _visited_text(df)
     for c in ("visit_date", "followup_due"):
         df[c] = df[c].dt.strftime("%Y-%m-%d")
     df["recorded_at"] = df["recorded_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")

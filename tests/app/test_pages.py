@@ -293,3 +293,56 @@ def test_my_day_records_each_stop_once_and_impact_counts_it(
     assert reach["people_reached"].sum() == 3 and (reach["unit_id"] != "").all()
     at.checkbox(key="impact_use_plan").uncheck().run()
     assert "Planned stops" not in _metrics(at)
+
+
+@pytest.fixture(scope="module")
+def se_app_region(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small Swedish-style region (no Portland anywhere near)."""
+    from geo_outreach.data.synth import generate_region
+
+    folder = tmp_path_factory.mktemp("se_app") / "se"
+    generate_region(folder, nodes=800, seed=2, country="SE")
+    return folder
+
+
+def test_a_synthetic_region_shows_no_portland_data(
+    se_app_region: Path, visit_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geopandas as gpd
+
+    monkeypatch.setenv("GEO_OUTREACH_APP_REGION", str(se_app_region))
+    demo_ids = set(app_module("logic").demo_table("visits")["visit_id"])
+    demo_workers = set(app_module("logic").demo_table("workers")["worker_id"])
+    at = _app()
+    at.switch_page("views/routes.py").run()
+    assert not at.exception and not _errors(at)
+    # empty tables with the right columns, plus the sample-week button
+    editors = {tuple(e.value.columns): e.value for e in at.dataframe}
+    from geo_outreach.optimize.routing.sample import VISIT_COLUMNS, WORKER_COLUMNS
+
+    assert len(editors[VISIT_COLUMNS]) == 0 and len(editors[WORKER_COLUMNS]) == 0
+    captions = " ".join(c.value for c in at.caption)
+    assert "visits.csv (0 rows)" in captions and "demo_" not in captions
+    at.button(key="routes_sample").click().run()
+    assert not at.exception
+    editors = {tuple(e.value.columns): e.value for e in at.dataframe}
+    visits, workers = editors[VISIT_COLUMNS], editors[WORKER_COLUMNS]
+    assert len(visits) > 0 and len(workers) > 0
+    assert not set(visits["visit_id"]) & demo_ids
+    assert not set(workers["worker_id"]) & demo_workers
+    minx, miny, maxx, maxy = gpd.read_file(se_app_region / "tracts.gpkg").total_bounds
+    assert visits["lon"].astype(float).between(minx, maxx).all()
+    assert visits["lat"].astype(float).between(miny, maxy).all()
+    # My day offers a sample week of this region, and it plans without "far from the road"
+    at.switch_page("views/my_day.py").run()
+    assert not at.exception
+    button = at.button(key="myday_demo")
+    assert button.label == "Make a sample week for this region"
+    button.click().run()
+    assert not at.exception and not _errors(at)
+    plan = at.session_state["route_plan"]["plan"]
+    assert not set(plan.stops["visit_id"]) & demo_ids
+    assert set(plan.routes["worker_id"]) <= {f"sample_van_{k}" for k in (1, 2)}
+    assert len(plan.unscheduled) == 0 or not plan.unscheduled["reason"].str.contains(
+        "road network"
+    ).any()

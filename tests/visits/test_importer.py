@@ -154,10 +154,34 @@ def test_export_then_import_into_another_database(store, tmp_path):
     assert import_csv(store, out).inserted == 0  # idempotent through record_id + version
 
 
-def test_time_zone_offsets_become_local_wall_clock(tmp_path):
-    text = "worker_id,visited_at,outcome\nana,2024-05-02T17:00:00+00:00,done\n"
-    with vs.open_store(home=tmp_path / "h") as store:
-        import_csv(store, write(tmp_path, text))
-        got = vs.visits_frame(store)["visited_at"].iloc[0]
-    expected = dt.datetime(2024, 5, 2, 17, tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
-    assert got == pd.Timestamp(expected)
+def test_times_are_stored_in_utc_and_shown_in_the_region_zone(tmp_path, monkeypatch):
+    import time
+
+    from geo_outreach.visits.models import local_time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # the server's own zone must not matter
+    time.tzset()
+    try:
+        # an offset is an instant; a time without one is wall-clock time in the region
+        text = (
+            "worker_id,visited_at,outcome\nana,2024-05-02T17:00:00+00:00,done\n"
+            "ben,2024-05-02 23:30,done\n"
+        )
+        with vs.open_store(home=tmp_path / "h") as store:
+            import_csv(store, write(tmp_path, text), timezone="America/New_York")
+            df = vs.visits_frame(store).sort_values("worker_id")
+            out = tmp_path / "export.csv"
+            vs.export_csv(store, out)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert df["visited_at"].tolist() == [
+        pd.Timestamp("2024-05-02 17:00"),  # stored in UTC
+        pd.Timestamp("2024-05-03 03:30"),  # 23:30 EDT is 03:30 UTC the next day
+    ]
+    assert (df["timezone"] == "America/New_York").all()
+    shown = local_time(df["visited_at"], "America/New_York")
+    assert [t.strftime("%H:%M") for t in shown] == ["13:00", "23:30"]
+    assert df["visit_date"].dt.day.tolist() == [2, 2]  # the day where the visit happened
+    exported = pd.read_csv(out, dtype=str).sort_values("worker_id")
+    assert exported["visited_at"].tolist() == ["2024-05-02T13:00:00-04:00", "2024-05-02T23:30:00-04:00"]

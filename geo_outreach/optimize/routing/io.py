@@ -254,6 +254,10 @@ def _text(value: object) -> str:
 WORKER_MODES: tuple[str, ...] = ("drive", "walk")
 
 
+#: Location id of a visit given by its address only (``addr:1234 SE Main St``).
+ADDRESS_PREFIX = "addr:"
+
+
 def _loc_id(lon: float, lat: float) -> str:
     return f"pt:{lon:.5f},{lat:.5f}"
 
@@ -289,7 +293,14 @@ def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]
         return (lid or _loc_id(lon, lat)), lon, lat
     if lid:
         return lid, math.nan, math.nan
-    raise InputError(f"{src}: give {prefix}lon and {prefix}lat, or {prefix}location_id", source=src)
+    address = row.get("address", "").strip() if not prefix else ""
+    if address:  # placed later from the region's own address data (plan_on_region)
+        return ADDRESS_PREFIX + address, math.nan, math.nan
+    raise InputError(
+        f"{src}: give {prefix}lon and {prefix}lat, or {prefix}location_id"
+        + ("" if prefix else ", or an address"),
+        source=src,
+    )
 
 
 def _last_visit(text: str, source: str) -> tuple[int, ...]:
@@ -313,7 +324,8 @@ def read_visits_csv(
 
     ``source`` names the input in messages (default: the file name, or ``"table"``).
 
-    Columns: ``visit_id, lon, lat`` (or ``location_id``), ``duration_min``, and
+    Columns: ``visit_id, lon, lat`` (or ``location_id``, or only an ``address``: placed
+    from the region's OSM addresses when planned on a region), ``duration_min``, and
     optional ``windows, priority, skills, frequency, min_gap_days, demand, name,
     address, notes``, ``last_visit`` (weekday of the previous week, or calendar days
     from this week's Monday like ``-3``), ``pinned_worker, pinned_day,

@@ -41,7 +41,7 @@ from geo_outreach.errors import InputError
 from geo_outreach.network.snap import snap_locations
 from geo_outreach.palettes import ROUTE_COLOURS
 
-from .io import KNOWN_SKILLS, LANGUAGES, QUALIFICATIONS, parse_windows
+from .io import ADDRESS_PREFIX, KNOWN_SKILLS, LANGUAGES, QUALIFICATIONS, parse_windows
 from .io import read_visits_csv as _read_visits_csv
 from .io import read_workers_csv as _read_workers_csv
 from .model import WEEKDAYS, Problem, ProblemBuilder, TravelMatrix, Visit, Worker, format_clock
@@ -72,6 +72,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Unscheduled reason code of a visit whose address is not in the region's OSM address data.
+ADDRESS_NOT_FOUND = "address_not_found"
 
 #: Travel modes the network layer builds (a worker's ``mode`` must be one of them).
 NETWORK_MODES: tuple[str, ...] = MODES
@@ -216,10 +219,10 @@ def read_plan_inputs(
     """
     vdf, vname = _check_csv(visits_path, ("visit_id", "duration_min"), "visits", visits_source)
     has_xy = {"lon", "lat"} <= set(vdf.columns)
-    if not has_xy and "location_id" not in vdf.columns:
+    if not has_xy and not ({"location_id", "address"} & set(vdf.columns)):
         raise InputError(
             f"{vname}: give the visits' position in lon and lat columns "
-            "(WGS84 degrees) or a location_id column",
+            "(WGS84 degrees), a location_id column or an address column",
             source=vname,
             column="lon",
         )
@@ -697,6 +700,7 @@ def plan_on_region(
                 ),
             )
 
+    locations, not_found = _place_addresses(ctx, locations)
     networks = _networks_of(ctx, modes, prog)
     started = time.perf_counter()  # the time limit counts from here
     prog("snap", 0, 1)
@@ -755,7 +759,7 @@ def plan_on_region(
     times = {m: _pair_lookup(od, "travel_time_s") for m, od in legs.items()}
     routes = _route_frame(result, networks, nodes, dist, xy, prog, times)
     stops = _stops_frame(result, dist, xy, det, snapped)
-    unsched = _unscheduled_frame(result, xy, det, snapped, snap_m)
+    unsched = _unscheduled_frame(result, xy, det, snapped, snap_m, not_found)
     return PlanOnNetwork(
         result=result,
         routes=routes,
@@ -1034,12 +1038,49 @@ def _stops_frame(
     return pd.DataFrame(rows, columns=list(STOP_COLUMNS))
 
 
+def _place_addresses(ctx: Any, locations: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
+    """Give address-only visits (``addr:...`` ids) coordinates from the region's OSM addresses.
+
+    Returns the locations and the ids whose address was not found (they stay without
+    coordinates and become unscheduled with the code ``address_not_found``).
+    """
+    ids = locations["location_id"].astype(str)
+    todo = ids.str.startswith(ADDRESS_PREFIX) & locations["lon"].isna()
+    if not todo.any():
+        return locations, set()
+    region = getattr(ctx, "region", None)
+    book = None
+    if region is not None and hasattr(region, "network_path"):
+        from geo_outreach.data.addresses import AddressBook, region_addresses
+
+        book = AddressBook(region_addresses(region))
+    out = locations.copy()
+    missing: set[str] = set()
+    placed = 0
+    for i in np.flatnonzero(todo.to_numpy()):
+        lid = str(out.iloc[i]["location_id"])
+        hit = book.locate(lid[len(ADDRESS_PREFIX) :]) if book is not None else None
+        if hit is None:
+            missing.add(lid)
+            continue
+        out.iloc[i, out.columns.get_loc("lon")] = hit[0]
+        out.iloc[i, out.columns.get_loc("lat")] = hit[1]
+        placed += 1
+    logger.info(
+        "placed %d of %d address-only visit locations from the region's OSM addresses",
+        placed,
+        int(todo.sum()),
+    )
+    return out, missing
+
+
 def _unscheduled_frame(
     result: RoutingResult,
     xy: pd.DataFrame,
     det: pd.DataFrame,
     snapped: pd.DataFrame,
     max_snap_m: float,
+    not_found: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> pd.DataFrame:
     prob = result.problem
     nearest = snapped.groupby("location_id")["snap_dist_m"].min()
@@ -1049,8 +1090,14 @@ def _unscheduled_frame(
         lid = v.location_id
         d = det.loc[u.visit_id] if u.visit_id in det.index else None
         near = float(nearest.get(lid, math.nan))
-        reason = u.reason
-        if u.code == "off_network":
+        reason, code = u.reason, u.code
+        if u.code == "off_network" and lid in not_found:
+            code = ADDRESS_NOT_FOUND
+            reason = (
+                f"address {lid[len(ADDRESS_PREFIX):]!r} not found in the region's OSM address "
+                "data (addr:street + addr:housenumber); check the spelling or give lon and lat"
+            )
+        elif u.code == "off_network":
             reason += (
                 f" (nearest road {near:.0f} m away, snapping limit {max_snap_m:.0f} m)"
                 if math.isfinite(near)
@@ -1060,7 +1107,7 @@ def _unscheduled_frame(
             {
                 "visit_id": u.visit_id,
                 "occurrence": u.occurrence,
-                "code": u.code,
+                "code": code,
                 "reason": reason,
                 "name": d["name"] if d is not None else v.name,
                 "address": d["address"] if d is not None else "",
