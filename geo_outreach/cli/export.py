@@ -16,6 +16,7 @@ from geo_outreach.cli._common import (
     whole,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import LANGUAGES, resolve_language
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,7 +105,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "printed (default: no road layer)",
     )
     pk.add_argument("--max-snap-m", type=float, default=500.0, help=argparse.SUPPRESS)
-    pk.add_argument("--page", default="letter", choices=["letter", "a4"])
+    pk.add_argument(
+        "--page",
+        default=None,
+        choices=["letter", "a4"],
+        help="paper (default: the region's country's, Letter in the US and A4 elsewhere)",
+    )
+    pk.add_argument(
+        "--lang",
+        default=None,
+        choices=list(LANGUAGES),
+        help="language of the sheet, calendar and map texts (default: GEO_OUTREACH_LANG, else "
+        "the region's language, else en); ids, GPX keys and times are not translated",
+    )
     pk.add_argument("--no-html", action="store_true", help="skip the HTML map")
     pk.add_argument("--json", action="store_true", help="print a JSON summary")
     pk.set_defaults(func=run_packet)
@@ -263,11 +276,17 @@ def run_packet(args: argparse.Namespace) -> int:
     roads = None
     attribution = DEFAULT_ATTRIBUTION
     timezone = args.timezone
+    page, region_lang = args.page, None
     if args.region:
+        from geo_outreach.data.place import paper_size
+        from geo_outreach.i18n import country_language
+
         ctx = open_from_args(args)
         roads = road_edges(ctx.network("drive"))
         attribution = ctx.region.attribution or attribution
         timezone = timezone or ctx.region.timezone
+        page = page or paper_size(ctx.region.country or "US")
+        region_lang = ctx.region.manifest.language or country_language(ctx.region.country)
     packet = write_packet(
         args.plan,
         args.output,
@@ -277,8 +296,9 @@ def run_packet(args: argparse.Namespace) -> int:
         timezone=timezone,
         roads=roads,
         attribution=attribution,
-        page=args.page,
+        page=page,
         html=not args.no_html,
+        lang=resolve_language(args.lang, region=region_lang),
     )
     if args.json:
         print_json(
