@@ -38,18 +38,18 @@ __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "LOCALE_DIR",
-    "PSEUDO",
     "N_",
+    "PSEUDO",
     "_",
+    "clock",
     "country_language",
     "format_date",
     "format_decimal",
-    "format_percent",
     "format_people",
+    "format_percent",
     "format_time",
     "get_language",
     "gettext",
-    "clock",
     "ngettext",
     "normalise_language",
     "resolve_language",
@@ -77,7 +77,29 @@ _COUNTRY_LANGUAGES: dict[str, str] = {
     **{
         c: "es"
         for c in (
-            "ES AR BO CL CO CR CU DO EC SV GQ GT HN MX NI PA PY PE PR UY VE".split()
+            [
+                "ES",
+                "AR",
+                "BO",
+                "CL",
+                "CO",
+                "CR",
+                "CU",
+                "DO",
+                "EC",
+                "SV",
+                "GQ",
+                "GT",
+                "HN",
+                "MX",
+                "NI",
+                "PA",
+                "PY",
+                "PE",
+                "PR",
+                "UY",
+                "VE",
+            ]
         )
     },
 }
@@ -251,7 +273,7 @@ def ngettext(singular: str, plural: str, n: int, *, lang: str | None = None) -> 
     return translator(lang or get_language()).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
     """Mark ``message`` for extraction without translating it now (translate it later with
     :func:`_` when the language is known)."""
     return message
@@ -300,9 +322,7 @@ def format_percent(share: float, *, decimals: int = 0, lang: str | None = None) 
     return _fp(share, format=fmt, locale=loc)
 
 
-def format_date(
-    value: dt.date, *, form: str = "long", lang: str | None = None
-) -> str:
+def format_date(value: dt.date, *, form: str = "long", lang: str | None = None) -> str:
     """A date in ``lang``: ``form`` is ``short``, ``medium``, ``long``, ``full`` (with the
     weekday) or a Babel pattern such as ``"EEEE d MMMM y"``."""
     from babel.dates import format_date as _fd

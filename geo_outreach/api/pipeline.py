@@ -520,9 +520,13 @@ def field_packet(
         IANA zone of the calendar and sheet times (default: the region's, else the plan's,
         else the zone at the plan's stops).
     lang
-        Language of the sheet (``en``; other languages when their catalogues exist).
+        Language of the sheet, calendar and map texts: ``en``, ``es`` or ``sv``. Default: the
+        worker's account setting (when ``actor`` is that worker), else ``GEO_OUTREACH_LANG``,
+        else the region's language (its manifest's ``language``, else its country's), else
+        English (:func:`geo_outreach.i18n.resolve_language`).
     page
-        ``"letter"`` or ``"a4"`` (default: letter).
+        ``"letter"`` or ``"a4"`` (default: the region's country's paper, Letter in the US and
+        A4 elsewhere; without a region, the country of the plan's time zone).
     html
         Also write the offline HTML map.
 
@@ -557,6 +561,17 @@ def field_packet(
     roads = road_edges(region.network("drive")) if region is not None else None
     attribution = (region.region.attribution if region is not None else "") or DEFAULT_ATTRIBUTION
     timezone = timezone or (region_timezone(region) if region is not None else None) or p.timezone
+    from geo_outreach.data.place import paper_size
+    from geo_outreach.i18n import country_language, resolve_language
+
+    account = (
+        getattr(actor, "language", None) if getattr(actor, "worker_id", "") == worker else None
+    )
+    region_lang = None
+    if region is not None:
+        region_lang = region.region.manifest.language or country_language(region.region.country)
+        page = page or paper_size(region.region.country or "US")
+    lang = resolve_language(lang, account=account, region=region_lang)
     return write_packet(
         packet_plan,
         folder,
@@ -566,8 +581,9 @@ def field_packet(
         timezone=timezone or None,  # None: the zone at the plan's stops
         roads=roads,
         attribution=attribution,
-        page=page or "letter",
+        page=page,  # None: the paper of the plan's zone's country
         html=html,
+        lang=lang,
     )
 
 

@@ -37,6 +37,7 @@ from geo_outreach.errors import (
     EXIT_OK,
     GeoOutreachError,
 )
+from geo_outreach.i18n import _
 
 __all__ = ["main"]
 
@@ -92,7 +93,8 @@ class CommandParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         text = " ".join(message.split())
-        self.exit(EXIT_BAD_INPUT, f"error: {text} (see {self.prog} --help)\n")
+        see = _("(see {command} --help)").format(command=self.prog)
+        self.exit(EXIT_BAD_INPUT, f"error: {text} {see}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interrupted() -> None:
     try:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(_("interrupted") + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
@@ -166,7 +168,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_INTERRUPTED
         except MemoryError:
             print(
-                "error: out of memory; try a smaller problem (fewer visits, days or nodes)",
+                "error: " + _("out of memory; try a smaller problem (fewer visits, days or nodes)"),
                 file=sys.stderr,
             )
             return EXIT_INTERNAL
@@ -174,8 +176,11 @@ def _main(argv: Sequence[str] | None) -> int:
             logging.getLogger(__name__).debug("internal error", exc_info=True)
             where = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
             print(
-                f"error: internal error ({where}); this is a bug, please report it with the "
-                "command line (run with -vv for the details)",
+                "error: "
+                + _(
+                    "internal error ({where}); this is a bug, please report it with the "
+                    "command line (run with -vv for the details)"
+                ).format(where=where),
                 file=sys.stderr,
             )
             return EXIT_INTERNAL

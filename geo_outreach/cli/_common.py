@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_outreach.domain import Progress
+from geo_outreach.i18n import _
 
 __all__ = [
     "SEED_MAX",
@@ -41,15 +42,25 @@ def number(
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                _("expected a number, got {text!r}").format(text=text)
+            ) from None
         if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                _("expected a finite number, got {text!r}").format(text=text)
+            )
         if above is not None and not value > above:
-            raise argparse.ArgumentTypeError(f"must be greater than {above:g}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be greater than {bound:g}, got {text}").format(bound=above, text=text)
+            )
         if minimum is not None and value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at least {bound:g}, got {text}").format(bound=minimum, text=text)
+            )
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum:g}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at most {bound:g}, got {text}").format(bound=maximum, text=text)
+            )
         return value
 
     parse.__name__ = "number"
@@ -63,11 +74,17 @@ def whole(*, minimum: int | None = None, maximum: int | None = None) -> Callable
         try:
             value = int(text.strip().replace("_", ""))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                _("expected a whole number, got {text!r}").format(text=text)
+            ) from None
         if minimum is not None and value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at least {bound}, got {text}").format(bound=minimum, text=text)
+            )
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at most {bound}, got {text}").format(bound=maximum, text=text)
+            )
         return value
 
     parse.__name__ = "whole number"
@@ -80,11 +97,11 @@ def seed(text: str) -> int:
         value = int(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a whole number from 0 to 2**64-1, got {text!r}"
+            _("expected a whole number from 0 to 2**64-1, got {text!r}").format(text=text)
         ) from None
     if not 0 <= value <= SEED_MAX:
         raise argparse.ArgumentTypeError(
-            f"must be from 0 to 2**64-1 (18446744073709551615), got {text}"
+            _("must be from 0 to 2**64-1 (18446744073709551615), got {text}").format(text=text)
         )
     return value
 
@@ -99,11 +116,11 @@ def existing_file(text: str) -> str:
     """An argparse ``type``: a path that exists and is a file (not a folder)."""
     p = Path(text).expanduser()
     if not text.strip():
-        raise argparse.ArgumentTypeError("expected a file name, got an empty string")
+        raise argparse.ArgumentTypeError(_("expected a file name, got an empty string"))
     if p.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file")
+        raise argparse.ArgumentTypeError(_("{path} is a folder; give a file").format(path=text))
     if not p.exists():
-        raise argparse.ArgumentTypeError(f"file not found: {text}")
+        raise argparse.ArgumentTypeError(_("file not found: {path}").format(path=text))
     return text
 
 
@@ -125,7 +142,7 @@ def check_output(
     if value is None or not str(value).strip():
         from geo_outreach.errors import InputError
 
-        raise InputError(f"{flag}: give an output path", parameter=flag)
+        raise InputError(_("{flag}: give an output path").format(flag=flag), parameter=flag)
     return check_output_path(
         value,
         kind=kind,

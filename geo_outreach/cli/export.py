@@ -15,6 +15,7 @@ from geo_outreach.cli._common import (
     whole,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import LANGUAGES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,7 +104,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "printed (default: no road layer)",
     )
     pk.add_argument("--max-snap-m", type=float, default=500.0, help=argparse.SUPPRESS)
-    pk.add_argument("--page", default="letter", choices=["letter", "a4"])
+    pk.add_argument(
+        "--page",
+        default=None,
+        choices=["letter", "a4"],
+        help="paper (default: the region's country's, Letter in the US and A4 elsewhere)",
+    )
+    pk.add_argument(
+        "--lang",
+        default=None,
+        choices=list(LANGUAGES),
+        help="language of the sheet, calendar and map texts (default: GEO_OUTREACH_LANG, else "
+        "the region's language, else en); ids, GPX keys and times are not translated",
+    )
     pk.add_argument("--no-html", action="store_true", help="skip the HTML map")
     pk.add_argument("--json", action="store_true", help="print a JSON summary")
     pk.set_defaults(func=run_packet)
@@ -236,6 +249,7 @@ def run_packet(args: argparse.Namespace) -> int:
         timezone=args.timezone,
         page=args.page,
         html=not args.no_html,
+        lang=args.lang,
     )
     if args.json:
         print_json(

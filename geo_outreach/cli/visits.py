@@ -187,9 +187,7 @@ def run(args: argparse.Namespace) -> int:
                 from geo_outreach.data.region import load_region
 
                 zone = load_region(args.region).timezone
-            res = import_csv(
-                st, args.file, recorded_by=args.by, plan=plan, timezone=zone or "UTC"
-            )
+            res = import_csv(st, args.file, recorded_by=args.by, plan=plan, timezone=zone or "UTC")
             extra = []
             if res.already_stored:
                 extra.append(f"{res.already_stored} already stored")

@@ -128,7 +128,9 @@ REASON_SENTENCES: dict[str, str] = {
     "single_route_infeasible": N_("Even on its own, the visit does not fit into any route."),
     "frequency": N_("The visit cannot be repeated as often as asked within the plan's days."),
     "pinned_infeasible": N_("The visit is fixed to a worker or day that cannot make it."),
-    "lost_to_priority": N_("Higher-priority visits took all the time of the workers who could make it."),
+    "lost_to_priority": N_(
+        "Higher-priority visits took all the time of the workers who could make it."
+    ),
     "not_worth": N_("The visit was left out because its value is lower than the travel it adds."),
 }
 """A sentence for managers for each reason code of an unscheduled visit."""
@@ -201,7 +203,9 @@ def skill_label(code: str, *, lang: str | None = None) -> str:
 
 def split_skills(skills: str | Iterable[str]) -> tuple[list[str], list[str]]:
     """``(languages, qualifications)`` codes of a skills list (text ``"es, nurse"`` or codes)."""
-    items = skills.replace(";", ",").replace("|", ",").split(",") if isinstance(skills, str) else skills
+    items = (
+        skills.replace(";", ",").replace("|", ",").split(",") if isinstance(skills, str) else skills
+    )
     langs: list[str] = []
     quals: list[str] = []
     for raw in items:
