@@ -32,10 +32,8 @@ from geo_outreach.errors import InputError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geo_outreach.analysis.pipeline import AnalysisParams, AnalysisResult
+    from geo_outreach.analysis.pipeline import AnalysisResult
     from geo_outreach.optimize.routing.network import PlanInputs, PlanOnNetwork
-    from geo_outreach.optimize.site_region import SitingInputs
-    from geo_outreach.optimize.siting import SitingResult
 
 logger = logging.getLogger(__name__)
 
@@ -76,25 +74,6 @@ def need_choices(units: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def analysis_params(
-    *, need: str, mode: str, categories: Sequence[str], top_share: float
-) -> AnalysisParams:
-    """The sidebar's scenario as :class:`~geo_outreach.analysis.pipeline.AnalysisParams`.
-
-    Access is measured for every service category in the chosen mode; the chosen
-    categories are the focus of the underserved score and of the reason sentence.
-    """
-    from geo_outreach.analysis.pipeline import AnalysisParams
-
-    return AnalysisParams(
-        need=need,
-        modes=(mode,),
-        categories=None,
-        reason_categories=tuple(categories) or None,
-        top_share=top_share,
-    )
-
-
 def access_columns(result: AnalysisResult, mode: str, categories: Sequence[str]) -> list[str]:
     """``tt_nearest_{category}_{mode}_min`` of the chosen categories that the result has."""
     cols = [f"tt_nearest_{c}_{mode}_min" for c in categories]
@@ -102,13 +81,6 @@ def access_columns(result: AnalysisResult, mode: str, categories: Sequence[str])
 
 
 # --------------------------------------------------------------------------- siting
-
-
-def stops_table(inputs: SitingInputs, result: SitingResult) -> gpd.GeoDataFrame:
-    """Chosen stops with name, location and gains (:func:`~geo_outreach.optimize.site_region.stops_frame`)."""
-    from geo_outreach.optimize.site_region import stops_frame
-
-    return stops_frame(inputs, result)
 
 
 # --------------------------------------------------------------------------- routing

@@ -11,7 +11,7 @@ pays.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,11 +46,21 @@ def get_ctx(region: str | None) -> Any:
 def get_analysis(
     region: str | None, need: str, mode: str, categories: tuple[str, ...], top_share: float
 ) -> Any:
-    """:func:`geo_outreach.analysis.pipeline.analyze_region` for the scenario."""
-    from geo_outreach.analysis.pipeline import analyze_region
+    """:func:`geo_outreach.analyze` for the scenario (its engine result, which the pages draw).
 
-    params = logic.analysis_params(need=need, mode=mode, categories=categories, top_share=top_share)
-    return analyze_region(get_ctx(region), params)
+    Access is measured for every service category in the chosen mode; the chosen
+    categories are the focus of the underserved score and of the reason sentence.
+    """
+    import geo_outreach as go
+
+    return go.analyze(
+        get_ctx(region),
+        need=need,
+        modes=(mode,),
+        categories=None,
+        reason_categories=tuple(categories) or None,
+        top_share=top_share,
+    ).result
 
 
 @st.cache_resource(show_spinner="Scoring need...")
@@ -197,12 +207,14 @@ def make_plan(
     visits_name: str = "visits.csv",
     workers_name: str = "workers.csv",
     progress: Callable[[str, int, int], None] | None = None,
+    locked: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """Plan with :func:`geo_outreach.plan_routes` and keep it in the session.
 
     The plan is also saved as a plan folder (:meth:`geo_outreach.Plan.save`) that the field
-    packet and the download read.  Raises :class:`InputError` for bad
-    tables or days.
+    packet and the download read.  ``saved["result"]`` is the :class:`geo_outreach.Plan`
+    (its timeline and pins), ``saved["plan"]`` the engine's plan.  ``locked`` routes
+    keep the visits pinned to them.  Raises :class:`InputError` for bad tables or days.
     """
     import geo_outreach as go
     from geo_outreach.errors import InputError
@@ -211,13 +223,55 @@ def make_plan(
         raise InputError("choose at least one day to plan", source="days")
     v, w = logic.read_tables(visits, workers, visits_name=visits_name, workers_name=workers_name)
     made = go.plan_routes(
-        get_ctx(region), v, w, days=days, time_limit_s=time_limit_s, seed=0, progress=progress
+        get_ctx(region),
+        v,
+        w,
+        days=days,
+        time_limit_s=time_limit_s,
+        seed=0,
+        progress=progress,
+        locked=tuple(locked),
     )
     folder = made.save(Path(tempfile.mkdtemp(prefix="geo_outreach_plan_")))
     plan = made.solution
-    saved = {"plan": plan, "dir": str(folder), "region": region}
+    saved = {"plan": plan, "result": made, "dir": str(folder), "region": region}
     st.session_state[PLAN_KEY] = saved
     return saved
+
+
+def replan_pinned(
+    region: str | None,
+    saved: dict[str, Any],
+    visits: pd.DataFrame,
+    workers: pd.DataFrame,
+    *,
+    visit_ids: Sequence[str],
+    routes: Sequence[tuple[str, str]],
+    days: list[str],
+    time_limit_s: float,
+    visits_name: str = "visits.csv",
+    workers_name: str = "workers.csv",
+) -> dict[str, Any]:
+    """Pin the chosen visits and routes where the current plan put them, and plan again.
+
+    ``visits`` is the page's visits table (edits since the plan kept); with the pins
+    (:meth:`geo_outreach.Plan.pinned_visits`) it becomes the page's table (the editor
+    shows the pin columns).  The chosen routes are locked.
+    """
+    pinned = saved["result"].pinned_visits(visit_ids, routes=routes, visits=visits)
+    new = make_plan(
+        region,
+        pinned,
+        workers,
+        days=days,
+        time_limit_s=time_limit_s,
+        visits_name=visits_name,
+        workers_name=workers_name,
+        locked=routes,
+    )
+    st.session_state["routes_visits_src"] = (visits_name, pinned)
+    st.session_state["routes_visits_rev"] = st.session_state.get("routes_visits_rev", 0) + 1
+    return new
 
 
 def current_plan(region: str | None) -> dict[str, Any] | None:

@@ -18,6 +18,16 @@ __version__ = "0.1.0"
 
 _API = (
     "DEFAULT_TIME_LIMIT_S",
+    "DamagedOutputWarning",
+    "DataQualityWarning",
+    "EmptyCatchmentWarning",
+    "EncodingNotice",
+    "GeoOutreachError",
+    "GeoOutreachWarning",
+    "InputError",
+    "NoSolutionError",
+    "OffNetworkWarning",
+    "RenormalisedWeightsWarning",
     "Analysis",
     "Plan",
     "Progress",

@@ -22,6 +22,9 @@ language layer can translate the message.
 
 from __future__ import annotations
 
+import logging
+import warnings
+
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_INTERNAL",
@@ -29,12 +32,18 @@ __all__ = [
     "EXIT_NO_SOLUTION",
     "EXIT_OK",
     "CRSError",
+    "DataQualityWarning",
+    "EmptyCatchmentWarning",
     "GeoOutreachError",
+    "GeoOutreachWarning",
     "InputError",
     "NetworkError",
     "NoSolutionError",
     "OSMFormatError",
+    "OffNetworkWarning",
+    "RenormalisedWeightsWarning",
     "SolverError",
+    "warn",
 ]
 
 
@@ -116,3 +125,58 @@ class NoSolutionError(GeoOutreachError):
     def __init__(self, message: str, *, parameter: str | None = None) -> None:
         super().__init__(message)
         self.parameter = parameter
+
+
+# -- warnings a notebook user must see --------------------------------------------
+
+
+class GeoOutreachWarning(UserWarning):
+    """Base class of the warnings geo_outreach emits on purpose.
+
+    Filter them as usual, e.g. ``warnings.simplefilter("ignore", go.OffNetworkWarning)``
+    or turn them into errors with ``"error"``.
+    """
+
+
+class RenormalisedWeightsWarning(GeoOutreachWarning):
+    """Origin weights of some units did not sum to 1 and were rescaled."""
+
+
+class EmptyCatchmentWarning(GeoOutreachWarning):
+    """A site has supply but nobody (no weighted demand) within its catchment."""
+
+
+class OffNetworkWarning(GeoOutreachWarning):
+    """Places (units, sites, candidates, visits) lie off the road network and are left out."""
+
+
+class DataQualityWarning(GeoOutreachWarning):
+    """An input has values that were replaced or ignored (missing scores, capped shares...)."""
+
+
+def warn(
+    category: type[GeoOutreachWarning],
+    message: str,
+    *,
+    logger: logging.Logger,
+    stacklevel: int = 3,
+) -> None:
+    """Tell the user about ``message`` once: a warning of ``category`` plus a log record.
+
+    The warning is what a notebook user and the CLI show (the CLI prints it as one
+    ``warning:`` line); the log record (level INFO, so it is not shown twice on a
+    console) keeps it in log files.
+
+    Parameters
+    ----------
+    category
+        The :class:`GeoOutreachWarning` subclass, so callers can filter by kind.
+    message
+        The complete message (already formatted).
+    logger
+        The calling module's logger.
+    stacklevel
+        Passed to :func:`warnings.warn`; the default points at the caller's caller.
+    """
+    logger.info("%s: %s", category.__name__, message)
+    warnings.warn(message, category, stacklevel=stacklevel)

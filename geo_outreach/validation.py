@@ -105,8 +105,8 @@ def require_columns(
         if col is not None and col not in df.columns:
             raise InputError(
                 f"{what} file {source} has no column {col!r} (set by {option}). Available columns: "
-                f"{available[:30]}{' ...' if len(available) > 30 else ''}. Pass the right name with "
-                f"--{option.replace('_', '-')} or fix {option} in region.toml.",
+                f"{available[:30]}{' ...' if len(available) > 30 else ''}. Pass the right name as "
+                f"{option} or fix it in region.toml.",
                 source=source,
                 column=col,
                 parameter=option,

@@ -42,6 +42,10 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "$hash" ]]; then
     echo "$hash" > "$stamp"
 fi
 
+# compiled translations (optional: geo_outreach.i18n compiles a .po in memory when its .mo is
+# missing or older, so a fresh clone works without this step)
+PYTHON=.venv/bin/python bash scripts/i18n.sh compile >/dev/null || echo "warning: could not compile the translations; they are compiled on first use" >&2
+
 # Leaflet and friends for offline maps, from the npm registry (git-ignored folder)
 if command -v npm >/dev/null 2>&1; then
     bash scripts/fetch_assets.sh >/dev/null || echo "warning: could not fetch map assets; maps need internet" >&2

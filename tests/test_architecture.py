@@ -9,7 +9,7 @@ PKG = Path(__file__).resolve().parents[1] / "geo_outreach"
 
 #: Layer of each subpackage (a module may import its own layer and the layers below).
 LAYERS = {
-    "errors": 0, "config": 0, "files": 0, "validation": 0, "palettes": 0, "domain": 0,
+    "errors": 0, "config": 0, "i18n": 0, "files": 0, "validation": 0, "palettes": 0, "domain": 0,
     "data": 1, "network": 2, "analysis": 3, "optimize": 4, "present": 5,
     "visits": 5, "team": 5, "api": 6, "cli": 7, "__main__": 7,
 }  # fmt: skip

@@ -55,7 +55,7 @@ def _table(kind: str) -> tuple[pd.DataFrame, str] | None:
     edited = st.data_editor(
         base,
         num_rows="dynamic",
-        key=f"routes_edit_{kind}_{name}",
+        key=f"routes_edit_{kind}_{name}_{st.session_state.get(f'routes_{kind}_rev', 0)}",
         width="stretch",
         height=240,
     )
@@ -174,6 +174,39 @@ if days_planned:
     from geo_outreach.optimize.routing.model import format_duration
 
     st.subheader("Timelines")
+    import altair as alt
+
+    from geo_outreach.present.timeline import SEGMENT_COLOURS
+
+    tl = saved["result"].timeline(day=day)
+    if len(tl):  # a Gantt chart: one row per worker, wall-clock times of the region
+        # wall-clock times as naive values: the chart shows them as they are in any browser zone
+        tl = tl.assign(
+            start=tl["start"].dt.tz_localize(None),
+            end=tl["end"].dt.tz_localize(None),
+            at=tl["start"].dt.strftime("%H:%M") + "-" + tl["end"].dt.strftime("%H:%M"),
+        )
+        hhmm = alt.Axis(format="%H:%M", title=f"{day}, time in {saved['result'].timezone}")
+        gantt = (
+            alt.Chart(tl)
+            .mark_bar(stroke="white", strokeWidth=1)
+            .encode(
+                x=alt.X("start:T", axis=hhmm),
+                x2="end:T",
+                y=alt.Y("worker:N", title=None),
+                color=alt.Color(
+                    "kind:N",
+                    title=None,
+                    scale=alt.Scale(
+                        domain=list(SEGMENT_COLOURS), range=list(SEGMENT_COLOURS.values())
+                    ),
+                    legend=alt.Legend(orient="top"),
+                ),
+                tooltip=["worker", "kind", "label", "at"],
+            )
+            .properties(height=alt.Step(32))  # one 32 px row per worker
+        )
+        st.altair_chart(gantt, width="stretch", key="routes_gantt")
     r = pd.DataFrame(plan.routes.drop(columns="geometry"))
     r = r[r["day"] == day].copy()
     r["travel"] = r["travel_s"].map(format_duration)
@@ -203,6 +236,51 @@ if days_planned:
             hide_index=True,
             key="routes_day_stops",
         )
+
+with st.expander("Pin visits and re-plan"):
+    st.caption(
+        "Pinned visits stay with their worker on their day; locked routes keep their visits "
+        "in order and take no others. Everything else is planned again."
+    )
+    pv = plan.stops[plan.stops["kind"] == "visit"]
+    where = pv.groupby("visit_id", sort=False).agg(
+        name=("name", "first"), who=("worker_name", "first"), day=("day", "/".join)
+    )
+    pins = st.multiselect(
+        "Pin these visits where they are",
+        list(where.index),
+        format_func=lambda v: (
+            f"{v} {where.at[v, 'name']} ({where.at[v, 'who']} {where.at[v, 'day']})"
+        ),
+        key="routes_pin",
+    )
+    route_keys = list(dict.fromkeys(zip(pv["worker_id"], pv["day"], strict=True)))
+    names = dict(zip(pv["worker_id"], pv["worker_name"], strict=False))
+    locks = st.multiselect(
+        "Lock these routes",
+        route_keys,
+        format_func=lambda k: f"{names.get(k[0]) or k[0]} {k[1]}",
+        key="routes_lock",
+    )
+    if st.button("Pin and re-plan", key="routes_replan", disabled=not (pins or locks)):
+        try:
+            with st.spinner("Planning again around the pins..."):
+                state.replan_pinned(
+                    sc.region,
+                    saved,
+                    visits[0],
+                    workers[0],
+                    visit_ids=pins,
+                    routes=locks,
+                    days=list(days),
+                    time_limit_s=float(limit),
+                    visits_name=visits[1],
+                    workers_name=workers[1],
+                )
+        except (InputError, GeoOutreachError) as exc:
+            state.show_error(exc)
+        else:
+            st.rerun()
 
 st.subheader("Not planned, and why")
 if plan.unscheduled.empty:

@@ -60,34 +60,34 @@ with st.form("stops_form"):
     run = st.form_submit_button("Run", type="primary")
 
 if run:
-    from geo_outreach.optimize.site_region import solve_on_region
+    import geo_outreach as go
 
     try:
-        need = state.get_need(sc.region, sc.need)
-        inputs = state.get_siting_inputs(sc.region, mode)
         with st.spinner("Solving..."):
-            res = solve_on_region(
+            found = go.site_stops(
                 ctx,
-                inputs,
-                need,
+                None,
+                need=sc.need,
                 model=model,
                 p=int(p),
-                max_time_min=float(t_min),
+                within_min=float(t_min),
+                mode=mode,
                 equity_floor=floor_pct / 100 if floor_pct else None,
-                existing_category=None if existing == "(none)" else existing,
+                existing=None if existing == "(none)" else existing,
                 time_limit_s=float(limit),
+                actor=actor,
             )
-        st.session_state["stops_result"] = (res, mode, sc.region)
+        st.session_state["stops_result"] = (found, sc.region)
         st.session_state.pop("stops_whatif", None)
     except (InputError, GeoOutreachError) as exc:
         state.show_error(exc)
 
 saved = st.session_state.get("stops_result")
-if saved is None or saved[2] != sc.region:
+if saved is None or saved[1] != sc.region:
     st.info("Set the options and press Run.")
     st.stop()
-res, mode, _ = saved
-inputs = state.get_siting_inputs(sc.region, mode)
+found, _ = saved
+res, mode = found.result, found.mode
 (st.success if res.status in ("optimal", "time_limit") else st.warning)(res.message)
 
 before, after = res.coverage_before, res.coverage_after
@@ -107,16 +107,16 @@ m4.metric("High-need share covered", f"{after.get('high_need_share', 0):.0%}")
 if res.price_of_floor is not None:
     st.caption(f"Price of the equity floor: {res.price_of_floor:,.1f} need-weighted demand.")
 
-stops = logic.stops_table(inputs, res)
+stops = found.stops
 
 
 @st.cache_data(show_spinner="Drawing the map...", max_entries=16)
-def _stops_map(region, _res, key):
+def _stops_map(region, _found, key):
     from geo_outreach.present.webmap import add_choropleth, add_layer_control, add_sites
 
     ctx = state.get_ctx(region)
     units = ctx.region.units[["unit_id", "name", "geometry"]].merge(
-        _res.units[["unit_id", "covered_share_after"]], on="unit_id", how="left"
+        _found.result.units[["unit_id", "covered_share_after"]], on="unit_id", how="left"
     )
     m = maps.new_map(ctx, state.get_roads(region))
     add_choropleth(
@@ -129,14 +129,11 @@ def _stops_map(region, _res, key):
         bins=[0, 0.25, 0.5, 0.75, 0.99, 1.0],
         cmap="Greens",
     )
-    from geo_outreach.optimize.site_region import coverage_areas
-
-    areas = coverage_areas(ctx, state.get_siting_inputs(region, key[0]), _res)
-    if len(areas):
+    if len(_found.coverage):
         maps.add_polygons(
-            m, areas, name="Coverage areas", color="#0072B2", fields=["site_id", "rank"]
+            m, _found.coverage, name="Coverage areas", color="#0072B2", fields=["site_id", "rank"]
         )
-    st_ = logic.stops_table(state.get_siting_inputs(region, key[0]), _res)
+    st_ = _found.stops.copy()
     st_["label"] = "new stop"
     if len(st_):
         add_sites(
@@ -153,7 +150,7 @@ def _stops_map(region, _res, key):
 
 
 key = (mode, res.model, res.p, res.max_time_s, tuple(res.site_ids), res.equity_floor)
-maps.show(_stops_map(sc.region, res, key))
+maps.show(_stops_map(sc.region, found, key))
 
 st.subheader("Chosen stops, in order of gain")
 st.dataframe(
@@ -172,6 +169,26 @@ st.dataframe(
     hide_index=True,
     key="stops_table",
 )
+
+st.subheader("Plan visits to these stops")
+v1, v2, v3 = st.columns([2, 1, 1])
+stop_windows = v1.text_input(
+    "When the unit is at a stop",
+    "Mon-Fri 10:00-14:00",
+    key="stops_windows",
+    help="Days and hours, as in the visits file: Mon-Fri 10:00-14:00, Tue/Thu 09:00-12:00.",
+)
+stop_minutes = v2.number_input("Minutes at each stop", 15, 480, 120, 15, key="stops_duration")
+v3.write("")
+if v3.button("Plan visits to these stops", key="stops_to_routes"):
+    try:
+        visits = found.to_visits(windows=stop_windows, duration_min=float(stop_minutes))
+    except (InputError, GeoOutreachError) as exc:
+        state.show_error(exc)
+    else:
+        # Plan routes reads its visits table from here (as after an upload)
+        st.session_state["routes_visits_src"] = ("the stops of Plan stops", visits.table)
+        st.switch_page("views/routes.py")
 
 st.subheader("What if?")
 w1, w2 = st.columns(2)

@@ -32,7 +32,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from geo_outreach.errors import InputError
+from geo_outreach.errors import (
+    DataQualityWarning,
+    EmptyCatchmentWarning,
+    InputError,
+    RenormalisedWeightsWarning,
+    warn,
+)
 
 __all__ = [
     "DEFAULT_E2SFCA_STEPS",
@@ -120,11 +126,11 @@ def _validate_origins(origins: pd.DataFrame) -> pd.DataFrame:
     sums = o.groupby("unit_id")["weight"].sum()
     off = sums[(sums - 1.0).abs() > 1e-6]
     if len(off):
-        log.warning(
-            "origins: weights of %d unit(s) do not sum to 1 (e.g. %s: %.4f); renormalising.",
-            len(off),
-            off.index[0],
-            off.iloc[0],
+        warn(
+            RenormalisedWeightsWarning,
+            f"origins: weights of {len(off)} unit(s) do not sum to 1 "
+            f"(e.g. {off.index[0]}: {off.iloc[0]:.4f}); renormalising.",
+            logger=log,
         )
     o["weight"] = o["weight"] / o["unit_id"].map(sums)
     return o
@@ -680,10 +686,11 @@ def fca(
     s_j = sup.set_index("site_id")["supply"].reindex(dem_j.index).fillna(0.0)
     zero = dem_j <= 0
     if bool((zero & (s_j > 0)).any()):
-        log.warning(
-            "%d site(s) have supply but zero weighted demand in their catchment; "
-            "their supply-to-demand ratio is set to 0.",
-            int((zero & (s_j > 0)).sum()),
+        warn(
+            EmptyCatchmentWarning,
+            f"{int((zero & (s_j > 0)).sum())} site(s) have supply but zero weighted demand "
+            "in their catchment; their supply-to-demand ratio is set to 0.",
+            logger=log,
         )
     r_j = (s_j / dem_j.where(~zero, np.nan)).fillna(0.0)
     od["rw"] = od["dest_id"].map(r_j).to_numpy() * od["w"].to_numpy()
@@ -734,8 +741,10 @@ def need_weighted_demand(
     uid = _as_str(units["unit_id"])
     score = uid.map(ns)
     if score.isna().any():
-        log.warning(
-            "%d unit(s) have no need_score; using need 0 for them.", int(score.isna().sum())
+        warn(
+            DataQualityWarning,
+            f"{int(score.isna().sum())} unit(s) have no need_score; using need 0 for them.",
+            logger=log,
         )
     pop = pd.to_numeric(units[population_col], errors="coerce").astype(float)
     dem = pop.to_numpy() * (1.0 + strength * score.fillna(0.0).clip(0, 1).to_numpy())

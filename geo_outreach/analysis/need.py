@@ -247,26 +247,26 @@ def parse_variables(text: str) -> dict[str, float]:
             col, w = part, "1"
         col = col.strip()
         if not col:
-            raise InputError(f"variable {part!r} has no column name", source="--variables")
+            raise InputError(f"variable {part!r} has no column name", parameter="variables")
         try:
             weight = float(w)
         except ValueError:
             raise InputError(
                 f"weight {w!r} of {col!r} is not a number (expected COLUMN:WEIGHT, e.g. "
                 "EP_POV150:1,EP_NOVEH:0.5)",
-                source="--variables",
+                parameter="variables",
             ) from None
         if weight == 0 or not math.isfinite(weight):
             raise InputError(
-                f"weight of {col!r} must be a non-zero number, got {w!r}", source="--variables"
+                f"weight of {col!r} must be a non-zero number, got {w!r}", parameter="variables"
             )
         if col in weights:
-            raise InputError(f"column {col!r} is listed twice", source="--variables")
+            raise InputError(f"column {col!r} is listed twice", parameter="variables")
         weights[col] = weight
     if not weights:
         raise InputError(
             "no variables given (expected COLUMN:WEIGHT,..., e.g. EP_POV150:1,EP_NOVEH:0.5)",
-            source="--variables",
+            parameter="variables",
         )
     return weights
 

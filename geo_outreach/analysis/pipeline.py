@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ from geo_outreach.analysis.need import (
 )
 from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
 from geo_outreach.analysis.underserved import underserved_scores, underserved_zones
+from geo_outreach.domain import Progress
 from geo_outreach.errors import InputError
 from geo_outreach.network.cluster import connect
 from geo_outreach.network.context import RegionNetworks
@@ -58,8 +59,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-Step = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -231,7 +230,7 @@ def column_need_spec(
         raise InputError(
             f"{source}: need column {column!r} is not in the units; numeric columns: "
             f"{', '.join(numeric[:10])}{' ...' if len(numeric) > 10 else ''}. Fix the [need] "
-            "column (or --need column:NAME) to one of them.",
+            "column (or need='column:NAME') to one of them.",
             source=source,
             column=column,
         )
@@ -331,8 +330,6 @@ def compute_region_need(
     """
     if need == "auto" and region_need:
         need = manifest_need(region_need, source=source)
-    else:
-        source = "--need" if source == "need" else source
     has_svi = all(f"EP_{v}" in units.columns for v in SVI_VARIABLES)
     if need == "auto":
         if has_svi:
@@ -400,7 +397,7 @@ def analyze_region(
     ctx: RegionNetworks,
     params: AnalysisParams | None = None,
     *,
-    step: Step | None = None,
+    progress: Progress | None = None,
     cluster: Any = None,
     engine: str = "auto",
 ) -> AnalysisResult:
@@ -412,8 +409,9 @@ def analyze_region(
         The region with its lazily loaded networks (:func:`geo_outreach.network.context.open_region`).
     params
         Settings (defaults: both modes, every category, E2SFCA, 15/30/60 minutes).
-    step
-        Called as ``step(label, fraction_done)`` between steps, for progress displays.
+    progress
+        ``progress(stage, done, total)`` between steps (the one protocol, with ``total``
+        100: ``done`` is the percentage of the whole analysis finished).
     cluster
         Run the travel-time searches on Dask: ``"local:N"`` (a LocalCluster of N
         single-threaded worker processes), a scheduler address ``"tcp://HOST:PORT"``, or a
@@ -430,7 +428,11 @@ def analyze_region(
     AnalysisResult
     """
     params = params or AnalysisParams()
-    report = step or (lambda label, frac: None)
+
+    def report(stage: str, frac: float) -> None:
+        if progress is not None:
+            progress(stage, round(frac * 100), 100)
+
     timings: dict[str, float] = {}
     units = ctx.region.units
     sites = ctx.region.services

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.analysis.standards import clean_svi_value
-from geo_outreach.errors import InputError
+from geo_outreach.errors import InputError, OffNetworkWarning, warn
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -244,8 +244,10 @@ def underserved_scores(
     off = a["off_network"].reindex(idx)
     n_missing_access = int(off.isna().sum())
     if n_missing_access:
-        log.warning(
-            "%d unit(s) are absent from the access table; treated as off-network.", n_missing_access
+        warn(
+            OffNetworkWarning,
+            f"{n_missing_access} unit(s) are absent from the access table; treated as off-network.",
+            logger=log,
         )
     out["off_network"] = off.fillna(True).astype(bool)
     acc = a[list(access_columns)].reindex(idx).astype(float)

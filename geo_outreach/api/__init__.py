@@ -27,12 +27,34 @@ from geo_outreach.api.pipeline import (
 )
 from geo_outreach.api.readers import read_analysis, read_plan, read_stops, read_visits, read_workers
 from geo_outreach.api.results import Analysis, Plan, Stops, Visits, Workers
+from geo_outreach.data.readers import EncodingNotice
+from geo_outreach.errors import (
+    DataQualityWarning,
+    EmptyCatchmentWarning,
+    GeoOutreachError,
+    GeoOutreachWarning,
+    InputError,
+    NoSolutionError,
+    OffNetworkWarning,
+    RenormalisedWeightsWarning,
+)
+from geo_outreach.files import DamagedOutputWarning
 
 __all__ = [
     "DEFAULT_TIME_LIMIT_S",
     "Analysis",
+    "DamagedOutputWarning",
+    "DataQualityWarning",
+    "EmptyCatchmentWarning",
+    "EncodingNotice",
+    "GeoOutreachError",
+    "GeoOutreachWarning",
+    "InputError",
+    "NoSolutionError",
+    "OffNetworkWarning",
     "Plan",
     "Progress",
+    "RenormalisedWeightsWarning",
     "Stops",
     "Visits",
     "Workers",

@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +29,13 @@ import pandas as pd
 
 from geo_outreach.api.readers import read_visits, read_workers
 from geo_outreach.api.results import Analysis, Plan, Stops, Visits, Workers
-from geo_outreach.domain import MODES
+from geo_outreach.domain import MODES, Progress
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file, check_output_path
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from geo_outreach.network.context import RegionNetworks
 
 __all__ = [
@@ -49,8 +51,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
-"""The one progress protocol: ``progress(stage, done, total)``, called between steps."""
 
 #: One default time limit per kind of solve (seconds).
 DEFAULT_TIME_LIMIT_S: dict[str, float] = {"siting": 60.0, "routing": 60.0}
@@ -195,12 +195,7 @@ def analyze(
         top_share=top_share,
         reason_categories=tuple(reason_categories) if reason_categories else None,
     )
-    report = progress or _no_progress
-
-    def step(label: str, frac: float) -> None:
-        report(label, round(frac * 100), 100)
-
-    kwargs: dict[str, Any] = {"step": step}
+    kwargs: dict[str, Any] = {"progress": progress or _no_progress}
     if cluster is not None:
         kwargs["cluster"] = cluster
     result = analyze_region(region, params, **kwargs)
@@ -500,6 +495,7 @@ def field_packet(
     out: str | os.PathLike[str],
     region: RegionNetworks | None = None,
     week_of: dt.date | str | None = None,
+    timezone: str | None = None,
     lang: str | None = None,
     page: str | None = None,
     html: bool = True,
@@ -520,10 +516,17 @@ def field_packet(
         Draws the region's roads under the maps and prints its attribution.
     week_of
         Any date of the week the plan is for (default: next week).
+    timezone
+        IANA zone of the calendar and sheet times (default: the region's, else the plan's,
+        else the zone at the plan's stops).
     lang
-        Language of the sheet (``en``; other languages when their catalogues exist).
+        Language of the sheet, calendar and map texts: ``en``, ``es`` or ``sv``. Default: the
+        worker's account setting (when ``actor`` is that worker), else ``GEO_OUTREACH_LANG``,
+        else the region's language (its manifest's ``language``, else its country's), else
+        English (:func:`geo_outreach.i18n.resolve_language`).
     page
-        ``"letter"`` or ``"a4"`` (default: letter).
+        ``"letter"`` or ``"a4"`` (default: the region's country's paper, Letter in the US and
+        A4 elsewhere; without a region, the country of the plan's time zone).
     html
         Also write the offline HTML map.
 
@@ -542,6 +545,10 @@ def field_packet(
             raise InputError(
                 f"week_of must be a date YYYY-MM-DD, got {week_of!r}", parameter="week_of"
             ) from exc
+    if timezone:
+        from geo_outreach.data.place import check_timezone
+
+        timezone = check_timezone(timezone)  # options first, before any reading
     p, packet_plan = _packet_plan(plan)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
@@ -553,7 +560,18 @@ def field_packet(
         )
     roads = road_edges(region.network("drive")) if region is not None else None
     attribution = (region.region.attribution if region is not None else "") or DEFAULT_ATTRIBUTION
-    timezone = (region_timezone(region) if region is not None else None) or p.timezone
+    timezone = timezone or (region_timezone(region) if region is not None else None) or p.timezone
+    from geo_outreach.data.place import paper_size
+    from geo_outreach.i18n import country_language, resolve_language
+
+    account = (
+        getattr(actor, "language", None) if getattr(actor, "worker_id", "") == worker else None
+    )
+    region_lang = None
+    if region is not None:
+        region_lang = region.region.manifest.language or country_language(region.region.country)
+        page = page or paper_size(region.region.country or "US")
+    lang = resolve_language(lang, account=account, region=region_lang)
     return write_packet(
         packet_plan,
         folder,
@@ -563,17 +581,18 @@ def field_packet(
         timezone=timezone or None,  # None: the zone at the plan's stops
         roads=roads,
         attribution=attribution,
-        page=page or "letter",
+        page=page,  # None: the paper of the plan's zone's country
         html=html,
+        lang=lang,
     )
 
 
 def coverage_map(
     region: RegionNetworks,
-    analysis: Analysis | None = None,
+    analysis: Analysis | str | os.PathLike[str] | None = None,
     *,
-    stops: Stops | None = None,
-    plan: Plan | None = None,
+    stops: Stops | gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    plan: Plan | str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] | None = None,
     fmt: str | None = None,
     layers: Sequence[str] | None = None,
@@ -588,9 +607,13 @@ def coverage_map(
     region
         From :func:`open_region` (services, roads, attribution, title).
     analysis
-        Its tracts and zones shade the map.
+        Its tracts and zones shade the map: an :class:`Analysis` or the GeoPackage that
+        ``analyze`` wrote.  Without one, a map whose layers need it analyses the region
+        with the default settings first.
     stops, plan
-        Stops and routes to draw.
+        Stops and routes to draw: :class:`Stops` (or a points file: GeoPackage, GeoJSON
+        or a CSV with ``lon``/``lat``) and a :class:`Plan` (or a plan folder, whose
+        stops are drawn in visit order unless ``stops`` is given).
     out
         File to write (atomically); its suffix picks the format.  ``None``: return the
         bytes only (give ``fmt``).
@@ -610,8 +633,10 @@ def coverage_map(
     geo_outreach.present.exports.MapExport
         ``data`` (the bytes), ``format`` and the class breaks of static maps.
     """
-    from geo_outreach.present.exports import FORMATS, road_edges
+    from geo_outreach.present.exports import FORMATS, _read_points, plan_layers, road_edges
     from geo_outreach.present.exports import coverage_map as _coverage_map
+    from geo_outreach.present.exports import read_analysis as _read_analysis_layers
+    from geo_outreach.present.static_map import CHOROPLETH_LAYERS, LAYERS
 
     target = None
     if out is not None:
@@ -626,11 +651,43 @@ def coverage_map(
         if analysis is not None:
             chosen += ["need", "zones"]
         chosen.append("services")
-        if stops is not None:
+        if stops is not None or plan is not None:
             chosen.append("stops")
         if plan is not None:
             chosen.append("routes")
         layers = chosen
+    layers = [str(x).strip().lower() for x in layers if str(x).strip()]
+    unknown = [x for x in layers if x not in LAYERS]
+    if unknown or not layers:
+        raise InputError(
+            f"layers: unknown layer(s) {unknown or layers}; choose from {', '.join(LAYERS)}",
+            parameter="layers",
+        )
+    stop_points = route_lines = None
+    if isinstance(plan, Plan):
+        route_lines = plan.routes
+    elif plan is not None:
+        stop_points, route_lines = plan_layers(plan)
+    if isinstance(stops, Stops):
+        stop_points = stops.stops
+    elif isinstance(stops, str | os.PathLike):
+        stop_points = _read_points(stops, "stops")
+    elif stops is not None:
+        stop_points = stops
+    if "stops" in layers and stop_points is None:
+        raise InputError("layer 'stops' needs stops=FILE or plan=DIR", parameter="stops")
+    if "routes" in layers and route_lines is None:
+        raise InputError(
+            "layer 'routes' needs plan=DIR (with routes or ordered stops)", parameter="plan"
+        )
+    tracts = zones = None
+    if isinstance(analysis, Analysis):
+        tracts, zones = analysis.tracts, analysis.zones
+    elif analysis is not None:
+        tracts, zones = _read_analysis_layers(analysis)
+    elif any(x in CHOROPLETH_LAYERS or x == "zones" for x in layers):
+        done = analyze(region)
+        tracts, zones = done.tracts, done.zones
     reg = region.region
     result = _coverage_map(
         None,
@@ -638,11 +695,11 @@ def coverage_map(
         title=title or reg.manifest.title or reg.name,
         attribution=reg.attribution or "Map data (c) OpenStreetMap contributors (ODbL)",
         layers=list(layers),
-        tracts=analysis.tracts if analysis is not None else None,
-        zones=analysis.zones if analysis is not None else None,
+        tracts=tracts,
+        zones=zones,
         services=reg.services,
-        stops=stops.stops if stops is not None else None,
-        routes=plan.routes if plan is not None else None,
+        stops=stop_points,
+        routes=route_lines,
         roads=road_edges(region.network("drive")) if roads else None,
         data_date=reg.manifest.data_date,
         **options,

@@ -53,7 +53,13 @@ def _table(
     return df.copy(), df, name
 
 
-def read_visits(src: Source, *, source: str | None = None) -> Visits:
+def read_visits(
+    src: Source,
+    *,
+    source: str | None = None,
+    visit_log: Any = None,
+    week_of: Any = None,
+) -> Visits:
     """Read and check visits (the visits CSV format of ``docs/routing.md``).
 
     Parameters
@@ -64,6 +70,13 @@ def read_visits(src: Source, *, source: str | None = None) -> Visits:
         address, notes, languages``).
     source
         Name of the input in messages (default: the file name).
+    visit_log
+        A visit log (an open :class:`~geo_outreach.visits.store.VisitStore` or its
+        database URL): fills ``preferred_worker`` (who last visited the visit or its
+        household) and ``last_visit`` (days it was done in the two weeks before the plan's
+        week) with :func:`geo_outreach.visits.history.with_visit_history`.
+    week_of
+        With ``visit_log``: any date of the plan's week (default: next Monday).
 
     Raises
     ------
@@ -74,6 +87,9 @@ def read_visits(src: Source, *, source: str | None = None) -> Visits:
     from geo_outreach.optimize.routing.network import DETAIL_COLUMNS
 
     table, df, name = _table(src, "visits", ("visit_id", "duration_min"), source)
+    if visit_log is not None:
+        table = _with_history(table, visit_log, week_of)
+        df = _with_history(df, visit_log, week_of)
     if not ({"lon", "lat"} <= set(df.columns) or "location_id" in df.columns):
         raise InputError(
             f"{name}: give the visits' position in lon and lat columns (WGS84 degrees) or a "
@@ -86,6 +102,21 @@ def read_visits(src: Source, *, source: str | None = None) -> Visits:
     details = df[keep].copy()
     details["visit_id"] = details["visit_id"].str.strip()
     return Visits(table=table, source=name, visits=visits, locations=locations, details=details)
+
+
+def _with_history(table: pd.DataFrame, visit_log: Any, week_of: Any) -> pd.DataFrame:
+    import datetime as dt
+
+    from geo_outreach.visits.history import with_visit_history
+    from geo_outreach.visits.store import VisitStore, open_store
+
+    if week_of is None:
+        today = dt.date.today()
+        week_of = today + dt.timedelta(days=7 - today.weekday())
+    if isinstance(visit_log, VisitStore):
+        return with_visit_history(table, visit_log, week_of=week_of)
+    with open_store(str(visit_log)) as store:
+        return with_visit_history(table, store, week_of=week_of)
 
 
 def read_workers(src: Source, *, source: str | None = None) -> Workers:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ from geo_outreach.files import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["PLAN_FILES", "Analysis", "Plan", "Stops", "Visits", "Workers"]
+__all__ = ["PLAN_FILES", "Analysis", "Plan", "Stops", "Visits", "Workers", "column_units"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,55 @@ PLAN_FILES: tuple[str, ...] = (
 PLAN_MANIFEST = "plan.json"
 
 _META_KEY = "geo_outreach"
+
+
+#: Column-name endings and the unit they mean (the data model's naming rule).
+_SUFFIX_UNITS: tuple[tuple[str, str], ...] = (
+    ("_min", "minutes"),
+    ("_s", "seconds"),
+    ("_h", "hours"),
+    ("_km", "kilometres"),
+    ("_m", "metres"),
+    ("_m2", "square metres"),
+    ("_share", "share (0-1)"),
+    ("_pct", "percent"),
+)
+#: Columns whose unit is not in their name.
+_NAMED_UNITS: dict[str, str] = {
+    "population": "people",
+    "covered_population": "people",
+    "gain_population": "people",
+    "need_score": "index (0-1, higher = more need)",
+    "underserved_score": "index (higher = more underserved)",
+    "start": "HH:MM, the region's time zone",
+    "end": "HH:MM, the region's time zone",
+    "lon": "degrees (WGS 84)",
+    "lat": "degrees (WGS 84)",
+}
+
+
+def column_units(table: pd.DataFrame) -> dict[str, str]:
+    """The unit of every column of ``table`` that has one, from its name.
+
+    Names carry their units (``travel_time_s``, ``dist_m``, ``tt_nearest_clinic_walk_min``);
+    a few well-known columns (``population``, ``need_score``...) are listed by name.
+    Columns without a unit (ids, names, counts, reasons) are left out.
+    """
+    out: dict[str, str] = {}
+    for col in map(str, table.columns):
+        if col in _NAMED_UNITS:
+            out[col] = _NAMED_UNITS[col]
+            continue
+        for suffix, unit in _SUFFIX_UNITS:
+            if col.endswith(suffix) and len(col) > len(suffix):
+                out[col] = unit
+                break
+        else:
+            if col.startswith("share_"):
+                out[col] = "share (0-1)"
+            elif col.startswith("n_within_"):
+                out[col] = "count"
+    return out
 
 
 def _json_ready(obj: Any) -> Any:
@@ -128,6 +177,11 @@ class Analysis:
         return dict(self._summary)
 
     @property
+    def units(self) -> dict[str, dict[str, str]]:
+        """``{table: {column: unit}}`` for the columns of ``.tracts``, ``.zones`` that have one."""
+        return {name: column_units(getattr(self, name)) for name in ("tracts", "zones")}
+
+    @property
     def need(self) -> pd.DataFrame:
         """``unit_id, need_score`` of every unit (what stop siting weighs demand with)."""
         return pd.DataFrame(self.tracts[["unit_id", "need_score"]]).reset_index(drop=True)
@@ -200,6 +254,11 @@ class Stops:
     def summary(self) -> dict[str, Any]:
         """The JSON summary that ``geo-outreach site --json`` prints."""
         return dict(self._summary)
+
+    @property
+    def units(self) -> dict[str, dict[str, str]]:
+        """``{table: {column: unit}}`` for the columns of ``.stops``, ``.coverage``, ``.tracts`` that have one."""
+        return {name: column_units(getattr(self, name)) for name in ("stops", "coverage", "tracts")}
 
     def to_visits(
         self,
@@ -337,6 +396,13 @@ class Plan:
         return dict(self._summary)
 
     @property
+    def units(self) -> dict[str, dict[str, str]]:
+        """``{table: {column: unit}}`` for the columns of ``.routes``, ``.stops``, ``.unscheduled`` that have one."""
+        return {
+            name: column_units(getattr(self, name)) for name in ("routes", "stops", "unscheduled")
+        }
+
+    @property
     def region(self) -> str | None:
         """Name of the region planned on."""
         return self.meta.get("region")
@@ -355,6 +421,65 @@ class Plan:
     def days(self) -> list[str]:
         """Days with at least one route, in plan order."""
         return list(dict.fromkeys(self.stops["day"].astype(str)))
+
+    def timeline(self, *, day: str | None = None, week_of: Any = None) -> pd.DataFrame:
+        """Each route's working day as travel, visit, break and wait segments (a Gantt table).
+
+        See :func:`geo_outreach.present.timeline.route_timeline`: one row per segment,
+        ``worker`` is the worker's name, times in the plan's time zone; the segments of a
+        route tile its day without gap or overlap.
+
+        Parameters
+        ----------
+        day
+            Only this weekday code (``"Mon"``); ``None``: every day.
+        week_of
+            Any date of the plan's week (default: next Monday).
+        """
+        from geo_outreach.present.timeline import route_timeline
+
+        return route_timeline(self.stops, day=day, timezone=self.timezone, week_of=week_of)
+
+    def pinned_visits(
+        self,
+        visit_ids: Sequence[str] = (),
+        *,
+        routes: Sequence[tuple[str, str]] = (),
+        visits: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """The visits table with chosen visits pinned where this plan put them.
+
+        For re-planning around a manager's choices: pass the result to
+        :func:`geo_outreach.plan_routes` (with ``locked=routes`` to lock whole routes).
+
+        Parameters
+        ----------
+        visit_ids
+            Visits to pin: ``pinned_worker`` and ``pinned_day`` are set to the worker and
+            the day(s) this plan gives them.  A recurring visit done by several workers
+            keeps its days (``pinned_day`` = ``Mon/Wed``) and no worker pin.
+        routes
+            ``(worker_id, day)`` routes whose visits are all pinned, with
+            ``pinned_order`` = their order in the route.
+        visits
+            The table to pin into (e.g. the visits as edited since this plan, with new
+            rows); default :attr:`visits`, the table this plan was made from.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of the visits table (all text) with the pin columns; other rows
+            unchanged.
+
+        Raises
+        ------
+        InputError
+            A visit id or route that this plan does not have.
+        """
+        from geo_outreach.optimize.routing.io import pin_table
+
+        table = self.visits if visits is None else visits
+        return pin_table(table, self.stops, visit_ids, routes=routes)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the plan folder: the files ``geo-outreach plan -o DIR`` writes.

@@ -20,6 +20,7 @@ print as one ``warning:`` line each.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import logging
 import re
@@ -36,6 +37,7 @@ from geo_outreach.errors import (
     EXIT_OK,
     GeoOutreachError,
 )
+from geo_outreach.i18n import _
 
 __all__ = ["main"]
 
@@ -91,7 +93,8 @@ class CommandParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         text = " ".join(message.split())
-        self.exit(EXIT_BAD_INPUT, f"error: {text} (see {self.prog} --help)\n")
+        see = _("(see {command} --help)").format(command=self.prog)
+        self.exit(EXIT_BAD_INPUT, f"error: {text} {see}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interrupted() -> None:
     try:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(_("interrupted") + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
@@ -151,7 +154,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_OK
     leaf = _leaf_parser(parser, args)
     with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
+        warnings.showwarning = functools.partial(_show_warning, leaf)
         try:
             return int(args.func(args) or 0)
         except GeoOutreachError as exc:
@@ -165,7 +168,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_INTERRUPTED
         except MemoryError:
             print(
-                "error: out of memory; try a smaller problem (fewer visits, days or nodes)",
+                "error: " + _("out of memory; try a smaller problem (fewer visits, days or nodes)"),
                 file=sys.stderr,
             )
             return EXIT_INTERNAL
@@ -173,15 +176,21 @@ def _main(argv: Sequence[str] | None) -> int:
             logging.getLogger(__name__).debug("internal error", exc_info=True)
             where = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
             print(
-                f"error: internal error ({where}); this is a bug, please report it with the "
-                "command line (run with -vv for the details)",
+                "error: "
+                + _(
+                    "internal error ({where}); this is a bug, please report it with the "
+                    "command line (run with -vv for the details)"
+                ).format(where=where),
                 file=sys.stderr,
             )
             return EXIT_INTERNAL
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, *a: Any, **k: Any):
-    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+def _show_warning(
+    leaf: Any, message: Any, category: Any, filename: str, lineno: int, *a: Any, **k: Any
+) -> None:
+    """Print a library warning as one ``warning:`` line, parameter names as this command's flags."""
+    print(f"warning: {error_line(message, leaf)}", file=sys.stderr)
 
 
 def _leaf_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
@@ -211,6 +220,18 @@ def flag_names(parser: argparse.ArgumentParser | None) -> dict[str, str]:
     return names
 
 
+def _switches(parser: argparse.ArgumentParser | None) -> list[str]:
+    """Parameter names that ``parser`` sets with an on/off flag (``--overwrite``)."""
+    if parser is None:
+        return []
+    return [
+        a.dest
+        for a in parser._actions
+        if isinstance(a, argparse._StoreTrueAction)
+        and any(o.startswith("--") for o in a.option_strings)
+    ]
+
+
 def error_line(exc: BaseException, parser: argparse.ArgumentParser | None = None) -> str:
     """The one-line message of ``exc``, with library parameter names as CLI flags."""
     text = " ".join(str(exc).split())
@@ -222,6 +243,8 @@ def error_line(exc: BaseException, parser: argparse.ArgumentParser | None = None
     words = {n for n in names if "_" in n}  # unambiguous in prose ("need" is not)
     column = getattr(exc, "column", None)
     words.discard(column)  # a column of the user's file (duration_min) is not a flag
+    for name in _switches(parser):  # "overwrite=True" -> "--overwrite"
+        text = re.sub(rf"(?<![\w\-./]){re.escape(name)}=True\b", names[name], text)
     for name in sorted(names, key=len, reverse=True):  # "p=4", "candidates=FILE"
         text = re.sub(rf"(?<![\w\-./]){re.escape(name)}=(?!=)", names[name] + " ", text)
     for name in sorted(words, key=len, reverse=True):

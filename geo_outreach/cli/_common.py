@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from geo_outreach.domain import Progress
+from geo_outreach.i18n import _
+
 __all__ = [
     "SEED_MAX",
     "add_region_args",
@@ -39,15 +42,25 @@ def number(
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                _("expected a number, got {text!r}").format(text=text)
+            ) from None
         if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                _("expected a finite number, got {text!r}").format(text=text)
+            )
         if above is not None and not value > above:
-            raise argparse.ArgumentTypeError(f"must be greater than {above:g}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be greater than {bound:g}, got {text}").format(bound=above, text=text)
+            )
         if minimum is not None and value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at least {bound:g}, got {text}").format(bound=minimum, text=text)
+            )
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum:g}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at most {bound:g}, got {text}").format(bound=maximum, text=text)
+            )
         return value
 
     parse.__name__ = "number"
@@ -61,11 +74,17 @@ def whole(*, minimum: int | None = None, maximum: int | None = None) -> Callable
         try:
             value = int(text.strip().replace("_", ""))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                _("expected a whole number, got {text!r}").format(text=text)
+            ) from None
         if minimum is not None and value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at least {bound}, got {text}").format(bound=minimum, text=text)
+            )
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {text}")
+            raise argparse.ArgumentTypeError(
+                _("must be at most {bound}, got {text}").format(bound=maximum, text=text)
+            )
         return value
 
     parse.__name__ = "whole number"
@@ -78,11 +97,11 @@ def seed(text: str) -> int:
         value = int(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a whole number from 0 to 2**64-1, got {text!r}"
+            _("expected a whole number from 0 to 2**64-1, got {text!r}").format(text=text)
         ) from None
     if not 0 <= value <= SEED_MAX:
         raise argparse.ArgumentTypeError(
-            f"must be from 0 to 2**64-1 (18446744073709551615), got {text}"
+            _("must be from 0 to 2**64-1 (18446744073709551615), got {text}").format(text=text)
         )
     return value
 
@@ -97,11 +116,11 @@ def existing_file(text: str) -> str:
     """An argparse ``type``: a path that exists and is a file (not a folder)."""
     p = Path(text).expanduser()
     if not text.strip():
-        raise argparse.ArgumentTypeError("expected a file name, got an empty string")
+        raise argparse.ArgumentTypeError(_("expected a file name, got an empty string"))
     if p.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file")
+        raise argparse.ArgumentTypeError(_("{path} is a folder; give a file").format(path=text))
     if not p.exists():
-        raise argparse.ArgumentTypeError(f"file not found: {text}")
+        raise argparse.ArgumentTypeError(_("file not found: {path}").format(path=text))
     return text
 
 
@@ -123,7 +142,7 @@ def check_output(
     if value is None or not str(value).strip():
         from geo_outreach.errors import InputError
 
-        raise InputError(f"{flag}: give an output path", parameter=flag)
+        raise InputError(_("{flag}: give an output path").format(flag=flag), parameter=flag)
     return check_output_path(
         value,
         kind=kind,
@@ -175,17 +194,17 @@ def _default(value: Any) -> Any:
 
 
 @contextmanager
-def progress_bar(desc: str, *, enabled: bool | None = None) -> Iterator[Callable[[int, int], None]]:
-    """Yield a ``progress(done, total)`` callback drawing a tqdm bar on a terminal."""
+def progress_bar(desc: str, *, enabled: bool | None = None) -> Iterator[Progress]:
+    """Yield a ``progress(stage, done, total)`` callback drawing a tqdm bar on a terminal."""
     show = sys.stderr.isatty() if enabled is None else enabled
     if not show:
-        yield lambda done, total: None
+        yield lambda stage, done, total: None
         return
     from tqdm import tqdm
 
     bar = tqdm(desc=desc, unit="search", file=sys.stderr, leave=False)
 
-    def update(done: int, total: int) -> None:
+    def update(stage: str, done: int, total: int) -> None:
         bar.total = total
         bar.n = done
         bar.refresh()

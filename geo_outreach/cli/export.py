@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from geo_outreach.cli._common import (
     whole,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import LANGUAGES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,7 +104,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "printed (default: no road layer)",
     )
     pk.add_argument("--max-snap-m", type=float, default=500.0, help=argparse.SUPPRESS)
-    pk.add_argument("--page", default="letter", choices=["letter", "a4"])
+    pk.add_argument(
+        "--page",
+        default=None,
+        choices=["letter", "a4"],
+        help="paper (default: the region's country's, Letter in the US and A4 elsewhere)",
+    )
+    pk.add_argument(
+        "--lang",
+        default=None,
+        choices=list(LANGUAGES),
+        help="language of the sheet, calendar and map texts (default: GEO_OUTREACH_LANG, else "
+        "the region's language, else en); ids, GPX keys and times are not translated",
+    )
     pk.add_argument("--no-html", action="store_true", help="skip the HTML map")
     pk.add_argument("--json", action="store_true", help="print a JSON summary")
     pk.set_defaults(func=run_packet)
@@ -174,48 +186,23 @@ def _stops_routes(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def run_map(args: argparse.Namespace) -> int:
-    from geo_outreach.present.exports import FORMATS, coverage_map, road_edges
-    from geo_outreach.present.static_map import CHOROPLETH_LAYERS
+    import geo_outreach as go
+    from geo_outreach.present.exports import FORMATS
 
     check_output(args, suffixes=tuple(f".{f}" for f in FORMATS), inputs=(args.analysis, args.stops))
     out = Path(args.output)
     layers = [x.strip().lower() for x in args.layers.split(",") if x.strip()]
-    from geo_outreach.present.static_map import LAYERS
-
-    unknown = [x for x in layers if x not in LAYERS]
-    if unknown or not layers:
-        raise InputError(
-            f"--layers: unknown layer(s) {unknown or [args.layers]}; choose from "
-            f"{', '.join(LAYERS)}",
-            parameter="--layers",
-        )
-    stops, routes = _stops_routes(args)
-    if "stops" in layers and stops is None:
-        raise InputError("layer 'stops' needs --stops FILE or --plan DIR", source="--stops")
-    if "routes" in layers and routes is None:
-        raise InputError(
-            "layer 'routes' needs --plan DIR (with routes or ordered stops)", source="--plan"
-        )
-    ctx = open_from_args(args)
-    region = ctx.region
-    tracts = zones = None
-    if any(x in CHOROPLETH_LAYERS or x == "zones" for x in layers):
-        tracts, zones = _analysis_layers(args, ctx)
-    roads = None if args.no_roads else road_edges(ctx.network("drive"))
-    result = coverage_map(
-        out,
-        title=args.title or region.manifest.title or region.name,
-        attribution=region.attribution or "Map data (c) OpenStreetMap contributors (ODbL)",
-        layers=layers,
-        tracts=tracts,
-        zones=zones,
-        services=region.services,
-        stops=stops,
-        routes=routes,
-        roads=roads,
+    result = go.coverage_map(
+        open_from_args(args),
+        args.analysis,
+        stops=args.stops,
+        plan=args.plan,
+        out=out,
+        layers=layers or [args.layers],
+        title=args.title,
+        roads=not args.no_roads,
         access_column=args.access_column,
         subtitle=args.subtitle,
-        data_date=region.manifest.data_date,
         notes=args.notes.replace("\\n", "\n"),
         size=args.size,
         scheme=args.scheme,
@@ -239,8 +226,7 @@ def run_map(args: argparse.Namespace) -> int:
 
 
 def run_packet(args: argparse.Namespace) -> int:
-    from geo_outreach.present.exports import road_edges
-    from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, write_packet
+    import geo_outreach as go
 
     if not Path(args.plan).is_dir():
         raise InputError(
@@ -252,33 +238,18 @@ def run_packet(args: argparse.Namespace) -> int:
     check_output(args, kind="dir", inputs=(args.plan,), replace_dir_with_manifest=False)
     if Path(args.output).resolve() == Path(args.plan).resolve():
         raise InputError("-o is the plan folder; write the packet elsewhere", parameter="-o")
-    week_of = None
-    if args.week_of:
-        try:
-            week_of = dt.date.fromisoformat(args.week_of)
-        except ValueError as exc:
-            raise InputError(
-                f"--week-of must be a date YYYY-MM-DD, got {args.week_of!r}", source="--week-of"
-            ) from exc
-    roads = None
-    attribution = DEFAULT_ATTRIBUTION
-    timezone = args.timezone
-    if args.region:
-        ctx = open_from_args(args)
-        roads = road_edges(ctx.network("drive"))
-        attribution = ctx.region.attribution or attribution
-        timezone = timezone or ctx.region.timezone
-    packet = write_packet(
+
+    packet = go.field_packet(
         args.plan,
-        args.output,
         worker=args.worker,
         day=args.day,
-        week_of=week_of,
-        timezone=timezone,
-        roads=roads,
-        attribution=attribution,
+        out=args.output,
+        region=open_from_args(args) if args.region else None,
+        week_of=args.week_of or None,
+        timezone=args.timezone,
         page=args.page,
         html=not args.no_html,
+        lang=args.lang,
     )
     if args.json:
         print_json(

@@ -81,8 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=number(above=0.0, maximum=24 * 3600.0),
         default=DEFAULT_TIME_LIMIT_S,
         metavar="S",
-        help=f"wall-clock cap on the search in seconds (default {DEFAULT_TIME_LIMIT_S:g}; a "
-        "repair pass of up to 5 s follows); the search normally ends at --max-iterations first",
+        help=f"wall-clock cap in seconds on everything after the road networks are loaded "
+        f"(default {DEFAULT_TIME_LIMIT_S:g}): placing, travel times, search, route lines; the "
+        "search normally ends at --max-iterations first",
     )
     parser.add_argument(
         "--max-iterations",
@@ -121,12 +122,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also publish the plan to the team database for --week-of (docs/team.md)",
     )
     parser.add_argument(
-        "--week-of", metavar="YYYY-MM-DD", help="with --publish: any date of the plan's week"
+        "--week-of",
+        metavar="YYYY-MM-DD",
+        help="with --publish or --visit-log: any date of the plan's week",
+    )
+    parser.add_argument(
+        "--visit-log",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URL",
+        help="take each visit's preferred_worker (who last visited it or its household) and "
+        "last_visit (days it was done in the two weeks before --week-of, default next week) "
+        "from the visit log (the local one, or a database URL); columns given in the CSV win",
     )
     parser.add_argument(
         "--db", metavar="URL", default=None, help="with --publish: the team database URL"
     )
     parser.set_defaults(func=run)
+
+
+def _visit_log(url: str | None) -> Any:
+    """``--visit-log``: None (not asked), the local log (``""``) or a database URL."""
+    if url is None:
+        return None
+    if url:
+        return url
+    from geo_outreach.visits.store import default_db_url
+
+    return default_db_url()
 
 
 def _lock(text: str) -> tuple[str, str]:
@@ -236,15 +260,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.max_snap_m > 0:
         raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
     out = Path(args.output)
-    if args.publish != bool(args.week_of):
+    if args.publish != bool(args.week_of) and not (args.week_of and args.visit_log is not None):
         raise InputError(
             "--publish and --week-of go together: --publish --week-of YYYY-MM-DD",
             source="--week-of",
         )
-    if args.week_of:
-        from geo_outreach.team.plans import monday_of
+    from geo_outreach.team.plans import monday_of
 
+    if args.week_of:
         monday_of(args.week_of)  # a bad date fails before the search
+    if args.visit_log is not None and args.from_stops:
+        raise InputError("--visit-log needs --visits (a visits CSV)", source="--visit-log")
 
     import geo_outreach as go
     from geo_outreach.files import check_output_path
@@ -261,7 +287,11 @@ def run(args: argparse.Namespace) -> int:
             windows=args.windows, duration_min=args.duration_min
         )
     else:
-        visits = go.read_visits(args.visits)
+        visits = go.read_visits(
+            args.visits,
+            visit_log=_visit_log(args.visit_log),
+            week_of=monday_of(args.week_of) if args.week_of else None,
+        )
     workers = go.read_workers(args.workers)
     check_plan_size(visits, workers)  # before any network or matrix is built
     region = go.open_region(args.region, max_snap_m=args.max_snap_m)

@@ -80,7 +80,7 @@ NODE_TAGS: tuple[str, ...] = ("highway", "junction", "railway", "ref")
 
 _FIX_DOWNLOAD = (
     "Download the extract again (e.g. a Geofabrik .osm.pbf) or export OSM XML, and point "
-    "--network / [network] path at it."
+    "the network path (the [network] path in region.toml) at it."
 )
 
 

@@ -349,7 +349,7 @@ def _read_vector(
     if layer is not None and layer not in names:
         raise InputError(
             f"{what} file {path} has no layer {layer!r}; its layers are {names}. "
-            "Fix `layer` in region.toml (or --layer).",
+            "Fix `layer` in region.toml (or the layer parameter).",
             source=str(path),
         )
     try:

@@ -9,6 +9,8 @@ A manifest names three files and how to read them::
     timezone = "America/New_York"    # IANA zone of every time shown or exported
     unit_system = "imperial"         # imperial | metric (distances shown to people)
     country = "US"                   # ISO 3166 code (paper size, number formats)
+    language = "en"                  # optional: default language of sheets and pages
+                                     # (en, es, sv; default: the country's, else English)
     # optional: base folder for the paths below; "{data_dir}" expands to the shared data folder
     base_dir = "."
 
@@ -40,6 +42,9 @@ A manifest names three files and how to read them::
     # direction = "higher"           #   whether higher ("higher") or lower means more need
     # variables = "low_income_pct:1,median_income:-1"  # user-chosen columns and weights
     #                                #   (a negative weight: lower means more need)
+
+    [labels.categories]              # optional: how this region names its service categories
+    clinic_fqhc = "Community health center"   # (default labels: geo_outreach.present.labels)
 
 Missing ``timezone``, ``unit_system`` and ``country`` are derived from the units' location
 (offline, :mod:`geo_outreach.data.place`).
@@ -131,6 +136,8 @@ class RegionManifest:
     unit_system: str = ""
     country: str = ""
     need: dict[str, str] = field(default_factory=dict)
+    language: str = ""
+    category_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -258,8 +265,8 @@ def read_manifest(path: str | Path, *, data_dir: str | Path | None = None) -> Re
         path = path / MANIFEST_NAME
     if not path.is_file():
         raise InputError(
-            f"no region manifest at {path}. Create one with `geo-outreach region init DIR "
-            "--network F --tracts F --services F`, or give the folder that holds region.toml.",
+            f"no region manifest at {path}. Create one with init_region() (the CLI's "
+            "`region init`), or give the folder that holds region.toml.",
             source=str(path),
         )
     return parse_manifest(path.read_text(encoding="utf-8"), path, data_dir=data_dir)
@@ -340,6 +347,25 @@ def parse_manifest(
             f"{sorted(need) if isinstance(need, dict) else need!r}",
             source=str(path),
         )
+    language = str(data.get("language", "") or "").strip().lower()
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise InputError(
+            f"{path}: language must be a two-letter code such as en, es or sv, got {language!r}",
+            source=str(path),
+        )
+    labels = data.get("labels", {})
+    cats = labels.get("categories", {}) if isinstance(labels, dict) else None
+    if (
+        not isinstance(labels, dict)
+        or set(labels) - {"categories"}
+        or not isinstance(cats, dict)
+        or not all(isinstance(v, str) for v in cats.values())
+    ):
+        raise InputError(
+            f"{path}: [labels] may hold only a [labels.categories] table of category = "
+            f'"label" lines; got {labels!r}',
+            source=str(path),
+        )
     return RegionManifest(
         name=str(data.get("name", path.parent.name)),
         manifest_path=path.resolve(),
@@ -358,6 +384,8 @@ def parse_manifest(
         unit_system=unit_system,
         country=country,
         need={str(k): str(v) for k, v in need.items()},
+        language=language,
+        category_labels={str(k): str(v) for k, v in cats.items()},
     )
 
 
@@ -423,7 +451,9 @@ def write_manifest(
     target = directory / MANIFEST_NAME
     if target.exists() and not overwrite:
         raise InputError(
-            f"{target} already exists; pass --overwrite to replace it.", source=str(target)
+            f"{target} already exists; pass overwrite=True to replace it.",
+            source=str(target),
+            parameter="overwrite",
         )
     write_text(target, manifest_text(**fields))
     return target
@@ -504,20 +534,22 @@ def init_region(
     directory = Path(directory)
     for label, file in (("network", network), ("tracts", tracts), ("services", services)):
         if not Path(file).exists():
-            raise InputError(f"--{label} file not found: {file}", source=str(file))
+            raise InputError(f"{label} file not found: {file}", source=str(file), parameter=label)
     target = directory / MANIFEST_NAME
     if target.exists() and not overwrite:
         raise InputError(
-            f"{target} already exists; pass --overwrite to replace it.", source=str(target)
+            f"{target} already exists; pass overwrite=True to replace it.",
+            source=str(target),
+            parameter="overwrite",
         )
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory} is a file; give a folder name", source=str(directory))
     if timezone:
-        check_timezone(timezone, source="--timezone")
+        check_timezone(timezone, source="timezone")
     if unit_system and unit_system not in UNIT_SYSTEMS:
         raise InputError(
-            f"--unit-system must be one of {list(UNIT_SYSTEMS)}, got {unit_system!r}",
-            source="--unit-system",
+            f"unit_system must be one of {list(UNIT_SYSTEMS)}, got {unit_system!r}",
+            parameter="unit_system",
         )
     fields: dict[str, Any] = dict(
         name=name or directory.resolve().name,
@@ -713,7 +745,7 @@ def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     if spec.id_col is None or spec.population_col is None:
         raise InputError(
             f"{what}: region.toml must name id_col and population_col in [units] "
-            "(--id-col / --population-col).",
+            "(or pass them to init_region).",
             source=src,
         )
     require_columns(
@@ -747,7 +779,7 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     gdf = _read_spec(spec, what)
     if spec.category_col is None:
         raise InputError(
-            f"{what}: region.toml must name category_col in [services] (--category-col).",
+            f"{what}: region.toml must name category_col in [services].",
             source=src,
         )
     require_columns(
@@ -862,7 +894,7 @@ def _population(values: pd.Series, ids: pd.Series, *, source: str, column: str) 
         raise InputError(
             f"census units file {source}: column {column!r} must be numeric; "
             f"{int(nonnum.sum())} value(s) are not (unit {first!r}: {values[nonnum].iloc[0]!r}). "
-            "Fix the values or choose another --population-col.",
+            "Fix the values or choose another population_col.",
             source=f"{source}:{column}",
         )
     if pop.isna().any():
@@ -883,7 +915,7 @@ def _population(values: pd.Series, ids: pd.Series, *, source: str, column: str) 
         raise InputError(
             f"census units file {source}: column {column!r} is 0 for every unit, so there is "
             "nobody to serve and every answer would be 0. Choose the population column with "
-            "--population-col (population_col in region.toml).",
+            "population_col (in region.toml or as a parameter).",
             source=f"{source}:{column}",
             column=column,
         )

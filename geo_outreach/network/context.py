@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from geo_outreach.data.region import Region, load_region
+from geo_outreach.domain import Progress
 from geo_outreach.network.graph import MODES, Mode, RoadNetwork, load_networks
 from geo_outreach.network.snap import (
     DEFAULT_MAX_SNAP_M,
@@ -24,7 +25,7 @@ from geo_outreach.network.snap import (
     unit_origins,
 )
 from geo_outreach.network.speeds import SpeedTable
-from geo_outreach.network.traveltime import Progress, od_table, unit_site_od
+from geo_outreach.network.traveltime import od_table, unit_site_od
 
 __all__ = ["RegionNetworks", "open_region"]
 

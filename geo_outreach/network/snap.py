@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_outreach.errors import InputError
+from geo_outreach.errors import InputError, OffNetworkWarning, warn
 from geo_outreach.network.graph import RoadNetwork
 
 __all__ = [
@@ -323,11 +323,12 @@ def snap_sites(
     )
     n_off = int((~out["on_network"]).sum())
     if n_off:
-        logger.info(
-            "%s network: %d of %d sites are off the network (> %.0f m from a node)",
-            network.mode,
-            n_off,
-            len(out),
-            max_snap_m,
+        first = ", ".join(str(x) for x in out.loc[~out["on_network"], "site_id"].head(3))
+        warn(
+            OffNetworkWarning,
+            f"{network.mode} network: {n_off} of {len(out)} sites are off the network "
+            f"(> {max_snap_m:.0f} m from a node, e.g. {first}) and are left out of travel "
+            "times; raise max_snap_m if they should count",
+            logger=logger,
         )
     return out

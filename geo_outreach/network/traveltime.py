@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,6 +27,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
+from geo_outreach.domain import Progress
 from geo_outreach.errors import InputError
 from geo_outreach.network.graph import RoadNetwork
 from geo_outreach.network.sweeps import (
@@ -54,7 +56,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 OD_COLUMNS = ["origin_id", "dest_id", "travel_time_s", "dist_m"]
-Progress = Callable[[int, int], None]
 _CHUNK_CELLS = 4_000_000  # source rows x nodes per Dijkstra chunk (~32 MB per float matrix)
 
 
@@ -146,7 +147,7 @@ def od_table(
     with_distance
         Add ``dist_m``, the length of the fastest path.
     progress
-        Called as ``progress(done, total)`` after each chunk of searches.
+        Called as ``progress("travel times", done, total)`` after each chunk of searches.
 
     Returns
     -------
@@ -198,7 +199,7 @@ def od_table(
         dist = lengths[rows, cols] if with_distance else np.full(rows.size, np.nan)
         parts.append((idx[rows], tgt[cols], sub[rows, cols], dist))
         if progress is not None:
-            progress(min(start + chunk, src.size), src.size)
+            progress("travel times", min(start + chunk, src.size), src.size)
     s_pos, t_pos, tt, dd = (np.concatenate(col) for col in zip(*parts, strict=True))
     o_pos, d_pos = (t_pos, s_pos) if reverse else (s_pos, t_pos)
     pairs = pd.DataFrame({"o_pos": o_pos, "d_pos": d_pos, "travel_time_s": tt, "dist_m": dd})
@@ -293,8 +294,17 @@ def _edge_geometry(network: RoadNetwork, u: int, v: int) -> list[tuple[float, fl
     return [(g[u]["x"], g[u]["y"]), (g[v]["x"], g[v]["y"])]
 
 
-def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
+def route_path(
+    network: RoadNetwork, from_node: int, to_node: int, *, limit_s: float | None = None
+) -> Path:
     """Fastest path between two nodes, with its road geometry.
+
+    Parameters
+    ----------
+    limit_s
+        The path's travel time when it is known already (e.g. from a travel-time matrix):
+        the search then stops just beyond it instead of covering the whole network.  A
+        limit that turns out too small costs a second, unlimited search, never a wrong path.
 
     Raises
     ------
@@ -302,7 +312,19 @@ def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
         When a node is not in the network or the target cannot be reached.
     """
     s, t = network.index_of([from_node, to_node])
-    times, pred = dijkstra(network.time_s, directed=True, indices=int(s), return_predecessors=True)
+    times = pred = None
+    if limit_s is not None and math.isfinite(limit_s) and limit_s >= 0:
+        times, pred = dijkstra(
+            network.time_s,
+            directed=True,
+            indices=int(s),
+            return_predecessors=True,
+            limit=float(limit_s) * 1.001 + 1.0,
+        )
+    if times is None or not np.isfinite(times[t]):
+        times, pred = dijkstra(
+            network.time_s, directed=True, indices=int(s), return_predecessors=True
+        )
     if not np.isfinite(times[t]):
         raise InputError(
             f"node {to_node} cannot be reached from {from_node} on the {network.mode} network",
@@ -327,13 +349,26 @@ def route_path(network: RoadNetwork, from_node: int, to_node: int) -> Path:
     )
 
 
-def route_geometry(network: RoadNetwork, node_sequence: list[int]) -> LineString:
-    """Road geometry of a route through ``node_sequence`` (consecutive fastest paths)."""
+def route_geometry(
+    network: RoadNetwork,
+    node_sequence: list[int],
+    *,
+    leg_times_s: Sequence[float] | None = None,
+) -> LineString:
+    """Road geometry of a route through ``node_sequence`` (consecutive fastest paths).
+
+    ``leg_times_s`` (one per consecutive pair, when known from the travel-time matrix)
+    bound each search to its leg (see :func:`route_path`).
+    """
     coords: list[tuple[float, float]] = []
-    for a, b in itertools.pairwise(node_sequence):
+    legs = list(itertools.pairwise(node_sequence))
+    limits = list(leg_times_s) if leg_times_s is not None else [None] * len(legs)
+    if len(limits) != len(legs):
+        raise InputError("leg_times_s needs one time per leg", parameter="leg_times_s")
+    for (a, b), limit in zip(legs, limits, strict=True):
         if a == b:
             continue
-        seg = list(route_path(network, a, b).geometry.coords)
+        seg = list(route_path(network, a, b, limit_s=limit).geometry.coords)
         coords.extend(seg if not coords else seg[1:])
     if len(coords) < 2:
         i = network.index_of(node_sequence[:1])[0]
@@ -446,7 +481,7 @@ def _sweep_scipy(
         wt_all[rows] = wt.T
         status[rows] = np.where(share.T > 1 - 1e-9, COMPLETE, EXCLUDED)
         if progress is not None:
-            progress(min(start + chunk, s_nodes.size), s_nodes.size)
+            progress("travel times", min(start + chunk, s_nodes.size), s_nodes.size)
     return status, wt_all, share_all, count
 
 
@@ -496,7 +531,7 @@ def access_tables(
         accepts: ``"local:N"``, ``"tcp://HOST:PORT"``) to spread the searches over; the result
         is the same as on one machine.
     progress
-        Called as ``progress(done, total)`` with site nodes searched.
+        Called as ``progress("travel times", done, total)`` with site nodes searched.
     """
     if not 0 < within_s <= cutoff_s:
         raise InputError("within_s must be > 0 and <= cutoff_s", source="within_s")
@@ -684,7 +719,7 @@ def _run_chunks(
         sl = slice(start, start + step)
         results.append(runner(s_nodes[sl], per_node[sl], **kw))
         if progress is not None:
-            progress(min(start + step, s_nodes.size), s_nodes.size)
+            progress("travel times", min(start + step, s_nodes.size), s_nodes.size)
     return merge_results(results)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo_outreach.errors import InputError
+from geo_outreach.errors import InputError, OffNetworkWarning, warn
 from geo_outreach.network.context import RegionNetworks
 from geo_outreach.network.snap import snap_points
 from geo_outreach.network.traveltime import od_table
@@ -114,11 +114,11 @@ def siting_inputs(
     )
     far = ~on
     if far.any():
-        logger.warning(
-            "%d candidate(s) farther than %.0f m from the %s network are left out",
-            int(far.sum()),
-            ctx.max_snap_m,
-            mode,
+        warn(
+            OffNetworkWarning,
+            f"{int(far.sum())} candidate(s) farther than {ctx.max_snap_m:.0f} m from the "
+            f"{mode} network are left out",
+            logger=logger,
         )
     cands = cands.loc[~far].copy()
     cands["node_id"] = node[~far].to_numpy(dtype="int64")

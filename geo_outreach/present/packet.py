@@ -25,13 +25,13 @@ zone is the one given, else the plan's (``plan.json``), else the zone at the sto
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import logging
 import math
 import os
 import re
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +43,7 @@ import pandas as pd
 from geo_outreach.domain import WEEKDAY_NAMES, WEEKDAYS
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
+from geo_outreach.i18n import N_, format_date, gettext, ngettext, resolve_language, using
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -63,7 +64,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ATTRIBUTION = "Map data (c) OpenStreetMap contributors (ODbL)"
+DEFAULT_ATTRIBUTION = N_("Map data (c) OpenStreetMap contributors (ODbL)")
+"""Printed when the region names no attribution (translated when printed)."""
 
 STOP_COLUMNS: dict[str, tuple[str, ...]] = {
     "worker_id": ("worker_id", "worker"),
@@ -315,7 +317,7 @@ def day_stops(plan: Plan, worker: str, day: str) -> tuple[pd.DataFrame, gpd.GeoD
     if plan.routes is not None and {"worker_id", "day"} <= set(plan.routes.columns):
         r = plan.routes
         rsel = r[
-            (r["worker_id"].str.lower() == str(worker).strip().lower())
+            (r["worker_id"].astype(str).str.lower() == str(worker).strip().lower())
             & (r["day"].map(_day_key) == _day_key(day))
         ]
         routes = rsel if len(rsel) else None
@@ -383,7 +385,7 @@ def packet_timezone(plan: Plan, timezone: str | None = None) -> str:
     if not ok.any():
         raise InputError(
             f"plan {plan.folder} records no time zone and its stops have no coordinates; "
-            "give the zone (--timezone, e.g. America/New_York) or --region",
+            "give the zone (timezone, e.g. America/New_York) or the plan's region",
             source=str(plan.folder),
             parameter="timezone",
         )
@@ -417,7 +419,9 @@ def to_gpx(
     from ``route_lines`` as a track when given.
 
     ``timezone`` is the IANA zone of the plan's wall-clock times; GPX times are written as the
-    same instants in UTC.
+    same instants in UTC. The texts people read (descriptions, the track's name) are in the
+    current language (:mod:`geo_outreach.i18n`); the GPX keys and times stay as the format has
+    them.
     """
     import gpxpy.gpx
 
@@ -433,15 +437,7 @@ def to_gpx(
         label = f"{row.sequence:02d} {row.name}" if is_visit else _end_label(row)
         start, _ = _visit_times(row)
         when = _at(date, start, tz).astimezone(dt.UTC) if math.isfinite(start) else None
-        desc = "; ".join(
-            x
-            for x in (
-                row.address,
-                f"languages/skills: {row.languages}" if row.languages else "",
-                row.notes,
-            )
-            if x
-        )
+        desc = "; ".join(x for x in (row.address, *_skill_lines(row.languages), row.notes) if x)
         rte.points.append(gpxpy.gpx.GPXRoutePoint(row.lat, row.lon, name=label, time=when))
         if is_visit:
             gpx.waypoints.append(
@@ -459,7 +455,7 @@ def to_gpx(
     if route_lines is not None and len(route_lines):
         import shapely
 
-        track = gpxpy.gpx.GPXTrack(name=f"{name} (road path)")
+        track = gpxpy.gpx.GPXTrack(name=gettext("{name} (road path)").format(name=name))
         for geom in route_lines.to_crs(4326).geometry:
             for part in shapely.get_parts(geom):
                 seg = gpxpy.gpx.GPXTrackSegment()
@@ -478,14 +474,18 @@ def to_ics(
     worker: str = "",
     created: dt.datetime | None = None,
 ) -> bytes:
-    """An iCalendar file with one event per visit in ``timezone`` (TZID and VTIMEZONE)."""
+    """An iCalendar file with one event per visit in ``timezone`` (TZID and VTIMEZONE); its
+    texts are in the current language (:mod:`geo_outreach.i18n`)."""
     import icalendar
 
     tz = _zone(timezone)
     cal = icalendar.Calendar()
     cal.add("prodid", "-//geo_outreach//field packet//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"Outreach {worker} {date.isoformat()}".strip())
+    cal.add(
+        "x-wr-calname",
+        gettext("Outreach {worker} {date}").format(worker=worker, date=date.isoformat()).strip(),
+    )
     cal.add("x-wr-timezone", timezone)
     stamp = created or dt.datetime.now(dt.UTC)
     for row in _visits(stops).itertuples():
@@ -502,13 +502,12 @@ def to_ics(
             ev.add("location", row.address)
         if math.isfinite(row.lat) and math.isfinite(row.lon):
             ev.add("geo", (float(row.lat), float(row.lon)))
-        lines = [f"Visit {row.visit_id}, stop {row.sequence}"]
+        lines = [gettext("Stop {n}: {name}").format(n=row.sequence, name=row.name)]
         if math.isfinite(row.arrival_min):
-            lines.append(f"Arrive {row.arrival}")
-        if row.languages:
-            lines.append(f"Languages/skills: {row.languages}")
+            lines.append(gettext("Arrive at {time}").format(time=row.arrival))
+        lines += _skill_lines(row.languages)
         if row.notes:
-            lines.append(f"Notes: {row.notes}")
+            lines.append(gettext("Notes: {notes}").format(notes=row.notes))
         ev.add("description", "\n".join(lines))
         cal.add_component(ev)
     cal.add_missing_timezones()
@@ -518,35 +517,110 @@ def to_ics(
 # --------------------------------------------------------------------------- PDF route sheet
 
 _PAGES = {"letter": (8.5, 11.0), "a4": (8.27, 11.69)}
-_COLS = (  # heading, share of table width, wrap chars per inch at 8 pt
-    ("#", 0.05),
-    ("Time", 0.13),
-    ("Place and address", 0.32),
-    ("Languages", 0.14),
-    ("Notes", 0.29),
-    ("Done", 0.07),
+_COLS = (  # heading (translated when drawn), share of the table's width; sized so that the
+    # headings and times of en, es and sv fit on an A4 sheet ("Cualificaciones", "ankomst 08:52")
+    ("#", 0.04),
+    (N_("Time"), 0.14),
+    (N_("Place and address"), 0.25),
+    (N_("Languages"), 0.14),
+    (N_("Qualifications"), 0.155),
+    (N_("Notes"), 0.20),
+    (N_("Done"), 0.075),
 )
+_END_LABELS = {
+    "start": N_("Start"),
+    "end": N_("End"),
+    "depot": N_("Depot"),
+    "home": N_("Home"),
+    "office": N_("Office"),
+}
+
+
+def _skill_names(text: str) -> tuple[str, str]:
+    """A stop's ``languages`` cell (language and qualification codes) as two lists of names."""
+    from geo_outreach.present.labels import skill_label, split_skills
+
+    langs, quals = split_skills(text or "")
+    return ", ".join(skill_label(c) for c in langs), ", ".join(skill_label(c) for c in quals)
+
+
+def _skill_lines(text: str) -> list[str]:
+    langs, quals = _skill_names(text)
+    out = []
+    if langs:
+        out.append(gettext("Languages: {names}").format(names=langs))
+    if quals:
+        out.append(gettext("Qualifications: {names}").format(names=quals))
+    return out
 
 
 def _end_label(row: Any) -> str:
-    label = str(row.kind).capitalize()
-    if row.name and str(row.name).lower() != str(row.kind).lower():
-        label += f": {row.name}"
+    kind = str(row.kind)
+    label = gettext(_END_LABELS[kind]) if kind in _END_LABELS else kind.capitalize()
+    name = str(row.name or "")
+    if name.lower() in _END_LABELS:  # a plan that calls its base "Depot": a label, not a name
+        name = gettext(_END_LABELS[name.lower()])
+    if name and name.lower() != label.lower():
+        label += f": {name}"
     return label
 
 
 def _row_cells(row: Any) -> list[str]:
     if row.kind == "break":
         when = f"{row.start or row.arrival}–{row.end}".strip("–")
-        return ["", when, "Break", "", row.notes, ""]
+        return ["", when, gettext("Break"), "", "", row.notes, ""]
     if row.kind in _END_KINDS:
         when = row.arrival or row.start or row.end
-        return ["", when, f"{_end_label(row)}\n{row.address}".strip(), "", row.notes, ""]
+        return ["", when, f"{_end_label(row)}\n{row.address}".strip(), "", "", row.notes, ""]
     when = f"{row.start}–{row.end}" if row.start and row.end else (row.start or row.arrival)
     if row.arrival and row.arrival != row.start:
-        when += f"\narrive {row.arrival}"
+        when += "\n" + gettext("arrive {time}").format(time=row.arrival)
     place = f"{row.name}\n{row.address}".strip() if row.address else row.name
-    return [str(row.sequence), when, place, row.languages, row.notes, "☐"]
+    langs, quals = _skill_names(row.languages)
+    return [str(row.sequence), when, place, langs, quals, row.notes, "☐"]
+
+
+@functools.cache
+def _text_width_pt(text: str, size_pt: float, bold: bool) -> float:
+    """Width of ``text`` as matplotlib draws it (its default font), in points."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(size=size_pt, weight="bold" if bold else "normal")
+    return float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
+
+
+def _wrap(
+    text: str, width_in: float, size_pt: float, *, bold: bool = False, all_bold: bool = False
+) -> list[str]:
+    """``text`` in lines that fit ``width_in`` at ``size_pt``, measured with the font the
+    sheet is drawn in (a word longer than a line is cut); ``bold``: the first line is bold,
+    ``all_bold``: every line is."""
+    limit = width_in * 72
+    lines: list[str] = []
+
+    def fits(line: str) -> bool:
+        return _text_width_pt(line, size_pt, all_bold or (bold and not lines)) <= limit
+
+    for para in str(text).split("\n"):
+        line = ""
+        for word in para.split():
+            while not fits(word):  # cut a word wider than the column
+                k = len(word) - 1
+                while k > 1 and not fits(word[:k]):
+                    k -= 1
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(word[:k])
+                word = word[k:]
+            if line and not fits(f"{line} {word}"):
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return lines
 
 
 def route_sheet_pdf(
@@ -561,14 +635,47 @@ def route_sheet_pdf(
     page: str = "letter",
     created: dt.date | None = None,
     timezone: str = "",
+    lang: str | None = None,
 ) -> bytes:
     """A printable route sheet: per page a small map of the day (the page's stops highlighted)
-    and a table of stops with times, address, languages, notes and a tick box.
+    and a table of stops with times, place and address, languages, qualifications, notes and a
+    tick box.
 
-    Returns the PDF bytes (matplotlib PdfPages, fonts embedded).
+    ``lang`` is the sheet's language (default: the current one, :mod:`geo_outreach.i18n`).
+    Long names and notes wrap inside their column; the footer and the page number have lines
+    of their own. Returns the PDF bytes (matplotlib PdfPages, fonts embedded).
     """
+    with using(lang):
+        return _route_sheet_pdf(
+            stops,
+            date=date,
+            worker=worker,
+            route_lines=route_lines,
+            roads=roads,
+            attribution=attribution,
+            title=title,
+            page=page,
+            created=created,
+            timezone=timezone,
+        )
+
+
+def _route_sheet_pdf(
+    stops: pd.DataFrame,
+    *,
+    date: dt.date,
+    worker: str,
+    route_lines: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | None,
+    attribution: str,
+    title: str,
+    page: str,
+    created: dt.date | None,
+    timezone: str,
+) -> bytes:
     import matplotlib
 
+    attribution = gettext(attribution) if attribution else attribution
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
@@ -584,18 +691,23 @@ def route_sheet_pdf(
     wrapped: list[list[list[str]]] = []
     for row in cells:
         out = []
-        for (_head, share), text in zip(_COLS, row, strict=True):
-            chars = max(int(share * table_w * 72 / (fs * 0.52)), 3)
-            lines: list[str] = []
-            for para in str(text).split("\n"):
-                lines += textwrap.wrap(para, chars) or ([""] if para == "" else [])
-            out.append(lines or [""])
+        for c, ((_head, share), text) in enumerate(zip(_COLS, row, strict=True)):
+            # the first line of the number, time and place columns is bold (see _sheet_table)
+            bold = c in (0, 1) or (c == 2 and row[0] != "")
+            size = fs + 5 if c == len(_COLS) - 1 else fs
+            out.append(_wrap(text, share * table_w - 0.1, size, bold=bold) or [""])
         wrapped.append(out)
     row_h = [max(len(c) for c in r) * line_h + 0.12 for r in wrapped]
     map_h = 3.6
-    header_h, footer_h = 0.9, 0.45
+    header_h, footer_h = 0.9, 0.6
     table_top = h_in - margin - header_h - map_h - 0.25
-    avail = table_top - margin - footer_h - 0.3  # minus the column heading row
+    # column headings wrap too (a language's word can be wider than its column)
+    heads = [
+        _wrap(gettext(h) if h != "#" else h, share * table_w - 0.1, fs, all_bold=True)
+        for h, share in _COLS
+    ]
+    head_h = max(0.3, max(len(x) for x in heads) * line_h + 0.14)
+    avail = table_top - margin - footer_h - head_h  # minus the column heading row
     pages: list[list[int]] = [[]]
     used = 0.0
     for i, rh in enumerate(row_h):
@@ -605,20 +717,22 @@ def route_sheet_pdf(
         pages[-1].append(i)
         used += rh
     visits = _visits(stops)
-    day_name = _WEEKDAY_NAMES[date.weekday()]
+    # the long date, as the language writes it (translators give the Babel pattern)
+    long_date = format_date(date, form=gettext("EEEE dd MMMM y"))
     first = stops["start_min"].where(stops["start_min"].notna(), stops["arrival_min"]).min()
     last = stops[["end_min", "arrival_min", "start_min"]].max(axis=None)
-    headline = title or f"Route sheet: {worker}"
+    headline = title or gettext("Route sheet: {worker}").format(worker=worker)
     buf = io.BytesIO()
     made = (created or dt.date.today()).isoformat()
+    n_visits = len(visits)
     # TrueType fonts: the sheet's text stays searchable and copyable
     with (
         matplotlib.rc_context({"pdf.fonttype": 42}),
         PdfPages(
             buf,
             metadata={
-                "Title": f"{headline}, {day_name} {date.isoformat()}",
-                "Subject": f"Sources: {attribution}",
+                "Title": f"{headline}, {long_date}",
+                "Subject": gettext("Sources: {sources}").format(sources=attribution),
                 "Creator": "geo_outreach",
             },
         ) as pdf,
@@ -628,15 +742,19 @@ def route_sheet_pdf(
             fig.text(
                 margin / w_in, 1 - margin / h_in, headline, fontsize=16, fontweight="bold", va="top"
             )
-            sub = (
-                f"{day_name} {date:%d %B %Y}  ·  {len(visits)} visits  ·  "
-                f"{_hhmm(first)}–{_hhmm(last)}"
-                + (f" ({timezone.split('/')[-1].replace('_', ' ')} time)" if timezone else "")
+            visits_text = ngettext("{n} visit", "{n} visits", n_visits).format(n=n_visits)
+            sub = f"{long_date}  ·  {visits_text}  ·  {_hhmm(first)}–{_hhmm(last)}" + (
+                " "
+                + gettext("({zone} time)").format(zone=timezone.split("/")[-1].replace("_", " "))
+                if timezone
+                else ""
             )
             if len(pages) > 1:
                 shown = [cells[i][0] for i in idxs if cells[i][0]]
                 if shown:
-                    sub += f"  ·  this page: stops {shown[0]}–{shown[-1]}"
+                    sub += "  ·  " + gettext("this page: stops {first}–{last}").format(
+                        first=shown[0], last=shown[-1]
+                    )
             fig.text(
                 margin / w_in,
                 1 - (margin + 0.38) / h_in,
@@ -664,16 +782,27 @@ def route_sheet_pdf(
                 h_in,
                 fs,
                 line_h,
+                heads,
+                head_h,
             )
-            foot = textwrap.fill(
-                f"Sources: {attribution}. Printed from geo_outreach on {made}.",
-                int((table_w - 1.0) * 72 / (6.5 * 0.5)),
+            # the page number on the bottom line at the right, the sources and print date
+            # wrapped in the width left of it: they never share a spot
+            page_text = gettext("Page {page} of {pages}").format(page=p + 1, pages=len(pages))
+            page_w = _text_width_pt(page_text, 8, False) / 72 + 0.3
+            foot = "\n".join(
+                _wrap(
+                    gettext("Sources: {sources}. Printed from geo_outreach on {date}.").format(
+                        sources=attribution, date=made
+                    ),
+                    table_w - page_w,
+                    6.5,
+                )
             )
             fig.text(margin / w_in, margin / h_in, foot, fontsize=6.5, color="#444444", va="bottom")
             fig.text(
                 1 - margin / w_in,
                 margin / h_in,
-                f"Page {p + 1} of {len(pages)}",
+                page_text,
                 fontsize=8,
                 ha="right",
                 va="bottom",
@@ -703,7 +832,13 @@ def _sheet_map(
         spine.set_edgecolor("#777777")
     pts = stops[np.isfinite(stops["lon"]) & np.isfinite(stops["lat"])]
     if pts.empty:
-        ax.text(0.5, 0.5, "no stop coordinates in the plan", ha="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            gettext("no stop coordinates in the plan"),
+            ha="center",
+            transform=ax.transAxes,
+        )
         return
     g = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs=4326)
     crs = g.estimate_utm_crs()
@@ -786,6 +921,8 @@ def _sheet_table(
     h_in: float,
     fs: float,
     line_h: float,
+    heads: list[list[str]],
+    head_h: float,
 ) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
@@ -794,7 +931,6 @@ def _sheet_table(
     for _, share in _COLS:
         xs.append(xs[-1] + share * table_w)
     y = top_in
-    head_h = 0.3
 
     def band(y_top: float, height_in: float, colour: str) -> None:
         """Fill the table's width from ``y_top`` down ``height_in`` inches."""
@@ -810,15 +946,16 @@ def _sheet_table(
         )
 
     band(y, head_h, "#e8e6e1")
-    for (head, _), x in zip(_COLS, xs, strict=False):
-        fig.text(
-            (x + 0.05) / w_in,
-            (y - head_h / 2) / h_in,
-            head,
-            fontsize=fs,
-            fontweight="bold",
-            va="center",
-        )
+    for head_lines, x in zip(heads, xs, strict=False):
+        for li, text in enumerate(head_lines):
+            fig.text(
+                (x + 0.05) / w_in,
+                (y - 0.07 - li * line_h) / h_in,
+                text,
+                fontsize=fs,
+                fontweight="bold",
+                va="top",
+            )
     y -= head_h
     for r, (row, lines, rh) in enumerate(zip(cells, wrapped, heights, strict=True)):
         if r % 2 == 1:
@@ -827,7 +964,7 @@ def _sheet_table(
             bold = c in (0, 1) or (c == 2 and row[0] != "")
             for li, text in enumerate(cell_lines):
                 weight = "bold" if bold and li == 0 else "normal"
-                size = fs + 5 if c == 5 else fs
+                size = fs + 5 if c == len(_COLS) - 1 else fs
                 fig.text(
                     (x + 0.05) / w_in,
                     (y - 0.07 - li * line_h) / h_in,
@@ -877,7 +1014,7 @@ def day_map_html(
                 f"{a}–{b}" if a and b else a or b
                 for a, b in zip(pts["start"], pts["end"], strict=True)
             ],
-            what=np.where(pts["kind"].isin(_END_KINDS), "Start / end", "Visit"),
+            what=np.where(pts["kind"].isin(_END_KINDS), gettext("Start / end"), gettext("Visit")),
         ),
         geometry=gpd.points_from_xy(pts["lon"], pts["lat"]),
         crs=4326,
@@ -898,14 +1035,14 @@ def day_map_html(
             + " "
             + r.get("day", pd.Series("", index=r.index)).astype(str)
         )
-        webmap.add_routes(m, r[["route_id", "geometry"]], name="Route")
+        webmap.add_routes(m, r[["route_id", "geometry"]], name=gettext("Route"))
     webmap.add_sites(
         m,
         g,
         category_column="what",
         fields=("stop", "name", "time", "address", "languages", "notes"),
-        colors={"Visit": "#D55E00", "Start / end": "#000000"},
-        name="Stops",
+        colors={gettext("Visit"): "#D55E00", gettext("Start / end"): "#000000"},
+        name=gettext("Stops"),
     )
     webmap.add_layer_control(m, collapsed=False)
     if title:
@@ -969,8 +1106,9 @@ def write_packet(
     timezone: str | None = None,
     roads: gpd.GeoDataFrame | None = None,
     attribution: str = DEFAULT_ATTRIBUTION,
-    page: str = "letter",
+    page: str | None = None,
     html: bool = True,
+    lang: str | None = None,
 ) -> Packet:
     """Write a worker's field packet for one day of a plan.
 
@@ -992,9 +1130,14 @@ def write_packet(
     attribution
         Data sources printed on the sheet and the map.
     page
-        ``"letter"`` or ``"a4"``.
+        ``"letter"`` or ``"a4"``; default: the paper of the zone's country (Letter in the US,
+        Canada and Mexico, A4 elsewhere; Letter when the zone names no country).
     html
         Also write the offline HTML map (needs the vendored web assets).
+    lang
+        Language of what people read in the packet (sheet, calendar texts, GPX descriptions,
+        map legend): ``en``, ``es`` or ``sv``; default: :func:`geo_outreach.i18n.resolve_language`
+        (``GEO_OUTREACH_LANG``, else English). GPX keys, ids and times are not translated.
 
     Returns
     -------
@@ -1003,6 +1146,34 @@ def write_packet(
     """
     p = plan if isinstance(plan, Plan) else read_plan(plan)
     timezone = packet_timezone(p, timezone)
+    lang = resolve_language(lang)
+    if page is None:
+        from geo_outreach.data.place import country_of_zone, paper_size
+
+        country = country_of_zone(timezone)
+        page = paper_size(country) if country else "letter"
+    with using(lang):
+        return _write_packet(
+            p, out_dir, worker=worker, day=day, week_of=week_of, timezone=timezone,
+            roads=roads, attribution=attribution, page=page, html=html, lang=lang,
+        )  # fmt: skip
+
+
+def _write_packet(
+    p: Plan,
+    out_dir: str | Path,
+    *,
+    worker: str,
+    day: str,
+    week_of: dt.date | None,
+    timezone: str,
+    roads: gpd.GeoDataFrame | None,
+    attribution: str,
+    page: str,
+    html: bool,
+    lang: str,
+) -> Packet:
+    attribution = gettext(attribution) if attribution else attribution
     stops, lines = day_stops(p, worker, day)
     date = packet_date(day, week_of)
     worker_id = str(stops["worker_id"].iloc[0])
@@ -1040,7 +1211,7 @@ def write_packet(
             route_lines=lines,
             roads=roads,
             attribution=attribution,
-            title=f"{who}: {_WEEKDAY_NAMES[date.weekday()]} {date.isoformat()}",
+            title=f"{who}: {format_date(date, form=gettext('EEEE dd MMMM y'))} ({date.isoformat()})",
         ).encode("utf-8")
     for path, data in files.items():
         with atomic_file(path) as tmp:
@@ -1050,6 +1221,8 @@ def write_packet(
         "day": str(stops["day"].iloc[0]),
         "date": date.isoformat(),
         "timezone": timezone,
+        "lang": lang,
+        "page": page,
         "visits": len(_visits(stops)),
         "files": [str(x.name) for x in (pdf_path, gpx_path, ics_path, html_path) if x],
     }

@@ -671,9 +671,7 @@ def render_static_map(
         obj = tracts if name == "tracts" else given[name]
         if obj is None:
             need = (
-                "tracts (run the analysis or pass --analysis OUT.gpkg)"
-                if name == "tracts"
-                else name
+                "tracts (run the analysis or pass analysis=OUT.gpkg)" if name == "tracts" else name
             )
             raise InputError(f"layer {name!r} was asked for but no {need} was given", source=name)
     frames: dict[str, gpd.GeoDataFrame] = {}

@@ -194,17 +194,15 @@ def add_user(
             parameter="username",
         )
     if role not in ROLES:
-        raise InputError(f"--role {role!r}: one of {', '.join(ROLES)}", parameter="role")
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", parameter="role")
     worker_id = (worker_id or "").strip()
     if role == "worker" and not worker_id:
         raise InputError(
-            "--worker-id is required for a worker (their worker_id in the workers file)",
+            "worker_id is required for a worker (their id in the workers file)",
             parameter="worker_id",
         )
     if role != "worker" and worker_id:
-        raise InputError(
-            f"--worker-id is only for workers, not for a {role}", parameter="worker_id"
-        )
+        raise InputError(f"worker_id is only for workers, not for a {role}", parameter="worker_id")
     digest = _hasher().hash(_check_password(password))
     now = _now()
 

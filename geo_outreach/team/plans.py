@@ -89,7 +89,7 @@ def monday_of(day: dt.date | str) -> dt.date:
             day = dt.date.fromisoformat(day.strip())
         except ValueError:
             raise InputError(
-                f"--week-of {day!r} is not a date; give YYYY-MM-DD", parameter="week_of"
+                f"week_of {day!r} is not a date; give YYYY-MM-DD", parameter="week_of"
             ) from None
     if isinstance(day, dt.datetime):
         day = day.date()
@@ -138,7 +138,7 @@ def read_plan_folder(path: str | Path, *, region: str | None = None) -> PlanFold
     if region is not None and have != region:
         raise InputError(
             f"{folder} is a plan of region {have or '(unknown)'!r}, not of {region!r}; "
-            "plan it on this region (or pass --region)",
+            "plan it on this region (or open the plan's own region)",
             source=str(folder),
         )
     names = sorted({*manifest.get("files", {}), *REQUIRED_FILES, MANIFEST})
@@ -311,7 +311,7 @@ def publish_plan(
         out["superseded"] = old
         return out
     if week_of is None:
-        raise InputError("give --week-of: the plan's week", parameter="week_of")
+        raise InputError("give week_of: the plan's week", parameter="week_of")
     return store_plan(
         store, folder_or_id, week_of=week_of, region=region, publish=True, actor=actor
     )

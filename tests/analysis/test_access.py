@@ -22,7 +22,11 @@ from geo_outreach.analysis.access import (
     nearest_and_counts,
     need_weighted_demand,
 )
-from geo_outreach.errors import InputError
+from geo_outreach.errors import (
+    EmptyCatchmentWarning,
+    InputError,
+    RenormalisedWeightsWarning,
+)
 
 # --------------------------------------------------------------------------------------------
 # tiny hand-computed network
@@ -160,9 +164,21 @@ def test_bad_inputs_raise_input_error(od_nodes, origins, sites, mutate, match):
 
 def test_weights_renormalised(od_nodes, origins, sites, units):
     doubled = origins.assign(weight=origins["weight"] * 2)
-    a = nearest_and_counts(od_nodes, doubled, sites, units=units)
+    with pytest.warns(RenormalisedWeightsWarning, match="renormalising"):
+        a = nearest_and_counts(od_nodes, doubled, sites, units=units)
     b = nearest_and_counts(od_nodes, origins, sites, units=units)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_site_with_nobody_in_its_catchment_is_a_warning_not_a_silent_zero():
+    od = pd.DataFrame(
+        {"origin_id": ["u1", "u2"], "dest_id": ["s1", "s2"], "travel_time_min": [5.0, 5.0]}
+    )
+    dem = pd.DataFrame({"unit_id": ["u1", "u2"], "population": [100.0, 0.0]})
+    sup = pd.DataFrame({"site_id": ["s1", "s2"], "capacity": [1.0, 1.0]})
+    with pytest.warns(EmptyCatchmentWarning, match="1 site"):
+        out = fca(od, dem, sup, params=FCAParams(method="2sfca")).set_index("unit_id")
+    assert out.at["u2", "fca_score"] == 0.0
 
 
 def test_aggregate_od_mean_min_and_share(od_nodes, origins):

@@ -19,7 +19,7 @@ from geo_outreach.analysis.underserved import (
     underserved_scores,
     underserved_zones,
 )
-from geo_outreach.errors import InputError
+from geo_outreach.errors import InputError, OffNetworkWarning
 
 
 @pytest.fixture
@@ -109,7 +109,8 @@ def test_off_network_units_flagged_counted_not_ranked(units, need, access):
 
 
 def test_units_missing_from_access_are_off_network(units, need, access):
-    r = _s(underserved_scores(units, need, access.drop(index="c")))
+    with pytest.warns(OffNetworkWarning, match="absent from the access table"):
+        r = _s(underserved_scores(units, need, access.drop(index="c")))
     assert r.at["c", "off_network"] and pd.isna(r.at["c", "underserved_rank"])
 
 

@@ -238,3 +238,33 @@ def test_cli_plans_from_stops_in_one_step(stops, synth_region, tmp_path, capsys)
         warnings.simplefilter("error")
         back = go.read_plan(out)
     assert set(back.visits["visit_id"]) == set(stops.stops["site_id"])
+
+
+def test_results_say_the_unit_of_every_measured_column(analysis, stops, plan, tmp_path):
+    a_units = analysis.units["tracts"]
+    tt = [c for c in analysis.tracts.columns if c.startswith("tt_nearest_")]
+    assert tt and all(a_units[c] == "minutes" for c in tt)
+    assert "unit_id" not in a_units  # ids have no unit
+    assert stops.units["stops"].get("covered_population") in (None, "people")
+    p_units = plan.units
+    assert set(p_units) == {"routes", "stops", "unscheduled"}
+    assert p_units["stops"]["start"].startswith("HH:MM")
+    # units are a property of the columns, so a saved and read plan says the same
+    assert go.read_plan(plan.save(tmp_path / "p")).units == p_units
+
+
+def test_one_progress_protocol_from_the_api_to_the_searches(region):
+    """Every layer reports ``progress(stage, done, total)``; a bar can be drawn from any."""
+    from geo_outreach.network.traveltime import od_table
+
+    seen: list[tuple[str, int, int]] = []
+    go.analyze(region, modes=("walk",), progress=lambda s, d, t: seen.append((s, d, t)))
+    assert seen[-1] == ("done", 100, 100)
+    assert all(isinstance(s, str) and 0 <= d <= t for s, d, t in seen)
+    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)  # never goes back
+    assert any("travel times" in s for s, _, _ in seen)
+    net = region.network("walk")
+    nodes = pd.Series(list(net.graph.nodes)[:5], index=[f"n{i}" for i in range(5)])
+    searches: list[tuple[str, int, int]] = []
+    od_table(net, nodes, nodes, progress=lambda s, d, t: searches.append((s, d, t)))
+    assert searches and searches[-1][1] == searches[-1][2] and searches[0][0] == "travel times"

@@ -74,7 +74,7 @@ def planned(
     made = go.plan_routes(go.open_region(app_region), v, w, days=["Mon", "Tue"], time_limit_s=1.0)
     folder = made.save(tmp_path_factory.mktemp("plan"))
     plan = made.solution
-    return {"plan": plan, "dir": str(folder), "region": str(app_region)}
+    return {"plan": plan, "result": made, "dir": str(folder), "region": str(app_region)}
 
 
 @pytest.fixture

@@ -14,15 +14,19 @@ from .conftest import app_module
 
 @pytest.fixture(scope="module")
 def analysis(app_region: Path):
-    from geo_outreach.analysis.pipeline import analyze_region
-    from geo_outreach.network.context import open_region
+    import geo_outreach as go
 
-    logic = app_module("logic")
-    ctx = open_region(app_region)
-    params = logic.analysis_params(
-        need="auto", mode="walk", categories=("clinic_fqhc", "library"), top_share=0.25
+    ctx = go.open_region(app_region)
+    # what app/state.get_analysis asks for the sidebar's scenario
+    found = go.analyze(
+        ctx,
+        need="auto",
+        modes=("walk",),
+        categories=None,
+        reason_categories=("clinic_fqhc", "library"),
+        top_share=0.25,
     )
-    return ctx, analyze_region(ctx, params)
+    return ctx, found.result
 
 
 def test_scenario_maps_to_pipeline_params(analysis) -> None:
@@ -38,8 +42,10 @@ def test_scenario_maps_to_pipeline_params(analysis) -> None:
     choices = logic.need_choices(ctx.region.units)
     assert choices["Automatic (CDC SVI when the data has it)"] == "auto"
     assert "cdc-svi" in choices.values()  # the synthetic tracts carry the 16 EP_ columns
+    import geo_outreach as go
+
     with pytest.raises(InputError, match="top_share"):
-        logic.analysis_params(need="auto", mode="walk", categories=(), top_share=0.0)
+        go.analyze(ctx, need="auto", modes=("walk",), top_share=0.0)
 
 
 @pytest.mark.parametrize(

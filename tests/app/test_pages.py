@@ -97,6 +97,19 @@ def test_stops_page_runs_models_and_what_if(app_env: Path) -> None:
     at.selectbox(key="stops_model").select_index(1)
     at.button[0].click().run()
     assert not at.exception
+    chosen = _frame(at, "gain")["site_id"].astype(str).tolist()
+    # siting -> routing in one step: the stops become Plan routes' visits
+    at.text_input(key="stops_windows").set_value("Tue/Thu 10:00-14:00")
+    at.number_input(key="stops_duration").set_value(90)
+    at.button(key="stops_to_routes").click().run()
+    assert not at.exception and not _errors(at)
+    assert at.title[0].value == "Plan routes"
+    assert any(
+        f"Visits from the stops of Plan stops ({len(chosen)} rows)" in c.value for c in at.caption
+    )
+    _, table = at.session_state["routes_visits_src"]
+    assert table["visit_id"].tolist() == chosen
+    assert set(table["windows"]) == {"Tue/Thu 10:00-14:00"} and set(table["duration_min"]) == {"90"}
 
 
 def test_routes_page_plans_uploaded_tables_and_reports_bad_ones(

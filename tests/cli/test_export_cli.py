@@ -115,6 +115,40 @@ def test_export_packet(plan_dir, tmp_path, capsys):
     assert main([*base, "--worker", "w1", "--week-of", "soon"]) == 2
 
 
+
+def test_export_packet_in_the_workers_language(plan_dir, tmp_path, capsys, monkeypatch):
+    """--lang sv: the sheet and the calendar in Swedish; the JSON, ids and times unchanged."""
+    import subprocess
+
+    from tests.conftest import require_tool
+
+    monkeypatch.setenv("GEO_OUTREACH_LANG", "en")  # the manager's language; --lang wins
+    out = tmp_path / "packet"
+    args = ["export", "packet", "--plan", str(plan_dir), "--day", "Mon", "--worker", "w1"]
+    code = main([*args, "-o", str(out), "--week-of", "2025-03-05", "--no-html", "--lang", "sv"])
+    assert code == 0
+    ics = (out / "w1_2025-03-10.ics").read_text(encoding="utf-8")
+    assert "Stopp 1: First stop" in ics and "Språk: Spanska" in ics
+    gpx = gpxpy.parse((out / "w1_2025-03-10.gpx").read_text(encoding="utf-8"))
+    assert [w.type for w in gpx.waypoints] == ["visit", "visit"]  # GPX keys stay English
+    require_tool("pdftotext")
+    text = subprocess.run(
+        ["pdftotext", str(out / "w1_2025-03-10.pdf"), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    assert "Besökslista" in text and "Route sheet" not in text
+    assert main([*args, "-o", str(tmp_path / "x"), "--lang", "fi"]) == 2
+    assert "--lang" in capsys.readouterr().err
+
+
+def test_cli_messages_follow_geo_outreach_lang(capsys, monkeypatch):
+    monkeypatch.setenv("GEO_OUTREACH_LANG", "es")
+    assert main(["export", "map", "--dpi", "many", "-o", "m.png"]) == 2
+    err = capsys.readouterr().err
+    assert "se esperaba un número entero" in err and err.startswith("error: ")
+    monkeypatch.setenv("GEO_OUTREACH_LANG", "sv")
+    assert main(["export", "map", "--dpi", "many", "-o", "m.png"]) == 2
+    assert "ett heltal väntades" in capsys.readouterr().err
+
 def test_export_data(tiny_region, analysis_gpkg, plan_dir, tmp_path):
     out = tmp_path / "data"
     code = main(

@@ -69,7 +69,7 @@ def test_missing_network_file(tiny_region):
 def test_missing_column_names_column_and_option(tiny_region):
     text = (tiny_region / "region.toml").read_text().replace('"E_TOTPOP"', '"POP"')
     (tiny_region / "region.toml").write_text(text)
-    with pytest.raises(InputError, match=r"no column 'POP' .*--population-col"):
+    with pytest.raises(InputError, match=r"no column 'POP' .*population_col"):
         load_region(tiny_region)
 
 
@@ -219,7 +219,7 @@ def test_init_region_writes_a_loadable_manifest(tiny_region, tmp_path):
     manifest = read_manifest(path)
     assert manifest.network == (tiny_region / "roads.osm").resolve()
     assert len(load_region(target).units) == 3
-    with pytest.raises(InputError, match="--overwrite"):
+    with pytest.raises(InputError, match="overwrite=True"):
         init_region(
             target,
             network=tiny_region / "roads.osm",

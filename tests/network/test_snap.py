@@ -1,7 +1,7 @@
 import pytest
 
 from geo_outreach.data.region import load_region
-from geo_outreach.errors import InputError
+from geo_outreach.errors import InputError, OffNetworkWarning
 from geo_outreach.network.graph import build_network
 from geo_outreach.network.snap import snap_sites, unit_origins
 
@@ -40,7 +40,8 @@ def test_nearest_fallback_records_distance(region_and_net):
 
 def test_sites_off_network(region_and_net):
     region, net = region_and_net
-    sites = snap_sites(net, region.services)
+    with pytest.warns(OffNetworkWarning, match="1 of 3 sites are off the network"):
+        sites = snap_sites(net, region.services)
     assert sites["on_network"].tolist() == [True, True, False]
     assert sites["snap_dist_m"].iloc[0] < 20
     with pytest.raises(InputError, match="positive"):

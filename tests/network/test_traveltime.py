@@ -229,3 +229,20 @@ def test_access_tables_equal_the_full_tables(seed, within, cutoff):
     b = got.unit_od.set_index(["origin_id", "dest_id"]).sort_index()
     assert a.index.equals(b.index)
     np.testing.assert_allclose(b["travel_time_s"], a["travel_time_s"], atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), slack=st.sampled_from([0.0, 0.5, 1.0, 2.0]))
+def test_a_bounded_path_search_finds_the_same_path(seed, slack):
+    """route_path(limit_s=known time) stops early but returns the unbounded answer; a limit
+    that is too small (here: half the time) falls back to the full search."""
+    net = random_network(60, 300, seed)
+    src, dst = int(net.node_ids[0]), int(net.node_ids[9])
+    try:
+        full = route_path(net, src, dst)
+    except InputError:
+        return  # not connected in this random graph: nothing to compare
+    bounded = route_path(net, src, dst, limit_s=full.travel_time_s * slack)
+    assert bounded.travel_time_s == pytest.approx(full.travel_time_s)
+    assert bounded.dist_m == pytest.approx(full.dist_m)
+    assert bounded.nodes[0] == src and bounded.nodes[-1] == dst

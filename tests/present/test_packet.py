@@ -191,7 +191,7 @@ def test_ics_has_one_event_per_visit_in_local_time(written):
     assert [e.decoded("DTSTART") for e in events] == sorted(e.decoded("DTSTART") for e in events)
     assert str(events[0]["LOCATION"]) == "1200 SE Morrison St, Portland"
     assert "Gate code 1234" in str(events[0]["DESCRIPTION"])
-    assert "es, ru" in str(events[2]["DESCRIPTION"])
+    assert "Spanish, Russian" in str(events[2]["DESCRIPTION"])  # language names, not codes
     assert len({str(e["UID"]) for e in events}) == 4
     tz = list(cal.walk("VTIMEZONE"))
     assert [str(t["TZID"]) for t in tz] == ["America/Los_Angeles"]
@@ -235,7 +235,8 @@ def test_route_sheet_pdf_renders_with_map_and_every_stop(written, tmp_path):
         "Break",
         "Tuesday 04 March 2025",
         "4 visits",
-        "es, ru",
+        "Spanish",  # languages by name, in their own column
+        "Russian",
         "Ask for Irina",
         "OpenStreetMap",
         "Page 1 of 1",

@@ -30,7 +30,7 @@ def test_add_list_and_only_a_hash_is_stored(team_store):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"role": "worker"}, "worker-id is required"),
+        ({"role": "worker"}, "worker_id is required"),
         ({"role": "manager", "worker_id": "ow_x"}, "only for workers"),
         ({"role": "boss"}, "one of manager"),
         ({"role": "manager", "password": "short"}, "at least 8"),

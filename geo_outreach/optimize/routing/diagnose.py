@@ -302,6 +302,8 @@ def prediagnose(problem: Problem) -> Diagnosis:
             if key not in memo:
                 memo[key] = schedule_route(problem, w, d, [(v, 0)])[1]
             code = str(memo[key])
+            if code == "break" and _break_fits_beside(problem, w, d, v, memo, sigs):
+                code = ""  # another visit before or after it can hold the break
             if code:
                 why[code] += 1
             else:
@@ -345,6 +347,37 @@ def prediagnose(problem: Problem) -> Diagnosis:
         eligible[v.visit_id] = tuple(ok)
         blocks[v.visit_id] = bl
     return Diagnosis(eligible=eligible, blocks=blocks, unscheduled=tuple(out))
+
+
+def _break_fits_beside(
+    problem: Problem,
+    w: Worker,
+    d: str,
+    v: Visit,
+    memo: dict,
+    sigs: Mapping[tuple[str, str], object],
+) -> bool:
+    """Whether a route alone with ``v`` fails only for its owed break, and the break could
+    come before it (after an earlier visit) or after it (before a later one).
+
+    A lone visit cannot hold an owed break when the break must neither come first nor wait
+    idle; with other visits it may.  The visit is then kept for the search (and explained
+    after it when no route takes it); it is unfit only when its service always covers
+    the break window.
+    """
+    key = (sigs[(w.worker_id, d)], "single_no_break")
+    if key not in memo:
+        memo[key] = schedule_route(problem, w, d, [(v, 0)], break_due=False)[1]
+    if memo[key]:
+        return False
+    bw, br = w.break_window_on(d), w.break_rule
+    if bw is None or br is None:
+        return False
+    length = br.duration_s
+    return any(
+        bw[0] + length <= win.end_s or win.start_s + v.duration_s <= bw[1] - length
+        for win in v.windows_on(d)
+    )
 
 
 def pinned_order_ok(seq: Sequence[tuple[Visit, int]]) -> bool:
@@ -447,6 +480,22 @@ def explain_lost(
             "shift": "shift time",
             "break": "time around the break",
         }.get(top, "working time")
+    if (
+        codes
+        and codes.most_common(1)[0][0] == "break"
+        and all(r is None or not r.visit_stops for _, _, r, _ in attempts)
+    ):  # it only failed on empty routes, for their owed break: say so, not "lost"
+        w0 = attempts[0][0]
+        br = w0.break_rule
+        what = f"the owed break ({br.describe()})" if br is not None else "the owed break"
+        return Unscheduled(
+            visit.visit_id,
+            occurrence,
+            "single_route_infeasible",
+            f"it alone does not fit in any route: {what} cannot be taken around it (it must "
+            f"be served {visit.describe_windows()}) and no route with other visits that "
+            "could hold the break is planned that day",
+        )
     kind = "required" if visit.required else f"optional (value {visit.value:g} min)"
     shown = "; ".join(parts[:4]) + (f"; and {len(parts) - 4} more" if len(parts) > 4 else "")
     reason = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ __all__ = [
     "KNOWN_SKILLS",
     "parse_days",
     "parse_windows",
+    "pin_table",
     "read_visits_csv",
     "read_workers_csv",
     "straight_line_matrix",
@@ -501,3 +503,83 @@ def straight_line_matrix(
     t = np.ceil(dist_m * detour / speed_m_s).astype(np.int64) + fixed_s
     np.fill_diagonal(t, 0)
     return TravelMatrix(tuple(df["location_id"].astype(str)), t)
+
+
+PIN_COLUMNS: tuple[str, ...] = ("pinned_worker", "pinned_day", "pinned_order")
+
+
+def pin_table(
+    visits: pd.DataFrame,
+    stops: pd.DataFrame,
+    visit_ids: Sequence[str] = (),
+    *,
+    routes: Sequence[tuple[str, str]] = (),
+) -> pd.DataFrame:
+    """The visits table (all text) with chosen visits pinned where a plan put them.
+
+    Parameters
+    ----------
+    visits
+        The visits as given (one row per ``visit_id``, the visits CSV format).
+    stops
+        The plan's itinerary (``worker_id, day, seq, kind, visit_id``).
+    visit_ids
+        Visits to pin to the worker and day(s) of their planned stops: ``pinned_day``
+        lists every planned day (``Mon/Wed``); ``pinned_worker`` is set when one worker
+        does all of them (else left as it was).
+    routes
+        ``(worker_id, day)`` routes whose every visit is pinned to that worker and day,
+        with ``pinned_order`` = the order in the route (for ``solve(locked=...)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``visits`` with the columns of :data:`PIN_COLUMNS` (added when absent);
+        rows not chosen keep their values.
+
+    Raises
+    ------
+    InputError
+        A visit the plan does not schedule, or a route it does not have.
+    """
+    out = visits.copy()
+    for c in PIN_COLUMNS:
+        if c not in out.columns:
+            out[c] = ""
+        out[c] = out[c].fillna("").astype(str)
+    planned = stops[stops["kind"] == "visit"]
+    idx = {
+        str(v): i for i, v in zip(out.index, out["visit_id"].astype(str).str.strip(), strict=True)
+    }
+    for vid in dict.fromkeys(str(v) for v in visit_ids):
+        rows = planned[planned["visit_id"].astype(str) == vid]
+        if vid not in idx:
+            raise InputError(
+                f"visit {vid!r} is not in the visits table, so it cannot be pinned",
+                parameter="visit_ids",
+            )
+        if rows.empty:
+            raise InputError(
+                f"visit {vid!r} is not planned, so it cannot be pinned where the plan put it",
+                parameter="visit_ids",
+            )
+        days = list(dict.fromkeys(str(d) for d in rows["day"]))
+        days.sort(key=lambda d: WEEKDAYS.index(d) if d in WEEKDAYS else 99)
+        out.at[idx[vid], "pinned_day"] = "/".join(days)
+        workers = set(rows["worker_id"].astype(str))
+        if len(workers) == 1:
+            out.at[idx[vid], "pinned_worker"] = workers.pop()
+    for worker, day in routes:
+        r = planned[
+            (planned["worker_id"].astype(str) == worker) & (planned["day"].astype(str) == day)
+        ]
+        if r.empty:
+            raise InputError(
+                f"the plan has no route of {worker} on {day} with visits", parameter="routes"
+            )
+        for order, vid in enumerate(r.sort_values("seq")["visit_id"].astype(str), start=1):
+            if vid in idx:
+                out.at[idx[vid], "pinned_worker"] = worker
+                out.at[idx[vid], "pinned_day"] = day
+                out.at[idx[vid], "pinned_order"] = str(order)
+    return out

@@ -27,7 +27,8 @@ import itertools
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from geo_outreach.domain import MODES
+from geo_outreach.domain import MODES, Progress
 from geo_outreach.errors import InputError
 from geo_outreach.network.snap import snap_locations
 from geo_outreach.palettes import ROUTE_COLOURS
@@ -84,7 +85,7 @@ DETAIL_COLUMNS: tuple[str, ...] = ("name", "address", "notes", "languages")
 
 #: ``progress(stage, done, total)``; stages ``network``, ``snap``, ``matrix:<mode>``,
 #: ``solve`` (0 of 1 when it starts, 1 of 1 when done) and ``geometry``.
-StageProgress = Callable[[str, int, int], None]
+StageProgress = Progress
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -413,7 +414,7 @@ def network_matrices(
         )
         stage = f"matrix:{mode}"
 
-        def report(done: int, total: int, stage: str = stage) -> None:
+        def report(_step: str, done: int, total: int, stage: str = stage) -> None:
             prog(stage, done, total)
 
         od = od_table(net, pts, pts, progress=report)
@@ -546,6 +547,8 @@ def _networks_of(ctx: Any, modes: Sequence[str], prog: StageProgress) -> dict[st
     out = {}
     for i, m in enumerate(todo):
         out[m] = ctx.network(m)
+        out[m].graph  # noqa: B018  (read a cached graph now: the route lines need it, and
+        # the time limit counts from the end of the network load)
         prog("network", i + 1, len(todo))
     return out
 
@@ -577,6 +580,25 @@ def _check_workers(
                     source=f"{what}_lon",
                     parameter="max_snap_m",
                 )
+
+
+#: Share of the time limit kept for the route lines and tables after the search.
+GEOMETRY_RESERVE_SHARE = 0.10
+#: The search always gets at least this long, even when preparing used up the limit.
+MIN_SEARCH_S = 0.5
+
+
+def search_budget_s(time_limit_s: float, *, elapsed_s: float) -> float:
+    """Seconds the search may take so the whole plan ends within ``time_limit_s``.
+
+    ``time_limit_s`` bounds everything after the road networks are loaded: placing the
+    visits on the roads, the travel-time matrices, the search and the route lines.  The
+    search gets what is left after ``elapsed_s`` of preparation, less a reserve for the
+    route lines and tables (:data:`GEOMETRY_RESERVE_SHARE` of the limit, at least 0.5 s), and never
+    less than :data:`MIN_SEARCH_S` (a plan needs a first search).
+    """
+    reserve = max(0.5, GEOMETRY_RESERVE_SHARE * time_limit_s)
+    return max(MIN_SEARCH_S, time_limit_s - elapsed_s - reserve)
 
 
 def plan_on_region(
@@ -680,6 +702,7 @@ def plan_on_region(
 
     locations, not_found = _place_addresses(ctx, locations)
     networks = _networks_of(ctx, modes, prog)
+    started = time.perf_counter()  # the time limit counts from here
     prog("snap", 0, 1)
     snapped = snap_locations(networks, locations, max_snap_m=snap_m)
     prog("snap", 1, 1)
@@ -694,10 +717,20 @@ def plan_on_region(
     for w in workers:
         b.add_worker(w)
     problem = b.build()
+    prepared_s = time.perf_counter() - started
+    search_s = search_budget_s(time_limit_s, elapsed_s=prepared_s)
+    if prepared_s + search_s > time_limit_s:
+        logger.warning(
+            "placing the visits and the travel times took %.1f s of the %.0f s time limit; "
+            "the search gets %.1f s",
+            prepared_s,
+            time_limit_s,
+            search_s,
+        )
     prog("solve", 0, 1)
     result = solve(
         problem,
-        time_limit_s=time_limit_s,
+        time_limit_s=search_s,
         max_iterations=max_iterations,
         seed=seed,
         params=params,
@@ -710,10 +743,21 @@ def plan_on_region(
         (str(r.location_id), str(r.mode)): int(r.node_id)
         for r in snapped[snapped["on_network"]].itertuples(index=False)
     }
-    dist = {m: _pair_lookup(od, "dist_m") for m, od in ods.items()}
+    # only the legs the routes drive (the matrices hold every pair: slow to turn into dicts)
+    on_route = {
+        str(x)
+        for r in result.routes
+        for x in (r.start_location_id, *(s.location_id for s in r.stops), r.end_location_id)
+    }
+    legs = {
+        m: od[od["origin_id"].astype(str).isin(on_route) & od["dest_id"].astype(str).isin(on_route)]
+        for m, od in ods.items()
+    }
+    dist = {m: _pair_lookup(od, "dist_m") for m, od in legs.items()}
     xy = locations.set_index("location_id")[["lon", "lat"]].astype(float)
     det = _details_frame(problem, details)
-    routes = _route_frame(result, networks, nodes, dist, xy, prog)
+    times = {m: _pair_lookup(od, "travel_time_s") for m, od in legs.items()}
+    routes = _route_frame(result, networks, nodes, dist, xy, prog, times)
     stops = _stops_frame(result, dist, xy, det, snapped)
     unsched = _unscheduled_frame(result, xy, det, snapped, snap_m, not_found)
     return PlanOnNetwork(
@@ -784,6 +828,7 @@ def _route_frame(
     dist: Mapping[str, Mapping[tuple[str, str], float]],
     xy: pd.DataFrame,
     prog: StageProgress,
+    times: Mapping[str, Mapping[tuple[str, str], float]] | None = None,
 ) -> gpd.GeoDataFrame:
     import geopandas as gpd
     from shapely.geometry import LineString
@@ -791,6 +836,7 @@ def _route_frame(
     from geo_outreach.network.traveltime import route_geometry
 
     prob = result.problem
+    times = times or {m: {} for m in networks}
     colour = {
         w.worker_id: ROUTE_COLOURS[i % len(ROUTE_COLOURS)] for i, w in enumerate(prob.workers)
     }
@@ -801,7 +847,8 @@ def _route_frame(
         w = prob.worker_by_id[r.worker_id]
         seq = [r.start_location_id, *(s.location_id for s in r.stops), r.end_location_id]
         node_seq = [nodes[(lid, w.mode)] for lid in seq]
-        road = list(route_geometry(networks[w.mode], node_seq).coords)
+        legs = [times[w.mode].get((a, b), math.nan) for a, b in itertools.pairwise(seq)]
+        road = list(route_geometry(networks[w.mode], node_seq, leg_times_s=legs).coords)
         start_pt = (
             float(xy.at[r.start_location_id, "lon"]),
             float(xy.at[r.start_location_id, "lat"]),

@@ -103,3 +103,26 @@ def test_workers_csv_break_minutes_and_threshold(tmp_path):
     assert w1.break_rule.relative and w1.break_rule.after_work_s == 5 * H
     assert w1.break_window_on("Mon") == (11 * H, 13 * H + 30 * M)
     assert w2.break_rule.after_work_s == 6 * H and w2.break_window_on("Mon") == (11 * H, 14 * H)
+
+
+def test_late_visit_that_cannot_hold_the_break_alone_is_planned_beside_others():
+    # lunch owed on any day (threshold 0): a route with only the 14:00 visit has no place
+    # for it (not first, not idle), but after the morning visits it fits
+    from .helpers import LUNCH
+
+    late = Visit("c", "c", 60 * M, windows=(Window(14 * H, 14 * H),))
+    morning = [Visit(x, x, 90 * M) for x in ("a", "b")]
+    alone = build([late], [worker(brk=LUNCH)], POS)
+    assert schedule_route(alone, alone.workers[0], "Mon", [(late, 0)])[1] == "break"
+    p = build([*morning, late], [worker(brk=LUNCH)], POS)
+    res = solve(p, max_iterations=300)
+    assert check_plan(p, res.routes, res.unscheduled) == []
+    assert res.unscheduled == ()
+    (r,) = res.routes
+    assert [s.visit_id for s in r.stops if s.kind == "visit"][-1] == "c"
+    assert [s.kind for s in r.stops].count("break") == 1
+    # alone it stays out, explained
+    res_alone = solve(alone, max_iterations=100)
+    (u,) = res_alone.unscheduled
+    assert u.visit_id == "c" and u.code == "single_route_infeasible" and "break" in u.reason
+    assert check_plan(alone, res_alone.routes, res_alone.unscheduled) == []

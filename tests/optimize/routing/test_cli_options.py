@@ -54,3 +54,28 @@ def test_balance_reports_the_workload_spread(tiny_region, tmp_path, capsys):
     assert fair["workload_spread_h"] <= plain["workload_spread_h"]
     assert set(fair["workload_spread_by_day_h"]) == {"Mon", "Tue"}
     assert fair["violations"] == 0
+
+
+def test_visit_log_gives_preferred_workers_and_last_visits(tiny_region, tmp_path, capsys):
+    from geo_outreach.visits import store as vs
+
+    url = f"sqlite:///{tmp_path / 'log.sqlite'}"
+    with vs.open_store(url) as log:
+        vs.record_visit(
+            log,
+            worker_id="van",
+            visited_at="2026-10-30 10:00",
+            outcome="done",
+            planned_visit_id="E",
+        )
+    code, out = _run(tiny_region, tmp_path, "log", "--visit-log", url, "--week-of", "2026-11-04")
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["violations"] == 0
+    with (out / "visits.csv").open(newline="", encoding="utf-8") as f:
+        rows = {r["visit_id"]: r for r in csv.DictReader(f)}
+    assert rows["E"]["preferred_worker"] == "van" and rows["E"]["last_visit"] == "-3"
+    assert rows["F"]["preferred_worker"] == "" and rows["F"]["last_visit"] == ""
+    # --week-of alone still needs --publish or --visit-log
+    code, _ = _run(tiny_region, tmp_path, "weekonly", "--week-of", "2026-11-04")
+    assert code == 2

@@ -343,3 +343,19 @@ def test_demo_plan_on_portland_network():
     planned_locs = set(plan.stops["location_id"])
     assert len(off) > 0 and not (set(off) & planned_locs)
     assert isinstance(plan.result.routes[0], Route)
+
+
+def test_the_time_limit_bounds_the_whole_plan_not_only_the_search():
+    """Preparation (placing, matrices) and the route lines share the time limit with the
+    search; the search never gets nothing."""
+    from geo_outreach.optimize.routing.network import MIN_SEARCH_S, search_budget_s
+
+    assert search_budget_s(10.0, elapsed_s=0.0) == pytest.approx(9.0)  # 10 % for the lines
+    assert search_budget_s(10.0, elapsed_s=3.0) == pytest.approx(6.0)
+    assert search_budget_s(2.0, elapsed_s=0.0) == pytest.approx(1.5)  # at least 0.5 s kept
+    assert search_budget_s(10.0, elapsed_s=30.0) == MIN_SEARCH_S
+    budgets = [search_budget_s(60.0, elapsed_s=e) for e in range(0, 70, 5)]
+    assert budgets == sorted(budgets, reverse=True)
+    assert all(
+        e + b <= 60.0 for e, b in zip(range(0, 70, 5), budgets, strict=True) if b > MIN_SEARCH_S
+    )

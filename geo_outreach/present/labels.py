@@ -1,0 +1,338 @@
+"""Human labels: the one place where engine words become what people read.
+
+Service categories, column headers, units spelled out, people as whole numbers, shares with
+their denominator, skills as language or qualification names, solver messages for managers and
+the reasons of unscheduled visits as sentences. Everything is translated through
+:mod:`geo_outreach.i18n` into the current language (or ``lang=``).
+
+Machine outputs (CSV, GeoJSON, ``--json``, GPX) keep ids and English keys and do not use this
+module.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from geo_outreach.i18n import N_, format_decimal, format_people, format_percent, gettext, ngettext
+from geo_outreach.i18n import using as _using
+from geo_outreach.optimize.routing.io import LANGUAGES as _LANGUAGE_SKILLS
+from geo_outreach.optimize.routing.io import QUALIFICATIONS as _QUALIFICATIONS
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "COLUMN_LABELS",
+    "QUALIFICATION_LABELS",
+    "REASON_SENTENCES",
+    "category_label",
+    "column_label",
+    "distance_text",
+    "duration_text",
+    "label_columns",
+    "people_text",
+    "reason_sentence",
+    "share_text",
+    "siting_summary",
+    "skill_label",
+    "split_skills",
+]
+
+logger = logging.getLogger(__name__)
+
+CATEGORY_LABELS: dict[str, str] = {
+    "clinic_fqhc": N_("Community health center"),
+    "clinic": N_("Clinic"),
+    "hospital": N_("Hospital"),
+    "pharmacy": N_("Pharmacy"),
+    "food_bank": N_("Food bank"),
+    "food_pantry": N_("Food pantry"),
+    "senior_center": N_("Senior center"),
+    "mental_health": N_("Mental health services"),
+    "substance_use_treatment": N_("Substance use treatment"),
+    "community_center": N_("Community center"),
+    "library": N_("Library"),
+    "shelter": N_("Shelter"),
+    "school": N_("School"),
+    "social_services": N_("Social services"),
+    "dental": N_("Dental care"),
+}
+"""Default label of each service category code (a region's ``[labels.categories]`` overrides)."""
+
+QUALIFICATION_LABELS: dict[str, str] = {
+    "nurse": N_("Nurse"),
+    "doctor": N_("Doctor"),
+    "pharmacist": N_("Pharmacist"),
+    "social_worker": N_("Social worker"),
+    "case_manager": N_("Case manager"),
+    "peer_support": N_("Peer support"),
+    "benefits": N_("Benefits advice"),
+    "enrollment": N_("Enrollment help"),
+    "mental_health": N_("Mental health"),
+    "counselor": N_("Counselor"),
+    "interpreter": N_("Interpreter"),
+    "driver": N_("Driver"),
+    "cdl": N_("Commercial driver's license"),
+    "paramedic": N_("Paramedic"),
+    "dentist": N_("Dentist"),
+    "harm_reduction": N_("Harm reduction"),
+}
+"""Label of each qualification code of the routing inputs."""
+
+COLUMN_LABELS: dict[str, str] = {
+    "unit_id": N_("Area"),
+    "name": N_("Name"),
+    "address": N_("Address"),
+    "category": N_("Service"),
+    "population": N_("People"),
+    "need": N_("Need index"),
+    "high_need": N_("High need"),
+    "rank": N_("Rank"),
+    "site_id": N_("Stop"),
+    "reason": N_("Why"),
+    "gain_population": N_("People newly reached"),
+    "covered_population": N_("People reached"),
+    "covered_share": N_("Share reached"),
+    "n_units": N_("Areas reached"),
+    "mean_need": N_("Average need index"),
+    "travel_time_min": N_("Travel time (minutes)"),
+    "travel_time_s": N_("Travel time (seconds)"),
+    "dist_m": N_("Distance (metres)"),
+    "worker_id": N_("Worker"),
+    "worker_name": N_("Worker"),
+    "day": N_("Day"),
+    "sequence": N_("Order"),
+    "visit_id": N_("Visit"),
+    "arrival": N_("Arrival"),
+    "start": N_("Start"),
+    "end": N_("End"),
+    "languages": N_("Languages"),
+    "qualifications": N_("Qualifications"),
+    "skills": N_("Languages and qualifications"),
+    "notes": N_("Notes"),
+    "code": N_("Reason code"),
+    "occurrence": N_("Occurrence"),
+    "priority": N_("Priority"),
+    "duration_min": N_("Time on site (minutes)"),
+}
+"""Header of each engine column people see in a table."""
+
+REASON_SENTENCES: dict[str, str] = {
+    "off_network": N_("The place is not on the road network, so no travel time can be worked out."),
+    "no_skill": N_("No worker has the language or qualification this visit needs."),
+    "no_shift_day": N_("No qualified worker works on a day when this visit can be made."),
+    "too_long": N_("The visit takes longer than any qualified worker's shift."),
+    "window_unreachable": N_("The visit's time window cannot be reached within any shift."),
+    "single_route_infeasible": N_("Even on its own, the visit does not fit into any route."),
+    "frequency": N_("The visit cannot be repeated as often as asked within the plan's days."),
+    "pinned_infeasible": N_("The visit is fixed to a worker or day that cannot make it."),
+    "lost_to_priority": N_(
+        "Higher-priority visits took all the time of the workers who could make it."
+    ),
+    "not_worth": N_("The visit was left out because its value is lower than the travel it adds."),
+}
+"""A sentence for managers for each reason code of an unscheduled visit."""
+
+
+def _t(message: str, lang: str | None) -> str:
+    return gettext(message, lang=lang)
+
+
+def category_label(
+    code: str, *, overrides: Mapping[str, str] | None = None, lang: str | None = None
+) -> str:
+    """What people read for a service category code.
+
+    Parameters
+    ----------
+    code
+        The category as in the services file (``clinic_fqhc``).
+    overrides
+        The region's labels (``RegionManifest.category_labels``); used as written (a region
+        names its own services in its own language).
+    lang
+        Language (default: the current one).
+
+    Returns
+    -------
+    str
+        The region's label, else the default label translated, else the code with its
+        underscores spelled as spaces and a capital first letter.
+    """
+    if overrides and code in overrides:
+        return overrides[code]
+    if code in CATEGORY_LABELS:
+        return _t(CATEGORY_LABELS[code], lang)
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def column_label(column: str, *, lang: str | None = None) -> str:
+    """Header for an engine column (unknown columns: spaces for underscores, capitalised)."""
+    if column in COLUMN_LABELS:
+        return _t(COLUMN_LABELS[column], lang)
+    text = str(column).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def label_columns(df: pd.DataFrame, *, lang: str | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with human headers (see :func:`column_label`)."""
+    return df.rename(columns={c: column_label(str(c), lang=lang) for c in df.columns})
+
+
+def skill_label(code: str, *, lang: str | None = None) -> str:
+    """A skill code as a language name (``so`` -> ``Somali`` / ``somalí`` / ``somaliska``) or
+    a qualification (``nurse`` -> ``Nurse``)."""
+    code = str(code).strip().lower()
+    if code in QUALIFICATION_LABELS:
+        return _t(QUALIFICATION_LABELS[code], lang)
+    if code == "asl":
+        return _t(N_("American Sign Language"), lang)
+    if code in _LANGUAGE_SKILLS or len(code) == 2:
+        from babel import Locale
+
+        from geo_outreach.i18n import _locale
+
+        name = Locale.parse(_locale(lang)).languages.get(code)
+        if name:
+            return name[:1].upper() + name[1:]
+    return code.replace("_", " ")
+
+
+def split_skills(skills: str | Iterable[str]) -> tuple[list[str], list[str]]:
+    """``(languages, qualifications)`` codes of a skills list (text ``"es, nurse"`` or codes)."""
+    items = (
+        skills.replace(";", ",").replace("|", ",").split(",") if isinstance(skills, str) else skills
+    )
+    langs: list[str] = []
+    quals: list[str] = []
+    for raw in items:
+        code = str(raw).strip().lower()
+        if not code:
+            continue
+        if code in _QUALIFICATIONS or code in QUALIFICATION_LABELS:
+            quals.append(code)
+        elif code in _LANGUAGE_SKILLS or len(code) == 2:
+            langs.append(code)
+        else:  # a word the plan invented: a qualification is the safer column
+            quals.append(code)
+    return list(dict.fromkeys(langs)), list(dict.fromkeys(quals))
+
+
+def people_text(count: float, *, lang: str | None = None) -> str:
+    """A number of people, whole, with its word (``34,723 people``)."""
+    n = round(float(count)) if math.isfinite(count) else 0
+    return ngettext("{n} person", "{n} people", n, lang=lang).format(n=format_people(n, lang=lang))
+
+
+def share_text(
+    covered: float,
+    total: float,
+    *,
+    of: str = "road",
+    lang: str | None = None,
+) -> str:
+    """A share with its denominator: ``42% of the 176,000 people on the road network``.
+
+    Parameters
+    ----------
+    covered, total
+        People (unweighted) reached and the people the share is of.
+    of
+        What ``total`` counts: ``"road"`` (people on the road network), ``"region"`` (everyone
+        in the region) or ``"high_need"`` (people in high-need areas).
+    lang
+        Language (default: the current one).
+    """
+    share = covered / total if total > 0 else 0.0
+    pct = format_percent(share, lang=lang)
+    people = format_people(total, lang=lang)
+    template = {
+        "road": N_("{share} of the {people} people on the road network"),
+        "region": N_("{share} of the {people} people in the region"),
+        "high_need": N_("{share} of the {people} people in high-need areas"),
+    }[of]
+    return _t(template, lang).format(share=pct, people=people)
+
+
+def duration_text(minutes: float, *, lang: str | None = None) -> str:
+    """A duration spelled out: ``25 minutes``, ``1 hour 30 minutes``."""
+    total = max(round(float(minutes)), 0) if math.isfinite(minutes) else 0
+    h, m = divmod(total, 60)
+    hours = ngettext("{n} hour", "{n} hours", h, lang=lang).format(n=h) if h else ""
+    mins = ngettext("{n} minute", "{n} minutes", m, lang=lang).format(n=m) if m or not h else ""
+    return " ".join(x for x in (hours, mins) if x)
+
+
+def distance_text(metres: float, *, unit_system: str = "metric", lang: str | None = None) -> str:
+    """A distance spelled out in the region's units: ``3.2 kilometres`` / ``2.0 miles``."""
+    if unit_system == "imperial":
+        value = metres / 1609.344
+        return _t(N_("{value} miles"), lang).format(
+            value=format_decimal(value, decimals=1, lang=lang)
+        )
+    value = metres / 1000.0
+    return _t(N_("{value} kilometres"), lang).format(
+        value=format_decimal(value, decimals=1, lang=lang)
+    )
+
+
+def reason_sentence(code: str, *, lang: str | None = None) -> str:
+    """A manager's sentence for an unscheduled visit's reason code (unknown codes: a generic
+    sentence, never the code)."""
+    if code in REASON_SENTENCES:
+        return _t(REASON_SENTENCES[code], lang)
+    logger.debug("no sentence for reason code %r", code)
+    return _t(N_("The plan could not fit this visit."), lang)
+
+
+def siting_summary(
+    *,
+    stops: int,
+    people: float,
+    minutes: float | None = None,
+    high_need: bool = False,
+    status: str = "optimal",
+    lang: str | None = None,
+) -> str:
+    """The solver's answer for managers: ``5 stops reach 34,723 people in high-need tracts``.
+
+    Parameters
+    ----------
+    stops
+        Number of stops chosen.
+    people
+        People (unweighted) newly reached by them.
+    minutes
+        The reach threshold, when there is one (``within 15 minutes``).
+    high_need
+        Whether ``people`` counts only people in high-need areas.
+    status
+        The solver's status; anything but ``optimal`` adds that the answer is the best found
+        in the time allowed.
+    lang
+        Language (default: the current one).
+    """
+    with _using(lang):
+        n = format_people(people)
+        if high_need:
+            text = ngettext(
+                "{stops} stop reaches {people} people in high-need areas",
+                "{stops} stops reach {people} people in high-need areas",
+                stops,
+            )
+        else:
+            text = ngettext(
+                "{stops} stop reaches {people} people",
+                "{stops} stops reach {people} people",
+                stops,
+            )
+        text = text.format(stops=stops, people=n)
+        if minutes is not None and math.isfinite(minutes):
+            text += " " + gettext(N_("within {duration}")).format(duration=duration_text(minutes))
+        text += "."
+        if status != "optimal":
+            text += " " + gettext(N_("This is the best plan found in the time allowed."))
+        return text
