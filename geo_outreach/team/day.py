@@ -58,7 +58,7 @@ def local_hhmm(iso: str | None, timezone: str) -> str:
 
 
 def plan_update_note(seen: Any, route: dict[str, Any]) -> str | None:
-    """"Plan updated at HH:MM" when ``route`` comes from another publication than ``seen``.
+    """ "Plan updated at HH:MM" when ``route`` comes from another publication than ``seen``.
 
     Parameters
     ----------
@@ -93,7 +93,9 @@ def last_notes(store: Any, *, worker_id: str, actor: Actor = OWNER) -> dict[str,
     return out
 
 
-def day_bounds(route: dict[str, Any], *, pad_deg: float = 0.002) -> tuple[float, float, float, float]:
+def day_bounds(
+    route: dict[str, Any], *, pad_deg: float = 0.002
+) -> tuple[float, float, float, float]:
     """``(min lon, min lat, max lon, max lat)`` of a day's stops and its start and end.
 
     The day map is fitted to it (padded by ``pad_deg`` so the markers are not on the edge).

@@ -674,9 +674,7 @@ def packet_folder(
     if "address" not in stops.columns:
         stops["address"] = ""
     visit = stops["kind"] == "visit"
-    stops.loc[visit, "address"] = [
-        _address(r, _addresses(row)) for _, r in stops[visit].iterrows()
-    ]
+    stops.loc[visit, "address"] = [_address(r, _addresses(row)) for _, r in stops[visit].iterrows()]
     files["stops.csv"] = stops.to_csv(index=False).encode("utf-8")
     target = Path(out).expanduser()
     with atomic_dir(target) as tmp:

@@ -78,7 +78,7 @@ class StreetIndex:
         return len(self.names)
 
     def describe(self, lon: float, lat: float) -> str | None:
-        """"near A & B" (a crossing), "near A" (a street), or None (no named street near).
+        """ "near A & B" (a crossing), "near A" (a street), or None (no named street near).
 
         Parameters
         ----------
