@@ -135,7 +135,6 @@ def _sign_in(username: str, password: str) -> None:
         return
     ss.pop("auth_error", None)
     ss[TOKEN_KEY] = token
-    ss["auth_cookie"] = _signer().sign(token).decode()
 
 
 def sign_in_page() -> None:
@@ -164,7 +163,6 @@ def _sign_out() -> None:
 
     ss = st.session_state
     end_session(_store(), ss.pop(TOKEN_KEY, None) or _cookie_token())
-    ss.pop("auth_cookie", None)
     ss["auth_clear_cookie"] = True
 
 
@@ -173,9 +171,12 @@ def account_box(actor: Actor) -> None:
     if actor is OWNER or actor.role == "owner":
         st.warning(SINGLE_USER_BANNER, icon=":material/person:")
         return
-    cookie = st.session_state.pop("auth_cookie", None)
-    if cookie:
-        _set_cookie(cookie)
+    # (re)set the browser's cookie on every run until the browser sends it back: a script
+    # drawn only once after sign-in can be lost to a quick rerun, and the next reload would
+    # then ask to sign in again
+    token = st.session_state.get(TOKEN_KEY)
+    if token and _cookie_token() != token:
+        _set_cookie(_signer().sign(token).decode())
     with st.sidebar:
         st.caption(f"Signed in as **{actor.username}** ({actor.role})")
         st.button("Sign out", key="auth_sign_out", on_click=_sign_out)

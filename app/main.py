@@ -47,19 +47,35 @@ PAGES: dict[str, list[tuple[str, str, str, str]]] = {
     ],
 }
 
-# only the pages the role may open (each page checks again: a direct URL is refused too)
+# Every page is registered so that a direct URL reaches the page's own guard (a plain
+# refusal, not Streamlit's "Page not found"); the sidebar lists only the role's pages.  The
+# default page (served at "/") is a hidden one that opens the role's first page: were a
+# real page the default, its own URL (/my-day for a worker) would be "not found".
 _allowed = auth.allowed_pages(actor)
+_first: list[st.Page] = []
 _nav: dict[str, list[st.Page]] = {}
 for _section, _entries in PAGES.items():
     for _file, _title, _icon, _path in _entries:
-        if _path in _allowed:
-            _nav.setdefault(_section, []).append(
-                st.Page(
-                    str(_HERE / "views" / _file),
-                    title=_title,
-                    icon=_icon,
-                    url_path=_path,
-                    default=not _nav,
-                )
-            )
+        _page = st.Page(
+            str(_HERE / "views" / _file),
+            title=_title,
+            icon=_icon,
+            url_path=_path,
+            visibility="visible" if _path in _allowed else "hidden",
+        )
+        _nav.setdefault(_section, []).append(_page)
+        if _path in _allowed and not _first:
+            _first.append(_page)
+
+
+def _home() -> None:
+    """The role's first page (nothing allowed: say so)."""
+    if not _first:
+        st.error("refused: your account may open no page of the dashboard; ask an admin")
+        st.stop()
+    st.switch_page(_first[0], query_params=st.query_params.to_dict())  # keeps ?date=
+
+
+_nav = {"": [st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")],
+        **_nav}  # fmt: skip
 st.navigation(_nav).run()

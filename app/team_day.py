@@ -9,7 +9,6 @@ refused with a plain message.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from typing import Any
 
@@ -19,43 +18,17 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
+from geo_outreach.team.day import day_bounds, last_notes, navigate_links, plan_update_note
+from geo_outreach.team.plans import route_geojson
 from geo_outreach.team.roles import AccessDeniedError, Actor
 
 OUTCOMES = {"done": "Done", "no_one_there": "No one there", "cancelled": "Cancelled"}
 
 
-def navigate_links(lat: float, lon: float) -> dict[str, str]:
-    """Navigation links to a point, with coordinates only (never a name or an address)."""
-    la, lo = f"{float(lat):.6f}", f"{float(lon):.6f}"
-    return {
-        "Navigate": f"geo:{la},{lo}?q={la},{lo}",
-        "OpenStreetMap": f"https://www.openstreetmap.org/directions?route=%3B{la}%2C{lo}",
-        "Apple Maps": f"https://maps.apple.com/?daddr={la},{lo}",
-    }
-
-
-def _local_time(iso: str | None, tz: str) -> str:
-    if not iso:
-        return ""
-    when = dt.datetime.fromisoformat(iso)
-    try:
-        from zoneinfo import ZoneInfo
-
-        when = when.astimezone(ZoneInfo(tz)) if tz else when
-    except Exception:  # unknown zone: show UTC
-        pass
-    return when.strftime("%H:%M")
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _plan_files(_store: Any, plan_id: int) -> dict[str, bytes]:
-    from geo_outreach.team.plans import _files
-
-    return _files(_store, plan_id)
-
-
 @st.cache_data(show_spinner="Drawing your route...", max_entries=32)
-def _day_map(region: str | None, plan_id: int, worker: str, day: str, stops_json: str) -> str:
+def _day_map(
+    region: str | None, plan_id: int, worker: str, day: str, stops_json: str, _actor: Actor
+) -> str:
     import folium
     import geopandas as gpd
 
@@ -63,17 +36,9 @@ def _day_map(region: str | None, plan_id: int, worker: str, day: str, stops_json
 
     ctx = state.get_ctx(region)
     stops = json.loads(stops_json)
-    files = _plan_files(state.visit_store(), plan_id)
-    import io
-
-    lines = gpd.read_file(io.BytesIO(files["routes.geojson"]))
-    lines = lines[(lines["worker_id"].astype(str) == worker) & (lines["day"].astype(str) == day)]
-    pts = [(s["lon"], s["lat"]) for s in stops["stops"]] + [
-        (v["lon"], v["lat"]) for v in stops["depot"].values()
-    ]
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    pad = 0.002
-    bounds = (min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)
+    fc = route_geojson(state.visit_store(), plan_id, worker_id=worker, day=day, actor=_actor)
+    lines = gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
+    bounds = day_bounds(stops)
     m = maps.new_map(ctx, state.get_roads(region), bounds=bounds)
     if len(lines):
         add_routes(
@@ -108,18 +73,6 @@ def _day_map(region: str | None, plan_id: int, worker: str, day: str, stops_json
         ).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     return maps.to_page(m)
-
-
-def _last_notes(store: Any, worker: str) -> dict[str, str]:
-    """The note of the last recorded visit per planned visit id (this worker's)."""
-    from geo_outreach.visits.store import visits_frame
-
-    df = visits_frame(store)
-    df = df[(df["worker_id"] == worker) & (df["note"].astype(str) != "")]
-    out: dict[str, str] = {}
-    for r in df.sort_values("visited_at").itertuples(index=False):
-        out[str(r.planned_visit_id)] = str(r.note)
-    return out
 
 
 def _workers_of_week(store: Any, day: dt.date, actor: Actor) -> list[str]:
@@ -173,10 +126,10 @@ def render(actor: Actor) -> None:
         return
     seen = st.session_state.setdefault("team_day_seen", {})
     key = f"{worker}|{day}"
-    version = (route["plan_id"], route["published_at"])
-    if key in seen and tuple(seen[key]) != version:
-        st.info(f"Plan updated at {_local_time(route['published_at'], route['timezone'])}")
-    seen[key] = version
+    note = plan_update_note(seen.get(key), route)
+    if note:
+        st.info(note)
+    seen[key] = (route["plan_id"], route["published_at"])
     depot = route["depot"]
     n = len(route["stops"])
     st.markdown(
@@ -185,11 +138,11 @@ def render(actor: Actor) -> None:
         + (f" · {len(route['breaks'])} break" if route["breaks"] else "")
     )
     maps.show(
-        _day_map(sc.region, route["plan_id"], worker, route["day"], json.dumps(route)),
+        _day_map(sc.region, route["plan_id"], worker, route["day"], json.dumps(route), actor),
         height=320,
     )
     _packet(store, route, worker, actor, sc.region)
-    notes = _last_notes(store, worker)
+    notes = last_notes(store, worker_id=worker, actor=actor)
     for s in route["stops"]:
         with st.container(border=True, key=f"team_stop_{s['seq']}"):
             st.markdown(f"**{s['seq']}. {s['start']}–{s['end']} · {s['name'] or s['visit_id']}**")
@@ -202,12 +155,11 @@ def render(actor: Actor) -> None:
             if last:
                 details.append(f"Last visit: {last}")
             st.caption(" · ".join(details))
-            links = " · ".join(
-                f'<a href="{html.escape(url)}" target="_blank" rel="noopener" '
-                f'class="nav-link" data-kind="{html.escape(label)}">{html.escape(label)}</a>'
-                for label, url in navigate_links(s["lat"], s["lon"]).items()
-            )
-            st.html(f'<div class="navigate">{links}</div>', unsafe_allow_javascript=True)
+            # link buttons: st.html's sanitiser drops geo: links; these keep the URL as is
+            with st.container(horizontal=True, key=f"team_nav_{s['seq']}"):
+                for label, url in navigate_links(s["lat"], s["lon"]).items():
+                    st.link_button(label, url, icon=":material/directions:" if
+                                   label == "Navigate" else None)  # fmt: skip
             _record_form(store, route, s, worker, day, actor)
     for b in route["breaks"]:
         st.caption(f"Break {b['start']}–{b['end']}")

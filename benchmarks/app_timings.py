@@ -8,6 +8,13 @@ each timed as the wall time of one script run.  The browser adds its own drawing
 Run::
 
     .venv/bin/python benchmarks/app_timings.py [--region DIR] [--repeat 3]
+    .venv/bin/python benchmarks/app_timings.py --team   # a signed-in worker's My day only
+
+``--team``: a team database with accounts and the demo week planned and published; a
+worker signed in (a session made by :func:`geo_outreach.team.accounts.start_session`, the
+token in the session as the sign-in form leaves it) opens My day.  Reported against the
+sign-in page's run in the same process (the baseline: the cost of one script run with
+accounts), and checked against the issue's budget: under 1 s after sign-in.
 """
 
 from __future__ import annotations
@@ -26,7 +33,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--region", default=None)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--team", action="store_true", help="time a signed-in worker's My day")
     args = ap.parse_args()
+    if args.team:
+        team(args)
+        return
     if args.region:
         os.environ["GEO_OUTREACH_APP_REGION"] = args.region
     # a throw-away visit log, never the user's
@@ -101,6 +112,75 @@ def main() -> None:
     at.button[0].click().run()
     print(f"{'Plan stops: Run again, p=6 (solve + map)':<55} {time.perf_counter() - t:.2f} s")
     timed("page switch -> Plan stops (with result)", lambda: at.switch_page("views/stops.py").run())
+
+
+def team(args: argparse.Namespace) -> None:
+    """A signed-in worker's My day from the published demo plan (see the module docstring)."""
+    import datetime as dt
+    import sys
+
+    if args.region:
+        os.environ["GEO_OUTREACH_APP_REGION"] = args.region
+    os.environ["GEO_OUTREACH_HOME"] = home = tempfile.mkdtemp(prefix="app_timings_team_")
+    os.environ.pop("GEO_OUTREACH_DB_URL", None)
+    sys.path.insert(0, str(APP.parent))
+    import logic
+    from streamlit.testing.v1 import AppTest
+
+    import geo_outreach as go
+    from geo_outreach.team import accounts as ac
+    from geo_outreach.team import plans as pl
+    from geo_outreach.team.streets import region_streets
+    from geo_outreach.visits.store import open_store
+
+    region = go.open_region(args.region)
+    v, w = logic.read_tables(logic.demo_table("visits"), logic.demo_table("workers"))
+    t = time.perf_counter()
+    made = go.plan_routes(region, v, w, days=list(logic.WEEK[:5]), time_limit_s=5.0, seed=0)
+    folder = made.save(Path(home) / "plan")
+    print(f"{'plan the demo week (5 s search)':<55} {time.perf_counter() - t:.2f} s")
+    monday = pl.monday_of(dt.date.today())
+    store = open_store(None)
+    t = time.perf_counter()
+    plan = pl.publish_plan(store, folder, week_of=monday, region=region.region.name,
+                           streets=region_streets(args.region))  # fmt: skip
+    print(f"{'publish (with street addresses)':<55} {time.perf_counter() - t:.2f} s")
+    route = max(plan["routes"], key=lambda r: len(r["stops"]))
+    ac.add_user(store, "bench_mgr", password="long enough", role="manager")
+    ac.add_user(store, "bench_w", password="long enough", role="worker",
+                worker_id=route["worker_id"])  # fmt: skip
+    token, _ = ac.start_session(store, "bench_w", "long enough")
+
+    at = AppTest.from_file(str(APP), default_timeout=600)
+    t = time.perf_counter()
+    at.run()  # anonymous: the sign-in page
+    print(f"{'first load, signed out (sign-in page)':<55} {time.perf_counter() - t:.2f} s")
+    base = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        at.run()
+        base.append(time.perf_counter() - t)
+    at.session_state["auth_token"] = token  # what the sign-in form leaves in the session
+    at.query_params["date"] = route["date"]
+    t = time.perf_counter()
+    at.switch_page("views/my_day.py").run()
+    first = time.perf_counter() - t
+    assert not at.exception, at.exception
+    n = sum(1 for c in at.markdown if str(c.value).startswith(("**1.", "**2.")))
+    assert n >= 1, [c.value for c in at.markdown][:5]
+    times = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        at.switch_page("views/my_day.py").run()
+        times.append(time.perf_counter() - t)
+        assert not at.exception, at.exception
+    b, m = statistics.median(base), statistics.median(times)
+    print(f"{'baseline: sign-in page run':<55} median {b:.3f} s")
+    print(f"{'My day after sign-in, first (day map drawn)':<55} {first:.3f} s")
+    print(f"{'My day after sign-in, again':<55} median {m:.3f} s  max {max(times):.3f} s")
+    print(f"ratio My day / sign-in page: {m / b:.1f}x; "
+          f"{len(route['stops'])} stops of {route['worker_id']} on {route['date']}; "
+          f"budget 1 s: {'met' if max(first, *times) < 1.0 else 'NOT met'}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -308,16 +308,21 @@ if actor.role != "owner":  # accounts exist: publish to the team
             try:
                 pub = publish_plan(
                     state.visit_store(), saved["dir"], week_of=week, region=ctx.region.name,
-                    actor=actor,
+                    streets=lambda: state.get_road_edges(sc.region), actor=actor,
                 )  # fmt: skip
             except (InputError, GeoOutreachError, AccessDeniedError) as exc:
                 state.show_error(exc)
             else:
                 old = pub.get("superseded") or []
-                st.success(
+                # kept for this plan: a rerun (a map event) must not wipe the confirmation
+                st.session_state["routes_published"] = (
+                    saved["dir"],
                     f"Published plan {pub['id']} for the week of {pub['week_of']}"
-                    + (f" (replaces plan {', '.join(map(str, old))})" if old else "")
+                    + (f" (replaces plan {', '.join(map(str, old))})" if old else ""),
                 )
+        done = st.session_state.get("routes_published")
+        if done is not None and done[0] == saved["dir"]:
+            st.success(done[1])
 
 d1, d2 = st.columns(2)
 d1.download_button(

@@ -315,7 +315,9 @@ def run(args: argparse.Namespace) -> int:
     if args.publish:
         from geo_outreach.cli.plans import publish_folder
 
-        pub = publish_folder(out, week_of=args.week_of, region=plan.region, db=args.db)
+        pub = publish_folder(
+            out, week_of=args.week_of, region=plan.region, db=args.db, region_dir=args.region
+        )
         summary["published"] = {k: pub[k] for k in ("id", "week_of", "status", "superseded")}
     if args.json:
         print_json(summary)

@@ -89,16 +89,30 @@ def _print_plan(plan: dict[str, Any]) -> None:
 
 
 def publish_folder(
-    folder: Any, *, week_of: str, region: str | None, db: str | None, by: str | None = None
+    folder: Any,
+    *,
+    week_of: str,
+    region: str | None,
+    db: str | None,
+    by: str | None = None,
+    region_dir: Any = None,
 ) -> dict[str, Any]:
-    """Publish a plan folder for the week of ``week_of``; say so on stderr; return the plan."""
+    """Publish a plan folder for the week of ``week_of``; say so on stderr; return the plan.
+
+    ``region_dir``: the ``--region`` given (folder or name; None: the demo region), whose
+    street names describe visits without an address.
+    """
     from geo_outreach.team import plans as pl
+    from geo_outreach.team.streets import region_streets
     from geo_outreach.visits.store import open_store
 
     monday = pl.monday_of(week_of)
     pf = pl.read_plan_folder(folder, region=region)
     with open_store(db) as st:
-        plan = pl.publish_plan(st, pf, week_of=monday, region=region, actor=cli_actor(by))
+        plan = pl.publish_plan(
+            st, pf, week_of=monday, region=region, streets=region_streets(region_dir),
+            actor=cli_actor(by),
+        )  # fmt: skip
     given = str(week_of).strip()
     note = "" if given == monday.isoformat() else f" ({given} is in the week of Monday {monday})"
     old = plan.get("superseded", [])
@@ -124,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
             region=team_region_name(args.region),
             db=args.db,
             by=args.by,
+            region_dir=args.region,
         )
         if args.json:
             print_json(plan)

@@ -247,7 +247,14 @@ def normalise_stops(raw: pd.DataFrame, *, name: str = "stops.csv") -> pd.DataFra
     ]
     out["_order"] = np.arange(len(out))
     out = out.sort_values(["worker_id", "day", "sequence", "_order"], kind="stable")
-    return out.drop(columns="_order").reset_index(drop=True)
+    out = out.drop(columns="_order").reset_index(drop=True)
+    # the stop number shown on the sheet, GPX, calendar and My day: visits only, 1..N in
+    # visit order (a break, the start and the end take no number, so none is skipped)
+    visit = out["kind"] == "visit"
+    out["stop_no"] = 0
+    out.loc[visit, "stop_no"] = out[visit].groupby(["worker_id", "day"], sort=False).cumcount() + 1
+    out["stop_no"] = out["stop_no"].astype(int)
+    return out
 
 
 def read_plan(folder: str | os.PathLike[str]) -> Plan:
@@ -434,7 +441,7 @@ def to_gpx(
         if not (math.isfinite(row.lon) and math.isfinite(row.lat)) or row.kind == "break":
             continue
         is_visit = row.kind not in _END_KINDS
-        label = f"{row.sequence:02d} {row.name}" if is_visit else _end_label(row)
+        label = f"{row.stop_no:02d} {row.name}" if is_visit else _end_label(row)
         start, _ = _visit_times(row)
         when = _at(date, start, tz).astimezone(dt.UTC) if math.isfinite(start) else None
         desc = "; ".join(x for x in (row.address, *_skill_lines(row.languages), row.notes) if x)
@@ -497,12 +504,12 @@ def to_ics(
         ev.add("dtstamp", stamp)
         ev.add("dtstart", _at(date, start, tz))
         ev.add("dtend", _at(date, end, tz))
-        ev.add("summary", f"{row.sequence}. {row.name}")
+        ev.add("summary", f"{row.stop_no}. {row.name}")
         if row.address:
             ev.add("location", row.address)
         if math.isfinite(row.lat) and math.isfinite(row.lon):
             ev.add("geo", (float(row.lat), float(row.lon)))
-        lines = [gettext("Stop {n}: {name}").format(n=row.sequence, name=row.name)]
+        lines = [gettext("Stop {n}: {name}").format(n=row.stop_no, name=row.name)]
         if math.isfinite(row.arrival_min):
             lines.append(gettext("Arrive at {time}").format(time=row.arrival))
         lines += _skill_lines(row.languages)
@@ -577,7 +584,7 @@ def _row_cells(row: Any) -> list[str]:
         when += "\n" + gettext("arrive {time}").format(time=row.arrival)
     place = f"{row.name}\n{row.address}".strip() if row.address else row.name
     langs, quals = _skill_names(row.languages)
-    return [str(row.sequence), when, place, langs, quals, row.notes, "☐"]
+    return [str(row.stop_no), when, place, langs, quals, row.notes, "☐"]
 
 
 @functools.cache
@@ -898,7 +905,7 @@ def _sheet_map(
         ax.text(
             x,
             y,
-            str(row["sequence"]),
+            str(row["stop_no"]),
             ha="center",
             va="center",
             fontsize=fs - 1,
@@ -1009,7 +1016,7 @@ def day_map_html(
         raise InputError("the day's stops have no lon/lat; cannot draw a map", source="lon")
     g = gpd.GeoDataFrame(
         pts.assign(
-            stop=pts["sequence"].astype(str).where(~pts["kind"].isin(_END_KINDS), pts["kind"]),
+            stop=pts["stop_no"].astype(str).where(~pts["kind"].isin(_END_KINDS), pts["kind"]),
             time=[
                 f"{a}–{b}" if a and b else a or b
                 for a, b in zip(pts["start"], pts["end"], strict=True)

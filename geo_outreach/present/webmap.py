@@ -291,6 +291,10 @@ def _road_features(roads: gpd.GeoDataFrame, class_column: str, simplify_m: float
     return {"type": "FeatureCollection", "features": features}
 
 
+#: Maps narrower than this (px) show the attribution collapsed to one line (tap to open).
+ATTRIBUTION_COLLAPSE_PX = 520
+
+
 def base_map(
     bounds: Sequence[float],
     *,
@@ -377,6 +381,12 @@ def base_map(
             f"div.folium-map.leaflet-container{{background:{_BACKGROUND};}}"
             ".folium-map .leaflet-control-attribution{max-width:calc(100vw - 150px);"
             "white-space:normal;}"
+            # small screens (a phone): the attribution is one short line, tap to read it all
+            f"@media (max-width:{ATTRIBUTION_COLLAPSE_PX}px){{"
+            ".folium-map .leaflet-control-attribution{white-space:nowrap;overflow:hidden;"
+            "text-overflow:ellipsis;max-width:45vw;cursor:pointer;}"
+            ".folium-map .leaflet-control-attribution.go-open{white-space:normal;"
+            "max-width:calc(100vw - 24px);}}"
             "</style>"
         ),
         name="geo_outreach_style",
@@ -400,7 +410,9 @@ def base_map(
         _keep_in_front(m, layer, rank=0)
     _add_template(
         m,
-        "MAP.attributionControl.addAttribution(" + json.dumps(html.escape(attribution)) + ");",
+        "MAP.attributionControl.addAttribution(" + json.dumps(html.escape(attribution)) + ");"
+        "(function(c){c.title=c.textContent;c.addEventListener('click',function(){"
+        "c.classList.toggle('go-open');});})(MAP.attributionControl.getContainer());",
     )
     return m
 

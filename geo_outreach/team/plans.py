@@ -45,6 +45,7 @@ __all__ = [
     "publish_plan",
     "read_plan_folder",
     "record_plan_visit",
+    "route_geojson",
     "store_plan",
     "worker_day",
 ]
@@ -182,6 +183,7 @@ def store_plan(
     week_of: dt.date | str,
     region: str | None = None,
     publish: bool = False,
+    streets: Any = None,
     actor: Actor = OWNER,
 ) -> dict[str, Any]:
     """Store a plan folder as a draft (or publish it at once with ``publish=True``).
@@ -198,6 +200,11 @@ def store_plan(
         The team's region name: a plan of another region is refused.
     publish
         Publish it: the week's previous published plan becomes ``superseded``.
+    streets
+        The region's road edges (``name``, ``geometry``;
+        :func:`geo_outreach.present.exports.road_edges`): a visit without an address is
+        described by its nearest named street or crossing ("near A & B"), stored with the
+        plan.  Without them such a visit is described by its coordinates.
     actor
         Who stores it (``plans.create``; ``plans.publish`` too when publishing).
 
@@ -214,6 +221,11 @@ def store_plan(
         raise InputError(f"the plan is of region {pf.region!r}, not of {region!r}")
     monday = monday_of(week_of)
     n_routes, n_visits = _counts(pf.files)
+    addresses: dict[str, str] = {}
+    if streets is not None:
+        from .streets import street_addresses
+
+        addresses = street_addresses(_stops(pf.files), streets)
     now = _now()
 
     superseded: list[int] = []
@@ -233,6 +245,7 @@ def store_plan(
                 n_visits=n_visits,
                 manifest=json.dumps(pf.manifest, sort_keys=True, default=str),
                 verdict=json.dumps(pf.verdict, sort_keys=True, default=str),
+                addresses=json.dumps(addresses, sort_keys=True) if addresses else None,
             )
         )
         pid = int(res.inserted_primary_key[0])  # type: ignore[index]
@@ -291,12 +304,14 @@ def publish_plan(
     *,
     week_of: dt.date | str | None = None,
     region: str | None = None,
+    streets: Any = None,
     actor: Actor = OWNER,
 ) -> dict[str, Any]:
     """Publish a stored draft (an id) or a plan folder (stored and published in one step).
 
     Publishing supersedes the previous published plan of the same week and region.
-    Warns when a worker account's ``worker_id`` is not in the plan.
+    Warns when a worker account's ``worker_id`` is not in the plan.  ``streets``: as for
+    :func:`store_plan` (a folder only).
     """
     require(actor, "plans.publish")
     if isinstance(folder_or_id, int):
@@ -313,8 +328,9 @@ def publish_plan(
     if week_of is None:
         raise InputError("give week_of: the plan's week", parameter="week_of")
     return store_plan(
-        store, folder_or_id, week_of=week_of, region=region, publish=True, actor=actor
-    )
+        store, folder_or_id, week_of=week_of, region=region, publish=True, streets=streets,
+        actor=actor,
+    )  # fmt: skip
 
 
 def _warn_missing_workers(store: Any, pid: int) -> None:
@@ -402,17 +418,32 @@ def list_plans(
     return [_summary(r) for r in rows]
 
 
-def _address(r: Any) -> str:
+def _address(r: Any, streets: dict[str, str] | None = None) -> str:
+    """The visit's own address, else its nearest named street (stored), else coordinates."""
     a = str(r.get("address") or "").strip()
     if a:
         return a
-    try:  # TODO(issue 11): nearest named street or crossing from the region's OSM data
+    near = (streets or {}).get(str(r.get("visit_id")))
+    if near:
+        return near
+    try:
         return f"near {float(r['lat']):.5f}, {float(r['lon']):.5f}"
     except (TypeError, ValueError):
         return "(no address)"
 
 
-def _routes(files: dict[str, bytes], week_of: dt.date) -> list[dict[str, Any]]:
+def _addresses(row: Any) -> dict[str, str]:
+    raw = row.get("addresses") if hasattr(row, "get") else None
+    try:
+        out = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def _routes(
+    files: dict[str, bytes], week_of: dt.date, addresses: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     st = _stops(files)
     out = []
     for (wid, day), g in st.groupby(["worker_id", "day"], sort=False):
@@ -429,7 +460,7 @@ def _routes(files: dict[str, bytes], week_of: dt.date) -> list[dict[str, Any]]:
                 "name": r.get("name", ""),
                 "start": r["start"],
                 "end": r["end"],
-                "address": _address(r),
+                "address": _address(r, addresses),
                 "languages": r.get("languages", ""),
                 "notes": r.get("notes", ""),
                 "lon": float(r["lon"]),
@@ -473,7 +504,7 @@ def get_plan(store: Any, plan_id: int, *, actor: Actor = OWNER) -> dict[str, Any
     files = _files(store, int(row["id"]))
     out = _summary(row)
     out["counts"] = {"routes": out["routes"], "visits": out["visits"]}
-    out["routes"] = _routes(files, row["week_of"])
+    out["routes"] = _routes(files, row["week_of"], _addresses(row))
     un = pd.read_csv(io.BytesIO(files["unscheduled.csv"]), dtype=str, keep_default_na=False)
     out["unscheduled"] = [
         {"visit_id": r["visit_id"], "code": r.get("code", ""), "reason": r.get("reason", "")}
@@ -527,7 +558,7 @@ def worker_day(
     if row is None:
         return None
     code = DAYS[day.weekday()]
-    for route in _routes(_files(store, int(row["id"])), monday):
+    for route in _routes(_files(store, int(row["id"])), monday, _addresses(row)):
         if route["worker_id"] == worker_id and route["day"] == code:
             pub = _aware(row["published_at"])
             route.update(
@@ -537,6 +568,27 @@ def worker_day(
             )
             return route
     return None
+
+
+def route_geojson(
+    store: Any, plan_id: int, *, worker_id: str, day: str, actor: Actor = OWNER
+) -> dict[str, Any]:
+    """The road path of ``worker_id``'s route on ``day`` (``Mon``..``Sun``) in plan ``plan_id``.
+
+    A GeoJSON FeatureCollection (EPSG:4326) of the plan's ``routes.geojson`` features of that
+    worker and day; empty when there are none.  Checks ``day.read`` for ``worker_id``.
+    """
+    require(actor, "day.read", worker_id)
+    row = _row(store, plan_id)
+    raw = _files(store, int(row["id"])).get("routes.geojson", b"")
+    fc = json.loads(raw) if raw else {"type": "FeatureCollection", "features": []}
+    fc["features"] = [
+        f
+        for f in fc.get("features", [])
+        if str((f.get("properties") or {}).get("worker_id")) == str(worker_id)
+        and str((f.get("properties") or {}).get("day")) == str(day)
+    ]
+    return fc
 
 
 def record_plan_visit(
@@ -568,7 +620,7 @@ def record_plan_visit(
     require(actor, "visits.record", worker_id)
     day = dt.date.fromisoformat(date) if isinstance(date, str) else date
     row = _row(store, plan_id)
-    routes = _routes(_files(store, int(row["id"])), row["week_of"])
+    routes = _routes(_files(store, int(row["id"])), row["week_of"], _addresses(row))
     code = DAYS[day.weekday()]
     route = next((r for r in routes if r["worker_id"] == worker_id and r["day"] == code), None)
     if route is None or monday_of(day) != row["week_of"]:
@@ -609,7 +661,24 @@ def packet_folder(
 
     Checks ``packet.read`` for ``worker_id`` (a worker gets only their own packet); the
     folder is for :func:`geo_outreach.present.packet.write_packet` on the server, not for
-    download.
+    download.  Its ``stops.csv`` gives every visit the address :func:`get_plan` shows (the
+    visit's own, else the stored nearest street), so the route sheet, GPX and calendar
+    (``LOCATION``) say the same as My day.
     """
+    from geo_outreach.files import atomic_dir
+
     require(actor, "packet.read", worker_id)
-    return export_plan(store, plan_id, out, actor=OWNER)
+    row = _row(store, plan_id)
+    files = dict(_files(store, int(row["id"])))
+    stops = _stops(files)
+    if "address" not in stops.columns:
+        stops["address"] = ""
+    visit = stops["kind"] == "visit"
+    stops.loc[visit, "address"] = [_address(r, _addresses(row)) for _, r in stops[visit].iterrows()]
+    files["stops.csv"] = stops.to_csv(index=False).encode("utf-8")
+    target = Path(out).expanduser()
+    with atomic_dir(target) as tmp:
+        for name, content in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_bytes(content)
+    return target

@@ -57,6 +57,7 @@ plans = sa.Table(
     sa.Column("n_visits", sa.Integer, nullable=False, server_default="0"),
     sa.Column("manifest", sa.Text, nullable=False),
     sa.Column("verdict", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("addresses", sa.Text, nullable=True),  # 0006: visit_id -> "near A & B"
     sa.Index("ix_plans_week_status", "week_of", "status"),
 )
 

@@ -135,3 +135,66 @@ def test_manager_sees_every_page_and_signs_out(team):
     assert [t.value for t in at.title] == ["Needs and access"]
     at.sidebar.button(key="auth_sign_out").click().run()
     assert [t.value for t in at.title] == ["Sign in"]
+
+
+# role -> the pages it may open (written out by hand, not derived from PAGE_ACTIONS)
+PAGE_MATRIX = {
+    "manager": {"needs", "community", "stops", "routes", "my-day", "impact"},
+    "worker": {"my-day"},
+    "planner": {"needs", "community", "impact"},
+    "admin": set(),
+}
+PAGE_FILES = {
+    "needs": "needs.py", "community": "community.py", "stops": "stops.py",
+    "routes": "routes.py", "my-day": "my_day.py", "impact": "impact.py",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("role", sorted(PAGE_MATRIX))
+def test_role_page_matrix_each_page_checks_for_itself(team, role):
+    """Every page opened directly (its script, as a forged URL reaches it) with a signed-in
+    user of each role: drawn when the role may, else a plain refusal and nothing drawn."""
+    from geo_outreach.team.accounts import add_user, start_session
+    from geo_outreach.visits.store import open_store
+
+    user = {"manager": "maria", "worker": "ana", "planner": "pat", "admin": "root"}[role]
+    with open_store() as st:
+        if role == "admin":
+            add_user(st, "root", role="admin", password=PW)
+        token, _ = start_session(st, user, PW)
+    for page, file in PAGE_FILES.items():
+        at = AppTest.from_file(str(APP_MAIN.parent / "views" / file), default_timeout=180)
+        at.session_state["auth_token"] = token
+        at.query_params["date"] = team["monday"].isoformat()
+        at.run()
+        assert not at.exception, (role, page, at.exception)
+        refusals = [e.value for e in at.error if "refused" in e.value]
+        if page in PAGE_MATRIX[role]:
+            assert not refusals, (role, page, refusals)
+            assert at.title, (role, page)
+        else:
+            assert len(refusals) == 1 and role in refusals[0], (role, page, refusals)
+            assert "Traceback" not in refusals[0] and "\n" not in refusals[0].strip()
+            assert not at.title, (role, page)  # nothing of the page was drawn
+
+
+def test_forged_session_values_are_refused(team):
+    """A token that is not a session, and a worker's changed session value, get nothing."""
+    from geo_outreach.team.accounts import start_session
+    from geo_outreach.visits.store import open_store
+
+    with open_store() as st:
+        token, _ = start_session(st, "ana", PW)
+    day = AppTest.from_file(str(APP_MAIN.parent / "views" / "my_day.py"), default_timeout=180)
+    day.session_state["auth_token"] = token[:-2] + "xx"  # a forged token
+    day.run()
+    assert [t.value for t in day.title] == ["Sign in"]
+    # the worker's own session with a forged "worker" picked elsewhere: still their own day
+    day.session_state["auth_token"] = token
+    day.session_state["team_day_worker"] = "ben"
+    day.query_params["date"] = team["monday"].isoformat()
+    day.query_params["worker"] = "ben"
+    day.run()
+    errors = [e.value for e in day.error]
+    assert any("refused" in e and "ben" in e for e in errors), errors
+    assert not any(str(c.value).startswith("**1.") for c in day.markdown)

@@ -168,7 +168,8 @@ def test_weekday_becomes_a_date_in_the_week_of():
 def test_gpx_waypoints_match_the_plan_in_order_and_time(written):
     gpx = gpxpy.parse(written.gpx.read_text(encoding="utf-8"))
     names = [w.name for w in gpx.waypoints]
-    assert names == [f"{s:02d} {n}" for s, n in zip([1, 2, 4, 5], VISITS, strict=True)]
+    # visits numbered 1..N; the break between stops 2 and 3 takes no number (issue 11)
+    assert names == [f"{s:02d} {n}" for s, n in zip([1, 2, 3, 4], VISITS, strict=True)]
     for w, start in zip(gpx.waypoints, STARTS, strict=True):
         local = w.time.astimezone(LA)
         assert local.date() == dt.date(2025, 3, 4) and local.strftime("%H:%M") == start
@@ -182,7 +183,7 @@ def test_gpx_waypoints_match_the_plan_in_order_and_time(written):
 def test_ics_has_one_event_per_visit_in_local_time(written):
     cal = icalendar.Calendar.from_ical(written.ics.read_bytes())
     events = list(cal.walk("VEVENT"))
-    assert [str(e["SUMMARY"]).split(". ", 1)[1] for e in events] == VISITS
+    assert [str(e["SUMMARY"]) for e in events] == [f"{i}. {v}" for i, v in enumerate(VISITS, 1)]
     for e, start, end in zip(events, STARTS, ENDS, strict=True):
         s, f = e.decoded("DTSTART"), e.decoded("DTEND")
         assert str(s.tzinfo) == "America/Los_Angeles"
@@ -190,6 +191,8 @@ def test_ics_has_one_event_per_visit_in_local_time(written):
         assert f.strftime("%H:%M") == end
     assert [e.decoded("DTSTART") for e in events] == sorted(e.decoded("DTSTART") for e in events)
     assert str(events[0]["LOCATION"]) == "1200 SE Morrison St, Portland"
+    assert events[0].decoded("GEO") is not None
+    assert (events[0]["GEO"].latitude, events[0]["GEO"].longitude) == (45.517, -122.653)
     assert "Gate code 1234" in str(events[0]["DESCRIPTION"])
     assert "Spanish, Russian" in str(events[2]["DESCRIPTION"])  # language names, not codes
     assert len({str(e["UID"]) for e in events}) == 4
@@ -244,6 +247,10 @@ def test_route_sheet_pdf_renders_with_map_and_every_stop(written, tmp_path):
         assert words in flat, words
     order = [flat.index(v) for v in VISITS]
     assert order == sorted(order)
+    # the table numbers the visits 1..4: the break row has no number, none is skipped
+    rows = [ln.split() for ln in text.splitlines() if ln.strip()]
+    numbered = [r[0] for r in rows if r[0].isdigit() and len(r) > 1 and "–" in r[1]]
+    assert numbered == ["1", "2", "3", "4"], numbered
     page.save(ARTIFACTS / "packet_page.png") if ARTIFACTS.is_dir() else None
 
 

@@ -472,3 +472,32 @@ def test_streamlit_folium_gets_local_links(full_map, assets_dir, monkeypatch):
     # a localized map can still be exported inline
     tags = _tags(assets.render_offline_html(m, mode="inline"))
     assert tags.script_src == [] and tags.link_href == []
+
+
+@pytest.mark.browser
+def test_attribution_is_one_line_on_a_phone_and_opens_on_tap(browser, inline_html):
+    """On a small screen the attribution takes one short line; a tap shows all of it."""
+
+    def box(width: int, *, tap: bool = False) -> dict:
+        page = browser.new_page(viewport={"width": width, "height": 700}, has_touch=True)
+        try:
+            page.goto(inline_html.as_uri())
+            page.wait_for_selector(".leaflet-control-attribution")
+            page.wait_for_load_state("load")
+            att = page.locator(".leaflet-control-attribution")
+            if tap:
+                w = att.bounding_box()["width"]
+                att.tap(position={"x": w - 4, "y": 5})  # the text's end, not the Leaflet link
+            return att.evaluate(
+                "e => ({h: e.getBoundingClientRect().height, w: e.getBoundingClientRect().width,"
+                " cut: e.scrollWidth > e.clientWidth + 1, title: e.title})"
+            )
+        finally:
+            page.close()
+
+    wide, phone = box(900), box(360)
+    opened = box(360, tap=True)
+    assert not wide["cut"]
+    assert phone["cut"] and phone["w"] <= 360 * 0.45 + 1 and phone["h"] < 24
+    assert webmap.DEMO_ATTRIBUTION in phone["title"]  # the whole text on hover/long press
+    assert not opened["cut"] and opened["h"] > phone["h"]  # tapped: every line shows

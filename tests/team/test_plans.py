@@ -172,3 +172,30 @@ def test_visits_link_to_the_published_plan(team_store, plan_dir):
     assert (int(row["plan_id"]), row["planned_visit_id"], int(row["occurrence"])) == (
         plan["id"], stop["visit_id"], stop["occurrence"],
     )  # fmt: skip
+
+
+def test_publishing_into_a_locked_database_waits_then_says_busy(plan_dir, tmp_path):
+    """A SQLite file another program holds locked: publishing waits for it and, while it
+    stays locked, stops with a plain "busy" error and stores nothing."""
+    import sqlite3
+    import threading
+
+    from geo_outreach.visits.store import StoreBusyError, open_store
+
+    path = tmp_path / "team.sqlite"
+    with open_store(f"sqlite:///{path}") as st:
+        st.max_wait_s = 0.2
+        other = sqlite3.connect(path, check_same_thread=False)
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(StoreBusyError, match="busy"):
+            pl.publish_plan(st, plan_dir, week_of="2026-03-02", region="tiny", actor=MANAGER)
+        other.rollback()
+        assert pl.list_plans(st) == []
+        # a lock released while the publish waits: it goes through
+        other.execute("BEGIN EXCLUSIVE")
+        threading.Timer(1.0, other.rollback).start()
+        st.max_wait_s = 30.0
+        plan = pl.publish_plan(st, plan_dir, week_of="2026-03-02", region="tiny", actor=MANAGER)
+        assert plan["status"] == "published"
+        assert [p["id"] for p in pl.list_plans(st)] == [plan["id"]]
+        other.close()
