@@ -61,15 +61,26 @@ def main() -> None:
         print(f"{label:<55} median {statistics.median(times):.3f} s  max {max(times):.3f} s")
 
     # warm the caches each step touches once, then time
-    for page in ("views/community.py", "views/stops.py", "views/routes.py", "views/my_day.py",
-                 "views/impact.py", "views/needs.py"):
+    for page in (
+        "views/community.py",
+        "views/stops.py",
+        "views/routes.py",
+        "views/my_day.py",
+        "views/impact.py",
+        "views/needs.py",
+    ):
         at.switch_page(page).run()
     at.selectbox(key="needs_layer").select_index(1).run()
     at.selectbox(key="needs_layer").select_index(0).run()
 
     timed("page switch -> Needs and access", lambda: at.switch_page("views/needs.py").run())
-    timed("widget: Needs map layer (cached map)", lambda: at.selectbox(key="needs_layer").select_index(1).run())
-    timed("widget: Needs tract details", lambda: at.selectbox(key="needs_tract").select_index(2).run())
+    timed(
+        "widget: Needs map layer (cached map)",
+        lambda: at.selectbox(key="needs_layer").select_index(1).run(),
+    )
+    timed(
+        "widget: Needs tract details", lambda: at.selectbox(key="needs_tract").select_index(2).run()
+    )
     timed("page switch -> Community map", lambda: at.switch_page("views/community.py").run())
     timed("page switch -> Plan stops", lambda: at.switch_page("views/stops.py").run())
     timed("page switch -> Plan routes", lambda: at.switch_page("views/routes.py").run())
@@ -79,34 +90,49 @@ def main() -> None:
     at.switch_page("views/needs.py").run()
     t = time.perf_counter()
     at.sidebar.radio(key="scenario_mode").set_value("walk").run()
-    print(f"{'scenario: travel mode -> walk (new analyze_region)':<55} {time.perf_counter() - t:.2f} s")
-    timed("scenario: back to drive (cached analysis)",
-          lambda: at.sidebar.radio(key="scenario_mode").set_value("drive").run())
+    print(
+        f"{'scenario: travel mode -> walk (new analyze_region)':<55} {time.perf_counter() - t:.2f} s"
+    )
+    timed(
+        "scenario: back to drive (cached analysis)",
+        lambda: at.sidebar.radio(key="scenario_mode").set_value("drive").run(),
+    )
 
     at.switch_page("views/my_day.py").run()
     t = time.perf_counter()
     at.button(key="myday_demo").click().run()
-    print(f"{'My day: plan the sample week (network plan, 5 s search)':<55} {time.perf_counter() - t:.2f} s")
+    print(
+        f"{'My day: plan the sample week (network plan, 5 s search)':<55} {time.perf_counter() - t:.2f} s"
+    )
     timed("page switch -> My day (with plan)", lambda: at.switch_page("views/my_day.py").run())
     day = at.selectbox(key="myday_day")
-    timed("widget: My day other day", lambda: at.selectbox(key="myday_day").set_value(
-        day.options[-1]).run())
+    timed(
+        "widget: My day other day",
+        lambda: at.selectbox(key="myday_day").set_value(day.options[-1]).run(),
+    )
     save = next(b for b in at.button if str(b.key).startswith("rec_save_"))
     t = time.perf_counter()
     at.button(key=save.key).click().run()
     print(f"{'My day: record a visit (Save)':<55} {time.perf_counter() - t:.2f} s")
     t = time.perf_counter()
     at.button(key="myday_packet").click().run()
-    print(f"{'My day: make the field packet (PDF, GPX, ICS, HTML)':<55} {time.perf_counter() - t:.2f} s")
+    print(
+        f"{'My day: make the field packet (PDF, GPX, ICS, HTML)':<55} {time.perf_counter() - t:.2f} s"
+    )
     at.switch_page("views/impact.py").run()
-    timed("page switch -> Impact (1 visit, with plan)", lambda: at.switch_page("views/impact.py").run())
+    timed(
+        "page switch -> Impact (1 visit, with plan)",
+        lambda: at.switch_page("views/impact.py").run(),
+    )
     timed("page switch -> Plan routes (with plan)", lambda: at.switch_page("views/routes.py").run())
 
     at.switch_page("views/stops.py").run()
     at.number_input(key="stops_p").set_value(5)
     t = time.perf_counter()
     at.button[0].click().run()
-    print(f"{'Plan stops: first Run (candidates + OD + MCLP + map)':<55} {time.perf_counter() - t:.2f} s")
+    print(
+        f"{'Plan stops: first Run (candidates + OD + MCLP + map)':<55} {time.perf_counter() - t:.2f} s"
+    )
     at.number_input(key="stops_p").set_value(6)
     t = time.perf_counter()
     at.button[0].click().run()
