@@ -71,6 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="PNG resolution (50-1200, default 200)",
     )
     mp.add_argument("--no-roads", action="store_true", help="leave out the road base layer")
+    mp.add_argument(
+        "--lang",
+        default=None,
+        choices=list(LANGUAGES),
+        help="language of the legend, titles and footer (default: GEO_OUTREACH_LANG, else the "
+        "region's language, else en)",
+    )
     mp.add_argument("--json", action="store_true", help="print a JSON summary")
     mp.set_defaults(func=run_map)
 
@@ -186,6 +193,13 @@ def _stops_routes(args: argparse.Namespace) -> tuple[Any, Any]:
     return stops, routes
 
 
+def _region_language(region: Any) -> str | None:
+    """A region's default language: its manifest's ``language``, else its country's."""
+    from geo_outreach.i18n import country_language
+
+    return region.manifest.language or country_language(region.country)
+
+
 def run_map(args: argparse.Namespace) -> int:
     from geo_outreach.present.exports import FORMATS, coverage_map, road_edges
     from geo_outreach.present.static_map import CHOROPLETH_LAYERS
@@ -235,6 +249,8 @@ def run_map(args: argparse.Namespace) -> int:
         k=args.k,
         palette=args.palette,
         dpi=args.dpi,
+        lang=resolve_language(args.lang, region=_region_language(region)),
+        category_labels=region.manifest.category_labels,
     )
     summary = {
         "output": str(out),
@@ -279,14 +295,13 @@ def run_packet(args: argparse.Namespace) -> int:
     page, region_lang = args.page, None
     if args.region:
         from geo_outreach.data.place import paper_size
-        from geo_outreach.i18n import country_language
 
         ctx = open_from_args(args)
         roads = road_edges(ctx.network("drive"))
         attribution = ctx.region.attribution or attribution
         timezone = timezone or ctx.region.timezone
         page = page or paper_size(ctx.region.country or "US")
-        region_lang = ctx.region.manifest.language or country_language(ctx.region.country)
+        region_lang = _region_language(ctx.region)
     packet = write_packet(
         args.plan,
         args.output,

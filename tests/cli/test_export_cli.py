@@ -115,7 +115,6 @@ def test_export_packet(plan_dir, tmp_path, capsys):
     assert main([*base, "--worker", "w1", "--week-of", "soon"]) == 2
 
 
-
 def test_export_packet_in_the_workers_language(plan_dir, tmp_path, capsys, monkeypatch):
     """--lang sv: the sheet and the calendar in Swedish; the JSON, ids and times unchanged."""
     import subprocess
@@ -148,6 +147,7 @@ def test_cli_messages_follow_geo_outreach_lang(capsys, monkeypatch):
     monkeypatch.setenv("GEO_OUTREACH_LANG", "sv")
     assert main(["export", "map", "--dpi", "many", "-o", "m.png"]) == 2
     assert "ett heltal väntades" in capsys.readouterr().err
+
 
 def test_export_data(tiny_region, analysis_gpkg, plan_dir, tmp_path):
     out = tmp_path / "data"
