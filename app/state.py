@@ -25,6 +25,7 @@ from geo_outreach.i18n import _
 
 #: session key of the dashboard's language (the sidebar's selector)
 LANGUAGE_KEY = "language"
+LANGUAGE_SELECT_KEY = "language_select"
 
 REGION_ENV = "GEO_OUTREACH_APP_REGION"
 """Environment variable with the region folder (set by ``geo-outreach app --region``)."""
@@ -145,17 +146,25 @@ def apply_language(actor: Any = None) -> str:
 
 
 def language_selector() -> str:
-    """The sidebar's language selector (each language by its own name); returns the choice."""
+    """The sidebar's language selector (each language by its own name); returns the choice.
+
+    The choice is kept under :data:`LANGUAGE_KEY`, apart from the widget's own state, so it
+    stays when the user moves to another page (each page draws its own selector).
+    """
     current = i18n.get_language()
     options = list(i18n.LANGUAGES)
     if current not in options:  # the pseudo-locale of the tests
         options.append(current)
-    if st.session_state.get(LANGUAGE_KEY) not in options:
-        st.session_state[LANGUAGE_KEY] = current
+
+    def chosen() -> None:
+        st.session_state[LANGUAGE_KEY] = st.session_state[LANGUAGE_SELECT_KEY]
+
     lang = st.sidebar.selectbox(
         "🌐",
         options,
-        key=LANGUAGE_KEY,
+        index=options.index(current),
+        key=LANGUAGE_SELECT_KEY,
+        on_change=chosen,
         format_func=lambda c: i18n.LANGUAGE_NAMES.get(c, c),
         label_visibility="collapsed",
     )
@@ -193,7 +202,8 @@ def sidebar() -> Scenario:
             list(logic.MODES),
             horizontal=True,
             key="scenario_mode",
-            format_func=mode_label,
+            # the options stay the mode codes: AppTest and outside checks select them by code
+            captions=[mode_label(m) for m in logic.MODES],
         )
         default_cat = [c for c in ("clinic_fqhc",) if c in cats] or cats[:1]
         overrides = ctx.region.manifest.category_labels
