@@ -44,7 +44,7 @@ def _untranslated(at: AppTest, data_values: set[str]) -> list[tuple[str, str]]:
 
 
 #: the pages converted so far (docs/i18n.md); each new one is added here
-PAGES = [None, "views/community.py", "views/stops.py"]
+PAGES = [None, "views/community.py", "views/stops.py", "views/impact.py"]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p or "views/needs.py")
