@@ -20,6 +20,13 @@ import logic
 import pandas as pd
 import streamlit as st
 
+from geo_outreach import i18n
+from geo_outreach.i18n import _
+
+#: session key of the dashboard's language (the sidebar's selector)
+LANGUAGE_KEY = "language"
+LANGUAGE_SELECT_KEY = "language_select"
+
 REGION_ENV = "GEO_OUTREACH_APP_REGION"
 """Environment variable with the region folder (set by ``geo-outreach app --region``)."""
 PLAN_KEY = "route_plan"
@@ -131,8 +138,55 @@ class Scenario:
         return get_analysis(self.region, self.need, self.mode, self.categories, self.top_share)
 
 
+def apply_language(actor: Any = None) -> str:
+    """Set this run's language (context-local, so other sessions keep theirs) and return it.
+
+    The session's choice in the sidebar, else the signed-in account's language, else
+    ``GEO_OUTREACH_LANG``, else the region's default, else English. Before sign-in nobody has
+    chosen: ``GEO_OUTREACH_LANG`` (the sign-in form itself stays in English).
+    """
+    chosen = st.session_state.get(LANGUAGE_KEY)
+    account = getattr(actor, "language", None) if getattr(actor, "role", "") != "owner" else None
+    try:
+        lang = i18n.resolve_language(chosen, account=account)
+    except ValueError:
+        lang = i18n.resolve_language(account=account)
+    i18n.set_language(lang)
+    return lang
+
+
+def language_selector() -> str:
+    """The sidebar's language selector (each language by its own name); returns the choice.
+
+    The choice is kept under :data:`LANGUAGE_KEY`, apart from the widget's own state, so it
+    stays when the user moves to another page (each page draws its own selector).
+    """
+    current = i18n.get_language()
+    options = list(i18n.LANGUAGES)
+    if current not in options:  # the pseudo-locale of the tests
+        options.append(current)
+
+    def chosen() -> None:
+        st.session_state[LANGUAGE_KEY] = st.session_state[LANGUAGE_SELECT_KEY]
+
+    lang = st.sidebar.selectbox(
+        "🌐",
+        options,
+        index=options.index(current),
+        key=LANGUAGE_SELECT_KEY,
+        on_change=chosen,
+        format_func=lambda c: i18n.LANGUAGE_NAMES.get(c, c),
+        label_visibility="collapsed",
+    )
+    i18n.set_language(lang)
+    return str(lang)
+
+
 def sidebar() -> Scenario:
     """Draw the shared sidebar and return the scenario."""
+    from geo_outreach.present.labels import category_label, mode_label
+
+    language_selector()  # the run's language was set by main.py (apply_language)
     region = region_arg()
     ctx = get_ctx(region)
     units = ctx.region.units
@@ -142,26 +196,37 @@ def sidebar() -> Scenario:
     with st.sidebar:
         st.markdown(f"**{ctx.region.manifest.title or ctx.region.name}**")
         st.caption(
-            f"{len(units)} tracts, {len(services)} services"
-            + (" (synthetic)" if ctx.region.is_synthetic else "")
+            _("{tracts} tracts, {services} services").format(
+                tracts=len(units), services=len(services)
+            )
+            + (" " + _("(synthetic)") if ctx.region.is_synthetic else "")
         )
         need_label = st.selectbox(
-            "Need index",
+            _("Need index"),
             list(needs),
             key="scenario_need",
-            help="Which community needs count (see docs/need.md)",
+            help=_("Which community needs count (see docs/need.md)"),
         )
-        mode = st.radio("Travel mode", list(logic.MODES), horizontal=True, key="scenario_mode")
+        mode = st.radio(
+            _("Travel mode"),
+            list(logic.MODES),
+            horizontal=True,
+            key="scenario_mode",
+            # the options stay the mode codes: AppTest and outside checks select them by code
+            captions=[mode_label(m) for m in logic.MODES],
+        )
         default_cat = [c for c in ("clinic_fqhc",) if c in cats] or cats[:1]
+        overrides = ctx.region.manifest.category_labels
         chosen = st.multiselect(
-            "Services that count for access",
+            _("Services that count for access"),
             cats,
             default=default_cat,
             key="scenario_categories",
-            help="Their travel times make the access part of the underserved score.",
+            format_func=lambda c: category_label(c, overrides=overrides),
+            help=_("Their travel times make the access part of the underserved score."),
         )
         top = st.slider(
-            "Share of tracts flagged underserved", 0.05, 0.5, 0.2, 0.05, key="scenario_top"
+            _("Share of tracts flagged underserved"), 0.05, 0.5, 0.2, 0.05, key="scenario_top"
         )
         st.caption(ctx.region.attribution)
     return Scenario(
@@ -184,7 +249,7 @@ def scenario() -> Scenario:
     try:
         return sidebar()
     except (GeoOutreachError, ValueError, OSError) as exc:
-        st.error(f"Cannot open the region: {' '.join(str(exc).split())}")
+        st.error(_("Cannot open the region: {error}").format(error=" ".join(str(exc).split())))
         st.stop()
         raise  # unreachable: st.stop() ends the run
 
@@ -220,7 +285,7 @@ def make_plan(
     from geo_outreach.errors import InputError
 
     if not days:
-        raise InputError("choose at least one day to plan", source="days")
+        raise InputError(_("choose at least one day to plan"), source="days")
     v, w = logic.read_tables(visits, workers, visits_name=visits_name, workers_name=workers_name)
     made = go.plan_routes(
         get_ctx(region),

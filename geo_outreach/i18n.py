@@ -27,9 +27,10 @@ import functools
 import gettext as _gettext
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
 from pathlib import Path
+from typing import Any, TypeVar
 
 from geo_outreach import config
 
@@ -50,6 +51,7 @@ __all__ = [
     "format_time",
     "get_language",
     "gettext",
+    "in_language",
     "ngettext",
     "normalise_language",
     "resolve_language",
@@ -59,6 +61,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+R = TypeVar("R")
 
 DOMAIN = "geo_outreach"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -256,6 +259,18 @@ def using(lang: str | None) -> Iterator[str]:
         yield get_language()
     finally:
         _current.reset(token)
+
+
+def in_language(func: Callable[..., R]) -> Callable[..., R]:
+    """Decorator: run ``func`` in the language of its keyword argument ``lang`` (None: the
+    current language), so everything it translates inside speaks that language."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        with using(kwargs.get("lang")):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def gettext(message: str, *, lang: str | None = None) -> str:

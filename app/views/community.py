@@ -14,15 +14,17 @@ import maps
 import state
 import streamlit as st
 
-from geo_outreach.analysis.underserved import category_name
+from geo_outreach import i18n
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
+from geo_outreach.present.labels import category_label, mode_label
 
 actor = auth.guard("community")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
-st.title("Community map")
+st.title(_("Community map"))
 st.caption(
-    "Compose a map for a meeting or a report, then download it: it opens offline in any browser."
+    _("Compose a map for a meeting or a report, then download it: it opens offline in any browser.")
 )
 
 try:
@@ -32,25 +34,33 @@ except InputError as exc:
     st.stop()
 
 cats = sorted(ctx.region.services["category"].astype(str).unique())
-SHADES = {"Underserved score": "underserved_score", "Need index": "need_score", "None": ""}
+SHADES = {_("Underserved score"): "underserved_score", _("Need index"): "need_score", _("None"): ""}
 for cat in [*sc.categories, *(c for c in cats if c not in sc.categories)]:
     col = f"tt_nearest_{cat}_{sc.mode}_min"
     if col in analysis.tracts.columns:
-        SHADES[f"Minutes to nearest {category_name(cat)} ({sc.mode})"] = col
+        label = _("Minutes to the nearest {service} ({mode})").format(
+            service=category_label(cat, overrides=ctx.region.manifest.category_labels).lower(),
+            mode=mode_label(sc.mode),
+        )
+        SHADES[label] = col
 
 a, b = st.columns(2)
-title = a.text_input("Title", "Where people are underserved", key="community_title")
-shade = b.selectbox("Shade tracts by", list(SHADES), key="community_shade")
+title = a.text_input(_("Title"), _("Where people are underserved"), key="community_title")
+shade = b.selectbox(_("Shade tracts by"), list(SHADES), key="community_shade")
 show_cats = st.multiselect(
-    "Services to show", cats, default=list(sc.categories), key="community_cats"
+    _("Services to show"),
+    cats,
+    default=list(sc.categories),
+    key="community_cats",
+    format_func=lambda c: category_label(c, overrides=ctx.region.manifest.category_labels),
 )
-show_zones = st.checkbox("Outline underserved zones", True, key="community_zones")
-notes = st.text_area("Notes (shown under the title)", "", key="community_notes")
+show_zones = st.checkbox(_("Outline underserved zones"), True, key="community_zones")
+notes = st.text_area(_("Notes (shown under the title)"), "", key="community_notes")
 
 
-@st.cache_data(show_spinner="Drawing the map...", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _community_map(
-    region, need, mode, categories, top_share, title, shade, show_cats, show_zones, notes
+    region, need, mode, categories, top_share, title, shade, show_cats, show_zones, notes, lang
 ):
     """The on-page preview (Leaflet from the app's static folder, cached road layer)."""
     import folium
@@ -69,20 +79,20 @@ def _community_map(
             t,
             shade,
             fields=["name", shade],
-            aliases=["Tract", label[0] if label else shade],
+            aliases=[_("Tract"), label[0] if label else shade],
             name=label[0] if label else shade,
         )
     if show_zones and len(res.zones):
         maps.add_polygons(
             m,
             res.zones,
-            name="Underserved zones",
+            name=_("Underserved zones"),
             color="#CC79A7",
             fields=["zone_id", "n_units", "population"],
         )
     sites = ctx.region.services[ctx.region.services["category"].astype(str).isin(show_cats)]
     if len(sites):
-        add_sites(m, sites, fields=["name", "category"], name="Services", radius_px=5)
+        add_sites(m, sites, fields=["name", "category"], name=_("Services"), radius_px=5)
     head = f"<b style='font-size:15px'>{html.escape(title)}</b>"
     if notes.strip():
         head += "<br>" + html.escape(notes).replace("\n", "<br>")
@@ -107,8 +117,11 @@ args = (
     tuple(show_cats),
     bool(show_zones),
     notes,
+    i18n.get_language(),
 )
-maps.show(_community_map(*args), height=560)
+with st.spinner(_("Drawing the map...")):
+    page = _community_map(*args)
+maps.show(page, height=560)
 
 services = ctx.region.services[ctx.region.services["category"].astype(str).isin(show_cats)]
 roads = state.get_road_edges(sc.region)
@@ -118,8 +131,13 @@ attribution = ctx.region.attribution
 def _export(fmt: str):
     """Deferred download: the map is drawn only when its button is pressed."""
     shade_col, zones_on, the_title, the_notes = SHADES[shade], bool(show_zones), title, notes
+    lang = i18n.get_language()  # the download speaks the page's language
 
     def make() -> bytes:
+        with i18n.using(lang):
+            return _make()
+
+    def _make() -> bytes:
         return logic.community_map(
             fmt,
             result=analysis,
@@ -135,12 +153,12 @@ def _export(fmt: str):
     return make
 
 
-st.caption("Download the map: PNG for slides, PDF to print, HTML to open offline in a browser.")
+st.caption(_("Download the map: PNG for slides, PDF to print, HTML to open offline in a browser."))
 d1, d2, d3 = st.columns(3)
 for col, fmt, label, mime in (
-    (d1, "png", "Download map (PNG)", "image/png"),
-    (d2, "pdf", "Download map (PDF)", "application/pdf"),
-    (d3, "html", "Download map (HTML, works offline)", "text/html"),
+    (d1, "png", _("Download map (PNG)"), "image/png"),
+    (d2, "pdf", _("Download map (PDF)"), "application/pdf"),
+    (d3, "html", _("Download map (HTML, works offline)"), "text/html"),
 ):
     col.download_button(
         label,

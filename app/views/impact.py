@@ -12,24 +12,29 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
+from geo_outreach.i18n import _, format_people, format_percent, ngettext
 
 actor = auth.guard("impact")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
-st.title("Impact")
+st.title(_("Impact"))
 st.caption(
-    "Reach by tract, referrals by category, follow-ups due and planned vs done, from the "
-    "visits recorded on My day (or imported with geo-outreach visits import)."
+    _(
+        "Reach by tract, referrals by category, follow-ups due and planned vs done, from the "
+        "visits recorded on My day (or imported with geo-outreach visits import)."
+    )
 )
 
-since = st.date_input("Visits since", dt.date.today() - dt.timedelta(days=28), key="impact_since")
+since = st.date_input(
+    _("Visits since"), dt.date.today() - dt.timedelta(days=28), key="impact_since"
+)
 saved = state.current_plan(sc.region)
 use_plan = st.checkbox(
-    "Compare with this session's plan",
+    _("Compare with this session's plan"),
     value=saved is not None,
     disabled=saved is None,
     key="impact_use_plan",
-    help="Planned vs done needs a plan made on Plan routes (or My day's sample week).",
+    help=_("Planned vs done needs a plan made on Plan routes (or My day's sample week)."),
 )
 
 try:
@@ -52,33 +57,42 @@ except (InputError, GeoOutreachError) as exc:
 
 t = summary.totals
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Visits recorded", t["visits"])
-m2.metric("People reached", t["people_reached"])
-m3.metric("Referrals", t["referrals"])
+m1.metric(_("Visits recorded"), t["visits"])
+m2.metric(_("People reached"), format_people(t["people_reached"]))
+m3.metric(_("Referrals"), t["referrals"])
 m4.metric(
-    "Follow-ups open",
+    _("Follow-ups open"),
     t["followups_open"],
-    delta=f"{t['followups_overdue']} overdue" if t["followups_overdue"] else None,
+    delta=ngettext("{n} overdue", "{n} overdue", t["followups_overdue"]).format(
+        n=t["followups_overdue"]
+    )
+    if t["followups_overdue"]
+    else None,
     delta_color="inverse",
 )
 if t["visits"] == 0:
-    st.info("No visit recorded in this period yet. Workers record visits on **My day**.")
+    st.info(_("No visit recorded in this period yet. Workers record visits on **My day**."))
     st.stop()
 
 u = summary.underserved
 if u.get("population"):
     st.markdown(
-        f"**Underserved tracts reached:** {u['units_reached']} of {u['units']} "
-        f"({u['share_in_reached_units']:.0%} of their population lives in a tract with a "
-        "completed visit)."
+        _(
+            "**Underserved tracts reached:** {reached} of {tracts} ({share} of their population "
+            "lives in a tract with a completed visit)."
+        ).format(
+            reached=u["units_reached"],
+            tracts=u["units"],
+            share=format_percent(u["share_in_reached_units"]),
+        )
     )
 
 reach = summary.reach_by_unit
 placed = reach[reach["unit_id"] != ""]
 
 
-@st.cache_data(show_spinner="Drawing the map...", max_entries=16)
-def _reach_map(region, key, _reach):
+@st.cache_data(show_spinner=False, max_entries=16)
+def _reach_map(region, key, _reach, lang):
     from geo_outreach.present.webmap import add_choropleth, add_layer_control
 
     ctx = state.get_ctx(region)
@@ -91,9 +105,9 @@ def _reach_map(region, key, _reach):
         units,
         "people_reached",
         fields=["name", "people_reached", "visits"],
-        aliases=["Tract", "People reached", "Visits"],
-        name="People reached",
-        legend_title="People reached",
+        aliases=[_("Tract"), _("People reached"), _("Visits")],
+        name=_("People reached"),
+        legend_title=_("People reached"),
         cmap="Greens",
     )
     add_layer_control(m)
@@ -102,11 +116,13 @@ def _reach_map(region, key, _reach):
 
 if len(placed):
     key = tuple(map(tuple, placed[["unit_id", "people_reached", "visits"]].to_numpy().tolist()))
-    maps.show(_reach_map(sc.region, key, placed), height=420)
+    with st.spinner(_("Drawing the map...")):
+        page = _reach_map(sc.region, key, placed, state.i18n.get_language())
+    maps.show(page, height=420)
 
-st.subheader("Reach by tract")
+st.subheader(_("Reach by tract"))
 names = ctx.region.units.set_index("unit_id")["name"].astype(str)
-table = reach.assign(name=reach["unit_id"].map(names).fillna("(no tract)"))
+table = reach.assign(name=reach["unit_id"].map(names).fillna(_("(no tract)")))
 st.dataframe(
     table[
         [
@@ -124,33 +140,33 @@ st.dataframe(
     key="impact_reach",
 )
 
-st.subheader("Referrals by category")
+st.subheader(_("Referrals by category"))
 refs = summary.referrals.set_index("category")["referrals"]
 st.bar_chart(refs, horizontal=True, height=220)
 
 from geo_outreach.team.roles import allowed  # noqa: E402
 
 if not allowed(actor, "impact.details"):  # planners: aggregates only
-    st.caption("Follow-ups and planned-vs-done per visit are shown to managers.")
+    st.caption(_("Follow-ups and planned-vs-done per visit are shown to managers."))
     st.stop()
 
-st.subheader("Follow-ups due")
+st.subheader(_("Follow-ups due"))
 fu = summary.followups
 if fu.empty:
-    st.success("No open follow-up.")
+    st.success(_("No open follow-up."))
 else:
     show = fu[["followup_due", "days_overdue", "worker_id", "planned_visit_id", "unit_id"]].copy()
     show["followup_due"] = pd.to_datetime(show["followup_due"]).dt.date
     st.dataframe(show, hide_index=True, key="impact_followups")
 
 if use_plan and saved is not None:
-    st.subheader("Planned vs done")
+    st.subheader(_("Planned vs done"))
     pt = summary.planned_totals
     p1, p2, p3 = st.columns(3)
-    p1.metric("Planned stops", int(pt.get("planned", 0)))
-    p2.metric("Done", int(pt.get("done", 0)))
+    p1.metric(_("Planned stops"), int(pt.get("planned", 0)))
+    p2.metric(_("Done"), int(pt.get("done", 0)))
     rate = pt.get("completion_rate")
-    p3.metric("Completion", "n/a" if rate is None or rate != rate else f"{rate:.0%}")
+    p3.metric(_("Completion"), _("n/a") if rate is None or rate != rate else format_percent(rate))
     st.dataframe(
         summary.planned_vs_done[["visit_id", "worker_id", "status", "done_by"]],
         hide_index=True,

@@ -9,13 +9,15 @@ import pandas as pd
 import state
 import streamlit as st
 
-from geo_outreach.analysis.underserved import category_name
+from geo_outreach import i18n
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _, format_decimal, format_people
+from geo_outreach.present.labels import category_label, mode_label
 
 actor = auth.guard("needs")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
-st.title("Needs and access")
+st.title(_("Needs and access"))
 
 try:
     result = sc.analysis()
@@ -27,26 +29,30 @@ ranked = tracts[tracts["underserved_rank"].notna()]
 access_cols = logic.access_columns(result, sc.mode, sc.categories)
 cats = sorted(ctx.region.services["category"].astype(str).unique())
 
-layers = {"Underserved score": "underserved_score", "Need index": "need_score"}
+layers = {_("Underserved score"): "underserved_score", _("Need index"): "need_score"}
 for cat in [*sc.categories, *(c for c in cats if c not in sc.categories)]:
     col = f"tt_nearest_{cat}_{sc.mode}_min"
     if col in tracts.columns:
-        layers[f"Minutes to nearest {category_name(cat)} ({sc.mode})"] = col
+        label = _("Minutes to the nearest {service} ({mode})").format(
+            service=category_label(cat, overrides=ctx.region.manifest.category_labels).lower(),
+            mode=mode_label(sc.mode),
+        )
+        layers[label] = col
 
 summary = result.summary(0)
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Tracts", summary["tracts"])
-c2.metric("Underserved tracts", summary["underserved"])
-c3.metric("Underserved zones", summary["zones"])
-c4.metric("Off the road network", summary["off_network"])
-st.caption(f"Need index: {result.need_method}.")
+c1.metric(_("Tracts"), summary["tracts"])
+c2.metric(_("Underserved tracts"), summary["underserved"])
+c3.metric(_("Underserved zones"), summary["zones"])
+c4.metric(_("Off the road network"), summary["off_network"])
+st.caption(_("Need index: {method}.").format(method=result.need_method))
 
-layer_label = st.selectbox("Map layer", list(layers), key="needs_layer")
+layer_label = st.selectbox(_("Map layer"), list(layers), key="needs_layer")
 column = layers[layer_label]
 
 
-@st.cache_data(show_spinner="Drawing the map...", max_entries=32)
-def _map_html(region, need, mode, categories, top_share, column, label):
+@st.cache_data(show_spinner=False, max_entries=32)
+def _map_html(region, need, mode, categories, top_share, column, label, lang):
     from geo_outreach.present.webmap import add_choropleth, add_layer_control, add_sites
 
     ctx = state.get_ctx(region)
@@ -59,7 +65,7 @@ def _map_html(region, need, mode, categories, top_share, column, label):
         t,
         column,
         fields=["name", column],
-        aliases=["Tract", label],
+        aliases=[_("Tract"), label],
         name=label,
         legend_title=label,
     )
@@ -67,36 +73,44 @@ def _map_html(region, need, mode, categories, top_share, column, label):
         layer,
         t,
         ["unit_id", "need_score", "underserved_rank", "reason"],
-        ["Tract id", "Need index", "Underserved rank", "Why"],
+        [_("Tract id"), _("Need index"), _("Underserved rank"), _("Why")],
     )
-    add_sites(m, ctx.region.services, fields=["name", "category"], name="Services", radius_px=5)
+    add_sites(m, ctx.region.services, fields=["name", "category"], name=_("Services"), radius_px=5)
     add_layer_control(m)
     return maps.to_page(m)
 
 
-maps.show(_map_html(sc.region, sc.need, sc.mode, sc.categories, sc.top_share, column, layer_label))
+with st.spinner(_("Drawing the map...")):
+    page = _map_html(
+        sc.region, sc.need, sc.mode, sc.categories, sc.top_share, column, layer_label,
+        i18n.get_language(),
+    )  # fmt: skip
+maps.show(page)
 st.caption(
-    "Click a tract for its numbers and why it ranks where it does. Grey tracts have no value."
+    _("Click a tract for its numbers and why it ranks where it does. Grey tracts have no value.")
 )
 
-st.subheader("Tract details")
+st.subheader(_("Tract details"))
 options = ranked.sort_values("underserved_rank")["unit_id"].tolist() + sorted(
     set(tracts["unit_id"]) - set(ranked["unit_id"])
 )
 names = tracts.set_index("unit_id")["name"].astype(str).to_dict()
 labels = {f"{names.get(u, u)} ({u})": u for u in options}
-uid = labels[st.selectbox("Tract", list(labels), key="needs_tract")]
+uid = labels[st.selectbox(_("Tract"), list(labels), key="needs_tract")]
 row = tracts.set_index("unit_id").loc[uid]
 d1, d2, d3 = st.columns(3)
-d1.metric("Need index", "n/a" if pd.isna(row["need_score"]) else f"{row['need_score']:.2f}")
-d2.metric(
-    "Underserved rank",
-    "not ranked" if pd.isna(row["underserved_rank"]) else int(row["underserved_rank"]),
+d1.metric(
+    _("Need index"),
+    _("n/a") if pd.isna(row["need_score"]) else format_decimal(row["need_score"], decimals=2),
 )
-d3.metric("Population", f"{row['population']:,.0f}")
+d2.metric(
+    _("Underserved rank"),
+    _("not ranked") if pd.isna(row["underserved_rank"]) else int(row["underserved_rank"]),
+)
+d3.metric(_("Population"), format_people(row["population"]))
 st.info(str(row["reason"]))
 
-st.subheader("Most underserved tracts")
+st.subheader(_("Most underserved tracts"))
 top = ranked.sort_values("underserved_rank").head(15)
 show_cols = [
     "underserved_rank",
@@ -110,6 +124,6 @@ show_cols = [
 ]
 st.dataframe(top[show_cols], hide_index=True, key="needs_top_table")
 
-st.subheader("Underserved zones")
+st.subheader(_("Underserved zones"))
 zones = result.zones.drop(columns="geometry")
 st.dataframe(zones, hide_index=True, key="needs_zones_table")

@@ -89,6 +89,14 @@ def open_region(
     return _open(region, max_snap_m=float(max_snap_m), cache=cache)
 
 
+def _region_language(region: Any) -> str | None:
+    """A region's default language: its manifest's ``language``, else its country's."""
+    from geo_outreach.i18n import country_language
+
+    reg = region.region
+    return reg.manifest.language or country_language(reg.country)
+
+
 def _region_name(region: Any) -> str:
     return str(getattr(getattr(region, "region", None), "name", "") or "")
 
@@ -562,14 +570,14 @@ def field_packet(
     attribution = (region.region.attribution if region is not None else "") or DEFAULT_ATTRIBUTION
     timezone = timezone or (region_timezone(region) if region is not None else None) or p.timezone
     from geo_outreach.data.place import paper_size
-    from geo_outreach.i18n import country_language, resolve_language
+    from geo_outreach.i18n import resolve_language
 
     account = (
         getattr(actor, "language", None) if getattr(actor, "worker_id", "") == worker else None
     )
     region_lang = None
     if region is not None:
-        region_lang = region.region.manifest.language or country_language(region.region.country)
+        region_lang = _region_language(region)
         page = page or paper_size(region.region.country or "US")
     lang = resolve_language(lang, account=account, region=region_lang)
     return write_packet(
@@ -598,6 +606,7 @@ def coverage_map(
     layers: Sequence[str] | None = None,
     title: str | None = None,
     roads: bool = True,
+    lang: str | None = None,
     **options: Any,
 ) -> Any:
     """A coverage map for a community meeting: PNG, PDF, SVG or HTML.
@@ -624,6 +633,10 @@ def coverage_map(
         Page title (default: the region's title).
     roads
         Draw the road network lightly under the data.
+    lang
+        Language of the legend and titles (``en``, ``es``, ``sv``); default
+        ``GEO_OUTREACH_LANG``, else the region's language, else English.  Service
+        categories are named with the region's own labels (``[labels.categories]``).
     options
         Passed on to :func:`geo_outreach.present.exports.coverage_map` (``size``,
         ``scheme``, ``k``, ``palette``, ``dpi``, ``subtitle``, ``notes``, ``access_column``).
@@ -633,6 +646,7 @@ def coverage_map(
     geo_outreach.present.exports.MapExport
         ``data`` (the bytes), ``format`` and the class breaks of static maps.
     """
+    from geo_outreach.i18n import resolve_language
     from geo_outreach.present.exports import FORMATS, _read_points, plan_layers, road_edges
     from geo_outreach.present.exports import coverage_map as _coverage_map
     from geo_outreach.present.exports import read_analysis as _read_analysis_layers
@@ -702,6 +716,8 @@ def coverage_map(
         routes=route_lines,
         roads=road_edges(region.network("drive")) if roads else None,
         data_date=reg.manifest.data_date,
+        lang=resolve_language(lang, region=_region_language(region)),
+        category_labels=reg.manifest.category_labels,
         **options,
     )
     if target is not None:

@@ -70,6 +70,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="PNG resolution (50-1200, default 200)",
     )
     mp.add_argument("--no-roads", action="store_true", help="leave out the road base layer")
+    mp.add_argument(
+        "--lang",
+        default=None,
+        choices=list(LANGUAGES),
+        help="language of the legend, titles and footer (default: GEO_OUTREACH_LANG, else the "
+        "region's language, else en)",
+    )
     mp.add_argument("--json", action="store_true", help="print a JSON summary")
     mp.set_defaults(func=run_map)
 
@@ -209,6 +216,7 @@ def run_map(args: argparse.Namespace) -> int:
         k=args.k,
         palette=args.palette,
         dpi=args.dpi,
+        lang=args.lang,
     )
     summary = {
         "output": str(out),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html as html_mod
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
+from geo_outreach.i18n import in_language
 from geo_outreach.present.static_map import (
     CHOROPLETH_LAYERS,
     LAYERS,
@@ -368,6 +369,7 @@ def html_coverage_map(
 # --------------------------------------------------------------------------- coverage map
 
 
+@in_language
 def coverage_map(
     output: str | os.PathLike[str] | None = None,
     *,
@@ -392,6 +394,8 @@ def coverage_map(
     k: int = 5,
     palette: str = "viridis",
     dpi: int = 150,
+    lang: str | None = None,
+    category_labels: Mapping[str, str] | None = None,
 ) -> MapExport:
     """Make a coverage map as PNG, PDF, SVG (matplotlib, offline) or HTML (Leaflet, inlined).
 
@@ -423,6 +427,10 @@ def coverage_map(
         sequential colormap.
     dpi
         PNG resolution.
+    lang
+        Language of the legend, titles and footer (default: the current language).
+    category_labels
+        The region's service category labels (``[labels.categories]``).
 
     Returns
     -------
@@ -472,6 +480,8 @@ def coverage_map(
             size=size,
             fmt=cast(Any, fmt),
             dpi=dpi,
+            lang=lang,
+            category_labels=category_labels,
         )
         data = static.data
     if path is not None:

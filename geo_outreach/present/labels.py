@@ -32,6 +32,7 @@ __all__ = [
     "distance_text",
     "duration_text",
     "label_columns",
+    "mode_label",
     "people_text",
     "reason_sentence",
     "share_text",
@@ -167,6 +168,20 @@ def category_label(
         return _t(CATEGORY_LABELS[code], lang)
     text = str(code).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+MODE_LABELS: dict[str, str] = {
+    "drive": N_("by car"),
+    "walk": N_("on foot"),
+    "bike": N_("by bicycle"),
+    "transit": N_("by public transport"),
+}
+"""How a travel mode reads in a sentence or a choice."""
+
+
+def mode_label(mode: str, *, lang: str | None = None) -> str:
+    """A travel mode for people (``drive`` -> ``by car``)."""
+    return _t(MODE_LABELS[mode], lang) if mode in MODE_LABELS else str(mode)
 
 
 def column_label(column: str, *, lang: str | None = None) -> str:

@@ -35,8 +35,10 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import gettext, in_language, ngettext
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.classify import SCHEMES, class_colours, classify
+from geo_outreach.present.labels import category_label
 from geo_outreach.validation import check_gdf
 
 if TYPE_CHECKING:
@@ -213,12 +215,20 @@ def access_label(column: str) -> str:
         mode = ""
     if name.startswith("tt_nearest_") and mode:
         cat = name[len("tt_nearest_") :].rsplit(f"_{mode}", 1)[0].replace("_", " ")
-        return f"{mode.capitalize()} time to the nearest {cat} (minutes)"
+        label = category_label(cat.replace(" ", "_")).lower()
+        return {
+            "drive": gettext("Drive time to the nearest {service} (minutes)"),
+            "walk": gettext("Walking time to the nearest {service} (minutes)"),
+            "bike": gettext("Cycling time to the nearest {service} (minutes)"),
+            "transit": gettext("Transit time to the nearest {service} (minutes)"),
+        }[mode].format(service=label)
     if name.startswith("n_within_") and mode:
         cat = name[len("n_within_") :].replace("_", " ")
-        return f"Services within reach: {cat}"
+        return gettext("Services within reach: {service}").format(
+            service=category_label(cat.replace(" ", "_"))
+        )
     if name.endswith("_min"):
-        return f"{name.replace('_', ' ')[:-4]} (minutes)"
+        return gettext("{name} (minutes)").format(name=name.replace("_", " ")[:-4])
     return name.replace("_", " ")
 
 
@@ -242,9 +252,9 @@ def _choropleth_spec(
     layer: str, tracts: pd.DataFrame, access_column: str | None
 ) -> tuple[str, str]:
     if layer == "need":
-        column, title = "need_score", "Need index (0 = least, 1 = most vulnerable)"
+        column, title = "need_score", gettext("Need index (0 = least, 1 = most vulnerable)")
     elif layer == "underserved":
-        column, title = "underserved_score", "Underserved score (need x poor access)"
+        column, title = "underserved_score", gettext("Underserved score (need x poor access)")
     else:
         column = access_column or default_access_column(tracts) or ""
         if not column:
@@ -550,6 +560,7 @@ def _extent(
     return (cx - w / 2, cx + w / 2), (cy - h / 2, cy + h / 2)
 
 
+@in_language
 def render_static_map(
     *,
     title: str,
@@ -576,6 +587,8 @@ def render_static_map(
     fmt: Literal["png", "pdf", "svg"] = "png",
     dpi: int = 150,
     created: dt.date | None = None,
+    lang: str | None = None,
+    category_labels: Mapping[str, str] | None = None,
 ) -> StaticMap:
     """Draw a printable coverage map and return the file's bytes.
 
@@ -626,6 +639,12 @@ def render_static_map(
         Raster resolution (PNG; also the resolution of hatches in PDF/SVG).
     created
         Date printed as "made on" (default today).
+    lang
+        Language of the legend, titles and footer (``en``, ``es``, ``sv``; default: the current
+        language, :mod:`geo_outreach.i18n`).
+    category_labels
+        The region's service category labels (``[labels.categories]``), else the defaults of
+        :mod:`geo_outreach.present.labels`.
 
     Returns
     -------
@@ -722,17 +741,17 @@ def render_static_map(
         fontweight="bold",
         color="#1a1a1a",
     )
-    sub = subtitle or (f"Data: {data_date}" if data_date else "")
+    sub = subtitle or (gettext("Data: {date}").format(date=data_date) if data_date else "")
     if sub:
         fig.text(
             0.35 / w_in, 1 - 0.72 / h_in, sub, ha="left", va="top", fontsize=fs + 2, color="#444444"
         )
     foot_width = int((w_in - 0.7) * 72 / (_FOOT_FONT * 0.5))
     made = (created or dt.date.today()).isoformat()
-    foot = [f"Sources: {attribution}"]
+    foot = [gettext("Sources: {sources}").format(sources=attribution)]
     tail = (
-        f"Data date: {data_date}. " if data_date else ""
-    ) + f"Map made {made} with geo_outreach."
+        gettext("Data date: {date}.").format(date=data_date) + " " if data_date else ""
+    ) + gettext("Map made {date} with geo_outreach.").format(date=made)
     foot.append(tail)
     fig.text(
         0.35 / w_in,
@@ -754,11 +773,11 @@ def render_static_map(
 
     # ---- point/line styles (shared by panels)
     if "stops" in proj:
-        cats = _point_category(proj["stops"], stops_category, "Stop")
+        cats = _point_category(proj["stops"], stops_category, gettext("Stop"))
         keys = list(dict.fromkeys(cats))
         categories["stops"] = _category_styles(keys, ROUTE_COLOURS, MARKERS)
     if "services" in proj:
-        scat = _point_category(proj["services"], services_category, "Service")
+        scat = _point_category(proj["services"], services_category, gettext("Service"))
         skeys = sorted(set(scat))
         # services use hollow-looking shapes after the stops' ones, so both stay distinct
         categories["services"] = _category_styles(skeys, OKABE_ITO, MARKERS[::-1])
@@ -793,7 +812,7 @@ def render_static_map(
             n_cls = max(len(edges) - 1, 1)
             colours = class_colours(palette, n_cls)
             counts = [int(((idx == c) & on).sum()) for c in range(n_cls)]
-            unit = " min" if column.endswith("_min") else ""
+            unit = " " + gettext("min") if column.endswith("_min") else ""
             f = _fmt_min if unit else _fmt
             labels = []
             for c in range(n_cls):
@@ -828,7 +847,7 @@ def render_static_map(
                 rows.append(
                     (
                         Patch(facecolor=_NO_DATA_FILL, edgecolor="#999999"),
-                        f"No data  ({int(nodata.sum())})",
+                        gettext("No data  ({n})").format(n=int(nodata.sum())),
                     )
                 )
             if reach_inf.any():
@@ -843,7 +862,9 @@ def render_static_map(
                 rows.append(
                     (
                         Patch(facecolor="#222222", edgecolor="white", hatch=".."),
-                        f"Not reachable within the cutoff  ({int(reach_inf.sum())})",
+                        gettext("Not reachable within the cutoff  ({n})").format(
+                            n=int(reach_inf.sum())
+                        ),
                     )
                 )
             section = ltitle if len(chor) == 1 else f"{'AB'[i]}: {ltitle}"
@@ -888,12 +909,12 @@ def render_static_map(
                 sel.plot(ax=ax, color="white", linewidth=3.6, zorder=7)
                 sel.plot(ax=ax, color=colour, linewidth=2.0, linestyle=dash, zorder=8)
         if "services" in proj:
-            scat = _point_category(proj["services"], services_category, "Service")
+            scat = _point_category(proj["services"], services_category, gettext("Service"))
             _scatter_categories(
                 ax, proj["services"], scat, categories["services"], _SERVICE_MARKER, zorder=9
             )
         if "stops" in proj:
-            cats = _point_category(proj["stops"], stops_category, "Stop")
+            cats = _point_category(proj["stops"], stops_category, gettext("Stop"))
             _scatter_categories(
                 ax, proj["stops"], cats, categories["stops"], _STOP_MARKER, zorder=10
             )
@@ -925,19 +946,25 @@ def render_static_map(
         shared.append(
             (
                 Patch(facecolor=_OFF_NETWORK_FILL, edgecolor="#8c8c8c", hatch="////"),
-                f"No road-network data  ({int(off_mask.sum())} tract{'s' if off_mask.sum() != 1 else ''})",
+                ngettext(
+                    "No road-network data  ({n} tract)",
+                    "No road-network data  ({n} tracts)",
+                    int(off_mask.sum()),
+                ).format(n=int(off_mask.sum())),
             )
         )
     if "zones" in proj and len(proj["zones"]):
-        shared.append((Line2D([], [], color="black", linewidth=1.6), "Underserved zone"))
+        shared.append((Line2D([], [], color="black", linewidth=1.6), gettext("Underserved zone")))
     if "roads" in proj:
-        shared.append((Line2D([], [], color=_ROAD_COLOUR, alpha=0.6, linewidth=0.8), "Roads"))
+        shared.append(
+            (Line2D([], [], color=_ROAD_COLOUR, alpha=0.6, linewidth=0.8), gettext("Roads"))
+        )
     if shared:
-        legend_sections.append(("Map features", shared))
+        legend_sections.append((gettext("Map features"), shared))
     if "routes" in categories:
         legend_sections.append(
             (
-                "Routes",
+                gettext("Routes"),
                 [
                     (Line2D([], [], color=c, linewidth=2.0, linestyle=d), key)
                     for key, (c, d) in categories["routes"].items()
@@ -945,10 +972,17 @@ def render_static_map(
             )
         )
     if "stops" in categories:
-        legend_sections.append(("Stops", _marker_legend_rows(categories["stops"], _STOP_MARKER)))
+        legend_sections.append(
+            (gettext("Stops"), _marker_legend_rows(categories["stops"], _STOP_MARKER))
+        )
     if "services" in categories:
         rows = _marker_legend_rows(categories["services"], _SERVICE_MARKER)
-        legend_sections.append(("Services", [(h, key.replace("_", " ")) for h, key in rows]))
+        legend_sections.append(
+            (
+                gettext("Services"),
+                [(h, category_label(key, overrides=category_labels)) for h, key in rows],
+            )
+        )
 
     _draw_side_panel(fig, side_rect, legend_sections, notes, portrait, fs, (w_in, h_in))
 
@@ -970,7 +1004,7 @@ def render_static_map(
     buf = io.BytesIO()
     meta = {"Title": title} if fmt in ("pdf", "svg") else {"Title": title, "Source": attribution}
     if fmt == "pdf":
-        meta["Subject"] = f"Sources: {attribution}"
+        meta["Subject"] = gettext("Sources: {sources}").format(sources=attribution)
     # TrueType fonts in PDF and real text in SVG: searchable, selectable, editable
     with matplotlib.rc_context(cast(Any, _SAVE_RC)):
         fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=meta)
@@ -1092,7 +1126,7 @@ def _draw_side_panel(
     nax.text(
         0.02,
         0.98,
-        "Notes\n" + body,
+        gettext("Notes") + "\n" + body,
         ha="left",
         va="top",
         fontsize=fs,

@@ -561,9 +561,17 @@ def add_choropleth(
 
 
 def _tooltip_html(row: Mapping[str, Any], fields: Sequence[str]) -> str:
+    """A tooltip table: human headers (:func:`~geo_outreach.present.labels.column_label`) and
+    category codes as their labels."""
+    from geo_outreach.present.labels import category_label, column_label
+
+    def value(f: str) -> str:
+        v = _json_value(row[f])
+        return category_label(str(v)) if f == "category" and v is not None else str(v)
+
     cells = "".join(
-        f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(str(f))}</th>"
-        f"<td>{html.escape(str(_json_value(row[f])))}</td></tr>"
+        f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(column_label(f))}</th>"
+        f"<td>{html.escape(value(f))}</td></tr>"
         for f in fields
     )
     return f"<table>{cells}</table>"
@@ -580,6 +588,7 @@ def add_sites(
     radius_px: float = 6.0,
     name: str = "Sites",
     legend: bool = True,
+    category_labels: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Add point sites as circle markers, one toggleable layer per category.
 
@@ -604,6 +613,9 @@ def add_sites(
         Prefix of the layer names (``"Sites: clinic"``) and legend title.
     legend
         Add a legend of the categories.
+    category_labels
+        The region's category labels; the layer names and the legend show each category's
+        label (:func:`geo_outreach.present.labels.category_label`), never its code.
 
     Returns
     -------
@@ -627,8 +639,11 @@ def add_sites(
     if colors:
         colour.update({str(k): v for k, v in colors.items()})
     records = sites.assign(_cat=sites[category_column].astype(str))
+    from geo_outreach.present.labels import category_label
+
+    shown = {c: category_label(c, overrides=category_labels) for c in cats}
     for cat in cats:
-        group = folium.FeatureGroup(name=f"{name}: {cat}")
+        group = folium.FeatureGroup(name=f"{name}: {shown[cat]}")
         for geom, (_, row) in zip(
             records.geometry[records["_cat"] == cat],
             records[records["_cat"] == cat].iterrows(),
@@ -649,7 +664,7 @@ def add_sites(
         group.add_to(m)
         _keep_in_front(m, group, rank=2)
     if legend and cats:
-        _add_legend(m, name, [(colour[c], c, "dot") for c in cats])
+        _add_legend(m, name, [(colour[c], shown[c], "dot") for c in cats])
     return colour
 
 

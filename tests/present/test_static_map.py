@@ -165,7 +165,7 @@ def test_schemes_give_their_kind_of_breaks():
 
 def test_access_label_names_mode_category_and_unit():
     assert sm.access_label("tt_nearest_clinic_fqhc_drive_min") == (
-        "Drive time to the nearest clinic fqhc (minutes)"
+        "Drive time to the nearest community health center (minutes)"
     )
     assert "Walk" in sm.access_label("tt_nearest_library_walk_min")
 
@@ -234,7 +234,7 @@ def test_pdf_page_reads_back_with_maps_legend_and_attribution(
         "OpenStreetMap contributors",
         "ACS 2016-2020",
         "A: Need index",
-        "B: Drive time to the nearest clinic fqhc",
+        "B: Drive time to the nearest community health center",
         "No road-network data",
         "Not reachable within the cutoff",
         "No data",
@@ -331,3 +331,29 @@ def test_bad_requests_are_input_errors(tracts, stops):
         sm.render_static_map(
             title="T", attribution=ATTR, tracts=tracts.set_crs(None, allow_override=True)
         )
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "english"),
+    [
+        ("es", ["Índice de necesidad", "Tiempo en coche", "centro de salud comunitario",
+                "Sin datos de la red viaria", "Rutas", "Fuentes"], ["Need index", "Drive time"]),
+        ("sv", ["Behovsindex", "Restid med bil till närmaste vårdcentral", "Data om vägnätet saknas",
+                "Rutter", "Källor", "Kartan gjord"], ["Need index", "Drive time", "Map made"]),
+    ],
+)  # fmt: skip
+def test_pdf_legend_in_the_readers_language(tracts, roads, routes, tmp_path, lang, words, english):
+    out = sm.render_static_map(
+        title="Cobertura",
+        attribution="OpenStreetMap",
+        layers=["need", "access", "routes"],
+        tracts=tracts,
+        roads=roads,
+        routes=routes,
+        fmt="pdf",
+        dpi=60,
+        lang=lang,
+    )
+    text = " ".join(_pdf_text(out.data, tmp_path).split())
+    assert [w for w in words if w not in text] == []
+    assert [w for w in english if w in text] == []

@@ -419,7 +419,7 @@ def test_inline_page_renders_offline_in_chromium(browser, inline_html, full_map)
     assert out["fills"].count("none") >= 4 + 1  # road classes + route
     assert len(out["fills"]) >= 4 + 4 + 1 + 3
     assert webmap.DEMO_ATTRIBUTION in out["attribution"]
-    assert "Need index" in out["legend"] and "clinic" in out["legend"]
+    assert "Need index" in out["legend"] and "Clinic" in out["legend"]  # the label, not the code
     assert out["fa_fonts"] >= 1  # the embedded icon font decodes
 
 

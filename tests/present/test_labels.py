@@ -1,0 +1,86 @@
+"""Human labels: what people read instead of engine words, in en, es and sv."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo_outreach.optimize.routing.io import QUALIFICATIONS
+from geo_outreach.present import labels
+
+
+def test_categories_have_labels_and_a_region_can_rename_them():
+    assert labels.category_label("clinic_fqhc", lang="en") == "Community health center"
+    assert labels.category_label("clinic_fqhc", lang="sv") == "Vårdcentral"
+    assert (
+        labels.category_label("substance_use_treatment", lang="es") == "Tratamiento de adicciones"
+    )
+    region = {"clinic_fqhc": "Clínica del pueblo"}
+    assert labels.category_label("clinic_fqhc", overrides=region, lang="sv") == "Clínica del pueblo"
+    # an unknown code still reads as words, never with underscores
+    assert labels.category_label("mobile_dental_van") == "Mobile dental van"
+
+
+def test_headers_are_words():
+    df = pd.DataFrame(columns=["covered_population", "travel_time_min", "site_id", "odd_col"])
+    assert list(labels.label_columns(df, lang="en").columns) == [
+        "People reached", "Travel time (minutes)", "Stop", "Odd col",
+    ]  # fmt: skip
+    assert list(labels.label_columns(df, lang="es").columns)[:3] == [
+        "Personas alcanzadas", "Tiempo de viaje (minutos)", "Parada",
+    ]  # fmt: skip
+
+
+def test_skills_split_into_languages_and_qualifications_by_name():
+    langs, quals = labels.split_skills("so; es, nurse,social_worker")
+    assert langs == ["so", "es"] and quals == ["nurse", "social_worker"]
+    assert [labels.skill_label(c, lang="en") for c in langs] == ["Somali", "Spanish"]
+    assert [labels.skill_label(c, lang="sv") for c in langs] == ["Somaliska", "Spanska"]
+    assert labels.skill_label("nurse", lang="es") == "Enfermero/a"
+    assert labels.skill_label("asl", lang="en") == "American Sign Language"
+    # every qualification the routing inputs accept has a label (no code shown to people)
+    assert set(QUALIFICATIONS) <= set(labels.QUALIFICATION_LABELS)
+
+
+def test_people_are_whole_and_shares_name_their_denominator():
+    assert labels.people_text(34723.4, lang="en") == "34,723 people"
+    assert labels.people_text(1, lang="sv") == "1 person"
+    assert labels.share_text(73919, 176000, lang="en") == (
+        "42% of the 176,000 people on the road network"
+    )
+    assert labels.share_text(73919, 176000, lang="es") == (
+        "el 42\xa0% de las 176.000 personas en la red viaria"
+    )
+    text = labels.share_text(73919, 809869, of="region", lang="sv").replace("\xa0", " ")
+    assert text == "9 % av de 809 869 personerna i regionen"
+
+
+def test_units_are_spelled_out():
+    assert labels.duration_text(25, lang="en") == "25 minutes"
+    assert labels.duration_text(90, lang="sv") == "1 timme 30 minuter"
+    assert labels.duration_text(120, lang="es") == "2 horas"
+    assert labels.distance_text(3218.7, unit_system="imperial", lang="en") == "2.0 miles"
+    assert labels.distance_text(3200, lang="sv") == "3,2 kilometer"
+
+
+def test_solver_message_for_managers():
+    assert labels.siting_summary(stops=5, people=34723.1, high_need=True, lang="en") == (
+        "5 stops reach 34,723 people in high-need areas."
+    )
+    text = labels.siting_summary(stops=1, people=900, minutes=15, status="time_limit", lang="es")
+    assert text == (
+        "1 parada llega a 900 personas en 15 minutos. "
+        "Es el mejor plan encontrado en el tiempo disponible."
+    )
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["off_network", "no_skill", "no_shift_day", "too_long", "window_unreachable",
+     "single_route_infeasible", "frequency", "pinned_infeasible", "lost_to_priority"],
+)  # fmt: skip
+def test_every_reason_code_of_the_planner_reads_as_a_sentence(code):
+    for lang in ("en", "es", "sv"):
+        text = labels.reason_sentence(code, lang=lang)
+        assert text.endswith(".") and "_" not in text and text[0].isupper()
+    assert labels.reason_sentence(code, lang="sv") != labels.reason_sentence(code, lang="en")
