@@ -23,18 +23,17 @@ from typing import Any
 import state
 import streamlit as st
 
+from geo_outreach import config
 from geo_outreach.team.roles import OWNER, PAGE_ACTIONS, AccessDeniedError, Actor, require
 
 COOKIE = "geo_outreach_session"
 TOKEN_KEY = "auth_token"
 SINGLE_USER_BANNER = "single-user mode: create accounts with `geo-outreach users add` to share it"
-_SECRET_ENV = "GEO_OUTREACH_APP_SECRET"
-_SESSION_ENV = "GEO_OUTREACH_SESSION_S"
 
 
 @st.cache_resource(show_spinner=False)
 def _secret() -> str:
-    env = os.environ.get(_SECRET_ENV)
+    env = config.app_secret()
     if env:
         return env
     from geo_outreach.visits.store import data_home
@@ -58,10 +57,7 @@ def _signer() -> Any:
 
 
 def _session_s() -> float:
-    try:
-        return float(os.environ.get(_SESSION_ENV, "") or 12 * 3600)
-    except ValueError:
-        return 12 * 3600
+    return config.session_s()
 
 
 def _store() -> Any:

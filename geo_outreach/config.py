@@ -58,6 +58,7 @@ APP_REGION_ENV = "GEO_OUTREACH_APP_REGION"
 SESSION_ENV = "GEO_OUTREACH_SESSION_S"
 LANG_ENV = "GEO_OUTREACH_LANG"
 MAX_PLAN_MEMORY_ENV = "GEO_OUTREACH_MAX_PLAN_MEMORY_GB"
+APP_SECRET_ENV = "GEO_OUTREACH_APP_SECRET"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -135,6 +136,12 @@ def census_key() -> str | None:
 def app_region() -> str | None:
     """The region the dashboard serves (``GEO_OUTREACH_APP_REGION``), None for the demo."""
     return os.environ.get(APP_REGION_ENV) or None
+
+
+def app_secret() -> str | None:
+    """The key that signs dashboard session cookies (``GEO_OUTREACH_APP_SECRET``), or None
+    (the app then keeps a generated one in the data folder)."""
+    return os.environ.get(APP_SECRET_ENV) or None
 
 
 def session_s(default: float = 12 * 3600.0) -> float:
