@@ -34,6 +34,18 @@ def _assert_same_analysis(got, ref):
         pd.testing.assert_series_equal(a[c], b[c], check_exact=True)
 
 
+@pytest.fixture(autouse=True)
+def _real_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dask's spawned workers re-run ``__main__`` from its file; an AppTest earlier in the
+    same process leaves a dashboard page there (a page cannot run bare, so the workers
+    died: "Nanny failed to start").  The test process's main is pytest, not a page."""
+    import sys
+
+    main = sys.modules["__main__"]
+    if str(getattr(main, "__file__", "")).endswith(".py") and "/app/" in str(main.__file__):
+        monkeypatch.delattr(main, "__file__")
+
+
 def test_local_cluster_of_two_workers_equals_one_machine(synth_region, one_machine):
     """Site chunks on 2 worker processes (several tasks each) merge into the same numbers,
     ranks, flags and reasons as the single-process run."""
