@@ -114,12 +114,6 @@ def _page_text(page) -> str:
     return "\n".join(texts)
 
 
-@pytest.mark.xfail(
-    reason="since the merge of the i18n and any-region work the manager's upload on Plan routes "
-    "never shows 'Visits from visits.csv' in the team server (the single-user browser test "
-    "passes the same step); cause not found yet",
-    strict=True,
-)
 def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> None:
     from playwright.sync_api import sync_playwright
 
