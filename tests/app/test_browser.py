@@ -147,6 +147,25 @@ def _click_until(page, button, text: str, *, tries: int = 3, wait_s: float = 60)
                 raise AssertionError(f"{text!r} did not show; messages: {alerts}") from None
 
 
+def _upload_until(page, index: int, path: Path, text: str, *, tries: int = 3, **wait) -> None:
+    """Give file input ``index`` the file ``path`` until the server says ``text``.
+
+    An upload that lands while a run redraws the page goes to an uploader that is replaced
+    (its file is dropped), so wait for the run to end first and set the file again if the
+    server never reports it.
+    """
+    for k in range(tries):
+        _idle(page)
+        page.locator("input[type=file]").nth(index).set_input_files(str(path))
+        try:
+            page.get_by_text(text).first.wait_for(timeout=45_000, **wait)
+            return
+        except Exception:
+            if k == tries - 1:
+                alerts = [a.inner_text() for a in page.locator("[data-testid=stAlert]").all()]
+                raise AssertionError(f"{text!r} did not show; messages: {alerts}") from None
+
+
 def test_every_page_offline(
     app_url: str, plan_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -186,13 +205,12 @@ def test_every_page_offline(
         bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
         inputs.nth(0).set_input_files(str(bad))
         page.get_by_text("visits.png: this is not a CSV text file").wait_for()
-        inputs.nth(0).set_input_files(str(vpath))
         # the server says which file each table comes from once it has read the upload
-        page.get_by_text(f"Visits from visits.csv ({len(visits)} rows)").wait_for()
-        inputs.nth(1).set_input_files(str(wpath))
-        page.get_by_text(f"Workers from workers.csv ({len(workers)} rows)").wait_for(
-            state="attached"  # in the hidden Workers tab
-        )
+        _upload_until(page, 0, vpath, f"Visits from visits.csv ({len(visits)} rows)")
+        _upload_until(
+            page, 1, wpath, f"Workers from workers.csv ({len(workers)} rows)",
+            state="attached",  # in the hidden Workers tab
+        )  # fmt: skip
         _idle(page)
         limit = page.get_by_label("Time limit (s)")
         limit.fill("2")

@@ -21,7 +21,7 @@ import pytest
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 from .conftest import has_vendor_assets
-from .test_browser import SHOTS, _click_until, _idle
+from .test_browser import SHOTS, _click_until, _idle, _upload_until
 
 pytestmark = [
     pytest.mark.browser,
@@ -114,12 +114,6 @@ def _page_text(page) -> str:
     return "\n".join(texts)
 
 
-@pytest.mark.xfail(
-    reason="flaky since this stop's merges: passed in a fresh clone, failed twice in the "
-    "checkout (once waiting for the upload caption, once on a map attribution check); cause "
-    "not found yet",
-    strict=False,
-)
 def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -166,14 +160,12 @@ def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> N
             page.get_by_text("Signed in as").wait_for()
             page.get_by_role("link", name="Plan routes").first.click()
             page.get_by_role("heading", name="Plan routes").wait_for()
-            inputs = page.locator("input[type=file]")
-            inputs.nth(0).set_input_files(str(vpath))
             # the server says which file each table comes from once it has read the upload
-            page.get_by_text(f"Visits from visits.csv ({len(visits)} rows)").wait_for()
-            inputs.nth(1).set_input_files(str(wpath))
-            page.get_by_text(f"Workers from workers.csv ({len(workers)} rows)").wait_for(
-                state="attached"  # in the hidden Workers tab
-            )
+            _upload_until(page, 0, vpath, f"Visits from visits.csv ({len(visits)} rows)")
+            _upload_until(
+                page, 1, wpath, f"Workers from workers.csv ({len(workers)} rows)",
+                state="attached",  # in the hidden Workers tab
+            )  # fmt: skip
             _idle(page)
             limit = page.get_by_label("Time limit (s)")
             limit.fill("2")
@@ -217,9 +209,14 @@ def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> N
                 assert s["address"] in t
             text = _page_text(page)
             assert not any(n in text for n in others)
-            nav = stops.first.locator("[class*='st-key-team_nav_'] a")
-            assert nav.all_inner_texts()[0].endswith("Navigate")
-            hrefs = nav.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            # each link button is drawn when its script has loaded (the one with an icon
+            # last): find them by name, not by their order at one moment
+            box = stops.first.locator("[class*='st-key-team_nav_']")
+            hrefs = []
+            for name in ("Navigate", "OpenStreetMap", "Apple Maps"):
+                link = box.get_by_role("link", name=re.compile(f"{name}$"))
+                link.wait_for()
+                hrefs.append(link.get_attribute("href") or "")
             assert hrefs[0].startswith("geo:") and "openstreetmap.org/directions" in hrefs[1]
             assert hrefs[2].startswith("https://maps.apple.com/")
             assert not any(route["stops"][0]["name"].split()[0] in h for h in hrefs)
