@@ -36,6 +36,7 @@ _API = (
     "Workers",
     "analyze",
     "coverage_map",
+    "export_data",
     "field_packet",
     "is_demo_region",
     "open_region",

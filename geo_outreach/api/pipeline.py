@@ -647,9 +647,8 @@ def coverage_map(
         ``data`` (the bytes), ``format`` and the class breaks of static maps.
     """
     from geo_outreach.i18n import resolve_language
-    from geo_outreach.present.exports import FORMATS, _read_points, plan_layers, road_edges
+    from geo_outreach.present.exports import FORMATS, road_edges
     from geo_outreach.present.exports import coverage_map as _coverage_map
-    from geo_outreach.present.exports import read_analysis as _read_analysis_layers
     from geo_outreach.present.static_map import CHOROPLETH_LAYERS, LAYERS
 
     target = None
@@ -677,31 +676,16 @@ def coverage_map(
             f"layers: unknown layer(s) {unknown or layers}; choose from {', '.join(LAYERS)}",
             parameter="layers",
         )
-    stop_points = route_lines = None
-    if isinstance(plan, Plan):
-        route_lines = plan.routes
-    elif plan is not None:
-        stop_points, route_lines = plan_layers(plan)
-    if isinstance(stops, Stops):
-        stop_points = stops.stops
-    elif isinstance(stops, str | os.PathLike):
-        stop_points = _read_points(stops, "stops")
-    elif stops is not None:
-        stop_points = stops
+    stop_points, route_lines = _stop_route_layers(stops, plan)
     if "stops" in layers and stop_points is None:
         raise InputError("layer 'stops' needs stops=FILE or plan=DIR", parameter="stops")
     if "routes" in layers and route_lines is None:
         raise InputError(
             "layer 'routes' needs plan=DIR (with routes or ordered stops)", parameter="plan"
         )
-    tracts = zones = None
-    if isinstance(analysis, Analysis):
-        tracts, zones = analysis.tracts, analysis.zones
-    elif analysis is not None:
-        tracts, zones = _read_analysis_layers(analysis)
-    elif any(x in CHOROPLETH_LAYERS or x == "zones" for x in layers):
-        done = analyze(region)
-        tracts, zones = done.tracts, done.zones
+    tracts, zones = _analysis_layers(
+        region, analysis, run=any(x in CHOROPLETH_LAYERS or x == "zones" for x in layers)
+    )
     reg = region.region
     result = _coverage_map(
         None,
@@ -724,3 +708,94 @@ def coverage_map(
         with atomic_file(target) as tmp:
             tmp.write_bytes(result.data)
     return result
+
+
+def _stop_route_layers(
+    stops: Stops | gpd.GeoDataFrame | str | os.PathLike[str] | None,
+    plan: Plan | str | os.PathLike[str] | None,
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The stops and route lines a map or a data export draws (``stops`` wins over the
+    plan's own stops)."""
+    from geo_outreach.present.exports import plan_layers, read_points
+
+    stop_points = route_lines = None
+    if isinstance(plan, Plan):
+        route_lines = plan.routes
+    elif plan is not None:
+        stop_points, route_lines = plan_layers(plan)
+    if isinstance(stops, Stops):
+        stop_points = stops.stops
+    elif isinstance(stops, str | os.PathLike):
+        stop_points = read_points(stops, "stops")
+    elif stops is not None:
+        stop_points = stops
+    return stop_points, route_lines
+
+
+def _analysis_layers(
+    region: RegionNetworks, analysis: Analysis | str | os.PathLike[str] | None, *, run: bool
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """Tracts and zones of an :class:`Analysis` or of the GeoPackage ``analyze`` wrote; with
+    neither, the default analysis of the region when ``run``."""
+    from geo_outreach.present.exports import read_analysis as read_analysis_layers
+
+    if isinstance(analysis, Analysis):
+        return analysis.tracts, analysis.zones
+    if analysis is not None:
+        return read_analysis_layers(analysis)
+    if run:
+        done = analyze(region)
+        return done.tracts, done.zones
+    return None, None
+
+
+def export_data(
+    region: RegionNetworks,
+    out: str | os.PathLike[str],
+    *,
+    analysis: Analysis | str | os.PathLike[str] | None = None,
+    stops: Stops | gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    plan: Plan | str | os.PathLike[str] | None = None,
+    formats: Sequence[str] = ("gpkg", "geojson", "csv"),
+) -> dict[str, list[Path]]:
+    """Every layer as GIS data for a planner: a GeoPackage, GeoJSON and CSV files.
+
+    Parameters
+    ----------
+    region
+        From :func:`open_region` (its services are always written).
+    out
+        Folder to write into (created); files of other layers already in it are kept.
+    analysis
+        Tracts and zones: an :class:`Analysis` or the GeoPackage ``analyze`` wrote; without
+        one the region is analysed with the default settings.
+    stops, plan
+        Stops (:class:`Stops` or a points file) and a plan (:class:`Plan` or its folder) to
+        include; ``stops`` wins over the plan's own stops.
+    formats
+        Any of ``gpkg``, ``geojson``, ``csv``.
+
+    Returns
+    -------
+    dict
+        Format -> the files written.
+    """
+    from geo_outreach.present.exports import export_data as _export_data
+
+    bad = [f for f in formats if f not in ("gpkg", "geojson", "csv")]
+    if bad or not formats:
+        raise InputError(
+            f"formats: unknown format(s) {bad or list(formats)}; choose from gpkg, geojson, csv",
+            parameter="formats",
+        )
+    stop_points, route_lines = _stop_route_layers(stops, plan)
+    tracts, zones = _analysis_layers(region, analysis, run=True)
+    return _export_data(
+        out,
+        tracts=tracts,
+        zones=zones,
+        services=region.region.services,
+        stops=stop_points,
+        routes=route_lines,
+        formats=formats,
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from geo_outreach.cli._common import (
     add_region_args,
@@ -147,7 +146,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _add_layer_sources(parser: argparse.ArgumentParser) -> None:
     """``--analysis``, ``--stops`` and ``--plan``: where ``map`` and ``data`` read their layers
-    (see :func:`_analysis_layers` and :func:`_stops_routes`)."""
+    (``go.coverage_map`` and ``go.export_data``)."""
     parser.add_argument(
         "--analysis",
         metavar="OUT.gpkg",
@@ -168,28 +167,6 @@ def _add_layer_sources(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="plan folder from geo-outreach plan (stops and routes layers)",
     )
-
-
-def _analysis_layers(args: argparse.Namespace, ctx: Any) -> tuple[Any, Any]:
-    from geo_outreach.present.exports import read_analysis
-
-    if args.analysis:
-        return read_analysis(args.analysis)
-    from geo_outreach.analysis.pipeline import AnalysisParams, analyze_region
-
-    result = analyze_region(ctx, AnalysisParams())
-    return result.tracts, result.zones
-
-
-def _stops_routes(args: argparse.Namespace) -> tuple[Any, Any]:
-    from geo_outreach.present.exports import _read_points, plan_layers
-
-    stops = routes = None
-    if args.plan:
-        stops, routes = plan_layers(args.plan)
-    if args.stops:
-        stops = _read_points(args.stops, "stops")
-    return stops, routes
 
 
 def run_map(args: argparse.Namespace) -> int:
@@ -277,31 +254,21 @@ def run_packet(args: argparse.Namespace) -> int:
 
 
 def run_data(args: argparse.Namespace) -> int:
-    from geo_outreach.present.exports import export_data
+    import geo_outreach as go
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    bad = [f for f in formats if f not in ("gpkg", "geojson", "csv")]
-    if bad or not formats:
-        raise InputError(
-            f"--formats: unknown format(s) {bad or [args.formats]}; choose from gpkg, geojson, csv",
-            parameter="--formats",
-        )
     check_output(
         args,
         kind="dir",
         inputs=(args.analysis, args.stops, args.plan),
         replace_dir_with_manifest=False,  # files of other layers in it are kept
     )
-    stops, routes = _stops_routes(args)
-    ctx = open_from_args(args)
-    tracts, zones = _analysis_layers(args, ctx)
-    written = export_data(
+    written = go.export_data(
+        open_from_args(args),
         args.output,
-        tracts=tracts,
-        zones=zones,
-        services=ctx.region.services,
-        stops=stops,
-        routes=routes,
+        analysis=args.analysis,
+        stops=args.stops,
+        plan=args.plan,
         formats=formats,
     )
     files = [str(p) for ps in written.values() for p in ps]

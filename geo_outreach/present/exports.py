@@ -127,7 +127,11 @@ def read_analysis(path: str | os.PathLike[str]) -> tuple[gpd.GeoDataFrame, gpd.G
     return tracts, zones
 
 
-def _read_points(path: str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
+def read_points(path: str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
+    """Points from a GeoPackage, GeoJSON or a CSV with ``lon``/``lat`` columns, in EPSG:4326.
+
+    ``what`` names the table in messages (``"stops"``).
+    """
     import geopandas as gpd
 
     p = Path(path)

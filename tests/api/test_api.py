@@ -176,6 +176,25 @@ def test_coverage_map_writes_pdf(region, analysis, stops, tmp_path):
         go.coverage_map(region, analysis, out=tmp_path / "map.xlsx")
 
 
+def test_export_data_writes_every_layer_a_planner_opens(region, analysis, plan, tmp_path):
+    import geopandas as gpd
+    import pyogrio
+
+    saved = plan.save(tmp_path / "plan")
+    written = go.export_data(region, tmp_path / "gis", analysis=analysis, plan=saved)
+    gpkg = written["gpkg"][0]
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"tracts", "services", "stops", "routes"} <= layers
+    tracts = gpd.read_file(gpkg, layer="tracts")
+    assert len(tracts) == len(analysis.tracts) and tracts.crs.to_epsg() == 4326
+    assert len(gpd.read_file(gpkg, layer="services")) == len(region.region.services)
+    csvs = {p.name for p in written["csv"]}
+    assert {"tracts.csv", "stops.csv"} <= csvs
+    with pytest.raises(InputError) as err:
+        go.export_data(region, tmp_path / "x", analysis=analysis, formats=("xlsx",))
+    assert err.value.parameter == "formats" and not (tmp_path / "x").exists()
+
+
 def test_readers_take_tables_and_name_the_source():
     visits = pd.read_csv(REPO / "data/demo_visits.csv", dtype=str, keep_default_na=False)
     v = go.read_visits(visits, source="week 12.csv")
