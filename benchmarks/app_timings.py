@@ -9,12 +9,18 @@ Run::
 
     .venv/bin/python benchmarks/app_timings.py [--region DIR] [--repeat 3]
     .venv/bin/python benchmarks/app_timings.py --team   # a signed-in worker's My day only
+    .venv/bin/python benchmarks/app_timings.py --choropleth [--tracts 3000]
 
 ``--team``: a team database with accounts and the demo week planned and published; a
 worker signed in (a session made by :func:`geo_outreach.team.accounts.start_session`, the
 token in the session as the sign-in form leaves it) opens My day.  Reported against the
 sign-in page's run in the same process (the baseline: the cost of one script run with
 accounts), and checked against the issue's budget: under 1 s after sign-in.
+
+``--choropleth``: a statewide choropleth in Chromium (3,000 TIGER-like tracts over a
+600 x 420 km state, built as the Needs page builds its map): the browser's draw time and the
+page weight with the tolerance chosen by the extent against the fixed 10 m county tolerance
+(the baseline), each the median of 5 warm loads in the same browser.
 """
 
 from __future__ import annotations
@@ -34,7 +40,12 @@ def main() -> None:
     ap.add_argument("--region", default=None)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--team", action="store_true", help="time a signed-in worker's My day")
+    ap.add_argument("--choropleth", action="store_true", help="time a statewide choropleth")
+    ap.add_argument("--tracts", type=int, default=3000)
     args = ap.parse_args()
+    if args.choropleth:
+        choropleth(args)
+        return
     if args.team:
         team(args)
         return
@@ -207,6 +218,59 @@ def team(args: argparse.Namespace) -> None:
     print(f"ratio My day / sign-in page: {m / b:.1f}x; "
           f"{len(route['stops'])} stops of {route['worker_id']} on {route['date']}; "
           f"budget 1 s: {'met' if max(first, *times) < 1.0 else 'NOT met'}")  # fmt: skip
+
+
+def choropleth(args: argparse.Namespace) -> None:
+    import sys
+
+    sys.path.insert(0, str(APP.parents[1]))
+    from playwright.sync_api import sync_playwright
+
+    from app import maps
+    from geo_outreach.data.synth import tract_polygons
+    from geo_outreach.present.webmap import add_choropleth, add_layer_control, base_map
+
+    tracts = tract_polygons(args.tracts, seed=3)
+    out = Path(tempfile.mkdtemp(prefix="choropleth_"))
+    pages = {}
+    for label, tol in (("fixed 10 m (baseline)", 10.0), ("by extent", None)):
+        t = time.perf_counter()
+        m = base_map(tuple(tracts.total_bounds), roads=None, attribution="(c) OpenStreetMap")
+        layer = add_choropleth(
+            m, tracts, "need_score", fields=["name", "need_score"], simplify_m=tol
+        )
+        maps.add_popup(layer, tracts, ["need_score"], ["Need index"])
+        add_layer_control(m)
+        path = out / f"{'auto' if tol is None else 'fixed'}.html"
+        path.write_text(maps.to_page(m, inline=True), encoding="utf-8")
+        pages[label] = (path, time.perf_counter() - t)
+    n = len(tracts)
+    js = f"document.querySelectorAll('.leaflet-overlay-pane path').length >= {n}"
+    results = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless"]
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        for label, (path, build_s) in pages.items():
+            times = []
+            for k in range(6):
+                page.goto(path.as_uri(), wait_until="commit")
+                page.wait_for_function(js, polling="raf", timeout=120_000)
+                if k:  # the first load compiles the scripts
+                    times.append(page.evaluate("performance.now()") / 1000)
+            results[label] = statistics.median(times)
+            print(
+                f"{n} tracts, {label:<22} page {path.stat().st_size / 1e6:5.1f} MB  "
+                f"built in {build_s:5.1f} s  drawn in median {results[label]:.2f} s "
+                f"(max {max(times):.2f} s)"
+            )
+        browser.close()
+    base, new = results["fixed 10 m (baseline)"], results["by extent"]
+    print(
+        f"draw time by extent / fixed 10 m: {new / base:.2f}; budget 3 s: "
+        f"{'met' if new < 3 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

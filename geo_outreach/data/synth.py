@@ -63,6 +63,7 @@ __all__ = [
     "build_region",
     "generate_region",
     "manifest_text",
+    "tract_polygons",
     "write_osm_xml",
 ]
 
@@ -173,6 +174,27 @@ _RIVER_HALF_WIDTH_M = 110.0
 _TARGET_NODES_PER_TRACT = 200
 _NODES_PER_SITE = 60
 _MIN_SITES = 8
+#: Beyond a county-sized network, a state's extra nodes are mostly rural: larger tracts and
+#: fewer sites per node (1M nodes: about 3,000 tracts and 5,000 sites, as a state has).
+_STATE_FROM_NODES = 200_000
+_RURAL_NODES_PER_TRACT = 400
+_RURAL_NODES_PER_SITE = 480
+
+
+def _n_tracts_target(n_nodes: int) -> int:
+    """Regular tracts for ``n_nodes`` OSM nodes (one per 200 nodes, then one per 400)."""
+    rural = max(0, n_nodes - _STATE_FROM_NODES)
+    urban = n_nodes - rural
+    return round(urban / _TARGET_NODES_PER_TRACT + rural / _RURAL_NODES_PER_TRACT)
+
+
+def _n_sites(n_nodes: int) -> int:
+    """Service sites for ``n_nodes`` OSM nodes (one per 60 nodes, then one per 480)."""
+    rural = max(0, n_nodes - _STATE_FROM_NODES)
+    urban = n_nodes - rural
+    return max(_MIN_SITES, round(urban / _NODES_PER_SITE + rural / _RURAL_NODES_PER_SITE))
+
+
 _SITE_MAX_OFFSET_M = 50.0
 #: The park outline (and its tract) lies this far inside the streets around it (> jitter).
 _PARK_INSET_M = 20.0
@@ -1176,7 +1198,7 @@ def _build_tracts(city: _City, frame: _Frame, seed: int, n_nodes: int) -> gpd.Ge
     import shapely
 
     rng = np.random.default_rng([seed, 3])
-    n_regular = max(6, round(n_nodes / _TARGET_NODES_PER_TRACT) - 2)
+    n_regular = max(6, _n_tracts_target(n_nodes) - 2)
     geoms, kinds = _tract_geometries(city, n_regular, rng)
     rep = shapely.point_on_surface(geoms)
     rx, ry = shapely.get_x(rep), shapely.get_y(rep)
@@ -1241,7 +1263,7 @@ def _build_services(
     rng = np.random.default_rng([seed, 4])
     row_names, col_numbers = _street_names(city, seed)
     nx = city.nx
-    n_sites = max(_MIN_SITES, round(n_nodes / _NODES_PER_SITE))
+    n_sites = _n_sites(n_nodes)
     cats = list(CATEGORIES) + [
         CATEGORIES[c]
         for c in rng.choice(len(CATEGORIES), n_sites - len(CATEGORIES), p=_CATEGORY_WEIGHTS)
@@ -1788,3 +1810,69 @@ def generate_region(
         tmp.write_text(manifest_text(region), encoding="utf-8", newline="\n")
     logger.info("wrote synthetic region %s to %s", region.name, out)
     return manifest
+
+
+def tract_polygons(
+    n: int = 3000,
+    *,
+    seed: int = 0,
+    extent_km: tuple[float, float] = (600.0, 420.0),
+    vertices: int = 250,
+    crs: str = "EPSG:32610",
+) -> gpd.GeoDataFrame:
+    """Statewide-looking tract polygons for scale checks of maps (no network, no ACS).
+
+    Half the tracts crowd a "metro" (normal, 20 km), half spread over the extent; each is
+    the Voronoi cell of its point with about ``vertices`` jittered boundary vertices, as
+    TIGER boundaries have.
+
+    Parameters
+    ----------
+    n
+        Number of tracts.
+    seed
+        Random seed (same seed, same polygons).
+    extent_km
+        Width and height of the state.
+    vertices
+        Boundary vertices per tract, before jitter.
+    crs
+        Projected CRS the extent is laid out in (metres); the result is EPSG:4326.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``unit_id`` (11-digit GEOID-like), ``name``, ``need_score`` (0-1), polygons.
+    """
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import box
+
+    if n < 2:
+        raise InputError(f"n must be at least 2, got {n}", parameter="n")
+    rng = np.random.default_rng(seed)
+    w, h = (1000.0 * v for v in extent_km)
+    metro = rng.normal([w / 4, h * 0.6], 20_000.0, size=(n // 2, 2))
+    rural = rng.uniform([0.0, 0.0], [w, h], size=(n - n // 2, 2))
+    frame = box(0.0, 0.0, w, h)
+    cells = shapely.voronoi_polygons(
+        shapely.multipoints(np.vstack([metro, rural]).clip([0, 0], [w, h])), extend_to=frame
+    )
+    polygons = []
+    for cell in shapely.get_parts(cells):
+        cell = cell.intersection(frame)
+        cell = shapely.segmentize(cell, max(cell.length / vertices, 1.0))
+        xy = np.asarray(cell.exterior.coords)
+        xy[:-1] += rng.normal(0.0, min(40.0, cell.length / 2000.0), size=xy[:-1].shape)
+        xy[-1] = xy[0]
+        polygons.append(shapely.make_valid(shapely.Polygon(xy)))
+    k = len(polygons)
+    return gpd.GeoDataFrame(
+        {
+            "unit_id": [f"41{i:09d}" for i in range(k)],
+            "name": [f"Census Tract {i + 1}" for i in range(k)],
+            "need_score": rng.uniform(0.0, 1.0, k),
+        },
+        geometry=polygons,
+        crs=crs,
+    ).to_crs(4326)

@@ -78,6 +78,11 @@ _ROAD_CLASSES: dict[str, str] = {
 _BACKGROUND = "#f4f2ee"
 _DEFAULT_SIMPLIFY_ROADS_M = 5.0
 _DEFAULT_SIMPLIFY_UNITS_M = 10.0
+#: the extent's diagonal over this is the units' tolerance when it exceeds the default: the
+#: map opens fitted to the extent, where one pixel is about diagonal / 1,500 (a 1,200 x 800
+#: frame), so a statewide map (730 km: 60 m) keeps about 25 vertices per pixel there and stays
+#: within about 2 pixels at street zoom; a county map (40 km) keeps the 10 m default
+_UNITS_TOLERANCE_PER_DIAGONAL = 12_000
 _COORD_DIGITS = 6  # ~0.1 m
 
 
@@ -106,6 +111,23 @@ def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
         return geoms
     utm = geoms.estimate_utm_crs()
     return geoms.to_crs(utm).simplify(tolerance_m, preserve_topology=True).to_crs(4326)
+
+
+def units_tolerance_m(units: gpd.GeoDataFrame) -> float:
+    """The simplification of polygons drawn on a web map of ``units`` (metres).
+
+    The default :data:`_DEFAULT_SIMPLIFY_UNITS_M`, coarser for large extents: the extent's
+    diagonal / 12,000.  Thousands of statewide tracts then weigh a third as much and draw in
+    about a second (``benchmarks/app_timings.py --choropleth``); Leaflet itself simplifies
+    each path further to the pixels of the zoom it is drawn at (``smoothFactor``).
+    """
+    if units.empty:
+        return _DEFAULT_SIMPLIFY_UNITS_M
+    b = units.to_crs(units.estimate_utm_crs()).total_bounds
+    diagonal = math.hypot(b[2] - b[0], b[3] - b[1])
+    if not math.isfinite(diagonal):
+        return _DEFAULT_SIMPLIFY_UNITS_M
+    return max(_DEFAULT_SIMPLIFY_UNITS_M, diagonal / _UNITS_TOLERANCE_PER_DIAGONAL)
 
 
 def _round_coords(obj: Any, ndigits: int = _COORD_DIGITS) -> Any:
@@ -454,7 +476,7 @@ def add_choropleth(
     cmap: str = "YlOrRd",
     fill_opacity: float = 0.7,
     nan_color: str = "#d9d9d9",
-    simplify_m: float = _DEFAULT_SIMPLIFY_UNITS_M,
+    simplify_m: float | None = None,
 ) -> folium.GeoJson:
     """Add a choropleth of ``units[column]`` with a legend and a tooltip.
 
@@ -489,7 +511,8 @@ def add_choropleth(
     nan_color
         Fill of units with no value.
     simplify_m
-        Geometry simplification tolerance in metres.
+        Geometry simplification tolerance in metres; default :func:`units_tolerance_m`
+        (10 m for a county, coarser for a state).
 
     Returns
     -------
@@ -499,6 +522,8 @@ def add_choropleth(
     import folium
 
     units = check_gdf(units, "units")
+    if simplify_m is None:
+        simplify_m = units_tolerance_m(units)
     fields = list(fields) if fields is not None else [id_column, column]
     check_columns(units, [id_column, column, *fields], "units")
     if aliases is not None and len(aliases) != len(fields):

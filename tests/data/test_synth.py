@@ -421,3 +421,23 @@ def test_hundred_thousand_nodes(tmp_path: Path) -> None:
     """A 100k-node region has 100k nodes within 10 % (its time: benchmarks/timings.py)."""
     generate_region(tmp_path / "big", nodes=100_000, seed=5)
     assert abs(_node_count(tmp_path / "big" / "network.osm") - 100_000) <= 10_000
+
+
+def test_a_state_sized_region_has_a_states_tracts_and_sites() -> None:
+    """``synth --nodes 1000000``: about 3,000 tracts and 5,000 sites (the statewide case);
+    county-sized regions keep one tract per 200 nodes and one site per 60."""
+    assert synth._n_tracts_target(100_000) == 500 and synth._n_sites(100_000) == 1667
+    assert synth._n_tracts_target(1_000_000) == 3000
+    assert synth._n_sites(1_000_000) == 5000
+    sizes = [synth._n_tracts_target(n) for n in range(150_000, 1_100_000, 50_000)]
+    assert sizes == sorted(sizes)  # more nodes never give fewer tracts
+
+
+def test_tract_polygons_tile_a_state_without_overlap() -> None:
+    t = synth.tract_polygons(400, seed=1, extent_km=(300.0, 200.0))
+    assert len(t) == 400 and t["unit_id"].is_unique and t.crs.to_epsg() == 4326
+    m = t.to_crs(32610)
+    assert m.geometry.is_valid.all() and (m.geometry.area > 0).all()
+    # the cells cover the extent once (jittered boundaries overlap by a sliver only)
+    assert m.geometry.area.sum() / 1e6 == pytest.approx(300 * 200, rel=0.01)
+    assert synth.tract_polygons(400, seed=1, extent_km=(300.0, 200.0)).equals(t)

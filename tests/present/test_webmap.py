@@ -501,3 +501,25 @@ def test_attribution_is_one_line_on_a_phone_and_opens_on_tap(browser, inline_htm
     assert phone["cut"] and phone["w"] <= 360 * 0.45 + 1 and phone["h"] < 24
     assert webmap.DEMO_ATTRIBUTION in phone["title"]  # the whole text on hover/long press
     assert not opened["cut"] and opened["h"] > phone["h"]  # tapped: every line shows
+
+
+def test_statewide_tracts_are_simplified_by_their_extent() -> None:
+    """A state's tracts are simplified more than a county's (the page stays small), and a
+    county keeps the 10 m default."""
+    from geo_outreach.data.synth import tract_polygons
+    from geo_outreach.present.webmap import units_tolerance_m
+
+    state = tract_polygons(200, seed=2, extent_km=(600.0, 420.0))
+    county = tract_polygons(200, seed=2, extent_km=(30.0, 25.0))
+    assert units_tolerance_m(county) == 10.0
+    assert 50 < units_tolerance_m(state) < 80
+    bounds = tuple(state.total_bounds)
+    auto = webmap.add_choropleth(webmap.base_map(bounds, attribution="x"), state, "need_score")
+    fixed = webmap.add_choropleth(
+        webmap.base_map(bounds, attribution="x"), state, "need_score", simplify_m=10.0
+    )
+
+    def n_coords(layer) -> int:
+        return sum(len(f["geometry"]["coordinates"][0]) for f in layer.data["features"])
+
+    assert n_coords(auto) < 0.6 * n_coords(fixed)
