@@ -166,6 +166,23 @@ def _upload_until(page, index: int, path: Path, text: str, *, tries: int = 3, **
                 raise AssertionError(f"{text!r} did not show; messages: {alerts}") from None
 
 
+def _plan_uploaded_week(
+    page, vpath: Path, wpath: Path, visits: pd.DataFrame, workers: pd.DataFrame, done: str
+) -> None:
+    """On Plan routes: upload the visits and workers, plan with a 2 s search, wait for ``done``."""
+    # the server says which file each table comes from once it has read the upload
+    _upload_until(page, 0, vpath, f"Visits from {vpath.name} ({len(visits)} rows)")
+    _upload_until(
+        page, 1, wpath, f"Workers from {wpath.name} ({len(workers)} rows)",
+        state="attached",  # in the hidden Workers tab
+    )  # fmt: skip
+    _idle(page)
+    limit = page.get_by_label("Time limit (s)")
+    limit.fill("2")
+    limit.press("Enter")
+    _click_until(page, page.get_by_role("button", name="Plan", exact=True), done)
+
+
 def test_every_page_offline(
     app_url: str, plan_tables: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
@@ -205,19 +222,7 @@ def test_every_page_offline(
         bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
         inputs.nth(0).set_input_files(str(bad))
         page.get_by_text("visits.png: this is not a CSV text file").wait_for()
-        # the server says which file each table comes from once it has read the upload
-        _upload_until(page, 0, vpath, f"Visits from visits.csv ({len(visits)} rows)")
-        _upload_until(
-            page, 1, wpath, f"Workers from workers.csv ({len(workers)} rows)",
-            state="attached",  # in the hidden Workers tab
-        )  # fmt: skip
-        _idle(page)
-        limit = page.get_by_label("Time limit (s)")
-        limit.fill("2")
-        limit.press("Enter")
-        _click_until(
-            page, page.get_by_role("button", name="Plan", exact=True), "Not planned, and why"
-        )
+        _plan_uploaded_week(page, vpath, wpath, visits, workers, "Not planned, and why")
         _wait_map(page)
         page.screenshot(path=str(SHOTS / "routes.png"), full_page=True)
 

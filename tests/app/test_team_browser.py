@@ -21,7 +21,7 @@ import pytest
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 from .conftest import has_vendor_assets
-from .test_browser import SHOTS, _click_until, _idle, _upload_until
+from .test_browser import SHOTS, _click_until, _idle, _plan_uploaded_week
 
 pytestmark = [
     pytest.mark.browser,
@@ -160,19 +160,7 @@ def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> N
             page.get_by_text("Signed in as").wait_for()
             page.get_by_role("link", name="Plan routes").first.click()
             page.get_by_role("heading", name="Plan routes").wait_for()
-            # the server says which file each table comes from once it has read the upload
-            _upload_until(page, 0, vpath, f"Visits from visits.csv ({len(visits)} rows)")
-            _upload_until(
-                page, 1, wpath, f"Workers from workers.csv ({len(workers)} rows)",
-                state="attached",  # in the hidden Workers tab
-            )  # fmt: skip
-            _idle(page)
-            limit = page.get_by_label("Time limit (s)")
-            limit.fill("2")
-            limit.press("Enter")
-            _click_until(
-                page, page.get_by_role("button", name="Plan", exact=True), "Publish to the team"
-            )
+            _plan_uploaded_week(page, vpath, wpath, visits, workers, "Publish to the team")
             _click_until(
                 page, page.get_by_role("button", name="Publish"),
                 re.compile(r"Published plan \d+ for the week of"),
