@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -44,7 +45,7 @@ def _untranslated(at: AppTest, data_values: set[str]) -> list[tuple[str, str]]:
 
 
 #: the pages converted so far (docs/i18n.md); each new one is added here
-PAGES = [None, "views/community.py", "views/stops.py", "views/impact.py"]
+PAGES = [None, "views/community.py", "views/stops.py", "views/impact.py", "views/routes.py"]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p or "views/needs.py")
@@ -67,6 +68,51 @@ def test_page_in_the_pseudo_locale_has_no_untranslated_string(
     # the sidebar's language selector offers each language by its own name
     langs = [w for w in at.selectbox if w.key == "language_select"]
     assert langs and langs[0].value == PSEUDO
+
+
+def test_a_planned_week_in_the_pseudo_locale_has_no_untranslated_string(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, plan_tables: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """Plan routes once the week is planned: metrics, tables, the Gantt chart and the pins."""
+    import json
+
+    from geo_outreach.data.region import load_region
+    from geo_outreach.i18n import using
+    from geo_outreach.present.labels import column_label
+
+    visits, workers = plan_tables
+    monkeypatch.setenv("GEO_OUTREACH_LANG", PSEUDO)
+    region = load_region(app_env)
+    at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
+    at.run()
+    at.switch_page("views/routes.py").run()
+    at.session_state["routes_visits_src"] = ("visits.csv", visits)
+    at.session_state["routes_workers_src"] = ("workers.csv", workers)
+    at.run()
+    at.number_input(key="routes_limit").set_value(1)
+    at.multiselect(key="routes_days").set_value(["Mon", "Tue"])
+    at.button(key="routes_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert len(at.metric) == 4  # the week was planned and its page drawn
+    assert _untranslated(at, {region.attribution, region.manifest.title, region.name}) == []
+    # the tables people read (not the editors of the CSV tables): translated headers only
+    csv_columns = {*visits.columns, *workers.columns, "pinned_worker", "pinned_day"}
+    tables = [df.value for df in at.dataframe if not set(df.value.columns) <= csv_columns]
+    assert len(tables) >= 2  # the routes of the day and their stops
+    for table in tables:
+        assert all(PSEUDO_OPEN in str(c) for c in table.columns), list(table.columns)
+    with using(PSEUDO):
+        kind, mode = column_label("kind"), column_label("mode")
+    kinds = [t[kind] for t in tables if kind in t.columns]
+    assert kinds and all(PSEUDO_OPEN in k for k in kinds[0])  # "visit", "start" as words
+    modes = [t[mode] for t in tables if mode in t.columns]
+    assert modes and all(PSEUDO_OPEN in m for m in modes[0])  # "drive" as "by car"
+    # the Gantt chart: its legend and axis in the page's language, workers by name
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    enc = spec["encoding"]
+    assert all(PSEUDO_OPEN in k for k in enc["color"]["scale"]["domain"])
+    assert PSEUDO_OPEN in enc["x"]["axis"]["title"]
+    assert all(PSEUDO_OPEN in t["title"] for t in enc["tooltip"])
 
 
 def test_the_sidebar_language_changes_the_page(app_env: Path, monkeypatch) -> None:
