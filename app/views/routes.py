@@ -16,24 +16,44 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
+from geo_outreach.i18n import N_, _, format_date, format_decimal, ngettext
+from geo_outreach.present.labels import (
+    column_label,
+    day_label,
+    distance_text,
+    duration_text,
+    kind_label,
+    label_columns,
+    mode_label,
+    reason_sentence,
+    skill_label,
+    split_skills,
+)
 
 actor = auth.guard("routes")
 sc = state.scenario()
 ctx = state.get_ctx(sc.region)
-st.title("Plan routes")
-st.caption("Upload or edit the visits and the workers, pick the days and plan the week.")
+st.title(_("Plan routes"))
+st.caption(_("Upload or edit the visits and the workers, pick the days and plan the week."))
 
 STAGES = {
-    "network": "Loading the road networks",
-    "snap": "Placing visits and workers on the roads",
-    "solve": "Searching for the best plan",
-    "geometry": "Drawing the routes along the roads",
+    "network": N_("Loading the road networks"),
+    "snap": N_("Placing visits and workers on the roads"),
+    "solve": N_("Searching for the best plan"),
+    "geometry": N_("Drawing the routes along the roads"),
 }
+UPLOAD_LABELS = {"visits": N_("Visits CSV"), "workers": N_("Workers CSV")}
+
+
+def _skills_text(skills: object) -> str:
+    """A skills list (``es, nurse``) as language and qualification names."""
+    langs, quals = split_skills(str(skills) if isinstance(skills, str) else "")
+    return ", ".join(skill_label(c) for c in [*langs, *quals])
 
 
 def _table(kind: str) -> tuple[pd.DataFrame, str] | None:
     """The visits or workers table: an upload (checked by the library reader) or the sample."""
-    up = st.file_uploader(f"{kind.title()} CSV", type=None, key=f"routes_upload_{kind}")
+    up = st.file_uploader(_(UPLOAD_LABELS[kind]), type=None, key=f"routes_upload_{kind}")
     if up is None:
         st.session_state.pop(f"routes_{kind}_upload_id", None)
         st.session_state.pop(f"routes_{kind}_upload_error", None)
@@ -51,10 +71,33 @@ def _table(kind: str) -> tuple[pd.DataFrame, str] | None:
         state.show_error(InputError(st.session_state[f"routes_{kind}_upload_error"]))
     src = st.session_state.get(f"routes_{kind}_src")
     name, base = src if src is not None else START[kind]
-    st.caption(f"{kind.title()} from {name} ({len(base)} rows)")  # the browser test waits on it
+    if kind == "visits":
+        caption = ngettext(
+            "Visits from {file} ({n} row)", "Visits from {file} ({n} rows)", len(base)
+        )
+    else:
+        caption = ngettext(
+            "Workers from {file} ({n} row)", "Workers from {file} ({n} rows)", len(base)
+        )
+    st.caption(caption.format(file=name, n=len(base)))  # the browser tests wait on it
+    # human headers; the table itself keeps the CSV's columns (the help names each one)
+    headers = {
+        c: st.column_config.Column(
+            column_label(str(c)), help=_("CSV column: {column}").format(column=c)
+        )
+        for c in base.columns
+    }
+    if "mode" in base.columns:  # drive, walk... as people say them; the cell keeps the code
+        headers["mode"] = st.column_config.SelectboxColumn(
+            column_label("mode"),
+            help=_("CSV column: {column}").format(column="mode"),
+            options=list(logic.MODES),
+            format_func=mode_label,
+        )
     edited = st.data_editor(
         base,
         num_rows="dynamic",
+        column_config=headers,
         key=f"routes_edit_{kind}_{name}_{st.session_state.get(f'routes_{kind}_rev', 0)}",
         width="stretch",
         height=240,
@@ -64,37 +107,53 @@ def _table(kind: str) -> tuple[pd.DataFrame, str] | None:
 
 START = logic.start_tables(ctx)  # the demo's samples, or empty tables on any other region
 if START["visits"][1].empty and st.button(
-    "Make a sample week for this region",
+    _("Make a sample week for this region"),
     key="routes_sample",
-    help="Seeded visits and workers on this region's own streets, for trying the tool",
+    help=_("Seeded visits and workers on this region's own streets, for trying the tool"),
 ):
     for kind, src in logic.sample_tables(ctx).items():
         st.session_state[f"routes_{kind}_src"] = src
 
-tab_v, tab_w = st.tabs(["Visits", "Workers"])
+tab_v, tab_w = st.tabs([_("Visits"), _("Workers")])
 with tab_v:
     visits = _table("visits")
 with tab_w:
     workers = _table("workers")
 
 c1, c2, c3 = st.columns([3, 1, 1])
-days = c1.multiselect("Days", list(logic.WEEK), default=list(logic.WEEK[:5]), key="routes_days")
-limit = c2.number_input("Time limit (s)", 1, 600, 10, key="routes_limit")
+days = c1.multiselect(
+    _("Days"),
+    list(logic.WEEK),
+    default=list(logic.WEEK[:5]),
+    format_func=day_label,
+    key="routes_days",
+)
+limit = c2.number_input(
+    _("Time limit (s)"),
+    1,
+    600,
+    10,
+    key="routes_limit",
+    help=_("The search stops here with its best plan so far."),
+)
 c3.write("")
-run = c3.button("Plan", type="primary", key="routes_run")
+run = c3.button(_("Plan"), type="primary", key="routes_run")
 
 if run and visits is not None and workers is not None:
     try:
-        with st.status("Planning the week...", expanded=False) as status:
+        with st.status(_("Planning the week..."), expanded=False) as status:
             seen: set[str] = set()
 
             def progress(stage: str, done: int, total: int) -> None:
-                label = STAGES.get(stage.split(":")[0], "Computing travel times")
+                step = stage.split(":")[0]
+                label = _(STAGES[step]) if step in STAGES else _("Computing travel times")
                 if stage.startswith("matrix:"):
-                    label = f"Travel times ({stage.split(':', 1)[1]})"
+                    label = _("Working out travel times {mode}").format(
+                        mode=mode_label(stage.split(":", 1)[1])
+                    )
                 if label not in seen:
                     seen.add(label)
-                    status.write(f"{label}...")
+                    status.write(label)
 
             saved = state.make_plan(
                 sc.region,
@@ -107,50 +166,90 @@ if run and visits is not None and workers is not None:
                 progress=progress,
             )
             status.update(
-                label=f"Planned in {saved['plan'].result.runtime_s:.1f} s", state="complete"
+                label=_("Planned in {seconds} s").format(
+                    seconds=format_decimal(saved["plan"].result.runtime_s, decimals=1)
+                ),
+                state="complete",
             )
     except (InputError, GeoOutreachError) as exc:
         state.show_error(exc)
 
 saved = state.current_plan(sc.region)
 if saved is None:
-    st.info("Press Plan to schedule the visits.")
+    st.info(_("Press Plan to schedule the visits."))
     st.stop()
 plan = saved["plan"]
 summary = plan.summary()
 
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Visits planned", summary["scheduled"])
-m2.metric("Not planned", summary["unscheduled"])
-m3.metric("Routes", summary["routes"])
-m4.metric("Travel (h)", f"{summary['total_travel_h']:.1f}")
+m1.metric(_("Visits planned"), summary["scheduled"])
+m2.metric(_("Not planned"), summary["unscheduled"])
+m3.metric(_("Routes"), summary["routes"])
+m4.metric(_("Travel time"), duration_text(summary["total_travel_s"] / 60))
 if summary["violations"]:
-    st.warning(f"The checker found {summary['violations']} problem(s) in the plan.")
+    st.warning(
+        ngettext(
+            "The checker found {n} problem in the plan.",
+            "The checker found {n} problems in the plan.",
+            summary["violations"],
+        ).format(n=summary["violations"])
+    )
+
+
+def _worker_names(frame: pd.DataFrame) -> pd.Series:
+    """Each row's worker as people know them: the name, else the id (a name two workers share
+    gets the id added)."""
+    ids = frame["worker_id"].astype(str)
+    names = frame["worker_name"].astype(str).str.strip() if "worker_name" in frame else ids
+    names = names.where(~names.isin(["", "nan", "None"]), ids)
+    shared = names.groupby(names).transform(lambda n: ids[n.index].nunique() > 1)
+    return names.where(~shared, names + " (" + ids + ")")
+
 
 days_planned = logic.plan_days(plan)
 if days_planned:
-    day = st.radio("Day on the map", days_planned, horizontal=True, key="routes_map_day")
+    day = st.radio(
+        _("Day on the map"),
+        days_planned,
+        horizontal=True,
+        format_func=day_label,
+        key="routes_map_day",
+    )
 
-    @st.cache_data(show_spinner="Drawing routes...", max_entries=16)
-    def _routes_map(region, _plan, day, plan_dir):
+    @st.cache_data(show_spinner=False, max_entries=16)
+    def _routes_map(region, _plan, day, plan_dir, lang):
         import geopandas as gpd
 
         from geo_outreach.present.webmap import add_layer_control, add_routes, add_sites
 
         ctx = state.get_ctx(region)
-        lines = _plan.routes[_plan.routes["day"] == day]
+        who = _worker_names(pd.DataFrame(_plan.routes.drop(columns="geometry")))
+        lines = _plan.routes.assign(worker=who)[_plan.routes["day"] == day]
         m = maps.new_map(ctx, state.get_roads(region))
-        colours = dict(zip(lines["worker_id"], lines["colour"], strict=True))
+        colours = dict(zip(lines["worker"], lines["colour"], strict=True))
         if len(lines):
+            # the tooltip shows the columns' names: human headers, values as people read them
+            shown = gpd.GeoDataFrame(
+                {
+                    _("Worker"): lines["worker"],
+                    _("Day"): lines["day"].map(day_label),
+                    _("Stops"): lines["n_stops"],
+                    _("Start"): lines["start"],
+                    _("End"): lines["end"],
+                },
+                geometry=lines.geometry,
+                crs=lines.crs,
+            )
             add_routes(
                 m,
-                lines,
-                route_column="worker_id",
-                fields=["worker_id", "worker_name", "day", "n_stops", "start", "end"],
-                palette=[colours[w] for w in dict.fromkeys(lines["worker_id"])],
-                name=f"Routes on {day}",
+                shown,
+                route_column=_("Worker"),
+                fields=[_("Worker"), _("Day"), _("Stops"), _("Start"), _("End")],
+                palette=[colours[w] for w in dict.fromkeys(lines["worker"])],
+                name=_("Routes on {day}").format(day=day_label(day)),
             )
         s = _plan.stops
+        s = s.assign(worker=_worker_names(s))
         s = s[(s["day"] == day) & (s["kind"] == "visit")].dropna(subset=["lon", "lat"])
         if len(s):
             pts = gpd.GeoDataFrame(
@@ -159,21 +258,21 @@ if days_planned:
             add_sites(
                 m,
                 pts,
-                category_column="worker_id",
-                fields=["seq", "visit_id", "name", "start"],
+                category_column="worker",
+                fields=["seq", "name", "start"],
                 colors=colours,
                 radius_px=5,
-                name="Stops",
+                name=_("Stops"),
                 legend=False,
             )
         add_layer_control(m)
         return maps.to_page(m)
 
-    maps.show(_routes_map(sc.region, plan, day, saved["dir"]))
+    with st.spinner(_("Drawing routes...")):
+        page = _routes_map(sc.region, plan, day, saved["dir"], state.i18n.get_language())
+    maps.show(page)
 
-    from geo_outreach.optimize.routing.model import format_duration
-
-    st.subheader("Timelines")
+    st.subheader(_("Timelines"))
     import altair as alt
 
     from geo_outreach.present.timeline import SEGMENT_COLOURS
@@ -181,12 +280,26 @@ if days_planned:
     tl = saved["result"].timeline(day=day)
     if len(tl):  # a Gantt chart: one row per worker, wall-clock times of the region
         # wall-clock times as naive values: the chart shows them as they are in any browser zone
+        visit_names = plan.stops.drop_duplicates("visit_id").set_index("visit_id")["name"]
+        what = [
+            str(visit_names.get(v, "")) or kind_label(k)
+            if k == "visit"
+            else _("{kind}, {duration}").format(kind=kind_label(k), duration=duration_text(m))
+            for k, v, m in zip(tl["kind"], tl["visit_id"], tl["duration_min"], strict=True)
+        ]
         tl = tl.assign(
             start=tl["start"].dt.tz_localize(None),
             end=tl["end"].dt.tz_localize(None),
             at=tl["start"].dt.strftime("%H:%M") + "-" + tl["end"].dt.strftime("%H:%M"),
+            kind=tl["kind"].map(kind_label),
+            label=what,
         )
-        hhmm = alt.Axis(format="%H:%M", title=f"{day}, time in {saved['result'].timezone}")
+        hhmm = alt.Axis(
+            format="%H:%M",
+            title=_("{day}, time in {timezone}").format(
+                day=day_label(day), timezone=saved["result"].timezone
+            ),
+        )
         gantt = (
             alt.Chart(tl)
             .mark_bar(stroke="white", strokeWidth=1)
@@ -198,73 +311,89 @@ if days_planned:
                     "kind:N",
                     title=None,
                     scale=alt.Scale(
-                        domain=list(SEGMENT_COLOURS), range=list(SEGMENT_COLOURS.values())
+                        domain=[kind_label(k) for k in SEGMENT_COLOURS],
+                        range=list(SEGMENT_COLOURS.values()),
                     ),
                     legend=alt.Legend(orient="top"),
                 ),
-                tooltip=["worker", "kind", "label", "at"],
+                tooltip=[
+                    alt.Tooltip("worker:N", title=_("Worker")),
+                    alt.Tooltip("kind:N", title=_("Type")),
+                    alt.Tooltip("label:N", title=_("What")),
+                    alt.Tooltip("at:N", title=_("Time")),
+                ],
             )
             .properties(height=alt.Step(32))  # one 32 px row per worker
         )
         st.altair_chart(gantt, width="stretch", key="routes_gantt")
     r = pd.DataFrame(plan.routes.drop(columns="geometry"))
-    r = r[r["day"] == day].copy()
-    r["travel"] = r["travel_s"].map(format_duration)
-    r["duration"] = r["duration_s"].map(format_duration)
-    r["km"] = (r["dist_m"] / 1000).round(1)
-    st.dataframe(
-        r[
-            [
-                "worker_id",
-                "worker_name",
-                "mode",
-                "start",
-                "end",
-                "n_stops",
-                "travel",
-                "km",
-                "duration",
-            ]
-        ],
-        hide_index=True,
-        key="routes_timeline",
+    r = r.assign(worker=_worker_names(r))[r["day"] == day]
+    units = ctx.region.unit_system
+    r = r.assign(
+        mode=r["mode"].map(mode_label),
+        travel=(r["travel_s"] / 60).map(duration_text),
+        distance=r["dist_m"].map(lambda d: distance_text(d, unit_system=units)),
+        working_time=(r["duration_s"] / 60).map(duration_text),
     )
-    with st.expander("Stops of the day, in order"):
+    cols = ["worker", "mode", "start", "end", "n_stops", "travel", "distance", "working_time"]
+    st.dataframe(label_columns(r[cols]), hide_index=True, key="routes_timeline")
+    with st.expander(_("Stops of the day, in order")):
         ds = plan.stops[plan.stops["day"] == day]
+        ds = ds.assign(
+            worker=_worker_names(ds),
+            kind=ds["kind"].map(kind_label),
+            name=ds["name"].where(ds["kind"] == "visit", ""),  # the kind says what the rest are
+        )
         st.dataframe(
-            ds[["worker_id", "seq", "kind", "visit_id", "name", "arrival", "start", "end"]],
+            label_columns(ds[["worker", "seq", "kind", "name", "arrival", "start", "end"]]),
             hide_index=True,
             key="routes_day_stops",
         )
 
-with st.expander("Pin visits and re-plan"):
+with st.expander(_("Pin visits and re-plan")):
     st.caption(
-        "Pinned visits stay with their worker on their day; locked routes keep their visits "
-        "in order and take no others. Everything else is planned again."
+        _(
+            "Pinned visits stay with their worker on their day; locked routes keep their visits "
+            "in order and take no others. Everything else is planned again."
+        )
     )
     pv = plan.stops[plan.stops["kind"] == "visit"]
+    pv = pv.assign(worker=_worker_names(pv))
     where = pv.groupby("visit_id", sort=False).agg(
-        name=("name", "first"), who=("worker_name", "first"), day=("day", "/".join)
+        name=("name", "first"),
+        who=("worker", "first"),
+        day=("day", lambda d: ", ".join(day_label(x) for x in d)),
     )
+    twice = set(where["name"][where["name"].duplicated(keep=False)])
+
+    def _visit_choice(v: str) -> str:
+        """A visit by its name (with its id when the name is empty or shared), who and when."""
+        name = str(where.at[v, "name"]).strip()
+        if not name or name in twice:
+            name = f"{name} ({v})".strip() if name else str(v)
+        return _("{visit}: {worker}, {day}").format(
+            visit=name, worker=where.at[v, "who"], day=where.at[v, "day"]
+        )
+
     pins = st.multiselect(
-        "Pin these visits where they are",
+        _("Pin these visits where they are"),
         list(where.index),
-        format_func=lambda v: (
-            f"{v} {where.at[v, 'name']} ({where.at[v, 'who']} {where.at[v, 'day']})"
-        ),
+        format_func=_visit_choice,
         key="routes_pin",
     )
     route_keys = list(dict.fromkeys(zip(pv["worker_id"], pv["day"], strict=True)))
-    names = dict(zip(pv["worker_id"], pv["worker_name"], strict=False))
+    names = dict(zip(pv["worker_id"], pv["worker"], strict=False))
     locks = st.multiselect(
-        "Lock these routes",
+        _("Lock these routes"),
         route_keys,
-        format_func=lambda k: f"{names.get(k[0]) or k[0]} {k[1]}",
+        format_func=lambda k: _("{worker} on {day}").format(
+            worker=names.get(k[0]) or k[0], day=day_label(k[1])
+        ),
         key="routes_lock",
     )
-    if st.button("Pin and re-plan", key="routes_replan", disabled=not (pins or locks)):
+    if st.button(_("Pin and re-plan"), key="routes_replan", disabled=not (pins or locks)):
         try:
-            with st.spinner("Planning again around the pins..."):
+            with st.spinner(_("Planning again around the pins...")):
                 state.replan_pinned(
                     sc.region,
                     saved,
@@ -282,29 +411,50 @@ with st.expander("Pin visits and re-plan"):
         else:
             st.rerun()
 
-st.subheader("Not planned, and why")
+st.subheader(_("Not planned, and why"))
 if plan.unscheduled.empty:
-    st.success("Every visit is planned.")
+    st.success(_("Every visit is planned."))
 else:
-    st.dataframe(
-        plan.unscheduled[["visit_id", "occurrence", "name", "reason"]],
-        hide_index=True,
-        key="routes_unscheduled",
+    u = plan.unscheduled
+    names = u["name"].astype(str).str.strip()
+    shown = pd.DataFrame(
+        {
+            # the visit's name (its id when it has none)
+            "name": names.where(~names.isin(["", "nan", "None"]), u["visit_id"].astype(str)),
+            "skills": u["skills"].map(_skills_text) if "skills" in u else "",
+            "reason": u["code"].map(reason_sentence),
+        }
     )
+    if "occurrence" in u and pd.to_numeric(u["occurrence"], errors="coerce").max() > 0:
+        # a visit asked more than once a week: which of its visits (1st, 2nd...)
+        shown.insert(1, "occurrence", pd.to_numeric(u["occurrence"]).astype(int) + 1)
+    st.dataframe(label_columns(shown), hide_index=True, key="routes_unscheduled")
+    with st.expander(_("The planner's details")):
+        st.caption(
+            _(
+                "The planner's own words (in English), for whoever looks into a visit that was "
+                "left out."
+            )
+        )
+        st.dataframe(
+            label_columns(shown[["name"]].assign(details=u["reason"])),
+            hide_index=True,
+            key="routes_unscheduled_details",
+        )
 
 if actor.role != "owner":  # accounts exist: publish to the team
     from geo_outreach.team.plans import monday_of, publish_plan
     from geo_outreach.team.roles import AccessDeniedError
 
     with st.container(border=True):
-        st.markdown("**Publish to the team**: workers see the published plan on My day.")
+        st.markdown(_("**Publish to the team**: workers see the published plan on My day."))
         p1, p2 = st.columns([2, 1])
         week = p1.date_input(
-            "Week of", monday_of(dt.date.today()), key="routes_publish_week",
-            help="Any date of the plan's week (taken as its Monday)",
+            _("Week of"), monday_of(dt.date.today()), key="routes_publish_week",
+            help=_("Any date of the plan's week (taken as its Monday)"),
         )  # fmt: skip
         p2.write("")
-        if p2.button("Publish", type="primary", key="routes_publish"):
+        if p2.button(_("Publish"), type="primary", key="routes_publish"):
             try:
                 pub = publish_plan(
                     state.visit_store(), saved["dir"], week_of=week, region=ctx.region.name,
@@ -314,29 +464,37 @@ if actor.role != "owner":  # accounts exist: publish to the team
                 state.show_error(exc)
             else:
                 old = pub.get("superseded") or []
+                monday = pub["week_of"]
+                if isinstance(monday, str):
+                    monday = dt.date.fromisoformat(monday)
+                facts = {"id": pub["id"], "week": format_date(monday)}
+                if old:
+                    text = ngettext(
+                        "Published plan {id} for the week of {week} (replaces plan {old})",
+                        "Published plan {id} for the week of {week} (replaces plans {old})",
+                        len(old),
+                    ).format(old=", ".join(map(str, old)), **facts)
+                else:
+                    text = _("Published plan {id} for the week of {week}").format(**facts)
                 # kept for this plan: a rerun (a map event) must not wipe the confirmation
-                st.session_state["routes_published"] = (
-                    saved["dir"],
-                    f"Published plan {pub['id']} for the week of {pub['week_of']}"
-                    + (f" (replaces plan {', '.join(map(str, old))})" if old else ""),
-                )
+                st.session_state["routes_published"] = (saved["dir"], text)
         done = st.session_state.get("routes_published")
         if done is not None and done[0] == saved["dir"]:
             st.success(done[1])
 
 d1, d2 = st.columns(2)
 d1.download_button(
-    "Download the stops (CSV)",
+    _("Download the stops (CSV)"),
     plan.stops.to_csv(index=False).encode("utf-8"),
     file_name="stops.csv",
     mime="text/csv",
     key="routes_download",
 )
 d2.download_button(
-    "Download the plan folder (ZIP)",
+    _("Download the plan folder (ZIP)"),
     logic.plan_zip(saved["dir"]),
     file_name="plan.zip",
     mime="application/zip",
     key="routes_download_zip",
-    help="routes.geojson, stops.csv and unscheduled.csv, as geo-outreach plan writes them",
+    help=_("routes.geojson, stops.csv and unscheduled.csv, as geo-outreach plan writes them"),
 )

@@ -29,8 +29,10 @@ __all__ = [
     "REASON_SENTENCES",
     "category_label",
     "column_label",
+    "day_label",
     "distance_text",
     "duration_text",
+    "kind_label",
     "label_columns",
     "mode_label",
     "people_text",
@@ -117,6 +119,32 @@ COLUMN_LABELS: dict[str, str] = {
     "occurrence": N_("Occurrence"),
     "priority": N_("Priority"),
     "duration_min": N_("Time on site (minutes)"),
+    # routing: the visits and workers tables, the routes and stops of a plan
+    "lon": N_("Longitude"),
+    "lat": N_("Latitude"),
+    "location_id": N_("Place"),
+    "windows": N_("Time windows"),
+    "frequency": N_("Visits per week"),
+    "min_gap_days": N_("Days between visits"),
+    "start_lon": N_("Start longitude"),
+    "start_lat": N_("Start latitude"),
+    "end_lon": N_("End longitude"),
+    "end_lat": N_("End latitude"),
+    "mode": N_("Travel mode"),
+    "shift": N_("Shift"),
+    "break": N_("Break"),
+    "max_work_h": N_("Most working hours"),
+    "capacity": N_("Capacity"),
+    "pinned_worker": N_("Pinned to worker"),
+    "pinned_day": N_("Pinned to day"),
+    "worker": N_("Worker"),
+    "seq": N_("Order"),
+    "kind": N_("Type"),
+    "n_stops": N_("Stops"),
+    "travel": N_("Travel time"),
+    "distance": N_("Distance"),
+    "working_time": N_("Working time"),
+    "details": N_("Details"),
 }
 """Header of each engine column people see in a table."""
 
@@ -177,6 +205,36 @@ MODE_LABELS: dict[str, str] = {
     "transit": N_("by public transport"),
 }
 """How a travel mode reads in a sentence or a choice."""
+
+
+KIND_LABELS: dict[str, str] = {
+    "start": N_("Start of the day"),
+    "end": N_("End of the day"),
+    "visit": N_("Visit"),
+    "break": N_("Break"),
+    "travel": N_("Travel"),
+    "wait": N_("Waiting"),
+}
+"""What each kind of a plan's stop or timeline segment reads as."""
+
+
+def kind_label(kind: str, *, lang: str | None = None) -> str:
+    """A stop or timeline segment kind for people (``wait`` -> ``Waiting``)."""
+    return _t(KIND_LABELS[kind], lang) if kind in KIND_LABELS else str(kind)
+
+
+def day_label(code: str, *, lang: str | None = None) -> str:
+    """A weekday code of a plan (``Mon``) as the day's name (``Monday`` / ``Lunes`` /
+    ``Måndag``); anything else as it is."""
+    from babel import Locale
+
+    from geo_outreach.domain import WEEKDAYS
+    from geo_outreach.i18n import _locale
+
+    if code not in WEEKDAYS:
+        return str(code)
+    name = Locale.parse(_locale(lang)).days["stand-alone"]["wide"][WEEKDAYS.index(code)]
+    return name[:1].upper() + name[1:]
 
 
 def mode_label(mode: str, *, lang: str | None = None) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo_outreach.i18n import PSEUDO, PSEUDO_OPEN
+from geo_outreach.i18n import PSEUDO, PSEUDO_CLOSE, PSEUDO_OPEN
 
 from .conftest import APP_MAIN
 
@@ -44,7 +45,7 @@ def _untranslated(at: AppTest, data_values: set[str]) -> list[tuple[str, str]]:
 
 
 #: the pages converted so far (docs/i18n.md); each new one is added here
-PAGES = [None, "views/community.py", "views/stops.py", "views/impact.py"]
+PAGES = [None, "views/community.py", "views/stops.py", "views/impact.py", "views/routes.py"]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p or "views/needs.py")
@@ -67,6 +68,114 @@ def test_page_in_the_pseudo_locale_has_no_untranslated_string(
     # the sidebar's language selector offers each language by its own name
     langs = [w for w in at.selectbox if w.key == "language_select"]
     assert langs and langs[0].value == PSEUDO
+
+
+def _planned_routes_page(visits: pd.DataFrame, workers: pd.DataFrame, at: AppTest | None = None):
+    """Plan routes with these tables planned (Monday and Tuesday, a 1 s search)."""
+    if at is None:
+        at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
+        at.run()
+    at.switch_page("views/routes.py").run()
+    at.session_state["routes_visits_src"] = ("visits.csv", visits)
+    at.session_state["routes_workers_src"] = ("workers.csv", workers)
+    at.run()
+    at.number_input(key="routes_limit").set_value(1)
+    at.multiselect(key="routes_days").set_value(["Mon", "Tue"])
+    at.button(key="routes_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_a_planned_week_in_the_pseudo_locale_has_no_untranslated_string(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, plan_tables: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """Plan routes once the week is planned: metrics, tables, the Gantt chart and the pins."""
+    import json
+
+    from geo_outreach.data.region import load_region
+    from geo_outreach.i18n import using
+    from geo_outreach.present.labels import column_label
+
+    visits, workers = plan_tables
+    monkeypatch.setenv("GEO_OUTREACH_LANG", PSEUDO)
+    region = load_region(app_env)
+    # one-hour shifts: some visits stay unplanned, so the page explains why
+    at = _planned_routes_page(visits, workers.assign(shift="Mon-Fri 09:00-10:00"))
+    assert len(at.metric) == 4  # the week was planned and its page drawn
+    assert _untranslated(at, {region.attribution, region.manifest.title, region.name}) == []
+    # the tables people read (not the editors of the CSV tables): translated headers only
+    csv_columns = {*visits.columns, *workers.columns, "pinned_worker", "pinned_day"}
+    tables = [df.value for df in at.dataframe if not set(df.value.columns) <= csv_columns]
+    assert len(tables) >= 2  # the routes of the day and their stops
+    for table in tables:
+        assert all(PSEUDO_OPEN in str(c) for c in table.columns), list(table.columns)
+    with using(PSEUDO):
+        kind, mode, why = column_label("kind"), column_label("mode"), column_label("reason")
+    kinds = [t[kind] for t in tables if kind in t.columns]
+    assert kinds and all(PSEUDO_OPEN in k for k in kinds[0])  # "visit", "start" as words
+    modes = [t[mode] for t in tables if mode in t.columns]
+    assert modes and all(PSEUDO_OPEN in m for m in modes[0])  # "drive" as "by car"
+    reasons = [t[why] for t in tables if why in t.columns]
+    assert reasons and all(PSEUDO_OPEN in r for r in reasons[0])  # sentences, not engine text
+    # the Gantt chart: its legend and axis in the page's language, workers by name
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    enc = spec["encoding"]
+    assert all(PSEUDO_OPEN in k for k in enc["color"]["scale"]["domain"])
+    assert PSEUDO_OPEN in enc["x"]["axis"]["title"]
+    assert all(PSEUDO_OPEN in t["title"] for t in enc["tooltip"])
+
+
+@pytest.mark.parametrize("lang", ["en", PSEUDO])
+def test_publishing_says_which_plan_it_published_and_replaced(
+    app_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    plan_tables: tuple[pd.DataFrame, pd.DataFrame],
+    lang: str,
+) -> None:
+    """A manager publishes the week twice: the second confirmation names the plan it replaces
+    (in English as the browser test reads it; in the pseudo locale wholly translated)."""
+    import datetime as dt
+    import re
+
+    from geo_outreach.i18n import format_date, using
+    from geo_outreach.team import accounts
+    from geo_outreach.team.plans import monday_of
+    from geo_outreach.visits.store import open_store
+
+    monkeypatch.setenv("GEO_OUTREACH_LANG", lang)
+    with open_store() as store:
+        accounts.add_user(store, "maria", role="manager", password="long enough", language=lang)
+    at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
+    at.run()
+    at.text_input(key="auth_username").input("maria")
+    at.text_input(key="auth_password").input("long enough")
+    at.button[0].click().run()
+    at = _planned_routes_page(*plan_tables, at=at)
+    if lang == PSEUDO:  # the page with its publish box (the sidebar's account box is auth's)
+        main = [b.label for b in at.main.button] + [c.value for c in at.main.caption]
+        assert [t for t in main if PSEUDO_OPEN not in t] == []
+        box = [m.value for m in at.main.markdown if "Publish" in m.value]
+        assert box and all(m.startswith(PSEUDO_OPEN) for m in box)
+    with using(lang):
+        week = format_date(monday_of(dt.date.today()))
+
+    def published() -> str:
+        at.button(key="routes_publish").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        text = at.success[-1].value
+        if lang == PSEUDO:
+            assert text.startswith(PSEUDO_OPEN) and text.endswith(PSEUDO_CLOSE), text
+            text = text[1:-1]
+        return text
+
+    first = published()
+    found = re.fullmatch(rf"Published plan (\d+) for the week of {week}", first)
+    assert found, first
+    second = published()
+    assert re.fullmatch(
+        rf"Published plan (?!{found[1]}\b)\d+ for the week of {week} \(replaces plan {found[1]}\)",
+        second,
+    ), second
 
 
 def test_the_sidebar_language_changes_the_page(app_env: Path, monkeypatch) -> None:

@@ -84,3 +84,24 @@ def test_every_reason_code_of_the_planner_reads_as_a_sentence(code):
         text = labels.reason_sentence(code, lang=lang)
         assert text.endswith(".") and "_" not in text and text[0].isupper()
     assert labels.reason_sentence(code, lang="sv") != labels.reason_sentence(code, lang="en")
+
+
+def test_routing_tables_and_kinds_read_as_words():
+    from geo_outreach.domain import WEEKDAYS
+    from geo_outreach.i18n import PSEUDO_OPEN
+    from geo_outreach.optimize.routing.sample import VISIT_COLUMNS, WORKER_COLUMNS
+    from geo_outreach.present.timeline import SEGMENT_KINDS
+
+    # every column of the visits and workers tables has a header of its own (no "Lon", "Min gap")
+    assert set(VISIT_COLUMNS) | set(WORKER_COLUMNS) <= set(labels.COLUMN_LABELS)
+    assert labels.column_label("min_gap_days", lang="en") == "Days between visits"
+    # the kinds of a plan's stops and of its timeline's segments: words, translated
+    for kind in {*SEGMENT_KINDS, "start", "end"}:
+        assert labels.kind_label(kind, lang="xx").startswith(PSEUDO_OPEN), kind
+    assert labels.kind_label("wait", lang="en") == "Waiting"
+    # weekday codes as the day's name in each language
+    assert labels.day_label("Mon", lang="en") == "Monday"
+    assert labels.day_label("Wed", lang="es") == "Miércoles"
+    assert labels.day_label("Sun", lang="sv") == "Söndag"
+    assert [labels.day_label(d, lang="en") for d in WEEKDAYS][-1] == "Sunday"
+    assert labels.day_label("2026-12-07") == "2026-12-07"  # a date stays as it is
