@@ -108,6 +108,110 @@ def need_help() -> str:
     )
 
 
+# --------------------------------------------------------------------------- tables people read
+
+PEOPLE_COLUMNS = frozenset(
+    {
+        "population",
+        "gain_population",
+        "covered_population",
+        "people_reached",
+        "delta_covered_population",
+    }
+)
+"""Columns counting people: shown as whole numbers."""
+SHARE_COLUMNS = frozenset(
+    {"covered_share", "covered_share_after", "high_need_covered_share", "reached_share"}
+)
+"""Columns holding a share 0..1: shown as a percentage."""
+SCORE_COLUMNS = frozenset(
+    {"need_score", "underserved_score", "need_score_mean", "underserved_score_max", "mean_need"}
+)
+"""Scores 0..1: two decimals."""
+
+STATUS_LABELS: dict[str, str] = {
+    "done": N_("Done"),
+    "no_one_there": N_("No one there"),
+    "cancelled": N_("Cancelled"),
+    "not_recorded": N_("Not recorded"),
+    "upcoming": N_("Upcoming"),
+}
+"""A planned stop's status (Impact's planned vs done) for people."""
+
+
+def readable_table(df: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A table for people: the ``columns`` chosen, values rounded to what people need (people
+    as whole numbers, shares as percentages, scores to two decimals, minutes whole, yes/no,
+    statuses as words) and human headers
+    (:func:`geo_outreach.present.labels.label_columns`, in the current language)."""
+    from geo_outreach.i18n import format_percent, gettext
+    from geo_outreach.present.labels import label_columns
+
+    out = pd.DataFrame(df[list(columns)] if columns is not None else df).copy()
+    if "geometry" in out.columns:
+        out = out.drop(columns="geometry")
+    for c in out.columns:
+        col = out[c]
+        if c in PEOPLE_COLUMNS:
+            out[c] = people_column(col)
+        elif c in SHARE_COLUMNS:
+            num = pd.to_numeric(col, errors="coerce")
+            out[c] = [format_percent(float(v)) if pd.notna(v) else "" for v in num]
+        elif c in SCORE_COLUMNS:
+            out[c] = pd.to_numeric(col, errors="coerce").round(2)
+        elif str(c).startswith("tt_") and str(c).endswith("_min"):
+            num = pd.to_numeric(col, errors="coerce")
+            out[c] = num.where(num < 1e9).round().astype("Int64")  # inf: not reachable
+        elif c == "gain":
+            out[c] = pd.to_numeric(col, errors="coerce").round(1)
+        elif c == "status":
+            out[c] = [gettext(STATUS_LABELS[v]) if v in STATUS_LABELS else v for v in col]
+        elif col.dtype == bool or c == "underserved":
+            out[c] = [
+                "" if pd.isna(v) else (gettext("Yes") if bool(v) else gettext("No")) for v in col
+            ]
+    return label_columns(out)
+
+
+def what_if_table(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The what-if comparison (:func:`geo_outreach.optimize.siting.what_if`) for people: each
+    scenario in words (stops by their ``names``), people reached and shares."""
+    from geo_outreach.i18n import gettext, ngettext
+    from geo_outreach.present.labels import duration_text
+
+    def scenario(row: pd.Series) -> str:
+        name = str(row["scenario"])
+        if name == "base":
+            return gettext("This plan")
+        if name.startswith("p="):
+            n = int(row["p"]) if pd.notna(row.get("p")) else int(name[2:])
+            return ngettext("With {n} stop", "With {n} stops", n).format(n=n)
+        if name.startswith(("close stop ", "close existing ")):
+            sid = name.split(" ", 2)[2]
+            return gettext("Without {stop}").format(stop=names.get(sid) or sid)
+        if name.startswith("T=") and pd.notna(row.get("max_time_s")):
+            return gettext("Reach within {duration}").format(
+                duration=duration_text(float(row["max_time_s"]) / 60)
+            )
+        return name
+
+    out = table.copy()
+    out["scenario"] = [scenario(r) for _, r in out.iterrows()]
+    cols = [
+        c
+        for c in (
+            "scenario",
+            "n_stops",
+            "covered_population",
+            "covered_share",
+            "high_need_covered_share",
+            "delta_covered_population",
+        )
+        if c in out.columns
+    ]
+    return readable_table(out, cols)
+
+
 def access_columns(result: AnalysisResult, mode: str, categories: Sequence[str]) -> list[str]:
     """``tt_nearest_{category}_{mode}_min`` of the chosen categories that the result has."""
     cols = [f"tt_nearest_{c}_{mode}_min" for c in categories]
