@@ -623,8 +623,12 @@ def add_print_choropleth(
     off = _off_network_mask(tracts)
     unreachable = ~off & np.isinf(values)
     nodata = ~off & ~unreachable & (idx < 0)
+    from geo_outreach.present.labels import column_label
+
     fields = [f for f in fields if f in tracts.columns]
-    aliases = list(aliases)[: len(fields)] if aliases is not None else fields
+    aliases = (
+        list(aliases)[: len(fields)] if aliases is not None else [column_label(f) for f in fields]
+    )
     extra: list[tuple[str, str]] = []
     if nodata.any():
         extra.append(("#ffffff", gettext("No data  ({n})").format(n=int(nodata.sum()))))
@@ -651,12 +655,14 @@ def add_print_choropleth(
         edges = [edges[0], edges[0] + 1e-9]
     t = tracts.copy()
     t[cb.column] = values
+    # the tooltip's value as people read it (the fills come from the values themselves)
+    t["shown_value"] = np.round(values, 0 if cb.column.endswith("_min") else 2)
     classified = t[idx >= 0]
     chor = add_choropleth(
         m,
         classified,
         cb.column,
-        fields=[*fields, cb.column],
+        fields=[*fields, "shown_value"],
         aliases=[*aliases, cb.title],
         name=cb.title,
         legend_title=cb.title,

@@ -47,6 +47,27 @@ def _check_tables(tables: list[pd.DataFrame], lang: str) -> None:
             assert (values.round(2) == values).all(), (col, values.tolist())
 
 
+def _tooltip_aliases(at: AppTest) -> list[str]:
+    """The labels of every map tooltip and popup on the page (folium's ``aliases``)."""
+    import json
+
+    out: list[str] = []
+    for e in at.main:
+        if type(e).__name__ == "UnknownElement" and e.type == "iframe":
+            for found in re.findall(r"let aliases = (\[.*?\]);", e.proto.srcdoc):
+                out += json.loads(found)
+    return out
+
+
+def _check_tooltips(at: AppTest, lang: str) -> None:
+    aliases = _tooltip_aliases(at)
+    assert aliases, "no map tooltip"
+    for alias in aliases:
+        assert not SNAKE_CASE.match(alias) and "_" not in alias, alias
+        if lang == PSEUDO:
+            assert PSEUDO_OPEN in alias, alias
+
+
 def _people_are_whole(df: pd.DataFrame, header: str) -> None:
     values = pd.to_numeric(df[header], errors="coerce").dropna()
     assert len(values) and (values == values.round()).all(), header
@@ -61,6 +82,7 @@ def test_needs_and_stops_tables_read_as_words(
     at.run()
     assert not at.exception, at.exception
     _check_tables(_tables(at), lang)  # Needs and access: top tracts and zones
+    _check_tooltips(at, lang)
     if lang == "en":
         top = _tables(at)[0]
         _people_are_whole(top, "People")
@@ -77,6 +99,7 @@ def test_needs_and_stops_tables_read_as_words(
     tables = _tables(at)
     assert len(tables) == 2  # the stops and the what-if comparison
     _check_tables(tables, lang)
+    _check_tooltips(at, lang)
     if lang == "en":
         stops, what_if = tables
         _people_are_whole(stops, "People newly reached")
@@ -122,6 +145,7 @@ def test_impact_tables_read_as_words(
     tables = _tables(at)
     assert len(tables) == 3  # reach by tract, follow-ups, planned vs done
     _check_tables(tables, lang)
+    _check_tooltips(at, lang)
     if lang == "en":
         reach, followups, planned_done = tables
         assert reach["People reached"].sum() == 3
@@ -129,3 +153,15 @@ def test_impact_tables_read_as_words(
             "Done", "No one there", "Cancelled", "Not recorded", "Upcoming"
         }  # fmt: skip
         assert "Census Tract" in str(followups["Area"].iloc[0])
+
+
+@pytest.mark.parametrize("lang", ["en", PSEUDO])
+def test_community_map_tooltips_read_as_words(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    monkeypatch.setenv("GEO_OUTREACH_LANG", lang)
+    at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
+    at.run()
+    at.switch_page("views/community.py").run()
+    assert not at.exception, at.exception
+    _check_tooltips(at, lang)
