@@ -19,7 +19,7 @@ import re
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +28,10 @@ import pandas as pd
 from geo_outreach.domain import MODES as _MODES
 from geo_outreach.domain import WEEKDAYS
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import N_
 
 if TYPE_CHECKING:
+    import folium
     import geopandas as gpd
 
     from geo_outreach.analysis.pipeline import AnalysisResult
@@ -52,8 +54,21 @@ PLAN_FILES: tuple[str, ...] = (
 # --------------------------------------------------------------------------- analysis
 
 
-def need_choices(units: pd.DataFrame) -> dict[str, str]:
-    """Need methods the units support: label -> ``AnalysisParams.need`` value.
+NEED_LABELS: dict[str, str] = {
+    "auto": N_("Automatic"),
+    "cdc-svi": N_("CDC SVI, this region"),
+    "column:RPL_THEMES": N_("CDC SVI, as published"),
+    "svi": N_("Social vulnerability"),
+    "health_access": N_("Health access"),
+    "food_access": N_("Food access"),
+    "language_access": N_("Language access"),
+    "digital_inclusion": N_("Digital inclusion"),
+}
+"""Short label of each need method (they fit the sidebar; :func:`need_help` explains them)."""
+
+
+def need_labels(units: pd.DataFrame) -> dict[str, str]:
+    """Need methods the units support: ``AnalysisParams.need`` value -> label (translated).
 
     ``auto`` always; ``cdc-svi`` when the 16 ``EP_`` columns are there; each preset of
     :data:`geo_outreach.analysis.need.PRESETS` whose columns exist; ``column:RPL_THEMES``
@@ -61,17 +76,140 @@ def need_choices(units: pd.DataFrame) -> dict[str, str]:
     """
     from geo_outreach.analysis.need import PRESETS
     from geo_outreach.analysis.svi import SVI_VARIABLES
+    from geo_outreach.i18n import gettext
 
     cols = set(units.columns)
-    out = {"Automatic (CDC SVI when the data has it)": "auto"}
+    codes = ["auto"]
     if all(f"EP_{v}" in cols for v in SVI_VARIABLES):
-        out["CDC SVI, ranked in this region"] = "cdc-svi"
-    for name, spec in PRESETS.items():
-        if all(v.column in cols for v in spec.variables):
-            out[f"Preset: {name.replace('_', ' ')}"] = name
+        codes.append("cdc-svi")
+    codes += [n for n, spec in PRESETS.items() if all(v.column in cols for v in spec.variables)]
     if "RPL_THEMES" in cols:
-        out["CDC SVI as published (RPL_THEMES)"] = "column:RPL_THEMES"
-    return out
+        codes.append("column:RPL_THEMES")
+    return {
+        c: gettext(NEED_LABELS[c]) if c in NEED_LABELS else c.replace("_", " ").capitalize()
+        for c in codes
+    }
+
+
+def need_choices(units: pd.DataFrame) -> dict[str, str]:
+    """Need methods the units support: label -> ``AnalysisParams.need`` value."""
+    return {label: code for code, label in need_labels(units).items()}
+
+
+def need_help() -> str:
+    """What the need methods mean (the help of the sidebar's need index)."""
+    from geo_outreach.i18n import gettext
+
+    return gettext(
+        "Which community needs count. Automatic: the CDC Social Vulnerability Index when the "
+        "data has it. CDC SVI, this region: the SVI ranked among this region's tracts. "
+        "CDC SVI, as published: CDC's own national ranking. The other choices are presets "
+        "of docs/need.md."
+    )
+
+
+# --------------------------------------------------------------------------- tables people read
+
+PEOPLE_COLUMNS = frozenset(
+    {
+        "population",
+        "gain_population",
+        "covered_population",
+        "people_reached",
+        "delta_covered_population",
+    }
+)
+"""Columns counting people: shown as whole numbers."""
+SHARE_COLUMNS = frozenset(
+    {"covered_share", "covered_share_after", "high_need_covered_share", "reached_share"}
+)
+"""Columns holding a share 0..1: shown as a percentage."""
+SCORE_COLUMNS = frozenset(
+    {"need_score", "underserved_score", "need_score_mean", "underserved_score_max", "mean_need"}
+)
+"""Scores 0..1: two decimals."""
+
+STATUS_LABELS: dict[str, str] = {
+    "done": N_("Done"),
+    "no_one_there": N_("No one there"),
+    "cancelled": N_("Cancelled"),
+    "not_recorded": N_("Not recorded"),
+    "upcoming": N_("Upcoming"),
+}
+"""A planned stop's status (Impact's planned vs done) for people."""
+
+
+def readable_table(df: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A table for people: the ``columns`` chosen, values rounded to what people need (people
+    as whole numbers, shares as percentages, scores to two decimals, minutes whole, yes/no,
+    statuses as words) and human headers
+    (:func:`geo_outreach.present.labels.label_columns`, in the current language)."""
+    from geo_outreach.i18n import format_percent, gettext
+    from geo_outreach.present.labels import label_columns
+
+    out = pd.DataFrame(df[list(columns)] if columns is not None else df).copy()
+    if "geometry" in out.columns:
+        out = out.drop(columns="geometry")
+    for c in out.columns:
+        col = out[c]
+        if c in PEOPLE_COLUMNS:
+            out[c] = people_column(col)
+        elif c in SHARE_COLUMNS:
+            num = pd.to_numeric(col, errors="coerce")
+            out[c] = [format_percent(float(v)) if pd.notna(v) else "" for v in num]
+        elif c in SCORE_COLUMNS:
+            out[c] = pd.to_numeric(col, errors="coerce").round(2)
+        elif str(c).startswith("tt_") and str(c).endswith("_min"):
+            num = pd.to_numeric(col, errors="coerce")
+            out[c] = num.where(num < 1e9).round().astype("Int64")  # inf: not reachable
+        elif c == "gain":
+            out[c] = pd.to_numeric(col, errors="coerce").round(1)
+        elif c == "status":
+            out[c] = [gettext(STATUS_LABELS[v]) if v in STATUS_LABELS else v for v in col]
+        elif col.dtype == bool or c == "underserved":
+            out[c] = [
+                "" if pd.isna(v) else (gettext("Yes") if bool(v) else gettext("No")) for v in col
+            ]
+    return label_columns(out)
+
+
+def what_if_table(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The what-if comparison (:func:`geo_outreach.optimize.siting.what_if`) for people: each
+    scenario in words (stops by their ``names``), people reached and shares."""
+    from geo_outreach.i18n import gettext, ngettext
+    from geo_outreach.present.labels import duration_text
+
+    def scenario(row: pd.Series) -> str:
+        name = str(row["scenario"])
+        if name == "base":
+            return gettext("This plan")
+        if name.startswith("p="):
+            n = int(row["p"]) if pd.notna(row.get("p")) else int(name[2:])
+            return ngettext("With {n} stop", "With {n} stops", n).format(n=n)
+        if name.startswith(("close stop ", "close existing ")):
+            sid = name.split(" ", 2)[2]
+            return gettext("Without {stop}").format(stop=names.get(sid) or sid)
+        if name.startswith("T=") and pd.notna(row.get("max_time_s")):
+            return gettext("Reach within {duration}").format(
+                duration=duration_text(float(row["max_time_s"]) / 60)
+            )
+        return name
+
+    out = table.copy()
+    out["scenario"] = [scenario(r) for _, r in out.iterrows()]
+    cols = [
+        c
+        for c in (
+            "scenario",
+            "n_stops",
+            "covered_population",
+            "covered_share",
+            "high_need_covered_share",
+            "delta_covered_population",
+        )
+        if c in out.columns
+    ]
+    return readable_table(out, cols)
 
 
 def access_columns(result: AnalysisResult, mode: str, categories: Sequence[str]) -> list[str]:
@@ -236,7 +374,26 @@ def map_layers(shade: str, *, zones: bool, services: bool) -> tuple[list[str], s
     return layers or ["services"], access
 
 
-def community_map(
+def community_size(country: str) -> str:
+    """Page size of the Community map download: Letter in the US (and the other Letter
+    countries), A4 elsewhere (:func:`geo_outreach.data.place.paper_size`), landscape."""
+    from geo_outreach.data.place import paper_size
+
+    return f"{paper_size(country or 'US')}-landscape"
+
+
+PAPER_NAMES: dict[str, str] = {"letter": N_("US Letter"), "a4": N_("A4")}
+
+
+def paper_name(size: str) -> str:
+    """The paper of a page size for people (``letter-landscape`` -> ``US Letter``)."""
+    from geo_outreach.i18n import gettext
+
+    paper = size.split("-")[0]
+    return gettext(PAPER_NAMES[paper]) if paper in PAPER_NAMES else paper
+
+
+def community_export(
     fmt: str,
     *,
     result: AnalysisResult,
@@ -248,8 +405,11 @@ def community_map(
     zones: bool,
     attribution: str,
     data_date: str = "",
-) -> bytes:
-    """The Community map as PNG, PDF, SVG or HTML bytes (:func:`~geo_outreach.present.exports.coverage_map`)."""
+    size: str = "a4-landscape",
+    category_labels: dict[str, str] | None = None,
+) -> Any:
+    """The Community map download (:func:`~geo_outreach.present.exports.coverage_map`): a
+    :class:`~geo_outreach.present.exports.MapExport` with its bytes, classes and panels."""
     from geo_outreach.present.exports import coverage_map
 
     layers, access = map_layers(shade, zones=zones, services=len(services) > 0)
@@ -266,7 +426,88 @@ def community_map(
         access_column=access,
         notes=notes,
         data_date=data_date,
-    ).data
+        size=size,
+        category_labels=category_labels,
+    )
+
+
+def community_map(fmt: str, **kwargs: Any) -> bytes:
+    """The Community map as PNG, PDF, SVG or HTML bytes (:func:`community_export`)."""
+    return bytes(community_export(fmt, **kwargs).data)
+
+
+def community_preview(
+    base: Callable[[tuple[float, float, float, float]], folium.Map],
+    *,
+    result: AnalysisResult,
+    services: gpd.GeoDataFrame,
+    shade: str,
+    zones: bool,
+    size: str = "a4-landscape",
+    category_labels: dict[str, str] | None = None,
+) -> folium.Map:
+    """The on-page preview of the Community map: what the PNG/PDF download shows.
+
+    ``base(bounds)`` makes the base map fitted to ``bounds``; they are the printed panel's
+    extent (:func:`~geo_outreach.present.static_map.print_bounds`, same layers and page
+    ``size``).  The tracts are shaded with the printed map's classes, colours and legend
+    labels (:func:`~geo_outreach.present.webmap.add_print_choropleth`).
+    """
+    from geo_outreach.i18n import gettext
+    from geo_outreach.present.labels import column_label
+    from geo_outreach.present.static_map import print_bounds
+    from geo_outreach.present.webmap import add_print_choropleth, add_sites
+
+    layers, access = map_layers(shade, zones=zones, services=len(services) > 0)
+    bounds = print_bounds(
+        layers=layers,
+        tracts=result.tracts,
+        zones=result.zones if zones else None,
+        services=services if len(services) else None,
+        size=size,
+    )
+    m = base(bounds)
+    chor = [x for x in layers if x in ("need", "access", "underserved")]
+    if chor:
+        t = result.tracts.copy()
+        t["population"] = people_column(t["population"]) if "population" in t else 0
+        add_print_choropleth(
+            m,
+            t,
+            chor[0],
+            access_column=access,
+            fields=["name", "population"],
+            aliases=[gettext("Tract"), column_label("population")],
+        )
+    if zones and len(result.zones):
+        import folium
+
+        z = result.zones[["zone_id", "n_units", "population", "geometry"]].copy()
+        z["population"] = people_column(z["population"])
+        folium.GeoJson(
+            z.to_crs(4326).__geo_interface__,
+            name=gettext("Underserved zones"),
+            style_function=lambda f: {"fill": False, "color": "#000000", "weight": 3},
+            tooltip=folium.GeoJsonTooltip(
+                fields=["zone_id", "n_units", "population"],
+                aliases=[gettext("Zone"), gettext("Tracts"), column_label("population")],
+            ),
+        ).add_to(m)
+    if len(services):
+        s = services[["name", "category", "geometry"]].copy()
+        add_sites(
+            m,
+            s,
+            fields=["name", "category"],
+            name=gettext("Services"),
+            radius_px=5,
+        )
+    return m
+
+
+def people_column(values: pd.Series) -> pd.Series:
+    """People as whole numbers (NaN stays missing)."""
+    return pd.to_numeric(values, errors="coerce").round().astype("Int64")
 
 
 def packet_files(

@@ -106,10 +106,19 @@ def _plain(v: Any) -> Any:
 
 
 def add_polygons(
-    m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, color: str, fields: Sequence[str]
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    color: str,
+    fields: Sequence[str],
+    aliases: Sequence[str] | None = None,
 ) -> None:
-    """Outline polygons (coverage areas, zones) with a tooltip."""
+    """Outline polygons (coverage areas, zones) with a tooltip; its labels are ``aliases``,
+    else the human header of each field (:func:`geo_outreach.present.labels.column_label`)."""
     import folium
+
+    from geo_outreach.present.labels import column_label
 
     data = json.loads(gdf[[*fields, "geometry"]].to_json(drop_id=True))
     folium.GeoJson(
@@ -122,7 +131,10 @@ def add_polygons(
             "fillOpacity": 0.08,
             "dashArray": "5 4",
         },
-        tooltip=folium.GeoJsonTooltip(fields=list(fields)),
+        tooltip=folium.GeoJsonTooltip(
+            fields=list(fields),
+            aliases=list(aliases) if aliases is not None else [column_label(f) for f in fields],
+        ),
     ).add_to(m)
 
 

@@ -182,72 +182,162 @@ def language_selector() -> str:
     return str(lang)
 
 
-def sidebar() -> Scenario:
-    """Draw the shared sidebar and return the scenario."""
+#: the analysis controls of the sidebar
+CONTROLS: tuple[str, ...] = ("need", "mode", "categories", "top_share")
+
+#: page (its file in ``app/views`` without ``.py``) -> the sidebar controls that act on it.
+#: The others stay hidden there (their last choice is kept for the pages that show them).
+#: Pages not listed get every control.
+PAGE_CONTROLS: dict[str, tuple[str, ...]] = {
+    "needs": CONTROLS,
+    "community": CONTROLS,
+    "impact": CONTROLS,  # the underserved flags come from the analysis of the scenario
+    "stops": ("need",),  # the stop finder has its own travel mode and services
+    "routes": (),
+    "my_day": (),
+}
+
+#: session keys of the scenario's widgets; the choice is also kept under ``KEPT + key``
+#: (a widget's own state is dropped on a page that does not draw it)
+WIDGET_KEYS: dict[str, str] = {
+    "need": "scenario_need",
+    "mode": "scenario_mode",
+    "categories": "scenario_categories",
+    "top_share": "scenario_top",
+}
+KEPT = "kept_"
+
+
+def current_page() -> str:
+    """The running page: the file name (without ``.py``) of the ``app/views`` script that is
+    running, ``""`` outside a page (the router)."""
+    import inspect
+
+    views = Path(__file__).resolve().parent / "views"
+    frame = inspect.currentframe()
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent == views:
+            return path.stem
+        frame = frame.f_back
+    return ""
+
+
+def page_controls(page: str | None = None) -> tuple[str, ...]:
+    """The sidebar controls shown on ``page`` (default: the running page)."""
+    return PAGE_CONTROLS.get(current_page() if page is None else page, CONTROLS)
+
+
+def _kept(name: str, default: Any) -> Any:
+    return st.session_state.get(KEPT + WIDGET_KEYS[name], default)
+
+
+def _keep(name: str, value: Any) -> None:
+    st.session_state[KEPT + WIDGET_KEYS[name]] = value
+
+
+def sidebar(page: str | None = None) -> Scenario:
+    """Draw the shared sidebar and return the scenario.
+
+    Only the controls of :data:`PAGE_CONTROLS` for ``page`` (default: the running page) are
+    drawn; the hidden ones take their last choice in this session, else their default.
+    """
     from geo_outreach.present.labels import category_label, mode_label
 
+    shown = page_controls(page)
     language_selector()  # the run's language was set by main.py (apply_language)
     region = region_arg()
     ctx = get_ctx(region)
     units = ctx.region.units
     services = ctx.region.services
     cats = sorted(services["category"].astype(str).unique())
-    needs = logic.need_choices(units)
+    needs = logic.need_labels(units)
+    default_cat = [c for c in ("clinic_fqhc",) if c in cats] or cats[:1]
+    need = _kept("need", "auto")
+    need = need if need in needs else "auto"
+    mode = _kept("mode", logic.MODES[0])
+    chosen = [c for c in _kept("categories", default_cat) if c in cats]
+    top = float(_kept("top_share", 0.2))
     with st.sidebar:
         st.markdown(f"**{ctx.region.manifest.title or ctx.region.name}**")
-        st.caption(
-            _("{tracts} tracts, {services} services").format(
-                tracts=len(units), services=len(services)
+        if shown:
+            st.caption(
+                _("{tracts} tracts, {services} services").format(
+                    tracts=len(units), services=len(services)
+                )
+                + (" " + _("(synthetic)") if ctx.region.is_synthetic else "")
             )
-            + (" " + _("(synthetic)") if ctx.region.is_synthetic else "")
-        )
-        need_label = st.selectbox(
-            _("Need index"),
-            list(needs),
-            key="scenario_need",
-            help=_("Which community needs count (see docs/need.md)"),
-        )
-        mode = st.radio(
-            _("Travel mode"),
-            list(logic.MODES),
-            horizontal=True,
-            key="scenario_mode",
-            # the options stay the mode codes: AppTest and outside checks select them by code
-            captions=[mode_label(m) for m in logic.MODES],
-        )
-        default_cat = [c for c in ("clinic_fqhc",) if c in cats] or cats[:1]
-        overrides = ctx.region.manifest.category_labels
-        chosen = st.multiselect(
-            _("Services that count for access"),
-            cats,
-            default=default_cat,
-            key="scenario_categories",
-            format_func=lambda c: category_label(c, overrides=overrides),
-            help=_("Their travel times make the access part of the underserved score."),
-        )
-        top = st.slider(
-            _("Share of tracts flagged underserved"), 0.05, 0.5, 0.2, 0.05, key="scenario_top"
-        )
+        if "need" in shown:
+            codes = list(needs)
+            need = st.selectbox(
+                _("Need index"),
+                codes,
+                index=codes.index(need),
+                key=WIDGET_KEYS["need"],
+                format_func=lambda c: needs[c],
+                help=logic.need_help(),
+            )
+            _keep("need", need)
+        if "mode" in shown:
+            mode = st.radio(
+                _("Travel mode"),
+                list(logic.MODES),
+                index=list(logic.MODES).index(mode) if mode in logic.MODES else 0,
+                horizontal=True,
+                key=WIDGET_KEYS["mode"],
+                # the options stay the mode codes: AppTest and outside checks select them by code
+                captions=[mode_label(m) for m in logic.MODES],
+            )
+            _keep("mode", mode)
+        if "categories" in shown:
+            overrides = ctx.region.manifest.category_labels
+            chosen = st.multiselect(
+                _("Services for access"),
+                cats,
+                default=chosen,
+                key=WIDGET_KEYS["categories"],
+                format_func=lambda c: category_label(c, overrides=overrides),
+                help=_(
+                    "The services whose travel times make the access part of the underserved score."
+                ),
+            )
+            _keep("categories", list(chosen))
+        if "top_share" in shown:
+            top = st.slider(
+                _("Tracts flagged underserved"),
+                0.05,
+                0.5,
+                top,
+                0.05,
+                key=WIDGET_KEYS["top_share"],
+                format="%.2f",
+                help=_(
+                    "The share of tracts flagged underserved: those with the highest "
+                    "underserved score."
+                ),
+            )
+            _keep("top_share", float(top))
         st.caption(ctx.region.attribution)
     return Scenario(
         region=region,
-        need=needs[str(need_label)],
+        need=str(need),
         mode=str(mode),
         categories=tuple(chosen) or tuple(default_cat),
         top_share=float(top),
     )
 
 
-def scenario() -> Scenario:
+def scenario(page: str | None = None) -> Scenario:
     """Draw the shared sidebar and return its scenario; stop with a message if the region fails.
 
     Every page calls this first (pages rather than the router draw it, so a page run on
-    its own, as in ``AppTest``, has the same sidebar).
+    its own, as in ``AppTest``, has the same sidebar).  ``page`` (default: the running page)
+    picks the controls drawn (:data:`PAGE_CONTROLS`).
     """
     from geo_outreach.errors import GeoOutreachError
 
     try:
-        return sidebar()
+        return sidebar(page)
     except (GeoOutreachError, ValueError, OSError) as exc:
         st.error(_("Cannot open the region: {error}").format(error=" ".join(str(exc).split())))
         st.stop()

@@ -18,6 +18,7 @@ from geo_outreach import i18n
 from geo_outreach.errors import InputError
 from geo_outreach.i18n import _
 from geo_outreach.present.labels import category_label, mode_label
+from geo_outreach.present.webmap import add_layer_control
 
 actor = auth.guard("community")
 sc = state.scenario()
@@ -58,41 +59,30 @@ show_zones = st.checkbox(_("Outline underserved zones"), True, key="community_zo
 notes = st.text_area(_("Notes (shown under the title)"), "", key="community_notes")
 
 
+size = logic.community_size(ctx.region.country)  # Letter in the US, A4 elsewhere
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _community_map(
-    region, need, mode, categories, top_share, title, shade, show_cats, show_zones, notes, lang
-):
-    """The on-page preview (Leaflet from the app's static folder, cached road layer)."""
+    region, need, mode, categories, top_share, title, shade, show_cats, show_zones, notes, size,
+    lang,
+):  # fmt: skip
+    """The on-page preview: the download's classes, colours, legend and extent (Leaflet from
+    the app's static folder, cached road layer)."""
     import folium
-
-    from geo_outreach.present.webmap import add_choropleth, add_layer_control, add_sites
 
     ctx = state.get_ctx(region)
     res = state.get_analysis(region, need, mode, categories, top_share)
-    m = maps.new_map(ctx, state.get_roads(region))
-    label = [k for k, v in SHADES.items() if v == shade]
-    if shade:
-        t = res.tracts.copy()
-        t[shade] = t[shade].astype(float).where(lambda s: s < 1e9)
-        add_choropleth(
-            m,
-            t,
-            shade,
-            fields=["name", shade],
-            aliases=[_("Tract"), label[0] if label else shade],
-            name=label[0] if label else shade,
-        )
-    if show_zones and len(res.zones):
-        maps.add_polygons(
-            m,
-            res.zones,
-            name=_("Underserved zones"),
-            color="#CC79A7",
-            fields=["zone_id", "n_units", "population"],
-        )
     sites = ctx.region.services[ctx.region.services["category"].astype(str).isin(show_cats)]
-    if len(sites):
-        add_sites(m, sites, fields=["name", "category"], name=_("Services"), radius_px=5)
+    m = logic.community_preview(
+        lambda bounds: maps.new_map(ctx, state.get_roads(region), bounds=bounds),
+        result=res,
+        services=sites,
+        shade=shade,
+        zones=show_zones,
+        size=size,
+        category_labels=ctx.region.manifest.category_labels,
+    )
     head = f"<b style='font-size:15px'>{html.escape(title)}</b>"
     if notes.strip():
         head += "<br>" + html.escape(notes).replace("\n", "<br>")
@@ -117,6 +107,7 @@ args = (
     tuple(show_cats),
     bool(show_zones),
     notes,
+    size,
     i18n.get_language(),
 )
 with st.spinner(_("Drawing the map...")):
@@ -148,6 +139,8 @@ def _export(fmt: str):
             shade=shade_col,
             zones=zones_on,
             attribution=attribution,
+            size=size,
+            category_labels=ctx.region.manifest.category_labels,
         )
 
     return make
@@ -155,14 +148,18 @@ def _export(fmt: str):
 
 st.caption(_("Download the map: PNG for slides, PDF to print, HTML to open offline in a browser."))
 d1, d2, d3 = st.columns(3)
-for col, fmt, label, mime in (
-    (d1, "png", _("Download map (PNG)"), "image/png"),
-    (d2, "pdf", _("Download map (PDF)"), "application/pdf"),
-    (d3, "html", _("Download map (HTML, works offline)"), "text/html"),
+paper = _("{paper} paper, landscape (the paper of the region's country)").format(
+    paper=logic.paper_name(size)
+)
+for col, fmt, label, mime, tip in (
+    (d1, "png", _("Download map (PNG)"), "image/png", None),
+    (d2, "pdf", _("Download map (PDF)"), "application/pdf", paper),
+    (d3, "html", _("Download map (HTML, works offline)"), "text/html", None),
 ):
     col.download_button(
         label,
         _export(fmt),
+        help=tip,
         file_name=f"community_map.{fmt}",
         mime=mime,
         key=f"community_download_{fmt}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import auth
+import logic
 import maps
 import pandas as pd
 import state
@@ -99,12 +100,13 @@ def _reach_map(region, key, _reach, lang):
     units = ctx.region.units[["unit_id", "name", "geometry"]].merge(
         _reach[["unit_id", "people_reached", "visits"]], on="unit_id", how="left"
     )
+    units["shown_people"] = logic.people_column(units["people_reached"])
     m = maps.new_map(ctx, state.get_roads(region))
     add_choropleth(
         m,
         units,
         "people_reached",
-        fields=["name", "people_reached", "visits"],
+        fields=["name", "shown_people", "visits"],
         aliases=[_("Tract"), _("People reached"), _("Visits")],
         name=_("People reached"),
         legend_title=_("People reached"),
@@ -124,9 +126,9 @@ st.subheader(_("Reach by tract"))
 names = ctx.region.units.set_index("unit_id")["name"].astype(str)
 table = reach.assign(name=reach["unit_id"].map(names).fillna(_("(no tract)")))
 st.dataframe(
-    table[
+    logic.readable_table(
+        table,
         [
-            "unit_id",
             "name",
             "visits",
             "visits_done",
@@ -134,8 +136,8 @@ st.dataframe(
             "referrals",
             "reached_share",
             "underserved",
-        ]
-    ],
+        ],
+    ),
     hide_index=True,
     key="impact_reach",
 )
@@ -157,7 +159,8 @@ if fu.empty:
 else:
     show = fu[["followup_due", "days_overdue", "worker_id", "planned_visit_id", "unit_id"]].copy()
     show["followup_due"] = pd.to_datetime(show["followup_due"]).dt.date
-    st.dataframe(show, hide_index=True, key="impact_followups")
+    show["unit_id"] = show["unit_id"].map(names).fillna(_("(no tract)"))  # the tract's name
+    st.dataframe(logic.readable_table(show), hide_index=True, key="impact_followups")
 
 if use_plan and saved is not None:
     st.subheader(_("Planned vs done"))
@@ -168,7 +171,9 @@ if use_plan and saved is not None:
     rate = pt.get("completion_rate")
     p3.metric(_("Completion"), _("n/a") if rate is None or rate != rate else format_percent(rate))
     st.dataframe(
-        summary.planned_vs_done[["visit_id", "worker_id", "status", "done_by"]],
+        logic.readable_table(
+            summary.planned_vs_done, ["visit_id", "worker_id", "status", "done_by"]
+        ),
         hide_index=True,
         key="impact_planned",
     )

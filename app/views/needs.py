@@ -12,7 +12,7 @@ import streamlit as st
 from geo_outreach import i18n
 from geo_outreach.errors import InputError
 from geo_outreach.i18n import _, format_decimal, format_people
-from geo_outreach.present.labels import category_label, mode_label
+from geo_outreach.present.labels import category_label, column_label, mode_label
 
 actor = auth.guard("needs")
 sc = state.scenario()
@@ -59,12 +59,16 @@ def _map_html(region, need, mode, categories, top_share, column, label, lang):
     res = state.get_analysis(region, need, mode, categories, top_share)
     t = res.tracts.copy()
     t[column] = t[column].astype(float).where(lambda s: s < 1e9)  # inf (beyond cutoff) -> no data
+    # what the tooltip and popup show: rounded as people read them (the map keeps the values)
+    t["shown_value"] = t[column].round(0 if column.endswith("_min") else 2)
+    t["shown_people"] = logic.people_column(t["population"])
+    t["shown_need"] = t["need_score"].astype(float).round(2)
     m = maps.new_map(ctx, state.get_roads(region))
     layer = add_choropleth(
         m,
         t,
         column,
-        fields=["name", column],
+        fields=["name", "shown_value"],
         aliases=[_("Tract"), label],
         name=label,
         legend_title=label,
@@ -72,8 +76,8 @@ def _map_html(region, need, mode, categories, top_share, column, label, lang):
     maps.add_popup(
         layer,
         t,
-        ["unit_id", "need_score", "underserved_rank", "reason"],
-        [_("Tract id"), _("Need index"), _("Underserved rank"), _("Why")],
+        ["shown_people", "shown_need", "underserved_rank", "reason"],
+        [column_label("population"), _("Need index"), _("Underserved rank"), _("Why")],
     )
     add_sites(m, ctx.region.services, fields=["name", "category"], name=_("Services"), radius_px=5)
     add_layer_control(m)
@@ -95,7 +99,10 @@ options = ranked.sort_values("underserved_rank")["unit_id"].tolist() + sorted(
     set(tracts["unit_id"]) - set(ranked["unit_id"])
 )
 names = tracts.set_index("unit_id")["name"].astype(str).to_dict()
-labels = {f"{names.get(u, u)} ({u})": u for u in options}
+repeated = {n for n in names.values() if list(names.values()).count(n) > 1}
+labels = {
+    (f"{names[u]} ({u})" if names.get(u, u) in repeated else names.get(u, u)): u for u in options
+}
 uid = labels[st.selectbox(_("Tract"), list(labels), key="needs_tract")]
 row = tracts.set_index("unit_id").loc[uid]
 d1, d2, d3 = st.columns(3)
@@ -114,7 +121,6 @@ st.subheader(_("Most underserved tracts"))
 top = ranked.sort_values("underserved_rank").head(15)
 show_cols = [
     "underserved_rank",
-    "unit_id",
     "name",
     "population",
     "need_score",
@@ -122,8 +128,30 @@ show_cols = [
     *access_cols,
     "reason",
 ]
-st.dataframe(top[show_cols], hide_index=True, key="needs_top_table")
+st.dataframe(logic.readable_table(top, show_cols), hide_index=True, key="needs_top_table")
 
 st.subheader(_("Underserved zones"))
-zones = result.zones.drop(columns="geometry")
-st.dataframe(zones, hide_index=True, key="needs_zones_table")
+zones = result.zones.drop(columns="geometry").assign(
+    tracts=lambda z: [
+        ", ".join(
+            names.get(str(u).strip(), str(u).strip())
+            for u in (ids if isinstance(ids, list | tuple) else str(ids).split(","))
+        )
+        for ids in z["unit_ids"]
+    ]
+)
+st.dataframe(
+    logic.readable_table(
+        zones,
+        [
+            "zone_id",
+            "tracts",
+            "population",
+            "need_score_mean",
+            "underserved_score_max",
+            "best_rank",
+        ],
+    ),
+    hide_index=True,
+    key="needs_zones_table",
+)

@@ -143,29 +143,38 @@ def _stops_map(region, _found, key, lang):
     units = ctx.region.units[["unit_id", "name", "geometry"]].merge(
         _found.result.units[["unit_id", "covered_share_after"]], on="unit_id", how="left"
     )
+    units["shown_share"] = [
+        format_percent(v) if v == v else None for v in units["covered_share_after"].astype(float)
+    ]
     m = maps.new_map(ctx, state.get_roads(region))
     add_choropleth(
         m,
         units,
         "covered_share_after",
-        fields=["name", "covered_share_after"],
+        fields=["name", "shown_share"],
         aliases=[_("Tract"), _("Share reached")],
         name=_("Share reached after"),
         bins=[0, 0.25, 0.5, 0.75, 0.99, 1.0],
         cmap="Greens",
     )
+    stop_names = dict(zip(_found.stops["site_id"], _found.stops["name"].astype(str), strict=False))
     if len(_found.coverage):
+        areas = _found.coverage.assign(
+            name=_found.coverage["site_id"].map(stop_names).fillna(_found.coverage["site_id"])
+        )
         maps.add_polygons(
-            m, _found.coverage, name=_("Areas reached"), color="#0072B2", fields=["site_id", "rank"]
+            m, areas, name=_("Areas reached"), color="#0072B2", fields=["name", "rank"]
         )
     st_ = _found.stops.copy()
     st_["label"] = _("new stop")
+    for col in ("gain_population", "covered_population"):
+        st_[col] = logic.people_column(st_[col])
     if len(st_):
         add_sites(
             m,
             st_,
             category_column="label",
-            fields=["rank", "site_id", "name", "gain_population", "covered_population"],
+            fields=["rank", "name", "gain_population", "covered_population"],
             colors={_("new stop"): "#D55E00"},
             radius_px=9,
             name=_("Stops"),
@@ -181,18 +190,9 @@ maps.show(page)
 
 st.subheader(_("Chosen stops, in order of gain"))
 st.dataframe(
-    stops[
-        [
-            "rank",
-            "site_id",
-            "name",
-            "reason",
-            "gain",
-            "gain_population",
-            "covered_population",
-            "n_units",
-        ]
-    ],
+    logic.readable_table(
+        stops, ["rank", "name", "reason", "gain_population", "covered_population", "n_units"]
+    ),
     hide_index=True,
     key="stops_table",
 )
@@ -238,7 +238,11 @@ if st.button(_("Compare scenarios"), key="stops_compare"):
     except (InputError, GeoOutreachError) as exc:
         state.show_error(exc)
 if "stops_whatif" in st.session_state:
-    st.dataframe(st.session_state["stops_whatif"], hide_index=True, key="stops_whatif_table")
+    st.dataframe(
+        logic.what_if_table(st.session_state["stops_whatif"], stop_names),
+        hide_index=True,
+        key="stops_whatif_table",
+    )
 
 st.download_button(
     _("Download stops (JSON)"),

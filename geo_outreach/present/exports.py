@@ -29,10 +29,6 @@ from geo_outreach.present.static_map import (
     CHOROPLETH_LAYERS,
     LAYERS,
     StaticMap,
-    access_label,
-    class_colours,
-    classify,
-    default_access_column,
     render_static_map,
 )
 
@@ -233,7 +229,6 @@ def html_coverage_map(
 
     from geo_outreach.present import webmap
     from geo_outreach.present.assets import render_offline_html
-    from geo_outreach.present.classify import _lightness
     from geo_outreach.present.static_map import _off_network_mask
 
     layers = [str(x).strip().lower() for x in layers if str(x).strip()]
@@ -251,44 +246,24 @@ def html_coverage_map(
     else:
         bounds = pd.concat([f.to_crs(4326).geometry for f in frames]).total_bounds
     m = webmap.base_map(bounds, roads=roads, attribution=attribution)
-    import matplotlib as mpl
 
     if tracts is not None:
         t = tracts.to_crs(4326)
         off = _off_network_mask(t)
         fields = [c for c in ("unit_id", "name", "population") if c in t.columns]
-        for layer in [x for x in layers if x in CHOROPLETH_LAYERS]:
-            if layer == "need":
-                column, ltitle = "need_score", "Need index (0-1, higher = more vulnerable)"
-            elif layer == "underserved":
-                column, ltitle = "underserved_score", "Underserved score"
-            else:
-                column = access_column or default_access_column(t) or ""
-                ltitle = access_label(column)
-            if column not in t.columns:
-                raise InputError(
-                    f"tracts have no column {column!r} for layer {layer!r}", source=column
-                )
-            vals = pd.to_numeric(t[column], errors="coerce")
-            ok = (~off) & np.isfinite(vals.to_numpy(dtype=float))
-            edges, _ = classify(vals.where(ok), scheme=scheme, k=k)
-            if edges[0] == edges[-1]:
-                edges = np.array([edges[0], edges[0] + 1e-9])
-            cmap = mpl.colormaps[palette]
-            cmap_name = palette + "_r" if _lightness(cmap(1.0)) > _lightness(cmap(0.0)) else palette
-            class_colours(palette, 2)  # validates the palette
-            extra = [c for c in ("reason",) if c in t.columns]
-            webmap.add_choropleth(
+        chor = [x for x in layers if x in CHOROPLETH_LAYERS]
+        for layer in chor:  # the printed map's classes, colours and legend
+            webmap.add_print_choropleth(
                 m,
-                t[ok],
-                column,
-                fields=[*fields, column, *extra],
-                name=ltitle,
-                legend_title=ltitle,
-                bins=list(edges),
-                cmap=cmap_name,
+                t,
+                layer,
+                access_column=access_column,
+                scheme=scheme,
+                k=k,
+                palette=palette,
+                fields=[*fields, *(c for c in ("reason",) if c in t.columns)],
             )
-        if off.any():
+        if off.any() and not chor:
             gj = t[off][[*fields, "geometry"]].copy()
             gj["status"] = "no road-network data"
             folium.GeoJson(

@@ -145,6 +145,30 @@ COLUMN_LABELS: dict[str, str] = {
     "distance": N_("Distance"),
     "working_time": N_("Working time"),
     "details": N_("Details"),
+    # the analysis, siting and impact tables of the dashboard
+    "underserved_rank": N_("Underserved rank"),
+    "need_score": N_("Need index"),
+    "underserved_score": N_("Underserved score"),
+    "zone_id": N_("Zone"),
+    "tracts": N_("Tracts"),
+    "need_score_mean": N_("Average need index"),
+    "underserved_score_max": N_("Highest underserved score"),
+    "best_rank": N_("Best underserved rank"),
+    "gain": N_("Need-weighted gain"),
+    "scenario": N_("Scenario"),
+    "high_need_covered_share": N_("Share reached in high-need tracts"),
+    "delta_covered_population": N_("Change in people reached"),
+    "visits": N_("Visits"),
+    "visits_done": N_("Visits done"),
+    "people_reached": N_("People reached"),
+    "referrals": N_("Referrals"),
+    "reached_share": N_("Share of the people reached"),
+    "underserved": N_("Underserved"),
+    "followup_due": N_("Follow-up due"),
+    "days_overdue": N_("Days overdue"),
+    "planned_visit_id": N_("Visit"),
+    "status": N_("Status"),
+    "done_by": N_("Done by"),
 }
 """Header of each engine column people see in a table."""
 
@@ -243,9 +267,20 @@ def mode_label(mode: str, *, lang: str | None = None) -> str:
 
 
 def column_label(column: str, *, lang: str | None = None) -> str:
-    """Header for an engine column (unknown columns: spaces for underscores, capitalised)."""
+    """Header for an engine column (unknown columns: spaces for underscores, capitalised).
+
+    Travel-time columns ``tt_nearest_{category}_{mode}_min`` read ``Minutes to the nearest
+    community health center (by car)``.
+    """
     if column in COLUMN_LABELS:
         return _t(COLUMN_LABELS[column], lang)
+    if column.startswith("tt_nearest_") and column.endswith("_min"):
+        category, _sep, mode = column[len("tt_nearest_") : -len("_min")].rpartition("_")
+        if category and mode in MODE_LABELS:
+            return _t(N_("Minutes to the nearest {service} ({mode})"), lang).format(
+                service=category_label(category, lang=lang).lower(),
+                mode=mode_label(mode, lang=lang),
+            )
     text = str(column).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 

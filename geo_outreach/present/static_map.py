@@ -56,8 +56,10 @@ __all__ = [
     "PanelInfo",
     "StaticMap",
     "access_label",
+    "choropleth_classes",
     "class_colours",
     "classify",
+    "print_bounds",
     "render_static_map",
 ]
 
@@ -148,6 +150,19 @@ class PanelInfo:
     xlim: tuple[float, float]
     ylim: tuple[float, float]
     bbox_px: tuple[float, float, float, float]
+
+    def lonlat_bounds(self) -> tuple[float, float, float, float]:
+        """``(min_lon, min_lat, max_lon, max_lat)`` of the panel's extent (the web preview fits
+        these bounds, :func:`print_bounds`)."""
+        from pyproj import Transformer
+
+        to_ll = Transformer.from_crs(self.crs, 4326, always_xy=True)
+        xs = np.linspace(self.xlim[0], self.xlim[1], 9)
+        ys = np.linspace(self.ylim[0], self.ylim[1], 9)
+        edge_x = np.concatenate([xs, xs, np.full(9, self.xlim[0]), np.full(9, self.xlim[1])])
+        edge_y = np.concatenate([np.full(9, self.ylim[0]), np.full(9, self.ylim[1]), ys, ys])
+        lon, lat = to_ll.transform(edge_x, edge_y)
+        return (float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
 
     def to_pixel(self, x: float, y: float) -> tuple[float, float]:
         """Pixel ``(column, row)`` of the point ``(x, y)`` given in :attr:`crs`."""
@@ -560,6 +575,148 @@ def _extent(
     return (cx - w / 2, cx + w / 2), (cy - h / 2, cy + h / 2)
 
 
+def _layer_frames(
+    layers: Sequence[str],
+    tracts: gpd.GeoDataFrame | None,
+    given: Mapping[str, gpd.GeoDataFrame | None],
+    roads: gpd.GeoDataFrame | None,
+) -> tuple[list[str], list[str], dict[str, gpd.GeoDataFrame]]:
+    """Checked layer names, the choropleth layers among them and the checked frames."""
+    layers = [str(x).strip().lower() for x in layers if str(x).strip()]
+    unknown = [x for x in layers if x not in LAYERS]
+    if unknown or not layers:
+        raise InputError(f"unknown layer(s) {unknown}; use some of {list(LAYERS)}", source="layers")
+    chor = [x for x in layers if x in CHOROPLETH_LAYERS]
+    if len(chor) > 2:
+        raise InputError(
+            f"at most two choropleth layers fit on one page, got {chor}; make two maps",
+            source="layers",
+        )
+    for name in [*(["tracts"] if chor else []), *[x for x in layers if x in given]]:
+        obj = tracts if name == "tracts" else given[name]
+        if obj is None:
+            need = (
+                "tracts (run the analysis or pass analysis=OUT.gpkg)" if name == "tracts" else name
+            )
+            raise InputError(f"layer {name!r} was asked for but no {need} was given", source=name)
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    if tracts is not None:
+        frames["tracts"] = check_gdf(tracts, "tracts", kinds={"Polygon", "MultiPolygon"})
+    for name, obj in given.items():
+        if obj is not None and name in layers:
+            kinds = {
+                "zones": {"Polygon", "MultiPolygon"},
+                "services": {"Point"},
+                "stops": {"Point"},
+                "routes": {"LineString", "MultiLineString"},
+            }[name]
+            frames[name] = check_gdf(obj, name, kinds=kinds)
+    if roads is not None:
+        frames["roads"] = check_gdf(roads, "roads", kinds={"LineString", "MultiLineString"})
+    return layers, chor, frames
+
+
+def _extent_frames(
+    frames: Mapping[str, gpd.GeoDataFrame], chor: Sequence[str]
+) -> list[gpd.GeoDataFrame]:
+    """The frames the map is fitted to."""
+    extent_frames = [frames[n] for n in ("tracts", "stops", "routes", "zones") if n in frames]
+    if chor or ("tracts" in frames and not extent_frames):
+        # fit the tracts the network reaches; off-network ones show at the edges, hatched
+        t = frames["tracts"]
+        on = t[~_off_network_mask(t)]
+        extent_frames = [on if len(on) else t]
+    elif not extent_frames:
+        extent_frames = [f for n, f in frames.items() if n != "roads"]
+    if not extent_frames or all(len(f) == 0 for f in extent_frames):
+        raise InputError("nothing to draw: every layer given is empty", source="layers")
+    return extent_frames
+
+
+def _page_crs(extent_frames: Sequence[gpd.GeoDataFrame]) -> Any:
+    """The local UTM zone the page is drawn in."""
+    import geopandas as gpd
+
+    base = pd.concat([f.to_crs(4326).geometry for f in extent_frames if len(f)])
+    return gpd.GeoSeries(base, crs=4326).estimate_utm_crs()
+
+
+def print_bounds(
+    *,
+    layers: Sequence[str] = ("need",),
+    tracts: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    services: gpd.GeoDataFrame | None = None,
+    stops: gpd.GeoDataFrame | None = None,
+    routes: gpd.GeoDataFrame | None = None,
+    size: str = "a4-landscape",
+) -> tuple[float, float, float, float]:
+    """``(min_lon, min_lat, max_lon, max_lat)`` that the first map panel of
+    :func:`render_static_map` shows for the same layers and page size (nothing is drawn).
+
+    A web preview fitted to these bounds shows the area the printed page shows.
+    """
+    given = {"zones": zones, "services": services, "stops": stops, "routes": routes}
+    _, chor, frames = _layer_frames(layers, tracts, given, None)
+    extent_frames = _extent_frames(frames, chor)
+    crs = _page_crs(extent_frames)
+    (w_in, h_in), panel_rects, _, _ = _layout(size, len(chor))
+    rect = panel_rects[0]
+    xlim, ylim = _extent(
+        [f.to_crs(crs) for f in extent_frames], (rect[2] * w_in) / (rect[3] * h_in)
+    )
+    info = PanelInfo(layer="", crs=crs.to_string(), xlim=xlim, ylim=ylim, bbox_px=(0, 0, 0, 0))
+    return info.lonlat_bounds()
+
+
+def choropleth_classes(
+    tracts: pd.DataFrame,
+    layer: str,
+    *,
+    access_column: str | None = None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str = "viridis",
+) -> tuple[ClassBreaks, np.ndarray]:
+    """The classes of a choropleth layer and the class of each tract, as
+    :func:`render_static_map` draws them (the one classifier of the print and web maps).
+
+    Tracts off the road network are not classified; values that are not finite (no data,
+    or infinite: not reachable within the cutoff) get no class.
+
+    Returns
+    -------
+    classes, idx
+        The :class:`ClassBreaks` (edges, colours, legend labels) and the class index of each
+        row of ``tracts`` (``-1``: no class).
+    """
+    column, ltitle = _choropleth_spec(layer, tracts, access_column)
+    values = pd.to_numeric(tracts[column], errors="coerce").to_numpy(dtype=float)
+    on = ~_off_network_mask(tracts)
+    edges, idx = classify(np.where(on, values, np.nan), scheme=scheme, k=k)
+    n_cls = max(len(edges) - 1, 1)
+    colours = class_colours(palette, n_cls)
+    counts = [int(((idx == c) & on).sum()) for c in range(n_cls)]
+    unit = " " + gettext("min") if column.endswith("_min") else ""
+    f = _fmt_min if unit else _fmt
+    labels = []
+    for c in range(n_cls):
+        lo, hi = edges[c], edges[min(c + 1, len(edges) - 1)]
+        rng = f(lo) if lo == hi else f"{f(lo)} – {f(hi)}"
+        labels.append(f"{rng}{unit}  ({counts[c]})")
+    classes = ClassBreaks(
+        layer=layer,
+        column=column,
+        title=ltitle,
+        scheme=scheme,
+        edges=tuple(map(float, edges)),
+        colours=tuple(colours),
+        counts=tuple(counts),
+        labels=tuple(labels),
+    )
+    return classes, np.where(on, idx, -1)
+
+
 @in_language
 def render_static_map(
     *,
@@ -675,53 +832,10 @@ def render_static_map(
         raise InputError(f"format must be png, pdf or svg, got {fmt!r}", source="format")
     if not 50 <= dpi <= 600:
         raise InputError(f"dpi must be between 50 and 600, got {dpi}", source="dpi")
-    layers = [str(x).strip().lower() for x in layers if str(x).strip()]
-    unknown = [x for x in layers if x not in LAYERS]
-    if unknown or not layers:
-        raise InputError(f"unknown layer(s) {unknown}; use some of {list(LAYERS)}", source="layers")
-    chor = [x for x in layers if x in CHOROPLETH_LAYERS]
-    if len(chor) > 2:
-        raise InputError(
-            f"at most two choropleth layers fit on one page, got {chor}; make two maps",
-            source="layers",
-        )
     given = {"zones": zones, "services": services, "stops": stops, "routes": routes}
-    for name in [*(["tracts"] if chor else []), *[x for x in layers if x in given]]:
-        obj = tracts if name == "tracts" else given[name]
-        if obj is None:
-            need = (
-                "tracts (run the analysis or pass analysis=OUT.gpkg)" if name == "tracts" else name
-            )
-            raise InputError(f"layer {name!r} was asked for but no {need} was given", source=name)
-    frames: dict[str, gpd.GeoDataFrame] = {}
-    if tracts is not None:
-        frames["tracts"] = check_gdf(tracts, "tracts", kinds={"Polygon", "MultiPolygon"})
-    for name, obj in given.items():
-        if obj is not None and name in layers:
-            kinds = {
-                "zones": {"Polygon", "MultiPolygon"},
-                "services": {"Point"},
-                "stops": {"Point"},
-                "routes": {"LineString", "MultiLineString"},
-            }[name]
-            frames[name] = check_gdf(obj, name, kinds=kinds)
-    if roads is not None:
-        frames["roads"] = check_gdf(roads, "roads", kinds={"LineString", "MultiLineString"})
-    extent_frames = [frames[n] for n in ("tracts", "stops", "routes", "zones") if n in frames]
-    if chor or ("tracts" in frames and not extent_frames):
-        # fit the tracts the network reaches; off-network ones show at the edges, hatched
-        t = frames["tracts"]
-        on = t[~_off_network_mask(t)]
-        extent_frames = [on if len(on) else t]
-    elif not extent_frames:
-        extent_frames = [f for n, f in frames.items() if n != "roads"]
-    if not extent_frames or all(len(f) == 0 for f in extent_frames):
-        raise InputError("nothing to draw: every layer given is empty", source="layers")
-
-    import geopandas as gpd
-
-    base = pd.concat([f.to_crs(4326).geometry for f in extent_frames if len(f)])
-    crs = gpd.GeoSeries(base, crs=4326).estimate_utm_crs()
+    layers, chor, frames = _layer_frames(layers, tracts, given, roads)
+    extent_frames = _extent_frames(frames, chor)
+    crs = _page_crs(extent_frames)
     proj = {n: f.to_crs(crs) for n, f in frames.items()}
     crs_name = crs.to_string()
 
@@ -804,31 +918,15 @@ def render_static_map(
 
         if layer:
             t = proj["tracts"]
-            column, ltitle = _choropleth_spec(layer, t, access_column)
-            values = pd.to_numeric(t[column], errors="coerce").to_numpy(dtype=float)
+            cb, idx = choropleth_classes(
+                t, layer, access_column=access_column, scheme=scheme, k=k, palette=palette
+            )
+            classes[layer] = cb
+            colours, labels, n_cls = list(cb.colours), list(cb.labels), len(cb.colours)
+            ltitle = cb.title
+            values = pd.to_numeric(t[cb.column], errors="coerce").to_numpy(dtype=float)
             on = ~off_mask
             reach_inf = on & np.isinf(values)
-            edges, idx = classify(np.where(on, values, np.nan), scheme=scheme, k=k)
-            n_cls = max(len(edges) - 1, 1)
-            colours = class_colours(palette, n_cls)
-            counts = [int(((idx == c) & on).sum()) for c in range(n_cls)]
-            unit = " " + gettext("min") if column.endswith("_min") else ""
-            f = _fmt_min if unit else _fmt
-            labels = []
-            for c in range(n_cls):
-                lo, hi = edges[c], edges[min(c + 1, len(edges) - 1)]
-                rng = f(lo) if lo == hi else f"{f(lo)} – {f(hi)}"
-                labels.append(f"{rng}{unit}  ({counts[c]})")
-            classes[layer] = ClassBreaks(
-                layer=layer,
-                column=column,
-                title=ltitle,
-                scheme=scheme,
-                edges=tuple(map(float, edges)),
-                colours=tuple(colours),
-                counts=tuple(counts),
-                labels=tuple(labels),
-            )
             fills = np.array([colours[j] if j >= 0 else _NO_DATA_FILL for j in idx], dtype=object)
             valid = on & (idx >= 0)
             if valid.any():

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import gettext, ngettext
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.assets import render_offline_html
 from geo_outreach.present.classify import assign_classes, class_colours, classify
@@ -41,6 +42,7 @@ __all__ = [
     "ROAD_STYLES",
     "add_choropleth",
     "add_layer_control",
+    "add_print_choropleth",
     "add_routes",
     "add_sites",
     "base_map",
@@ -477,6 +479,8 @@ def add_choropleth(
     fill_opacity: float = 0.7,
     nan_color: str = "#d9d9d9",
     simplify_m: float | None = None,
+    legend_labels: Sequence[str] | None = None,
+    legend_extra: Sequence[tuple[str, str]] = (),
 ) -> folium.GeoJson:
     """Add a choropleth of ``units[column]`` with a legend and a tooltip.
 
@@ -513,6 +517,10 @@ def add_choropleth(
     simplify_m
         Geometry simplification tolerance in metres; default :func:`units_tolerance_m`
         (10 m for a county, coarser for a state).
+    legend_labels
+        The legend's label of each class (default: its range of values).
+    legend_extra
+        More legend rows ``(colour, label)`` after the classes (layers drawn apart).
 
     Returns
     -------
@@ -574,15 +582,145 @@ def add_choropleth(
     )
     layer.add_to(m)
 
+    if legend_labels is not None and len(legend_labels) != n_classes:
+        raise InputError(
+            f"legend_labels has {len(legend_labels)} labels for {n_classes} classes",
+            source="legend_labels",
+        )
     rows = []
     for i in range(n_classes):
         lo, hi = edges[i], edges[min(i + 1, len(edges) - 1)]
         label = _fmt(lo) if lo == hi else f"{_fmt(lo)} – {_fmt(hi)}"
-        rows.append((colours[i], label, "box"))
+        rows.append((colours[i], legend_labels[i] if legend_labels else label, "box"))
     if not np.isfinite(values).all():
-        rows.append((nan_color, "no data", "box"))
+        rows.append((nan_color, gettext("No data"), "box"))
+    rows += [(colour, label, "box") for colour, label in legend_extra]
     _add_legend(m, legend_title or name or column, rows)
     return layer
+
+
+#: fills of the tracts a printed map hatches (the web map cannot hatch: a grey and a dark fill)
+OFF_NETWORK_FILL = "#bdbdbd"
+UNREACHABLE_FILL = "#222222"
+
+
+def add_print_choropleth(
+    m: folium.Map,
+    tracts: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    access_column: str | None = None,
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str = "viridis",
+    fields: Sequence[str] = ("name",),
+    aliases: Sequence[str] | None = None,
+    fill_opacity: float = 0.75,
+) -> tuple[folium.GeoJson, Any]:
+    """Add the choropleth a printed map draws for ``layer`` (``need``, ``access``,
+    ``underserved``): the classes, colours and legend labels of
+    :func:`geo_outreach.present.static_map.choropleth_classes`.
+
+    Tracts off the road network and tracts not reachable within the cutoff are drawn as
+    layers of their own, with their legend rows, as on the printed map.
+
+    Parameters
+    ----------
+    fields, aliases
+        Tooltip fields (before the value) and their labels; the value's label is the legend
+        title.
+
+    Returns
+    -------
+    layer, classes
+        The choropleth layer and its :class:`~geo_outreach.present.static_map.ClassBreaks`.
+    """
+    import folium
+
+    from geo_outreach.present.static_map import _off_network_mask, choropleth_classes
+
+    tracts = check_gdf(tracts, "tracts")
+    check_columns(tracts, ["unit_id"], "tracts")
+    cb, idx = choropleth_classes(
+        tracts, layer, access_column=access_column, scheme=scheme, k=k, palette=palette
+    )
+    values = pd.to_numeric(tracts[cb.column], errors="coerce").to_numpy(dtype=float)
+    off = _off_network_mask(tracts)
+    unreachable = ~off & np.isinf(values)
+    nodata = ~off & ~unreachable & (idx < 0)
+    from geo_outreach.present.labels import column_label
+
+    fields = [f for f in fields if f in tracts.columns]
+    aliases = (
+        list(aliases)[: len(fields)] if aliases is not None else [column_label(f) for f in fields]
+    )
+    extra: list[tuple[str, str]] = []
+    if nodata.any():
+        extra.append(("#ffffff", gettext("No data  ({n})").format(n=int(nodata.sum()))))
+    if unreachable.any():
+        extra.append(
+            (
+                UNREACHABLE_FILL,
+                gettext("Not reachable within the cutoff  ({n})").format(n=int(unreachable.sum())),
+            )
+        )
+    if off.any():
+        extra.append(
+            (
+                OFF_NETWORK_FILL,
+                ngettext(
+                    "No road-network data  ({n} tract)",
+                    "No road-network data  ({n} tracts)",
+                    int(off.sum()),
+                ).format(n=int(off.sum())),
+            )
+        )
+    edges = list(cb.edges)
+    if edges[0] == edges[-1]:  # one value: a class of zero width
+        edges = [edges[0], edges[0] + 1e-9]
+    t = tracts.copy()
+    t[cb.column] = values
+    # the tooltip's value as people read it (the fills come from the values themselves)
+    t["shown_value"] = np.round(values, 0 if cb.column.endswith("_min") else 2)
+    classified = t[idx >= 0]
+    chor = add_choropleth(
+        m,
+        classified,
+        cb.column,
+        fields=[*fields, "shown_value"],
+        aliases=[*aliases, cb.title],
+        name=cb.title,
+        legend_title=cb.title,
+        bins=edges,
+        cmap=palette,
+        fill_opacity=fill_opacity,
+        legend_labels=list(cb.labels),
+        legend_extra=extra,
+    )
+    for mask, fill, label in (
+        (nodata, "#ffffff", gettext("No data")),
+        (unreachable, UNREACHABLE_FILL, gettext("Not reachable within the cutoff")),
+        (off, OFF_NETWORK_FILL, gettext("No road-network data")),
+    ):
+        if not mask.any():
+            continue
+        part = t[mask][[*fields, "geometry"]].to_crs(4326).copy()
+        part["status"] = label
+        folium.GeoJson(
+            json.loads(part.to_json(drop_id=True)),
+            name=label,
+            style_function=lambda f, fill=fill: {
+                "fillColor": fill,
+                "color": "#777777",
+                "weight": 0.6,
+                "fillOpacity": 0.55,
+                "dashArray": "4 3",
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=[*fields, "status"], aliases=[*aliases, gettext("Status")]
+            ),
+        ).add_to(m)
+    return chor, cb
 
 
 def _tooltip_html(row: Mapping[str, Any], fields: Sequence[str]) -> str:

@@ -40,7 +40,7 @@ def test_scenario_maps_to_pipeline_params(analysis) -> None:
     assert not any(c.endswith("_drive_min") for c in res.tracts.columns)
     assert logic.access_columns(res, "walk", ["library", "nope"]) == ["tt_nearest_library_walk_min"]
     choices = logic.need_choices(ctx.region.units)
-    assert choices["Automatic (CDC SVI when the data has it)"] == "auto"
+    assert choices["Automatic"] == "auto"
     assert "cdc-svi" in choices.values()  # the synthetic tracts carry the 16 EP_ columns
     import geo_outreach as go
 

@@ -54,9 +54,9 @@ def test_needs_page_scores_every_tract_and_explains_one(app_env: Path) -> None:
     m = _metrics(at)
     assert m["Tracts"] == str(n_tracts)
     assert int(m["Underserved tracts"]) >= 1
-    top = _frame(at, "underserved_rank")
-    assert list(top["underserved_rank"])[:3] == [1, 2, 3]
-    assert top["reason"].str.len().min() > 20  # a real sentence per tract
+    top = _frame(at, "Underserved rank")
+    assert list(top["Underserved rank"])[:3] == [1, 2, 3]
+    assert top["Why"].str.len().min() > 20  # a real sentence per tract
     # the map iframe carries local Leaflet, never a CDN
     frames = [e for e in at.main if type(e).__name__ == "UnknownElement" and e.type == "iframe"]
     assert frames, "no map iframe"
@@ -66,11 +66,11 @@ def test_needs_page_scores_every_tract_and_explains_one(app_env: Path) -> None:
     at.selectbox(key="needs_layer").select_index(1).run()
     assert not at.exception
     at.selectbox(key="needs_tract").select_index(1).run()
-    assert at.info[0].value == str(top["reason"].iloc[1])
+    assert at.info[0].value == str(top["Why"].iloc[1])
     at.sidebar.radio(key="scenario_mode").set_value("walk").run()
     assert not at.exception and not _errors(at)
-    cols = _frame(at, "underserved_rank").columns
-    assert any(c.endswith("_walk_min") for c in cols)
+    cols = _frame(at, "Underserved rank").columns
+    assert any(c.startswith("Minutes to the nearest") and c.endswith("(on foot)") for c in cols)
 
 
 def test_stops_page_runs_models_and_what_if(app_env: Path) -> None:
@@ -84,20 +84,22 @@ def test_stops_page_runs_models_and_what_if(app_env: Path) -> None:
     at.button[0].click().run()  # the form's Run button
     assert not at.exception and not _errors(at)
     assert _metrics(at)["Stops"] == "2"
-    stops = _frame(at, "gain")
-    assert len(stops) == 2 and stops["gain"].is_monotonic_decreasing
+    stops = _frame(at, "People newly reached")
+    assert len(stops) == 2 and stops["Rank"].tolist() == [1, 2]  # in order of gain
+    assert not stops["Name"].astype(str).str.startswith("node:").any()  # names, not ids
     at.multiselect(key="stops_talt").set_value([20]).run()
     at.button(key="stops_compare").click().run()
-    table = _frame(at, "scenario")
-    assert table["scenario"].tolist()[0] == "base" and "T=20 min" in table["scenario"].tolist()
+    table = _frame(at, "Scenario")
+    names = table["Scenario"].tolist()
+    assert names[0] == "This plan" and "Reach within 20 minutes" in names
     # more time covers at least as many people (same p)
-    cov = table.set_index("scenario")["covered_population"]
-    assert cov["T=20 min"] >= cov["base"] - 1e-6
+    cov = table.set_index("Scenario")["People reached"]
+    assert cov["Reach within 20 minutes"] >= cov["This plan"]
     # set covering needs no p
     at.selectbox(key="stops_model").select_index(1)
     at.button[0].click().run()
     assert not at.exception
-    chosen = _frame(at, "gain")["site_id"].astype(str).tolist()
+    chosen = at.session_state["stops_result"][0].stops["site_id"].astype(str).tolist()
     # siting -> routing in one step: the stops become Plan routes' visits
     at.text_input(key="stops_windows").set_value("Tue/Thu 10:00-14:00")
     at.number_input(key="stops_duration").set_value(90)
@@ -290,8 +292,8 @@ def test_my_day_records_each_stop_once_and_impact_counts_it(
     assert m["Follow-ups open"] == "1"
     assert m["Planned stops"] == str(int((plan.stops["kind"] == "visit").sum()))
     assert m["Done"] == "1"
-    reach = _frame(at, "people_reached")
-    assert reach["people_reached"].sum() == 3 and (reach["unit_id"] != "").all()
+    reach = _frame(at, "People reached")
+    assert reach["People reached"].sum() == 3 and (reach["Name"] != "").all()
     at.checkbox(key="impact_use_plan").uncheck().run()
     assert "Planned stops" not in _metrics(at)
 

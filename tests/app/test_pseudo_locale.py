@@ -33,6 +33,8 @@ def _texts(at: AppTest) -> list[tuple[str, str]]:
         "checkbox",
     ):  # fmt: skip
         out += [(kind, str(w.label)) for w in getattr(at, kind)]
+    # table headers too: an engine column name (snake_case) is not a header people read
+    out += [("table header", str(c)) for df in at.dataframe for c in df.value.columns]
     return out
 
 

@@ -316,7 +316,7 @@ def test_choropleth_writes_only_listed_properties(full_map):
     page = full_map.get_root().render()
     assert "do-not-publish" not in page
     assert "Need index" in page  # legend title
-    assert "no data" in page  # the NaN unit has a legend entry
+    assert "No data" in page  # the NaN unit has a legend entry
 
 
 def test_choropleth_colours_darken_with_value(units):
