@@ -109,3 +109,18 @@ def has_vendor_assets() -> bool:
 
 
 __all__ = ["APP_MAIN", "REGION_ENV", "app_module", "has_vendor_assets", "os"]
+
+
+def shown_headers(table: Any) -> list[str]:
+    """The column headers a person sees on an AppTest table (``st.dataframe`` or
+    ``st.data_editor``): a column's ``column_config`` label when it has one (editors keep
+    the CSV's column names underneath), hidden columns left out."""
+    import json
+
+    config = json.loads(table.proto.columns or "{}")
+    out = []
+    for c in table.value.columns:
+        conf = config.get(str(c)) or {}
+        if not conf.get("hidden"):
+            out.append(str(conf.get("label") or c))
+    return out

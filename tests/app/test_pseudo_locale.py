@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo_outreach.i18n import PSEUDO, PSEUDO_CLOSE, PSEUDO_OPEN
 
-from .conftest import APP_MAIN
+from .conftest import APP_MAIN, shown_headers
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,7 @@ def _texts(at: AppTest) -> list[tuple[str, str]]:
     ):  # fmt: skip
         out += [(kind, str(w.label)) for w in getattr(at, kind)]
     # table headers too: an engine column name (snake_case) is not a header people read
-    out += [("table header", str(c)) for df in at.dataframe for c in df.value.columns]
+    out += [("table header", h) for df in at.dataframe for h in shown_headers(df)]
     return out
 
 
