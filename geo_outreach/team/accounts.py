@@ -45,6 +45,7 @@ __all__ = [
     "session_user",
     "set_password",
     "start_session",
+    "worker_language",
 ]
 
 logger = logging.getLogger(__name__)
@@ -203,6 +204,18 @@ def add_user(
         )
     if role != "worker" and worker_id:
         raise InputError(f"worker_id is only for workers, not for a {role}", parameter="worker_id")
+    try:  # a language without a catalogue would silently show English
+        from geo_outreach.i18n import PSEUDO, normalise_language
+
+        language = normalise_language(language or "en")
+        if language == PSEUDO:
+            raise ValueError(language)
+    except ValueError:
+        from geo_outreach.i18n import LANGUAGES
+
+        raise InputError(
+            f"language {language!r}: choose one of {', '.join(LANGUAGES)}", parameter="language"
+        ) from None
     digest = _hasher().hash(_check_password(password))
     now = _now()
 
@@ -410,6 +423,28 @@ def session_user(store: Any, token: str | None, *, now: dt.datetime | None = Non
     if expires is None or expires <= now:
         return None
     return _user(row)
+
+
+def worker_language(store: Any, worker_id: str) -> str | None:
+    """The language of the enabled worker account of ``worker_id`` (None when there is none).
+
+    A worker's printed papers speak it whoever prints them (see :func:`geo_outreach.field_packet`).
+    No ``actor=``: a language is no secret of the worker's day.  Several enabled accounts for
+    one worker id: the newest one's.
+    """
+    if not worker_id:
+        return None
+    u = t.users
+    with store._read() as conn:
+        row = conn.execute(
+            sa.select(u.c.language)
+            .where(
+                u.c.worker_id == str(worker_id), u.c.role == "worker", u.c.disabled == sa.false()
+            )
+            .order_by(u.c.created_at.desc(), u.c.id.desc())
+            .limit(1)
+        ).first()
+    return (row[0] or None) if row is not None else None
 
 
 def end_session(store: Any, token: str | None) -> None:
