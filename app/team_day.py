@@ -9,6 +9,7 @@ refused with a plain message.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any
 
@@ -18,7 +19,7 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
-from geo_outreach.i18n import N_, _, format_date, ngettext
+from geo_outreach.i18n import N_, _, format_date, get_language, gettext, ngettext
 from geo_outreach.present.labels import column_label, skill_label, split_skills
 from geo_outreach.team.day import day_bounds, last_notes, navigate_links, plan_update_note
 from geo_outreach.team.plans import route_geojson
@@ -28,8 +29,9 @@ from geo_outreach.team.roles import AccessDeniedError, Actor
 OUTCOMES = {"done": N_("Done"), "no_one_there": N_("No one there"), "cancelled": N_("Cancelled")}
 
 
-def _outcome(code: str) -> str:
-    return _(OUTCOMES[code]) if code in OUTCOMES else str(code)
+def _outcome(code: str, lang: str | None = None) -> str:
+    """An outcome for people, in ``lang`` (default: the page's language)."""
+    return gettext(OUTCOMES[code], lang=lang) if code in OUTCOMES else str(code)
 
 
 def _day_text(day: dt.date, *, year: bool = True) -> str:
@@ -240,7 +242,8 @@ def _record_form(
     with st.expander(_("Record this visit"), expanded=msg is not None and msg[0] == "error"):
         with st.form(f"trec_form_{sk}", border=False):
             outcome = st.radio(
-                _("What happened?"), list(OUTCOMES), format_func=_outcome, horizontal=True,
+                _("What happened?"), list(OUTCOMES), horizontal=True,
+                format_func=functools.partial(_outcome, lang=get_language()),
                 key=f"trec_outcome_{sk}",
             )  # fmt: skip
             people = st.number_input(_("People reached"), 0, 999, 1, key=f"trec_people_{sk}")

@@ -4,6 +4,7 @@ per stop to record what happened in the visit log (:mod:`geo_outreach.visits.sto
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import auth
 import logic
@@ -13,7 +14,7 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
-from geo_outreach.i18n import N_, _, format_date, get_language, ngettext
+from geo_outreach.i18n import N_, _, format_date, get_language, gettext, ngettext
 from geo_outreach.present.labels import (
     column_label,
     duration_text,
@@ -203,8 +204,9 @@ with st.expander(_("Field packet: printable sheet, GPS, calendar, offline map"))
 OUTCOMES = {"done": N_("Done"), "no_one_there": N_("No one there"), "cancelled": N_("Cancelled")}
 
 
-def _outcome(code: str) -> str:
-    return _(OUTCOMES[code]) if code in OUTCOMES else str(code)
+def _outcome(code: str, lang: str | None = None) -> str:
+    """An outcome for people, in ``lang`` (default: the page's language)."""
+    return gettext(OUTCOMES[code], lang=lang) if code in OUTCOMES else str(code)
 
 
 try:
@@ -301,7 +303,7 @@ for i, (_idx, row) in enumerate(visits.iterrows(), start=1):
                 st.radio(
                     _("What happened?"),
                     list(OUTCOMES),
-                    format_func=_outcome,
+                    format_func=functools.partial(_outcome, lang=get_language()),
                     horizontal=True,
                     key=f"rec_outcome_{sk}",
                 )
