@@ -43,6 +43,7 @@ __all__ = [
     "has_accounts",
     "list_users",
     "session_user",
+    "set_language",
     "set_password",
     "start_session",
     "worker_language",
@@ -139,6 +140,22 @@ def _check_password(password: str) -> str:
     return password
 
 
+def _check_language(language: str | None) -> str:
+    """``language`` as a catalogue's code (``es``); a language without one would silently
+    show English, so it is refused."""
+    from geo_outreach.i18n import LANGUAGES, PSEUDO, normalise_language
+
+    try:
+        code = normalise_language(language or "en")
+    except ValueError:
+        code = PSEUDO
+    if code == PSEUDO:
+        raise InputError(
+            f"language {language!r}: choose one of {', '.join(LANGUAGES)}", parameter="language"
+        )
+    return code
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -204,18 +221,7 @@ def add_user(
         )
     if role != "worker" and worker_id:
         raise InputError(f"worker_id is only for workers, not for a {role}", parameter="worker_id")
-    try:  # a language without a catalogue would silently show English
-        from geo_outreach.i18n import PSEUDO, normalise_language
-
-        language = normalise_language(language or "en")
-        if language == PSEUDO:
-            raise ValueError(language)
-    except ValueError:
-        from geo_outreach.i18n import LANGUAGES
-
-        raise InputError(
-            f"language {language!r}: choose one of {', '.join(LANGUAGES)}", parameter="language"
-        ) from None
+    language = _check_language(language)
     digest = _hasher().hash(_check_password(password))
     now = _now()
 
@@ -423,6 +429,29 @@ def session_user(store: Any, token: str | None, *, now: dt.datetime | None = Non
     if expires is None or expires <= now:
         return None
     return _user(row)
+
+
+def set_language(store: Any, username: str, language: str, *, actor: Actor = OWNER) -> User:
+    """Change the language of an account (the dashboard after sign-in, and the worker's
+    printed sheets).  Sessions stay: the next page drawn speaks it.
+
+    Raises
+    ------
+    InputError
+        No such user, or a language without a catalogue.
+    AccessDeniedError
+        ``actor`` may not manage users.
+    """
+    require(actor, "users.manage")
+    code = _check_language(language)
+    get_user(store, username)
+
+    def _tx(conn: sa.Connection) -> None:
+        conn.execute(t.users.update().where(t.users.c.username == username).values(language=code))
+
+    store.run_write(_tx)
+    logger.info("account %s now in %s (by %s)", username, code, actor.username)
+    return get_user(store, username)
 
 
 def worker_language(store: Any, worker_id: str) -> str | None:

@@ -90,3 +90,33 @@ def test_an_account_language_without_a_catalogue_is_refused(team_store, language
     with pytest.raises(go.InputError, match="language"):
         ac.add_user(team_store, "vic", role="worker", worker_id="van", password=PW,
                     language=language)  # fmt: skip
+
+
+def test_an_accounts_language_is_changed_by_an_admin_only(team_store):
+    from geo_outreach.team.roles import AccessDeniedError
+
+    ac.add_user(team_store, "vic", role="worker", worker_id="van", password=PW)
+    assert ac.set_language(team_store, "vic", "sv-SE").language == "sv"
+    assert ac.worker_language(team_store, "van") == "sv"
+    with pytest.raises(AccessDeniedError, match="refused"):
+        ac.set_language(team_store, "vic", "es", actor=MANAGER)
+    with pytest.raises(go.InputError, match="no user"):
+        ac.set_language(team_store, "nobody", "es")
+    assert ac.worker_language(team_store, "van") == "sv"
+
+
+def test_users_language_on_the_command_line(tmp_path):
+    import json
+
+    from tests.team.test_team_cli import cli
+
+    db = f"sqlite:///{tmp_path / 'team.sqlite'}"
+    r = cli("users", "add", "vic", "--role", "worker", "--worker-id", "van", "--language", "es",
+            "--password-stdin", stdin=PW + "\n", db=db)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert json.loads(cli("users", "list", "--json", db=db).stdout)[0]["language"] == "es"
+    r = cli("users", "language", "vic", "sv", db=db)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(cli("users", "list", "--json", db=db).stdout)[0]["language"] == "sv"
+    r = cli("users", "language", "vic", "fr", db=db)
+    assert r.returncode == 2 and "choose one of en, es, sv" in r.stderr, r.stderr
