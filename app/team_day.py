@@ -193,8 +193,6 @@ def render(actor: Actor) -> None:
             stops=stops_text, start=start, back=back
         )
     st.markdown(line)
-    from geo_outreach.i18n import get_language
-
     with st.spinner(_("Drawing your route...")):
         page = _day_map(
             sc.region, route["plan_id"], worker, route["day"], json.dumps(route), actor,
