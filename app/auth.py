@@ -24,11 +24,22 @@ import state
 import streamlit as st
 
 from geo_outreach import config
-from geo_outreach.team.roles import OWNER, PAGE_ACTIONS, AccessDeniedError, Actor, require
+from geo_outreach.i18n import N_, _
+from geo_outreach.team.roles import (
+    OWNER,
+    PAGE_ACTIONS,
+    AccessDeniedError,
+    Actor,
+    require,
+    role_label,
+)
 
 COOKIE = "geo_outreach_session"
 TOKEN_KEY = "auth_token"
-SINGLE_USER_BANNER = "single-user mode: create accounts with `geo-outreach users add` to share it"
+#: translated when drawn (the command stays as typed)
+SINGLE_USER_BANNER = N_(
+    "single-user mode: create accounts with `geo-outreach users add` to share it"
+)
 
 
 @st.cache_resource(show_spinner=False)
@@ -165,7 +176,7 @@ def _sign_out() -> None:
 def account_box(actor: Actor) -> None:
     """Sidebar: who is signed in, and "Sign out"; the single-user banner otherwise."""
     if actor is OWNER or actor.role == "owner":
-        st.warning(SINGLE_USER_BANNER, icon=":material/person:")
+        st.warning(_(SINGLE_USER_BANNER), icon=":material/person:")
         return
     # (re)set the browser's cookie on every run until the browser sends it back: a script
     # drawn only once after sign-in can be lost to a quick rerun, and the next reload would
@@ -174,8 +185,12 @@ def account_box(actor: Actor) -> None:
     if token and _cookie_token() != token:
         _set_cookie(_signer().sign(token).decode())
     with st.sidebar:
-        st.caption(f"Signed in as **{actor.username}** ({actor.role})")
-        st.button("Sign out", key="auth_sign_out", on_click=_sign_out)
+        st.caption(
+            _("Signed in as **{user}** ({role})").format(
+                user=actor.username, role=role_label(actor.role)
+            )
+        )
+        st.button(_("Sign out"), key="auth_sign_out", on_click=_sign_out)
 
 
 def guard(page: str) -> Actor:

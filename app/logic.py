@@ -518,11 +518,12 @@ def packet_files(
     *,
     roads: gpd.GeoDataFrame | None = None,
     attribution: str = "",
+    lang: str | None = None,
 ) -> dict[str, bytes]:
     """A worker's field packet (:func:`~geo_outreach.present.packet.write_packet`) as bytes.
 
     Returns ``{"pdf", "gpx", "ics", "html", "stem"}`` (``stem`` is the file name without
-    suffix, ``{worker}_{date}``).
+    suffix, ``{worker}_{date}``).  ``lang``: the packet's language (None: the page's).
     """
     from geo_outreach.present.packet import DEFAULT_ATTRIBUTION, write_packet
 
@@ -535,6 +536,7 @@ def packet_files(
             week_of=week_of,
             roads=roads,
             attribution=attribution or DEFAULT_ATTRIBUTION,
+            lang=lang,
         )
         out = {p.suffix.lstrip("."): p.read_bytes() for p in pk.paths}
         out["stem"] = pk.pdf.stem.encode()

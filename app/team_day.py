@@ -9,6 +9,7 @@ refused with a plain message.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any
 
@@ -18,16 +19,41 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
+from geo_outreach.i18n import N_, _, format_date, get_language, gettext, ngettext
+from geo_outreach.present.labels import column_label, skill_label, split_skills
 from geo_outreach.team.day import day_bounds, last_notes, navigate_links, plan_update_note
 from geo_outreach.team.plans import route_geojson
 from geo_outreach.team.roles import AccessDeniedError, Actor
 
-OUTCOMES = {"done": "Done", "no_one_there": "No one there", "cancelled": "Cancelled"}
+#: outcome code -> what the worker reads (translated when drawn)
+OUTCOMES = {"done": N_("Done"), "no_one_there": N_("No one there"), "cancelled": N_("Cancelled")}
 
 
-@st.cache_data(show_spinner="Drawing your route...", max_entries=32)
+def _outcome(code: str, lang: str | None = None) -> str:
+    """An outcome for people, in ``lang`` (default: the page's language)."""
+    return gettext(OUTCOMES[code], lang=lang) if code in OUTCOMES else str(code)
+
+
+def _day_text(day: dt.date, *, year: bool = True) -> str:
+    """A date as the worker reads it (``Mon 2 Mar 2026`` / ``lun 2 de mar de 2026``)."""
+    return format_date(day, form=_("EEE d MMM y") if year else _("EEE d MMM"))
+
+
+def _skills_text(codes: str) -> str:
+    """Languages (and qualifications) of a stop by name: ``es;nurse`` -> ``Spanish, Nurse``."""
+    langs, quals = split_skills(str(codes))
+    return ", ".join(skill_label(c) for c in [*langs, *quals])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def _day_map(
-    region: str | None, plan_id: int, worker: str, day: str, stops_json: str, _actor: Actor
+    region: str | None,
+    plan_id: int,
+    worker: str,
+    day: str,
+    stops_json: str,
+    _actor: Actor,
+    lang: str = "en",  # part of the cache key: the tooltips speak the page's language
 ) -> str:
     import folium
     import geopandas as gpd
@@ -38,24 +64,30 @@ def _day_map(
     stops = json.loads(stops_json)
     fc = route_geojson(state.visit_store(), plan_id, worker_id=worker, day=day, actor=_actor)
     lines = gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
+    tips = {c: column_label(c) for c in ("worker_id", "day", "n_stops")}
+    tips["n_stops"] = _("Stops")
+    lines = lines.rename(columns=tips)
     bounds = day_bounds(stops)
     m = maps.new_map(ctx, state.get_roads(region), bounds=bounds)
     if len(lines):
         add_routes(
             m,
             lines,
-            route_column="worker_id",
-            fields=["worker_id", "day", "n_stops"],
+            route_column=tips["worker_id"],
+            fields=list(tips.values()),
             palette=list(lines["colour"]) if "colour" in lines else None,
-            name="Route",
+            name=_("Route"),
             legend=False,
         )
-    for kind, colour in (("start", "#009E73"), ("end", "#CC79A7")):
+    for kind, colour, tip in (
+        ("start", "#009E73", N_("Start {time}")),
+        ("end", "#CC79A7", N_("Back {time}")),
+    ):
         v = stops["depot"].get(kind)
         if v:
             folium.CircleMarker(
                 [v["lat"], v["lon"]], radius=9, color=colour, fill=True, fill_opacity=0.9,
-                tooltip=f"{kind} {v['time']}",
+                tooltip=_(tip).format(time=v["time"]),
             ).add_to(m)  # fmt: skip
     for s in stops["stops"]:
         folium.Marker(
@@ -75,6 +107,17 @@ def _day_map(
     return maps.to_page(m)
 
 
+#: the label of the link that opens the phone's navigation app (a geo: link)
+NAVIGATE = N_("Navigate")
+#: the packet's files: suffix, download label (translated when drawn), MIME type
+PACKET_FILES = (
+    ("pdf", N_("Route sheet (PDF, to print)"), "application/pdf"),
+    ("gpx", N_("GPS route (GPX)"), "application/gpx+xml"),
+    ("ics", N_("Calendar (ICS)"), "text/calendar"),
+    ("html", N_("Offline map (HTML)"), "text/html"),
+)
+
+
 def _workers_of_week(store: Any, day: dt.date, actor: Actor) -> list[str]:
     from geo_outreach.team.plans import get_plan, list_plans
 
@@ -90,25 +133,25 @@ def render(actor: Actor) -> None:
     from geo_outreach.team.plans import worker_day
 
     sc = state.scenario()
-    st.title("My day")
+    st.title(_("My day"))
     store = state.visit_store()
     qp = st.query_params
     try:
         default_day = dt.date.fromisoformat(qp.get("date", "")) if qp.get("date") else None
     except ValueError:
         default_day = None
-    day = st.date_input("Day", default_day or dt.date.today(), key="team_day_date")
+    day = st.date_input(_("Day"), default_day or dt.date.today(), key="team_day_date")
     if actor.role == "worker":
         worker = str(qp.get("worker") or actor.worker_id)
     else:
         choices = _workers_of_week(store, day, actor)
         if not choices:
-            st.info(f"No published plan for the week of {day}.")
+            st.info(_("No published plan for the week of {date}.").format(date=_day_text(day)))
             st.stop()
         want = qp.get("worker")
         worker = str(
             st.selectbox(
-                "Worker",
+                _("Worker"),
                 choices,
                 index=choices.index(want) if want in choices else 0,
                 key="team_day_worker",
@@ -121,7 +164,11 @@ def render(actor: Actor) -> None:
         st.stop()
         return
     if route is None:
-        st.info(f"No published plan for {worker} on {day:%a %d %b %Y}.")
+        st.info(
+            _("No published plan for {worker} on {date}.").format(
+                worker=worker, date=_day_text(day)
+            )
+        )
         st.stop()
         return
     seen = st.session_state.setdefault("team_day_seen", {})
@@ -132,15 +179,26 @@ def render(actor: Actor) -> None:
     seen[key] = (route["plan_id"], route["published_at"])
     depot = route["depot"]
     n = len(route["stops"])
-    st.markdown(
-        f"**{n} stop{'s' if n != 1 else ''}** · start {depot.get('start', {}).get('time', '')}"
-        f" · back {depot.get('end', {}).get('time', '')}"
-        + (f" · {len(route['breaks'])} break" if route["breaks"] else "")
-    )
-    maps.show(
-        _day_map(sc.region, route["plan_id"], worker, route["day"], json.dumps(route), actor),
-        height=320,
-    )
+    stops_text = "**" + ngettext("{n} stop", "{n} stops", n).format(n=n) + "**"
+    start = depot.get("start", {}).get("time", "")
+    back = depot.get("end", {}).get("time", "")
+    nb = len(route["breaks"])
+    if nb:
+        breaks = ngettext("{n} break", "{n} breaks", nb).format(n=nb)
+        line = _("{stops} · start {start} · back {back} · {breaks}").format(
+            stops=stops_text, start=start, back=back, breaks=breaks
+        )
+    else:
+        line = _("{stops} · start {start} · back {back}").format(
+            stops=stops_text, start=start, back=back
+        )
+    st.markdown(line)
+    with st.spinner(_("Drawing your route...")):
+        page = _day_map(
+            sc.region, route["plan_id"], worker, route["day"], json.dumps(route), actor,
+            get_language(),
+        )  # fmt: skip
+    maps.show(page, height=320)
     _packet(store, route, worker, actor, sc.region)
     notes = last_notes(store, worker_id=worker, actor=actor)
     for s in route["stops"]:
@@ -148,21 +206,24 @@ def render(actor: Actor) -> None:
             st.markdown(f"**{s['seq']}. {s['start']}–{s['end']} · {s['name'] or s['visit_id']}**")
             details = [s["address"]]
             if s.get("languages"):
-                details.append(f"Speaks: {s['languages']}")
+                details.append(
+                    _("Speaks: {languages}").format(languages=_skills_text(s["languages"]))
+                )
             if s.get("notes"):
-                details.append(f"Note: {s['notes']}")
+                details.append(_("Note: {note}").format(note=s["notes"]))
             last = notes.get(str(s["visit_id"]))
             if last:
-                details.append(f"Last visit: {last}")
+                details.append(_("Last visit: {note}").format(note=last))
             st.caption(" · ".join(details))
             # link buttons: st.html's sanitiser drops geo: links; these keep the URL as is
             with st.container(horizontal=True, key=f"team_nav_{s['seq']}"):
                 for label, url in navigate_links(s["lat"], s["lon"]).items():
-                    st.link_button(label, url, icon=":material/directions:" if
-                                   label == "Navigate" else None)  # fmt: skip
+                    geo = label == "Navigate"  # the phone's own navigation app
+                    st.link_button(_(NAVIGATE) if geo else label, url,
+                                   icon=":material/directions:" if geo else None)  # fmt: skip
             _record_form(store, route, s, worker, day, actor)
     for b in route["breaks"]:
-        st.caption(f"Break {b['start']}–{b['end']}")
+        st.caption(_("Break {start}–{end}").format(start=b["start"], end=b["end"]))
 
 
 def _record_form(
@@ -176,28 +237,32 @@ def _record_form(
     if f"trec_key_{sk}" not in ss:
         ss[f"trec_key_{sk}"] = logic.new_idempotency_key()
     msg = ss.get(f"trec_msg_{sk}")
-    with st.expander("Record this visit", expanded=msg is not None and msg[0] == "error"):
+    with st.expander(_("Record this visit"), expanded=msg is not None and msg[0] == "error"):
         with st.form(f"trec_form_{sk}", border=False):
             outcome = st.radio(
-                "What happened?", list(OUTCOMES), format_func=OUTCOMES.get, horizontal=True,
+                _("What happened?"), list(OUTCOMES), horizontal=True,
+                format_func=functools.partial(_outcome, lang=get_language()),
                 key=f"trec_outcome_{sk}",
             )  # fmt: skip
-            people = st.number_input("People reached", 0, 999, 1, key=f"trec_people_{sk}")
-            note = st.text_area("Note (no client names)", key=f"trec_note_{sk}", height=68)
+            people = st.number_input(_("People reached"), 0, 999, 1, key=f"trec_people_{sk}")
+            note = st.text_area(_("Note (no client names)"), key=f"trec_note_{sk}", height=68)
             other_day = day != dt.date.today()
             confirm = True
             if other_day:
                 confirm = st.checkbox(
-                    f"Yes, this visit was on {day:%a %d %b} (not today)", key=f"trec_conf_{sk}"
+                    _("Yes, this visit was on {date} (not today)").format(
+                        date=_day_text(day, year=False)
+                    ),
+                    key=f"trec_conf_{sk}",
                 )
-            saved = st.form_submit_button("Save", type="primary", width="stretch")
+            saved = st.form_submit_button(_("Save"), type="primary", width="stretch")
         if saved:
             if not confirm:
                 ss[f"trec_msg_{sk}"] = (
                     "error",
-                    f"This day is not today: tick 'Yes, this visit was on {day:%a %d %b}' "
-                    "to record it.",
-                )
+                    _("This day is not today: tick 'Yes, this visit was on {date}' to record it.")
+                    .format(date=_day_text(day, year=False)),
+                )  # fmt: skip
             else:
                 try:
                     stored = record_plan_visit(
@@ -207,15 +272,19 @@ def _record_form(
                         note=note, idempotency_key=ss[f"trec_key_{sk}"], actor=actor,
                     )  # fmt: skip
                 except StoreBusyError:
-                    ss[f"trec_msg_{sk}"] = ("error", "The visit log is busy; press Save again.")
+                    ss[f"trec_msg_{sk}"] = (
+                        "error",
+                        _("The visit log is busy; press Save again."),
+                    )
                 except (InputError, AccessDeniedError) as exc:
                     ss[f"trec_msg_{sk}"] = ("error", " ".join(str(exc).split()))
                 else:
                     ss[f"trec_msg_{sk}"] = (
-                        ("success", f"Saved: {OUTCOMES[stored.record.outcome]}.")
+                        ("success", _("Saved: {outcome}.").format(
+                            outcome=_outcome(stored.record.outcome)))
                         if stored.created
-                        else ("info", "Already saved: this visit is stored once.")
-                    )
+                        else ("info", _("Already saved: this visit is stored once."))
+                    )  # fmt: skip
             msg = ss.get(f"trec_msg_{sk}")
         if msg is not None:
             {"success": st.success, "info": st.info, "error": st.error}[msg[0]](msg[1])
@@ -226,9 +295,14 @@ def _packet(store: Any, route: dict[str, Any], worker: str, actor: Actor, region
 
     from geo_outreach.team.plans import packet_folder
 
-    with st.expander("Field packet: printable sheet, GPS, calendar, offline map"):
+    with st.expander(_("Field packet: printable sheet, GPS, calendar, offline map")):
         pk_key = (route["plan_id"], worker, route["day"], route["date"])
-        if st.button("Make my field packet", key="team_packet", width="stretch"):
+        if st.button(_("Make my field packet"), key="team_packet", width="stretch"):
+            from geo_outreach.team.accounts import worker_language
+
+            # the worker's own sheet in the page's language; printed by someone else (a
+            # manager), in the language of the worker's account
+            lang = None if actor.worker_id == worker else worker_language(store, worker)
             try:
                 with tempfile.TemporaryDirectory() as tmp:
                     folder = packet_folder(
@@ -238,7 +312,7 @@ def _packet(store: Any, route: dict[str, Any], worker: str, actor: Actor, region
                         folder, worker, route["day"], dt.date.fromisoformat(route["date"])
                         - dt.timedelta(days=dt.date.fromisoformat(route["date"]).weekday()),
                         roads=state.get_road_edges(region),
-                        attribution=state.get_ctx(region).region.attribution,
+                        attribution=state.get_ctx(region).region.attribution, lang=lang,
                     )  # fmt: skip
                 st.session_state["team_packet_files"] = (pk_key, files)
             except (InputError, GeoOutreachError) as exc:
@@ -247,14 +321,9 @@ def _packet(store: Any, route: dict[str, Any], worker: str, actor: Actor, region
         if made is not None and made[0] == pk_key:
             files = made[1]
             stem = files["stem"].decode()
-            for suffix, label, mime in (
-                ("pdf", "Route sheet (PDF, to print)", "application/pdf"),
-                ("gpx", "GPS route (GPX)", "application/gpx+xml"),
-                ("ics", "Calendar (ICS)", "text/calendar"),
-                ("html", "Offline map (HTML)", "text/html"),
-            ):
+            for suffix, label, mime in PACKET_FILES:
                 if suffix in files:
                     st.download_button(
-                        label, files[suffix], file_name=f"{stem}.{suffix}", mime=mime,
+                        _(label), files[suffix], file_name=f"{stem}.{suffix}", mime=mime,
                         key=f"team_dl_{suffix}", width="stretch", on_click="ignore",
                     )  # fmt: skip

@@ -495,6 +495,29 @@ def _packet_plan(plan: Plan | str | os.PathLike[str]) -> Any:
     )
 
 
+def _worker_language(worker: str, *, actor: Any, store: Any) -> str | None:
+    """The language of ``worker``'s team account: ``actor``'s own when it is that worker,
+    else the account in ``store`` (None: the default database, when there is one)."""
+    if actor is not None and getattr(actor, "worker_id", "") == worker:
+        return getattr(actor, "language", None)
+    from geo_outreach.team.accounts import worker_language
+
+    if store is not None:
+        return worker_language(store, worker)
+    from geo_outreach import config
+    from geo_outreach.visits.store import default_db_url, open_store
+
+    url = default_db_url()
+    if not config.db_url() and not Path(url.removeprefix("sqlite:///")).is_file():
+        return None  # no team database: never create one to print a sheet
+    try:
+        with open_store(url) as db:
+            return worker_language(db, worker)
+    except Exception as exc:  # an unreachable database must not stop the printing
+        logger.warning("team database %s not readable (%s); sheet language by default", url, exc)
+        return None
+
+
 def field_packet(
     plan: Plan | str | os.PathLike[str],
     *,
@@ -508,6 +531,7 @@ def field_packet(
     page: str | None = None,
     html: bool = True,
     actor: Any = None,
+    store: Any = None,
 ) -> Any:
     """A worker's field packet for one day: route sheet PDF, GPX, calendar (ICS), HTML map.
 
@@ -529,14 +553,24 @@ def field_packet(
         else the zone at the plan's stops).
     lang
         Language of the sheet, calendar and map texts: ``en``, ``es`` or ``sv``. Default: the
-        worker's account setting (when ``actor`` is that worker), else ``GEO_OUTREACH_LANG``,
-        else the region's language (its manifest's ``language``, else its country's), else
-        English (:func:`geo_outreach.i18n.resolve_language`).
+        worker's account setting (whoever prints the packet: a manager printing a
+        Spanish-speaking worker's sheet gets it in Spanish), else ``GEO_OUTREACH_LANG``, else
+        the region's language (its manifest's ``language``, else its country's), else English
+        (:func:`geo_outreach.i18n.resolve_language`).  The caller's own language is left as
+        it is.
     page
         ``"letter"`` or ``"a4"`` (default: the region's country's paper, Letter in the US and
         A4 elsewhere; without a region, the country of the plan's time zone).
     html
         Also write the offline HTML map.
+    actor
+        Who prints (a :class:`geo_outreach.team.roles.Actor`); when it is the worker, their
+        account's language is used without reading the team database.
+    store
+        The team database (:func:`geo_outreach.visits.store.open_store`) whose worker account
+        of ``worker`` gives the default language.  None: the default database when it exists
+        (``GEO_OUTREACH_DB_URL``, else ``visits.sqlite`` in ``GEO_OUTREACH_HOME``; never
+        created for a packet).
 
     Returns
     -------
@@ -572,9 +606,7 @@ def field_packet(
     from geo_outreach.data.place import paper_size
     from geo_outreach.i18n import resolve_language
 
-    account = (
-        getattr(actor, "language", None) if getattr(actor, "worker_id", "") == worker else None
-    )
+    account = None if lang else _worker_language(worker, actor=actor, store=store)
     region_lang = None
     if region is not None:
         region_lang = _region_language(region)

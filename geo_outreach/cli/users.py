@@ -1,4 +1,4 @@
-"""``geo-outreach users``: the team's accounts (add, list, disable, password).
+"""``geo-outreach users``: the team's accounts (add, list, disable, password, language).
 
 Examples::
 
@@ -7,6 +7,7 @@ Examples::
     geo-outreach users list --json
     geo-outreach users disable ana
     geo-outreach users password maria
+    geo-outreach users language ana es                       # her dashboard and route sheets
 
 Accounts live in the team database (``--db URL``, else ``GEO_OUTREACH_DB_URL``, else the
 SQLite file in ``GEO_OUTREACH_HOME``), the same as the visit log.  See docs/team.md.
@@ -73,7 +74,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["manager", "worker", "planner", "admin"])
     p.add_argument("--worker-id", default="", metavar="ID", help="workers only: their worker_id")
-    p.add_argument("--language", default="en", metavar="CODE", help="dashboard language")
+    p.add_argument(
+        "--language",
+        default="en",
+        metavar="CODE",
+        help="en, es or sv: the dashboard after sign-in and (workers) their printed route sheets",
+    )
     p.add_argument(
         "--password-stdin", action="store_true", help="read the password (one line) from stdin"
     )
@@ -89,6 +95,12 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--password-stdin", action="store_true", help="read the password (one line) from stdin"
     )
+    add_db_arg(p)
+    p = sub.add_parser(
+        "language", help="set an account's language (dashboard; a worker's printed sheets)"
+    )
+    p.add_argument("username")
+    p.add_argument("language", metavar="CODE", help="en, es or sv")
     add_db_arg(p)
     parser.set_defaults(func=run)
 
@@ -132,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
             pw = read_password(from_stdin=args.password_stdin)
             ac.set_password(st, args.username, pw, actor=actor)
             print(f"password of {args.username} changed; their sessions ended", file=sys.stderr)
+        elif action == "language":
+            u = ac.set_language(st, args.username, args.language, actor=actor)
+            print(f"{u.username} now reads {u.language}", file=sys.stderr)
     return 0
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "COLUMN_LABELS",
     "QUALIFICATION_LABELS",
     "REASON_SENTENCES",
+    "REFERRAL_LABELS",
     "category_label",
     "column_label",
     "day_label",
@@ -37,6 +38,7 @@ __all__ = [
     "mode_label",
     "people_text",
     "reason_sentence",
+    "referral_label",
     "share_text",
     "siting_summary",
     "skill_label",
@@ -444,3 +446,23 @@ def siting_summary(
         if status != "optimal":
             text += " " + gettext(N_("This is the best plan found in the time allowed."))
         return text
+
+
+REFERRAL_LABELS: dict[str, str] = {
+    "health": N_("Health care"),
+    "food": N_("Food"),
+    "housing": N_("Housing"),
+    "benefits": N_("Benefits"),
+    "mental_health": N_("Mental health"),
+    "substance_use": N_("Substance use"),
+}
+"""What people read for a referral category of the visit log
+(:data:`geo_outreach.visits.models.CATEGORIES`)."""
+
+
+def referral_label(code: str, *, lang: str | None = None) -> str:
+    """A referral category for people (``substance_use`` -> ``Substance use``)."""
+    if code in REFERRAL_LABELS:
+        return _t(REFERRAL_LABELS[code], lang)
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]

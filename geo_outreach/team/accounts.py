@@ -43,8 +43,10 @@ __all__ = [
     "has_accounts",
     "list_users",
     "session_user",
+    "set_language",
     "set_password",
     "start_session",
+    "worker_language",
 ]
 
 logger = logging.getLogger(__name__)
@@ -138,6 +140,22 @@ def _check_password(password: str) -> str:
     return password
 
 
+def _check_language(language: str | None) -> str:
+    """``language`` as a catalogue's code (``es``); a language without one would silently
+    show English, so it is refused."""
+    from geo_outreach.i18n import LANGUAGES, PSEUDO, normalise_language
+
+    try:
+        code = normalise_language(language or "en")
+    except ValueError:
+        code = PSEUDO
+    if code == PSEUDO:
+        raise InputError(
+            f"language {language!r}: choose one of {', '.join(LANGUAGES)}", parameter="language"
+        )
+    return code
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -203,6 +221,7 @@ def add_user(
         )
     if role != "worker" and worker_id:
         raise InputError(f"worker_id is only for workers, not for a {role}", parameter="worker_id")
+    language = _check_language(language)
     digest = _hasher().hash(_check_password(password))
     now = _now()
 
@@ -410,6 +429,51 @@ def session_user(store: Any, token: str | None, *, now: dt.datetime | None = Non
     if expires is None or expires <= now:
         return None
     return _user(row)
+
+
+def set_language(store: Any, username: str, language: str, *, actor: Actor = OWNER) -> User:
+    """Change the language of an account (the dashboard after sign-in, and the worker's
+    printed sheets).  Sessions stay: the next page drawn speaks it.
+
+    Raises
+    ------
+    InputError
+        No such user, or a language without a catalogue.
+    AccessDeniedError
+        ``actor`` may not manage users.
+    """
+    require(actor, "users.manage")
+    code = _check_language(language)
+    get_user(store, username)
+
+    def _tx(conn: sa.Connection) -> None:
+        conn.execute(t.users.update().where(t.users.c.username == username).values(language=code))
+
+    store.run_write(_tx)
+    logger.info("account %s now in %s (by %s)", username, code, actor.username)
+    return get_user(store, username)
+
+
+def worker_language(store: Any, worker_id: str) -> str | None:
+    """The language of the enabled worker account of ``worker_id`` (None when there is none).
+
+    A worker's printed papers speak it whoever prints them (see :func:`geo_outreach.field_packet`).
+    No ``actor=``: a language is no secret of the worker's day.  Several enabled accounts for
+    one worker id: the newest one's.
+    """
+    if not worker_id:
+        return None
+    u = t.users
+    with store._read() as conn:
+        row = conn.execute(
+            sa.select(u.c.language)
+            .where(
+                u.c.worker_id == str(worker_id), u.c.role == "worker", u.c.disabled == sa.false()
+            )
+            .order_by(u.c.created_at.desc(), u.c.id.desc())
+            .limit(1)
+        ).first()
+    return (row[0] or None) if row is not None else None
 
 
 def end_session(store: Any, token: str | None) -> None:

@@ -12,6 +12,8 @@ import datetime as dt
 import logging
 from typing import Any
 
+from geo_outreach.i18n import _
+
 from .roles import OWNER, Actor, require
 
 __all__ = ["day_bounds", "last_notes", "local_hhmm", "navigate_links", "plan_update_note"]
@@ -70,7 +72,8 @@ def plan_update_note(seen: Any, route: dict[str, Any]) -> str | None:
     now = (route["plan_id"], route["published_at"])
     if seen is None or tuple(seen) == now:
         return None
-    return f"Plan updated at {local_hhmm(route['published_at'], route.get('timezone') or '')}"
+    when = local_hhmm(route["published_at"], route.get("timezone") or "")
+    return _("Plan updated at {time}").format(time=when)  # in the current language
 
 
 def last_notes(store: Any, *, worker_id: str, actor: Actor = OWNER) -> dict[str, str]:

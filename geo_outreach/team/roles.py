@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo_outreach.errors import EXIT_BAD_INPUT, GeoOutreachError
+from geo_outreach.i18n import N_, _
 
 __all__ = [
     "ACTIONS",
@@ -42,6 +43,7 @@ __all__ = [
     "Actor",
     "allowed",
     "require",
+    "role_label",
 ]
 
 #: Roles an account can have.
@@ -126,20 +128,47 @@ def allowed(actor: Actor | None, action: str, resource: str | None = None) -> bo
     return False
 
 
-_WHAT = {
-    "analysis.read": "see the needs and access analysis",
-    "impact.read": "see the impact of the visits",
-    "impact.details": "see single visits and their notes",
-    "plans.create": "plan stops or routes",
-    "plans.publish": "publish plans",
-    "plans.list": "list the plans",
-    "plans.read": "see plans with client names and addresses",
-    "plans.export": "export plans",
-    "day.read": "see a day's stops",
-    "visits.record": "record visits",
-    "packet.read": "download field packets",
-    "users.manage": "manage accounts",
+#: action -> the refusal of a role that may not do it (whole sentences, translated when raised)
+_REFUSED = {
+    "analysis.read": N_("refused: a {role} account cannot see the needs and access analysis"),
+    "impact.read": N_("refused: a {role} account cannot see the impact of the visits"),
+    "impact.details": N_("refused: a {role} account cannot see single visits and their notes"),
+    "plans.create": N_("refused: a {role} account cannot plan stops or routes"),
+    "plans.publish": N_("refused: a {role} account cannot publish plans"),
+    "plans.list": N_("refused: a {role} account cannot list the plans"),
+    "plans.read": N_("refused: a {role} account cannot see plans with client names and addresses"),
+    "plans.export": N_("refused: a {role} account cannot export plans"),
+    "day.read": N_("refused: a {role} account cannot see a day's stops"),
+    "visits.record": N_("refused: a {role} account cannot record visits"),
+    "packet.read": N_("refused: a {role} account cannot download field packets"),
+    "users.manage": N_("refused: a {role} account cannot manage accounts"),
 }
+#: own-only action -> the refusal of another worker's resource
+_REFUSED_OWN = {
+    "day.read": N_(
+        "refused: {user} may see a day's stops only for their own worker id {own}, not for {other}"
+    ),
+    "visits.record": N_(
+        "refused: {user} may record visits only for their own worker id {own}, not for {other}"
+    ),
+    "packet.read": N_(
+        "refused: {user} may download field packets only for their own worker id {own}, "
+        "not for {other}"
+    ),
+}
+#: role -> its name for people (the English names are the role codes)
+ROLE_LABELS = {
+    "manager": N_("manager"),
+    "worker": N_("worker"),
+    "planner": N_("planner"),
+    "admin": N_("admin"),
+    "owner": N_("owner"),
+}
+
+
+def role_label(role: str) -> str:
+    """A role as people read it, in the current language (``worker`` -> ``trabajador/a``)."""
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else str(role)
 
 
 def require(actor: Actor | None, action: str, resource: str | None = None) -> Actor:
@@ -163,10 +192,11 @@ def require(actor: Actor | None, action: str, resource: str | None = None) -> Ac
         assert actor is not None
         return actor
     if actor is None:
-        raise AccessDeniedError("refused: sign in first")
+        raise AccessDeniedError(_("refused: sign in first"))
     if _MATRIX[action].get(actor.role) == _OWN:
         raise AccessDeniedError(
-            f"refused: {actor.username} may {_WHAT[action]} only for their own worker id "
-            f"{actor.worker_id!r}, not for {resource!r}"
+            _(_REFUSED_OWN[action]).format(
+                user=actor.username, own=repr(actor.worker_id), other=repr(resource)
+            )
         )
-    raise AccessDeniedError(f"refused: a {actor.role} account cannot {_WHAT[action]}")
+    raise AccessDeniedError(_(_REFUSED[action]).format(role=role_label(actor.role)))

@@ -198,3 +198,45 @@ def test_forged_session_values_are_refused(team):
     errors = [e.value for e in day.error]
     assert any("refused" in e and "ben" in e for e in errors), errors
     assert not any(str(c.value).startswith("**1.") for c in day.markdown)
+
+
+def test_a_manager_prints_a_spanish_speaking_workers_sheet_in_spanish(team, tmp_path):
+    """The manager's My day for a worker whose account speaks Spanish: the packet's route
+    sheet is in Spanish (read back from the PDF), the manager's page stays in English."""
+    import re
+    import subprocess
+
+    from geo_outreach.team.accounts import set_language
+    from geo_outreach.visits.store import open_store
+    from tests.conftest import require_tool
+    from tests.present.test_packet_i18n import ENGLISH_LABELS
+
+    with open_store() as st:
+        set_language(st, "ana", "es")
+    at = _sign_in(_main(), "maria")
+    at.switch_page("views/my_day.py").run()
+    at.date_input(key="team_day_date").set_value(team["monday"]).run()
+    at.selectbox(key="team_day_worker").set_value("ana").run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["My day"]
+    at.button(key="team_packet").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["team_packet_files"][0][1] == "ana"
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(at.session_state["team_packet_files"][1]["pdf"])
+    require_tool("pdftotext")
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True)
+    text = " ".join(out.stdout.decode("utf-8").split())
+    assert "Hoja de ruta" in text and "Página 1" in text, text
+    data = " ".join(
+        f"{s['name']} {s['address']}"
+        for r in team["plan"]["routes"]
+        if r["worker_id"] == "ana"
+        for s in r["stops"]
+    )
+    labels = [w for w in ENGLISH_LABELS if w not in data]
+    left = [w for w in labels if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text)]
+    assert left == [], f"English left on the Spanish sheet: {left}"
+    # the manager's page is still in English
+    assert [t.value for t in at.title] == ["My day"]
+    assert "Route sheet (PDF, to print)" in {b.label for b in at.get("download_button")}
