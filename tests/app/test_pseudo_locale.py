@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo_outreach.i18n import PSEUDO, PSEUDO_CLOSE, PSEUDO_OPEN
 
-from .conftest import APP_MAIN, shown_headers
+from .conftest import APP_MAIN, app_module, shown_headers
 from .test_team_pages import PW, team  # noqa: F401 (the team's accounts and plan)
 
 
@@ -155,9 +155,11 @@ def test_publishing_says_which_plan_it_published_and_replaced(
 
     monkeypatch.setenv("GEO_OUTREACH_LANG", lang)
     with open_store() as store:
-        accounts.add_user(store, "maria", role="manager", password="long enough", language=lang)
+        accounts.add_user(store, "maria", role="manager", password="long enough")
     at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
     at.run()
+    # the session's own choice beats the account's (accounts take only real catalogues)
+    at.session_state[app_module("state").LANGUAGE_KEY] = lang
     at.text_input(key="auth_username").input("maria")
     at.text_input(key="auth_password").input("long enough")
     at.button[0].click().run()
