@@ -177,7 +177,9 @@ def _plan_uploaded_week(
         state="attached",  # in the hidden Workers tab
     )  # fmt: skip
     _idle(page)
-    limit = page.get_by_label("Time limit (s)")
+    limit = page.get_by_test_id("stNumberInputField").and_(
+        page.get_by_label("Time limit (s)", exact=True)
+    )
     limit.fill("2")
     limit.press("Enter")
     _click_until(page, page.get_by_role("button", name="Plan", exact=True), done)
