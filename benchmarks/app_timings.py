@@ -245,7 +245,9 @@ def choropleth(args: argparse.Namespace) -> None:
         path.write_text(maps.to_page(m, inline=True), encoding="utf-8")
         pages[label] = (path, time.perf_counter() - t)
     n = len(tracts)
-    js = f"document.querySelectorAll('.leaflet-overlay-pane path').length >= {n}"
+    from tests.browser import drawn_and_fitted_js  # the browser test's own condition
+
+    js = drawn_and_fitted_js(n)
     results = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(

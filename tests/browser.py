@@ -20,7 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "LOCAL_PREFIXES", "RequestRecorder", "launch"]
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "LOCAL_PREFIXES",
+    "RequestRecorder",
+    "drawn_and_fitted_js",
+    "launch",
+]
 
 CHROMIUM = Path("/usr/bin/chromium")
 """Debian's Chromium (``apt-get install chromium``); Playwright's own download is not used."""
@@ -80,3 +87,28 @@ class RequestRecorder:
         """Fail when the page requested anything outside ``allowed`` (default: local only)."""
         offsite = self.offsite(allowed)
         assert offsite == [], f"requests off the machine: {offsite}"
+
+
+def drawn_and_fitted_js(n: int) -> str:
+    """A script for ``page.wait_for_function``: true once ``n`` paths of a Leaflet map are
+    drawn and the map has settled at the view that fits them.
+
+    The map opens at a default zoom and flies to the fitted view; while it flies the drawn
+    layer is scaled by a CSS transform.  Fitted: the paths' painted box lies inside the map and
+    spans at least 40 % of its width or height.
+    """
+    return f"""(() => {{
+  const map = document.querySelector('.leaflet-container');
+  if (!map || map.classList.contains('leaflet-zoom-anim')) return false;
+  const paths = document.querySelectorAll('.leaflet-overlay-pane path');
+  if (paths.length < {n}) return false;
+  let l = Infinity, t = Infinity, r = -Infinity, b = -Infinity;
+  for (const p of paths) {{
+    const q = p.getBoundingClientRect();
+    l = Math.min(l, q.left); t = Math.min(t, q.top);
+    r = Math.max(r, q.right); b = Math.max(b, q.bottom);
+  }}
+  const m = map.getBoundingClientRect();
+  const inside = l >= m.left - 1 && t >= m.top - 1 && r <= m.right + 1 && b <= m.bottom + 1;
+  return inside && Math.max((r - l) / m.width, (b - t) / m.height) >= 0.4;
+}})()"""

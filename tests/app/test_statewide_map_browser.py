@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import RequestRecorder, launch
+from tests.browser import RequestRecorder, drawn_and_fitted_js, launch
 
 from .conftest import has_vendor_assets
 
@@ -52,12 +52,10 @@ def _statewide_page(tmp_path: Path) -> Path:
 
 
 def _draw_ms(page, url: str) -> float:
+    """Milliseconds from the start of the navigation to the first frame with every tract
+    drawn on the fitted map (the browser's own clock)."""
     page.goto(url, wait_until="commit")
-    page.wait_for_function(
-        f"document.querySelectorAll('.leaflet-overlay-pane path').length >= {N_TRACTS}",
-        polling="raf",
-        timeout=60_000,
-    )
+    page.wait_for_function(drawn_and_fitted_js(N_TRACTS), polling="raf", timeout=60_000)
     return float(page.evaluate("performance.now()"))
 
 
@@ -71,13 +69,7 @@ def test_thousands_of_tracts_draw_in_under_three_seconds(tmp_path: Path) -> None
         _draw_ms(page, path.as_uri())  # the browser's first start and script compile
         times = [_draw_ms(page, path.as_uri()) for _ in range(3)]
         drawn = page.locator(".leaflet-overlay-pane path").count()
-        # every tract is on screen: the map opens fitted to the state
-        box = page.evaluate(
-            "(() => { const b = document.querySelector('.leaflet-overlay-pane svg')"
-            ".getBoundingClientRect(); return [b.width, b.height]; })()"
-        )
         rec.assert_local()
     print(f"statewide choropleth ({N_TRACTS} tracts): {times} ms")
-    assert drawn >= N_TRACTS
-    assert box[0] > 600 and box[1] > 400
+    assert drawn >= N_TRACTS  # and all on screen, fitted (the condition each load waited for)
     assert statistics.median(times) < BUDGET_MS, times
