@@ -649,9 +649,20 @@ def test_bad_input(
 
 
 # --------------------------------------------------------------------------- Ctrl-C
+#: ``python -m geo_outreach`` as a terminal starts it: with Python's own Ctrl-C handler.  A
+#: process started in the background of a non-interactive shell (a CI runner's ``cmd &``)
+#: inherits SIGINT as ignored, and Python then installs no handler, so the test's SIGINT would
+#: be ignored too (one fresh-clone run launched that way went on to finish with 0).
+_AS_FROM_A_TERMINAL = (
+    "import runpy, signal\n"
+    "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "runpy.run_module('geo_outreach', run_name='__main__', alter_sys=True)\n"
+)
+
+
 def _cli(*args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "geo_outreach", *args],
+        [sys.executable, "-c", _AS_FROM_A_TERMINAL, *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
