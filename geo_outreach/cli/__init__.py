@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from geo_outreach import __version__
+from geo_outreach import __version__, i18n
 from geo_outreach.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -125,12 +125,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit status (also the console script's entry point)."""
+    """Run the CLI and return its exit status (also the console script's entry point).
+
+    The whole run speaks one language, resolved once at the start: ``GEO_OUTREACH_LANG``,
+    else English; a command's own ``--lang`` (``export packet``, ``export map``) then applies
+    to its messages too. The language is set for this call only (called in-process, the
+    caller's language is left as it was).
+    """
     try:
-        return _main(argv)
-    except KeyboardInterrupt:
-        _interrupted()
-        return EXIT_INTERRUPTED
+        lang = i18n.resolve_language()
+    except ValueError as exc:  # GEO_OUTREACH_LANG names a language without a catalogue
+        from geo_outreach.config import LANG_ENV
+
+        print(f"error: {LANG_ENV}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with i18n.using(lang):
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:
+            _interrupted()
+            return EXIT_INTERRUPTED
 
 
 def _interrupted() -> None:
@@ -147,6 +161,8 @@ def _main(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version or a bad option (already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    if getattr(args, "lang", None):  # a command's --lang: its messages speak it too
+        i18n.set_language(args.lang)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):

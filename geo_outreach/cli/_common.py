@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_outreach.domain import Progress
-from geo_outreach.i18n import _
+from geo_outreach.i18n import N_, _
 
 __all__ = [
     "SEED_MAX",
@@ -26,6 +26,7 @@ __all__ = [
     "progress_bar",
     "seed",
     "share",
+    "stage_label",
     "whole",
 ]
 
@@ -191,6 +192,28 @@ def _default(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     return str(value)
+
+
+#: Progress stages of the library (``progress(stage, done, total)``) as the CLI shows them.
+_STAGES: dict[str, str] = {
+    "need index": N_("need index"),
+    "underserved score": N_("underserved score"),
+    "done": N_("done"),
+    "travel times": N_("travel times"),
+}
+
+
+def stage_label(stage: str) -> str:
+    """A library progress stage in the current language (``walk travel times``); a stage
+    this table does not know is shown as given."""
+    if stage in _STAGES:
+        return _(_STAGES[stage])
+    mode, _sep, rest = stage.partition(" ")
+    if rest == "network":
+        return _("{mode} network").format(mode=mode)
+    if rest == "travel times":
+        return _("{mode} travel times").format(mode=mode)
+    return stage
 
 
 @contextmanager

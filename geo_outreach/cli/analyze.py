@@ -11,7 +11,9 @@ from geo_outreach.cli._common import (
     number,
     print_json,
     share,
+    stage_label,
 )
+from geo_outreach.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -95,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         from geo_outreach.network.cluster import parse_cluster, require_dask
 
         flag = "--cluster" if args.cluster else "--scheduler"
-        kind, _ = parse_cluster(cluster)
+        kind, _address = parse_cluster(cluster)
         if (kind == "local") != bool(args.cluster):
             from geo_outreach.errors import InputError
 
@@ -119,7 +121,12 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(stage: str, done: int, total: int) -> None:
         if show:
-            print(f"\r[{done / total:4.0%}] {stage:<30}", end="", file=sys.stderr, flush=True)
+            print(
+                f"\r[{done / total:4.0%}] {stage_label(stage):<30}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     region = go.open_region(args.region, max_snap_m=args.max_snap_m)
     analysis = go.analyze(
@@ -151,11 +158,19 @@ def run(args: argparse.Namespace) -> int:
         print_json(s | {"output": str(args.output)})
     else:
         print(
-            f"{s['tracts']} tracts: {s['ranked']} ranked, {s['off_network']} off the road "
-            f"network (not ranked), {s['underserved']} underserved in {s['zones']} zones"
+            _(
+                "{tracts} tracts: {ranked} ranked, {off} off the road network (not ranked), "
+                "{underserved} underserved in {zones} zones"
+            ).format(
+                tracts=s["tracts"],
+                ranked=s["ranked"],
+                off=s["off_network"],
+                underserved=s["underserved"],
+                zones=s["zones"],
+            )
         )
-        print(f"need: {s['need_method']}")
+        print(_("need: {method}").format(method=s["need_method"]))
         for row in s["top"]:
             print(f"{row['rank']:>3}. {row['name']} ({row['unit_id']}): {row['reason']}")
-        print(f"wrote {args.output}")
+        print(_("wrote {path}").format(path=args.output))
     return 0

@@ -22,6 +22,7 @@ from typing import Any
 
 from geo_outreach.cli._common import whole
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 REGION_ENV = "GEO_OUTREACH_APP_REGION"
 """Environment variable the app reads its region from (see ``app/state.py``)."""
@@ -190,12 +191,12 @@ def run(args: argparse.Namespace) -> int:
     env[SESSION_ENV] = str(int(args.session_hours * 3600))
     scheme = "https" if cert else "http"
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(
-        f"geo_outreach dashboard on {scheme}://{shown}:{args.port}"
-        + (f" (listening on {host})" if shown != host else "")
-        + " (Ctrl+C to stop)",
-        file=sys.stderr,
-    )
+    url = f"{scheme}://{shown}:{args.port}"
+    if shown != host:
+        line = _("geo_outreach dashboard on {url} (listening on {host}) (Ctrl+C to stop)")
+    else:
+        line = _("geo_outreach dashboard on {url} (Ctrl+C to stop)")
+    print(line.format(url=url, host=host), file=sys.stderr)
     cmd = streamlit_command(port=args.port, host=host, tls_cert=cert, tls_key=key)
     return run_child(cmd, env=env)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from geo_outreach.cli._common import progress_bar
 from geo_outreach.domain import MODES
 from geo_outreach.files import atomic_file
+from geo_outreach.i18n import _, format_decimal, format_people
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,15 +42,23 @@ def run(args: argparse.Namespace) -> int:
     info = ctx.info()
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    kind = "synthetic fallback" if info["synthetic"] else "real data"
+    kind = _("synthetic fallback") if info["synthetic"] else _("real data")
     print(f"{info['title'] or info['region']} ({kind})")
     print(
-        f"  {info['tracts']} tracts, population {info['population']:,.0f}; "
-        f"{info['services']} services in {len(info['services_by_category'])} categories"
+        "  "
+        + _(
+            "{tracts} tracts, population {population}; {services} services in "
+            "{categories} categories"
+        ).format(
+            tracts=info["tracts"],
+            population=format_people(info["population"]),
+            services=info["services"],
+            categories=len(info["services_by_category"]),
+        )
     )
     for mode in MODES:
         net = info["network"][mode]
-        with progress_bar(f"{mode} travel times") as progress:
+        with progress_bar(_("{mode} travel times").format(mode=mode)) as progress:
             od = ctx.tract_site_od(mode, progress=progress)
         path = out / f"tract_service_{mode}.parquet"
         with atomic_file(path) as tmp:
@@ -58,15 +67,37 @@ def run(args: argparse.Namespace) -> int:
         off_s = info["off_network_by_mode"]["services"][mode]
         nearest = od.groupby("origin_id")["travel_time_s"].min() / 60.0
         print(
-            f"  {mode}: {net['nodes']:,} nodes, {net['edges']:,} edges; "
-            f"{info['tracts'] - off_t} tracts and {info['services'] - off_s} services on the "
-            f"network ({off_t} tracts, {off_s} services off it)"
+            "  "
+            + _(
+                "{mode}: {nodes} nodes, {edges} edges; {tracts} tracts and {services} services "
+                "on the network ({off_tracts} tracts, {off_services} services off it)"
+            ).format(
+                mode=mode,
+                nodes=format_people(net["nodes"]),
+                edges=format_people(net["edges"]),
+                tracts=info["tracts"] - off_t,
+                services=info["services"] - off_s,
+                off_tracts=off_t,
+                off_services=off_s,
+            )
         )
         if len(nearest):
             print(
-                f"    nearest service: median {nearest.median():.1f} min, "
-                f"worst {nearest.max():.1f} min; {len(od):,} tract-service pairs -> {path}"
+                "    "
+                + _(
+                    "nearest service: median {median} min, worst {worst} min; {pairs} "
+                    "tract-service pairs -> {path}"
+                ).format(
+                    median=format_decimal(nearest.median(), decimals=1),
+                    worst=format_decimal(nearest.max(), decimals=1),
+                    pairs=format_people(len(od)),
+                    path=path,
+                )
             )
-    print(f"  attribution: {info['attribution']}")
-    print(f"done in {time.perf_counter() - t0:.1f} s")
+    print("  " + _("attribution: {attribution}").format(attribution=info["attribution"]))
+    print(
+        _("done in {seconds} s").format(
+            seconds=format_decimal(time.perf_counter() - t0, decimals=1)
+        )
+    )
     return 0

@@ -14,7 +14,7 @@ from geo_outreach.cli._common import (
     whole,
 )
 from geo_outreach.errors import InputError
-from geo_outreach.i18n import LANGUAGES
+from geo_outreach.i18n import LANGUAGES, _, format_date, format_people
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -206,7 +206,11 @@ def run_map(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     else:
-        print(f"wrote {out} ({len(result.data) / 1024:.0f} kB)")
+        print(
+            _("wrote {path} ({size} kB)").format(
+                path=out, size=format_people(len(result.data) / 1024)
+            )
+        )
     return 0
 
 
@@ -247,9 +251,10 @@ def run_packet(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(f"{args.worker} on {packet.date:%A %Y-%m-%d}:")
+        day = format_date(packet.date, form="EEEE yyyy-MM-dd")
+        print(_("{worker} on {date}:").format(worker=args.worker, date=day))
         for p in packet.paths:
-            print(f"  wrote {p}")
+            print("  " + _("wrote {path}").format(path=p))
     return 0
 
 
@@ -276,5 +281,5 @@ def run_data(args: argparse.Namespace) -> int:
         print_json({"files": files})
     else:
         for f in files:
-            print(f"wrote {f}")
+            print(_("wrote {path}").format(path=f))
     return 0

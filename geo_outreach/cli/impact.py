@@ -12,6 +12,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from geo_outreach.i18n import _, format_percent
+
 from .visits import add_db_arg, check_db
 
 __all__ = ["register", "run"]
@@ -97,36 +99,77 @@ def run(args: argparse.Namespace) -> int:
         print_json(res.to_dict())
         return 0
     t = res.totals
-    since = f" since {res.since}" if res.since else ""
+    counts = {
+        "visits": t["visits"],
+        "workers": t["workers"],
+        "done": t["done"],
+        "no_one_there": t["no_one_there"],
+        "cancelled": t["cancelled"],
+    }
+    if res.since:
+        line = _(
+            "{visits} visit(s) since {since} by {workers} worker(s): {done} done, "
+            "{no_one_there} no one there, {cancelled} cancelled"
+        ).format(since=res.since, **counts)
+    else:
+        line = _(
+            "{visits} visit(s) by {workers} worker(s): {done} done, {no_one_there} no one "
+            "there, {cancelled} cancelled"
+        ).format(**counts)
+    print(line)
     print(
-        f"{t['visits']} visit(s){since} by {t['workers']} worker(s): {t['done']} done, "
-        f"{t['no_one_there']} no one there, {t['cancelled']} cancelled"
+        _("people reached: {people}; referrals: {referrals}").format(
+            people=t["people_reached"], referrals=t["referrals"]
+        )
     )
-    print(f"people reached: {t['people_reached']}; referrals: {t['referrals']}")
     refs = ", ".join(
         f"{c} {n}"
         for c, n in zip(res.referrals["category"], res.referrals["referrals"], strict=True)
         if n
     )
     if refs:
-        print(f"  by category: {refs}")
+        print("  " + _("by category: {referrals}").format(referrals=refs))
     u = res.underserved
     if u["units"]:
         print(
-            f"underserved units reached: {u['units_reached']} of {u['units']}; people reached "
-            f"{u['share_reached']:.1%} of their population ({u['share_in_reached_units']:.1%} "
-            "live in a reached unit)"
+            _(
+                "underserved units reached: {reached} of {units}; people reached {share} of "
+                "their population ({share_in_reached} live in a reached unit)"
+            ).format(
+                reached=u["units_reached"],
+                units=u["units"],
+                share=format_percent(u["share_reached"], decimals=1),
+                share_in_reached=format_percent(u["share_in_reached_units"], decimals=1),
+            )
         )
-    print(f"follow-ups open: {t['followups_open']} ({t['followups_overdue']} overdue)")
+    print(
+        _("follow-ups open: {open} ({overdue} overdue)").format(
+            open=t["followups_open"], overdue=t["followups_overdue"]
+        )
+    )
     if res.planned_totals:
         p = res.planned_totals
         print(
-            f"planned stops: {p['planned']}: {p['done']} done, {p['no_one_there']} no one there, "
-            f"{p['cancelled']} cancelled, {p['not_recorded']} not recorded, {p['upcoming']} upcoming"
+            _(
+                "planned stops: {planned}: {done} done, {no_one_there} no one there, "
+                "{cancelled} cancelled, {not_recorded} not recorded, {upcoming} upcoming"
+            ).format(
+                planned=p["planned"],
+                done=p["done"],
+                no_one_there=p["no_one_there"],
+                cancelled=p["cancelled"],
+                not_recorded=p["not_recorded"],
+                upcoming=p["upcoming"],
+            )
         )
     top = res.reach_by_unit[res.reach_by_unit["unit_id"] != ""].head(10)
     if len(top):
-        print("top units by people reached:")
-        for _, r in top.iterrows():
-            print(f"  {r['unit_id']}: {r['people_reached']} in {r['visits']} visit(s)")
+        print(_("top units by people reached:"))
+        for _i, r in top.iterrows():
+            print(
+                "  "
+                + _("{unit}: {people} in {visits} visit(s)").format(
+                    unit=r["unit_id"], people=r["people_reached"], visits=r["visits"]
+                )
+            )
     return 0

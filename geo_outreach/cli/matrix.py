@@ -16,6 +16,7 @@ from geo_outreach.cli._common import (
 from geo_outreach.domain import MODES
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
+from geo_outreach.i18n import _, format_people
 
 _SIDES = ("tracts", "services")
 
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     snap = ctx.origins(args.mode)
     sites = ctx.site_nodes(args.mode)
     on_sites = sites[sites["on_network"]]
-    with progress_bar(f"{args.mode} travel times") as progress:
+    with progress_bar(_("{mode} travel times").format(mode=args.mode)) as progress:
         if args.origins == "tracts" and args.dests == "services":
             table = ctx.tract_site_od(args.mode, cutoff_s=cutoff_s, progress=progress)
         elif args.origins == "services" and args.dests == "services":
@@ -80,8 +81,16 @@ def run(args: argparse.Namespace) -> int:
         else:
             table.to_parquet(tmp, index=False)
     print(
-        f"wrote {len(table):,} pairs to {out} ({args.mode}; left out {len(snap.off_network)} "
-        f"off-network tracts and {int((~sites['on_network']).sum())} off-network services)",
+        _(
+            "wrote {pairs} pairs to {path} ({mode}; left out {tracts} off-network tracts and "
+            "{services} off-network services)"
+        ).format(
+            pairs=format_people(len(table)),
+            path=out,
+            mode=args.mode,
+            tracts=len(snap.off_network),
+            services=int((~sites["on_network"]).sum()),
+        ),
         file=sys.stderr,
     )
     return 0

@@ -28,6 +28,7 @@ from geo_outreach.cli._common import (
     whole,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import N_, _, format_decimal
 from geo_outreach.optimize.routing.solve import DEFAULT_MAX_ITERATIONS, DEFAULT_TIME_LIMIT_S
 
 OUTPUT_FILES = ("routes.geojson", "stops.csv", "unscheduled.csv", "visits.csv", "workers.csv")
@@ -166,9 +167,9 @@ class _Stages:
     """Progress on a terminal: one bar per stage, a clock while the solver runs."""
 
     LABELS: ClassVar[dict[str, str]] = {
-        "network": "road networks",
-        "snap": "snapping locations",
-        "geometry": "route geometry",
+        "network": N_("road networks"),
+        "snap": N_("snapping locations"),
+        "geometry": N_("route geometry"),
     }
 
     def __init__(self, *, enabled: bool, solve_s: float) -> None:
@@ -181,8 +182,8 @@ class _Stages:
 
     def _label(self, stage: str) -> str:
         if stage.startswith("matrix:"):
-            return f"{stage.split(':', 1)[1]} travel times"
-        return self.LABELS.get(stage, stage)
+            return _("{mode} travel times").format(mode=stage.split(":", 1)[1])
+        return _(self.LABELS[stage]) if stage in self.LABELS else stage
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
@@ -209,7 +210,7 @@ class _Stages:
         from tqdm import tqdm
 
         bar = tqdm(
-            desc="solving",
+            desc=_("solving"),
             total=round(self.solve_s),
             unit="s",
             file=sys.stderr,
@@ -322,10 +323,20 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     print(
-        f"planned {summary['scheduled']} visit(s) on {summary['routes']} route(s) over "
-        f"{'/'.join(summary['days'])}; {summary['unscheduled']} unscheduled "
-        f"({summary['off_network']} off the road network); total travel "
-        f"{summary['total_travel_h']:.1f} h; wrote {', '.join(OUTPUT_FILES)} to {out}",
+        _(
+            "planned {scheduled} visit(s) on {routes} route(s) over {days}; {unscheduled} "
+            "unscheduled ({off_network} off the road network); total travel {hours} h; wrote "
+            "{files} to {path}"
+        ).format(
+            scheduled=summary["scheduled"],
+            routes=summary["routes"],
+            days="/".join(summary["days"]),
+            unscheduled=summary["unscheduled"],
+            off_network=summary["off_network"],
+            hours=format_decimal(summary["total_travel_h"], decimals=1),
+            files=", ".join(OUTPUT_FILES),
+            path=out,
+        ),
         file=sys.stderr,
     )
     return 0

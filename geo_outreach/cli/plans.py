@@ -21,6 +21,7 @@ from typing import Any
 from geo_outreach.cli._common import print_json
 from geo_outreach.cli.users import cli_actor
 from geo_outreach.cli.visits import add_db_arg
+from geo_outreach.i18n import _
 
 __all__ = ["publish_folder", "register", "run", "team_region_name"]
 
@@ -71,9 +72,17 @@ def register(subparsers: Any) -> None:
 
 def _print_plan(plan: dict[str, Any]) -> None:
     print(
-        f"plan {plan['id']} ({plan['status']}), region {plan['region']}, week of "
-        f"{plan['week_of']}: {plan['counts']['visits']} visit(s) on "
-        f"{plan['counts']['routes']} route(s)"
+        _(
+            "plan {id} ({status}), region {region}, week of {week_of}: {visits} visit(s) on "
+            "{routes} route(s)"
+        ).format(
+            id=plan["id"],
+            status=plan["status"],
+            region=plan["region"],
+            week_of=plan["week_of"],
+            visits=plan["counts"]["visits"],
+            routes=plan["counts"]["routes"],
+        )
     )
     for r in plan["routes"]:
         print(f"\n{r['worker_id']} {r['day']} {r['date']}")
@@ -81,9 +90,9 @@ def _print_plan(plan: dict[str, Any]) -> None:
             print(f"  {s['seq']:>2}  {s['start']}-{s['end']}  {s['visit_id']}  {s['name']}  "
                   f"{s['address']}")  # fmt: skip
         for b in r["breaks"]:
-            print(f"      {b['start']}-{b['end']}  break")
+            print(f"      {b['start']}-{b['end']}  " + _("break"))
     if plan["unscheduled"]:
-        print(f"\nunscheduled: {len(plan['unscheduled'])}")
+        print("\n" + _("unscheduled: {n}").format(n=len(plan["unscheduled"])))
         for u in plan["unscheduled"]:
             print(f"  {u['visit_id']}: {u['reason']}")
 
@@ -114,14 +123,26 @@ def publish_folder(
             actor=cli_actor(by),
         )  # fmt: skip
     given = str(week_of).strip()
-    note = "" if given == monday.isoformat() else f" ({given} is in the week of Monday {monday})"
     old = plan.get("superseded", [])
-    print(
-        f"published plan {plan['id']} for the week of {monday}{note}: "
-        f"{plan['counts']['visits']} visit(s) on {plan['counts']['routes']} route(s)"
-        + (f"; superseded plan {', '.join(map(str, old))}" if old else ""),
-        file=sys.stderr,
-    )
+    fields = {
+        "id": plan["id"],
+        "monday": monday,
+        "given": given,
+        "visits": plan["counts"]["visits"],
+        "routes": plan["counts"]["routes"],
+    }
+    if given == monday.isoformat():
+        line = _(
+            "published plan {id} for the week of {monday}: {visits} visit(s) on {routes} route(s)"
+        ).format(**fields)
+    else:
+        line = _(
+            "published plan {id} for the week of {monday} ({given} is in the week of Monday "
+            "{monday}): {visits} visit(s) on {routes} route(s)"
+        ).format(**fields)
+    if old:
+        line += "; " + _("superseded plan {ids}").format(ids=", ".join(map(str, old)))
+    print(line, file=sys.stderr)
     return plan
 
 
@@ -150,9 +171,11 @@ def run(args: argparse.Namespace) -> int:
                 print_json(plans)
             else:
                 for p in plans:
+                    routes = _("{n} route(s)").format(n=p["routes"])
+                    visits = _("{n} visit(s)").format(n=p["visits"])
                     print(
                         f"{p['id']}\t{p['week_of']}\t{p['status']}\t{p['region']}\t"
-                        f"{p['routes']} route(s)\t{p['visits']} visit(s)"
+                        f"{routes}\t{visits}"
                     )
         elif action == "show":
             plan = pl.get_plan(st, args.plan_id, actor=cli_actor())
@@ -162,5 +185,5 @@ def run(args: argparse.Namespace) -> int:
                 _print_plan(plan)
         elif action == "export":
             out = pl.export_plan(st, args.plan_id, args.output, actor=cli_actor())
-            print(f"wrote plan {args.plan_id} to {out}", file=sys.stderr)
+            print(_("wrote plan {id} to {path}").format(id=args.plan_id, path=out), file=sys.stderr)
     return 0

@@ -14,6 +14,7 @@ from geo_outreach.cli._common import (
     print_json,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _, format_people
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -166,26 +167,44 @@ def run_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info)
         return 0
-    print(f"{info['title'] or info['region']}{' (synthetic)' if info['synthetic'] else ''}")
-    print(f"  manifest: {info['manifest']}")
+    title = info["title"] or info["region"]
+    print(_("{title} (synthetic)").format(title=title) if info["synthetic"] else title)
+    print("  " + _("manifest: {path}").format(path=info["manifest"]))
     print(
-        f"  time zone: {info['timezone']}  units: {info['unit_system']}  "
-        f"country: {info['country'] or '?'}"
+        "  "
+        + _("time zone: {timezone}  units: {units}  country: {country}").format(
+            timezone=info["timezone"], units=info["unit_system"], country=info["country"] or "?"
+        )
     )
-    print(f"  tracts: {info['tracts']}  population: {info['population']:,.0f}")
-    print(f"  services: {info['services']}")
+    print(
+        "  "
+        + _("tracts: {tracts}  population: {population}").format(
+            tracts=info["tracts"], population=format_people(info["population"])
+        )
+    )
+    print("  " + _("services: {n}").format(n=info["services"]))
     for cat, n in info["services_by_category"].items():
         print(f"    {cat}: {n}")
     for mode, net in info["network"].items():
         off = info["off_network_by_mode"]
         print(
-            f"  {mode} network: {net['nodes']:,} nodes, {net['edges']:,} edges "
-            f"(dropped {net['dropped_nodes']} nodes outside the largest strongly connected part); "
-            f"off-network: {off['tracts'][mode]} tracts, {off['services'][mode]} services "
-            f"(> {info['max_snap_m']:.0f} m)"
+            "  "
+            + _(
+                "{mode} network: {nodes} nodes, {edges} edges (dropped {dropped} nodes outside "
+                "the largest strongly connected part); off-network: {tracts} tracts, "
+                "{services} services (> {snap} m)"
+            ).format(
+                mode=mode,
+                nodes=format_people(net["nodes"]),
+                edges=format_people(net["edges"]),
+                dropped=net["dropped_nodes"],
+                tracts=off["tracts"][mode],
+                services=off["services"][mode],
+                snap=format_people(info["max_snap_m"]),
+            )
         )
     for line in info["report"]:
-        print(f"  note: {line}")
+        print("  " + _("note: {note}").format(note=line))
     return 0
 
 

@@ -16,6 +16,7 @@ from geo_outreach.cli._common import (
 )
 from geo_outreach.domain import MODES
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _, format_people, format_percent
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -133,17 +134,31 @@ def run(args: argparse.Namespace) -> int:
         print_json(summary)
         return 0
     print(
-        f"{summary['model'].upper()} ({summary['status']}, gap {summary['gap'] or 0:.2%}): "
-        f"{summary['message']}".rstrip(": ")
+        _("{model} ({status}, gap {gap}): {message}")
+        .format(
+            model=summary["model"].upper(),
+            status=summary["status"],
+            gap=format_percent(summary["gap"] or 0, decimals=2),
+            message=summary["message"],
+        )
+        .rstrip(": ")
     )
     cov = summary.get("coverage_after") or {}
     before = summary.get("coverage_before") or {}
     if cov.get("share") is not None:
         print(
-            f"covered population within {args.within_min:g} min by {args.mode}: "
-            f"{before.get('share', 0) or 0:.1%} before -> {cov['share']:.1%} after"
+            _(
+                "covered population within {minutes} min by {mode}: {before} before -> {after} "
+                "after"
+            ).format(
+                minutes=f"{args.within_min:g}",
+                mode=args.mode,
+                before=format_percent(before.get("share", 0) or 0, decimals=1),
+                after=format_percent(cov["share"], decimals=1),
+            )
         )
     for i, stop in enumerate(summary["stops"], 1):
-        print(f"{i:>3}. {stop['site_id']}: +{stop['gain']:,.0f} ({stop.get('reason') or ''})")
-    print(f"wrote {args.output}", file=sys.stderr)
+        gain = format_people(stop["gain"])
+        print(f"{i:>3}. {stop['site_id']}: +{gain} ({stop.get('reason') or ''})")
+    print(_("wrote {path}").format(path=args.output), file=sys.stderr)
     return 0

@@ -24,6 +24,7 @@ from typing import Any
 from geo_outreach.cli._common import print_json
 from geo_outreach.cli.visits import add_db_arg
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = ["cli_actor", "read_password", "register", "run"]
 
@@ -49,8 +50,8 @@ def read_password(*, from_stdin: bool, confirm: bool = True) -> str:
                 "no terminal to ask for the password: pipe it in with --password-stdin",
                 parameter="--password-stdin",
             )
-        pw = getpass.getpass("Password: ")
-        if confirm and getpass.getpass("Password again: ") != pw:
+        pw = getpass.getpass(_("Password: "))
+        if confirm and getpass.getpass(_("Password again: ")) != pw:
             raise InputError("the two passwords differ; try again", parameter="password")
     if len(pw) < MIN_PASSWORD_LEN:
         raise InputError(
@@ -124,8 +125,13 @@ def run(args: argparse.Namespace) -> int:
                 language=args.language,
                 actor=actor,
             )
-            extra = f" (worker {u.worker_id})" if u.worker_id else ""
-            print(f"added {u.role} {u.username}{extra}", file=sys.stderr)
+            if u.worker_id:
+                line = _("added {role} {username} (worker {worker_id})").format(
+                    role=u.role, username=u.username, worker_id=u.worker_id
+                )
+            else:
+                line = _("added {role} {username}").format(role=u.role, username=u.username)
+            print(line, file=sys.stderr)
             if u.worker_id:
                 _warn_unknown_worker(st, u.worker_id)
         elif action == "list":
@@ -134,19 +140,32 @@ def run(args: argparse.Namespace) -> int:
                 print_json([u.to_json() for u in users])
             else:
                 for u in users:
-                    state = "disabled" if u.disabled else "active"
+                    state = _("disabled") if u.disabled else _("active")
                     wid = f" worker={u.worker_id}" if u.worker_id else ""
                     print(f"{u.username}\t{u.role}\t{state}{wid}")
         elif action == "disable":
             ac.disable_user(st, args.username, actor=actor)
-            print(f"disabled {args.username}; their sessions ended", file=sys.stderr)
+            print(
+                _("disabled {username}; their sessions ended").format(username=args.username),
+                file=sys.stderr,
+            )
         elif action == "password":
             pw = read_password(from_stdin=args.password_stdin)
             ac.set_password(st, args.username, pw, actor=actor)
-            print(f"password of {args.username} changed; their sessions ended", file=sys.stderr)
+            print(
+                _("password of {username} changed; their sessions ended").format(
+                    username=args.username
+                ),
+                file=sys.stderr,
+            )
         elif action == "language":
             u = ac.set_language(st, args.username, args.language, actor=actor)
-            print(f"{u.username} now reads {u.language}", file=sys.stderr)
+            print(
+                _("{username} now reads {language}").format(
+                    username=u.username, language=u.language
+                ),
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -160,7 +179,10 @@ def _warn_unknown_worker(st: Any, worker_id: str) -> None:
     plan = get_plan(st, pub[0]["id"])
     if worker_id not in {r["worker_id"] for r in plan["routes"]}:
         print(
-            f"warning: the newest published plan ({plan['id']}, week of {plan['week_of']}) has "
-            f"no route for worker id {worker_id!r}; check it against the workers file",
+            "warning: "
+            + _(
+                "the newest published plan ({id}, week of {week_of}) has no route for worker id "
+                "{worker_id}; check it against the workers file"
+            ).format(id=plan["id"], week_of=plan["week_of"], worker_id=repr(worker_id)),
             file=sys.stderr,
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = ["add_db_arg", "check_db", "register", "run"]
 
@@ -190,22 +191,24 @@ def run(args: argparse.Namespace) -> int:
             res = import_csv(st, args.file, recorded_by=args.by, plan=plan, timezone=zone or "UTC")
             extra = []
             if res.already_stored:
-                extra.append(f"{res.already_stored} already stored")
+                extra.append(_("{n} already stored").format(n=res.already_stored))
             if res.duplicates_in_file:
-                extra.append(f"{res.duplicates_in_file} duplicate row(s) in the file")
+                extra.append(_("{n} duplicate row(s) in the file").format(n=res.duplicates_in_file))
             if res.skipped_voided:
-                extra.append(f"{res.skipped_voided} voided row(s) skipped")
-            more = f" ({', '.join(extra)})" if extra else ""
-            print(f"imported {res.inserted} visit(s) from {args.file}{more}")
+                extra.append(_("{n} voided row(s) skipped").format(n=res.skipped_voided))
+            line = _("imported {n} visit(s) from {path}").format(n=res.inserted, path=args.file)
+            print(line + (f" ({', '.join(extra)})" if extra else ""))
         elif action == "export":
             n = vs.export_csv(st, args.out, since=args.since, include_voided=args.include_voided)
-            print(f"wrote {n} visit(s) to {args.out}")
+            print(_("wrote {n} visit(s) to {path}").format(n=n, path=args.out))
         elif action == "backup":
             written = vs.backup(st, args.out)
-            print(f"backed up the visit log to {written}")
+            print(_("backed up the visit log to {path}").format(path=written))
         elif action == "void":
             v = vs.void_visit(st, args.record_id, changed_by=args.by, reason=args.reason)
-            print(f"voided visit {v.record_id} (version {v.version})")
+            print(
+                _("voided visit {id} (version {version})").format(id=v.record_id, version=v.version)
+            )
         elif action == "history":
             hist = to_public_frame(vs.history(st, args.record_id))
             cols = ["version", "visited_at", "outcome", "people_reached", "voided", "recorded_by"]
