@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
             from geo_outreach.errors import InputError
 
             raise InputError(
-                f"{flag} {cluster}: use --cluster local:N or --scheduler tcp://HOST:PORT",
+                _("{flag} {cluster}: use --cluster local:N or --scheduler tcp://HOST:PORT").format(
+                    flag=flag, cluster=cluster
+                ),
                 parameter=flag,
             )
         require_dask(flag)

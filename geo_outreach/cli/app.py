@@ -135,7 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _check_tls(cert: str | None, key: str | None) -> tuple[Path | None, Path | None]:
     if (cert is None) != (key is None):
         raise InputError(
-            "--tls-cert and --tls-key go together (the certificate and its private key)",
+            _("--tls-cert and --tls-key go together (the certificate and its private key)"),
             source="--tls-cert" if cert is None else "--tls-key",
         )
     if cert is None or key is None:
@@ -144,7 +144,9 @@ def _check_tls(cert: str | None, key: str | None) -> tuple[Path | None, Path | N
     for flag, f in (("--tls-cert", cert), ("--tls-key", key)):
         p = Path(f).expanduser()
         if not p.is_file():
-            raise InputError(f"{flag} {f}: file not found", source=flag)
+            raise InputError(
+                _("{flag} {path}: file not found").format(flag=flag, path=f), source=flag
+            )
         paths.append(p.resolve())
     return paths[0], paths[1]
 
@@ -161,22 +163,28 @@ def run(args: argparse.Namespace) -> int:
     from geo_outreach.present.assets import require_assets
 
     if not 0 < args.port < 65536:
-        raise InputError(f"--port must be 1..65535, got {args.port}", source="--port")
+        raise InputError(
+            _("--port must be 1..65535, got {port}").format(port=args.port), source="--port"
+        )
     if not args.session_hours > 0:
-        raise InputError("--session-hours must be a positive number", source="--session-hours")
+        raise InputError(_("--session-hours must be a positive number"), source="--session-hours")
     cert, key = _check_tls(args.tls_cert, args.tls_key)
     host = str(args.host).strip()
     if not is_loopback(host) and not _accounts_exist(args.db):
         raise InputError(
-            f"refusing to listen on {host}: no account exists, so anyone who reaches the port "
-            "would see every client; create accounts with `geo-outreach users add` first "
-            "(or use --host 127.0.0.1)",
+            _(
+                "refusing to listen on {host}: no account exists, so anyone who reaches the port "
+                "would see every client; create accounts with `geo-outreach users add` first "
+                "(or use --host 127.0.0.1)"
+            ).format(host=host),
             source="--host",
         )
     script = app_script()
     if not script.is_file():
         raise InputError(
-            f"the dashboard is not installed: {script} is missing (run from a source checkout)",
+            _(
+                "the dashboard is not installed: {script} is missing (run from a source checkout)"
+            ).format(script=script),
             source="app",
         )
     require_assets()  # fails with the fetch hint when the offline map libraries are missing

@@ -219,14 +219,16 @@ def run_packet(args: argparse.Namespace) -> int:
 
     if not Path(args.plan).is_dir():
         raise InputError(
-            f"--plan {args.plan}: "
-            + ("is a file; give the plan folder" if Path(args.plan).exists() else "not found")
-            + " (written by geo-outreach plan)",
+            (
+                _("--plan {plan}: is a file; give the plan folder (written by geo-outreach plan)")
+                if Path(args.plan).exists()
+                else _("--plan {plan}: not found (written by geo-outreach plan)")
+            ).format(plan=args.plan),
             parameter="--plan",
         )
     check_output(args, kind="dir", inputs=(args.plan,), replace_dir_with_manifest=False)
     if Path(args.output).resolve() == Path(args.plan).resolve():
-        raise InputError("-o is the plan folder; write the packet elsewhere", parameter="-o")
+        raise InputError(_("-o is the plan folder; write the packet elsewhere"), parameter="-o")
 
     packet = go.field_packet(
         args.plan,

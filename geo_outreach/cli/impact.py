@@ -58,9 +58,13 @@ def _table(path: str | None, what: str) -> Any:
         return None
     p = Path(path)
     if p.is_dir():
-        raise InputError(f"{what} {p} is a folder; give a file", parameter=what)
+        raise InputError(
+            _("{what} {path} is a folder; give a file").format(what=what, path=p), parameter=what
+        )
     if not p.is_file():
-        raise InputError(f"{what} {p}: file not found", parameter=what)
+        raise InputError(
+            _("{what} {path}: file not found").format(what=what, path=p), parameter=what
+        )
     if p.suffix.lower() in (".gpkg", ".geojson", ".shp"):
         import geopandas as gpd
 
@@ -68,7 +72,10 @@ def _table(path: str | None, what: str) -> Any:
             df = gpd.read_file(p)
         except Exception as exc:
             raise InputError(
-                f"{what} {p}: cannot read it ({' '.join(str(exc).split())})", parameter=what
+                _("{what} {path}: cannot read it ({reason})").format(
+                    what=what, path=p, reason=" ".join(str(exc).split())
+                ),
+                parameter=what,
             ) from None
     else:
         from geo_outreach.data.readers import read_csv_table

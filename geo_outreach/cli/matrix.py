@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if args.dests != "services":
         raise InputError(
-            "only --to services is supported (tracts or services -> services)", parameter="--to"
+            _("only --to services is supported (tracts or services -> services)"), parameter="--to"
         )
     ctx = open_from_args(args)
     cutoff_s = None if args.cutoff_min is None else args.cutoff_min * 60.0
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             raise InputError(
-                "only --to services is supported (tracts or services -> services)", source="--to"
+                _("only --to services is supported (tracts or services -> services)"), source="--to"
             )
     with atomic_file(out) as tmp:
         if out.suffix.lower() == ".csv":

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = ["register", "run"]
 
@@ -94,15 +95,20 @@ def _find_id_column(columns: list[str], id_col: str, source: str) -> str:
     if id_col != "auto":
         if id_col not in columns:
             raise InputError(
-                f"{source}: id column {id_col!r} not found (columns: {', '.join(columns[:10])}"
-                f"{', ...' if len(columns) > 10 else ''})",
+                _("{source}: id column {column} not found (columns: {columns})").format(
+                    source=source,
+                    column=repr(id_col),
+                    columns=", ".join(columns[:10]) + (", ..." if len(columns) > 10 else ""),
+                ),
                 source=id_col,
             )
         return id_col
     found = next((c for c in _ID_CANDIDATES if c in columns), None)
     if found is None:
         raise InputError(
-            f"{source}: no id column (expected GEOID or FIPS); name it with --id-col",
+            _("{source}: no id column (expected GEOID or FIPS); name it with --id-col").format(
+                source=source
+            ),
             source=source,
         )
     return found
@@ -112,9 +118,15 @@ def read_units(path: str | Path, *, id_col: str = "auto", layer: str | None = No
     """Read a CSV or GeoPackage of units, the id column as text; return ``(df, id_col)``."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"input file not found: {str(path)!r} does not exist", source=str(path))
+        raise InputError(
+            _("input file not found: {path} does not exist").format(path=repr(str(path))),
+            source=str(path),
+        )
     if path.is_dir():
-        raise InputError(f"input {str(path)!r} is a folder; give a file", source=str(path))
+        raise InputError(
+            _("input {path} is a folder; give a file").format(path=repr(str(path))),
+            source=str(path),
+        )
     suffix = path.suffix.lower()
     if suffix in (".gpkg", ".shp", ".geojson", ".json", ".fgb"):
         import geopandas as gpd
@@ -123,7 +135,10 @@ def read_units(path: str | Path, *, id_col: str = "auto", layer: str | None = No
         try:
             df = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-            raise InputError(f"cannot read {str(path)!r}: {exc}", source=str(path)) from exc
+            raise InputError(
+                _("cannot read {path}: {reason}").format(path=repr(str(path)), reason=exc),
+                source=str(path),
+            ) from exc
         cols = [str(c) for c in df.columns]
         idc = _find_id_column(cols, id_col, str(path))
         if pd.api.types.is_numeric_dtype(df[idc]):
@@ -134,7 +149,9 @@ def read_units(path: str | Path, *, id_col: str = "auto", layer: str | None = No
         return df, idc
     if suffix not in (".csv", ".txt", ".tsv"):
         raise InputError(
-            f"input {str(path)!r} must be a .csv or .gpkg file (got {suffix or 'no extension'!r})",
+            _("input {path} must be a .csv or .gpkg file (got {suffix})").format(
+                path=repr(str(path)), suffix=repr(suffix or "no extension")
+            ),
             source=str(path),
         )
     from geo_outreach.data.readers import read_csv_table
@@ -165,11 +182,16 @@ def run(args: argparse.Namespace) -> int:
         if v
     ]
     if args.method == "cdc-svi" and custom_opts:
-        raise InputError(f"{', '.join(custom_opts)} need --method custom", source=custom_opts[0])
+        raise InputError(
+            _("{options} need --method custom").format(options=", ".join(custom_opts)),
+            source=custom_opts[0],
+        )
     if args.method == "custom" and len(custom_opts) != 1:
         raise InputError(
-            "--method custom needs exactly one of --preset NAME, --variables 'COL:W,...' or "
-            "--score-column COL",
+            _(
+                "--method custom needs exactly one of --preset NAME, --variables 'COL:W,...' or "
+                "--score-column COL"
+            ),
             source="--method",
         )
     from geo_outreach.cli._common import check_output
@@ -181,8 +203,17 @@ def run(args: argparse.Namespace) -> int:
     logger.info("read %d units from %s (id column %r)", len(df), args.input, idc)
     if len(df) < 2:
         raise InputError(
-            f"{args.input} has {'no data rows' if len(df) == 0 else 'one unit'}; need ranks "
-            "units against each other, so give at least two units",
+            (
+                _(
+                    "{input} has no data rows; need ranks units against each other, so give at "
+                    "least two units"
+                )
+                if len(df) == 0
+                else _(
+                    "{input} has one unit; need ranks units against each other, so give at "
+                    "least two units"
+                )
+            ).format(input=args.input),
             source=str(args.input),
         )
 

@@ -159,7 +159,9 @@ def _lock(text: str) -> tuple[str, str]:
     parts = text.split()
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     if len(parts) != 2 or parts[1].title()[:3] not in days:
-        raise argparse.ArgumentTypeError(f'expected "WORKER DAY" like "ow_ana Mon", got {text!r}')
+        raise argparse.ArgumentTypeError(
+            _('expected "WORKER DAY" like "ow_ana Mon", got {text}').format(text=repr(text))
+        )
     return parts[0], parts[1].title()[:3]
 
 
@@ -253,17 +255,23 @@ def _stages(solve_s: float) -> Iterator[Callable[[str, int, int], None]]:
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= 7:
         raise InputError(
-            f"--days must be from 1 to 7 (days of one week starting Monday), got {args.days}",
+            _("--days must be from 1 to 7 (days of one week starting Monday), got {days}").format(
+                days=args.days
+            ),
             source="--days",
         )
     if not args.time_limit > 0:
-        raise InputError("--time-limit must be a positive number of seconds", source="--time-limit")
+        raise InputError(
+            _("--time-limit must be a positive number of seconds"), source="--time-limit"
+        )
     if not args.max_snap_m > 0:
-        raise InputError("--max-snap-m must be a positive number of metres", source="--max-snap-m")
+        raise InputError(
+            _("--max-snap-m must be a positive number of metres"), source="--max-snap-m"
+        )
     out = Path(args.output)
     if args.publish != bool(args.week_of) and not (args.week_of and args.visit_log is not None):
         raise InputError(
-            "--publish and --week-of go together: --publish --week-of YYYY-MM-DD",
+            _("--publish and --week-of go together: --publish --week-of YYYY-MM-DD"),
             source="--week-of",
         )
     from geo_outreach.team.plans import monday_of
@@ -271,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
     if args.week_of:
         monday_of(args.week_of)  # a bad date fails before the search
     if args.visit_log is not None and args.from_stops:
-        raise InputError("--visit-log needs --visits (a visits CSV)", source="--visit-log")
+        raise InputError(_("--visit-log needs --visits (a visits CSV)"), source="--visit-log")
 
     import geo_outreach as go
     from geo_outreach.files import check_output_path
@@ -355,7 +363,9 @@ def _memory_limit_gb() -> float:
         return max_plan_memory_gb()
     except ValueError as exc:
         raise InputError(
-            f"{MAX_PLAN_MEMORY_ENV}: {exc}; give a number of gigabytes",
+            _("{variable}: {problem}; give a number of gigabytes").format(
+                variable=MAX_PLAN_MEMORY_ENV, problem=exc
+            ),
             parameter=MAX_PLAN_MEMORY_ENV,
         ) from None
 
@@ -378,10 +388,20 @@ def check_plan_size(visits: Any, workers: Any) -> None:
     limit_gb = _memory_limit_gb()
     if need_gb > limit_gb:
         raise InputError(
-            f"{visits.source}: {len(visits)} visits at {places} places by {modes} travel "
-            f"mode(s) need about {need_gb:.1f} GB for the travel tables, more than the limit "
-            f"of {limit_gb:.1f} GB (half this machine's memory; {MEMORY_ENV} sets it); split "
-            "the visits into smaller plans (by area or by week)",
+            _(
+                "{source}: {visits} visits at {places} places by {modes} travel mode(s) need "
+                "about {need} GB for the travel tables, more than the limit of {limit} GB (half "
+                "this machine's memory; {variable} sets it); split the visits into smaller plans "
+                "(by area or by week)"
+            ).format(
+                source=visits.source,
+                visits=len(visits),
+                places=places,
+                modes=modes,
+                need=f"{need_gb:.1f}",
+                limit=f"{limit_gb:.1f}",
+                variable=MEMORY_ENV,
+            ),
             source=visits.source,
             parameter="visits",
         )

@@ -216,10 +216,16 @@ def run_init(args: argparse.Namespace) -> int:
     check_output_path(target, kind="dir", replace_dir_with_manifest=False, parameter="DIR")
     manifest = target / "region.toml"
     if manifest.is_dir():
-        raise InputError(f"DIR {target}: {manifest} is a folder; remove it", parameter="DIR")
+        raise InputError(
+            _("DIR {dir}: {manifest} is a folder; remove it").format(dir=target, manifest=manifest),
+            parameter="DIR",
+        )
     if manifest.exists() and not args.overwrite:
         raise InputError(
-            f"{manifest} already exists; pass --overwrite to replace it", parameter="--overwrite"
+            _("{manifest} already exists; pass --overwrite to replace it").format(
+                manifest=manifest
+            ),
+            parameter="--overwrite",
         )
     from geo_outreach.network.graph import check_osm_file
 

@@ -104,13 +104,17 @@ def run(args: argparse.Namespace) -> int:
     out = check_output(args, suffixes=(".gpkg",), inputs=(args.candidates,))
     if args.model in ("mclp", "pmedian") and args.stops is None:
         raise InputError(
-            f"--stops P (a positive number) is required for --model {args.model}",
+            _("--stops P (a positive number) is required for --model {model}").format(
+                model=args.model
+            ),
             parameter="--stops",
         )
     if args.model == "lscp" and args.stops is not None:
         raise InputError(
-            "--stops is not used by --model lscp (it finds the fewest stops that cover every "
-            "tract within --within-min); leave --stops out, or use --model mclp",
+            _(
+                "--stops is not used by --model lscp (it finds the fewest stops that cover every "
+                "tract within --within-min); leave --stops out, or use --model mclp"
+            ),
             parameter="--stops",
         )
     floor = args.equity_floor

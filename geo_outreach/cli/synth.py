@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_outreach.cli._common import seed, whole
+from geo_outreach.i18n import _
 
 __all__ = ["register", "run"]
 
@@ -26,7 +27,7 @@ def _center(text: str) -> tuple[float, float]:
         lon, lat = (float(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected LON,LAT such as -122.65,45.52, got {text!r}"
+            _("expected LON,LAT such as -122.65,45.52, got {text}").format(text=repr(text))
         ) from None
     return lon, lat
 
@@ -113,8 +114,10 @@ def run(args: argparse.Namespace) -> int:
     if target.is_dir() and any(target.iterdir()):
         if not args.overwrite:
             raise InputError(
-                f"DIR {target} is not empty; give a new or empty folder, or pass --overwrite "
-                "to replace its region files",
+                _(
+                    "DIR {dir} is not empty; give a new or empty folder, or pass --overwrite "
+                    "to replace its region files"
+                ).format(dir=target),
                 parameter="DIR",
             )
         manifest = generate_region(target, overwrite=True, **options)

@@ -47,15 +47,15 @@ def read_password(*, from_stdin: bool, confirm: bool = True) -> str:
     else:
         if not sys.stdin.isatty():
             raise InputError(
-                "no terminal to ask for the password: pipe it in with --password-stdin",
+                _("no terminal to ask for the password: pipe it in with --password-stdin"),
                 parameter="--password-stdin",
             )
         pw = getpass.getpass(_("Password: "))
         if confirm and getpass.getpass(_("Password again: ")) != pw:
-            raise InputError("the two passwords differ; try again", parameter="password")
+            raise InputError(_("the two passwords differ; try again"), parameter="password")
     if len(pw) < MIN_PASSWORD_LEN:
         raise InputError(
-            f"password: give at least {MIN_PASSWORD_LEN} characters (one line)",
+            _("password: give at least {n} characters (one line)").format(n=MIN_PASSWORD_LEN),
             parameter="--password-stdin",
         )
     return pw

@@ -60,20 +60,25 @@ def check_db(url: str | None, *, must_exist: bool) -> None:
     db = Path(u.database).expanduser()
     if db.is_dir():
         raise InputError(
-            f"--db {url}: {db} is a folder; name the SQLite file, e.g. "
-            f"sqlite:///{db / 'visits.sqlite'}",
+            _("--db {url}: {path} is a folder; name the SQLite file, e.g. {example}").format(
+                url=url, path=db, example=f"sqlite:///{db / 'visits.sqlite'}"
+            ),
             parameter="--db",
         )
     if not db.parent.is_dir():
         raise InputError(
-            f"--db {url}: folder {db.parent} does not exist; check the path (a new visit log "
-            "is only created in an existing folder)",
+            _(
+                "--db {url}: folder {folder} does not exist; check the path (a new visit log "
+                "is only created in an existing folder)"
+            ).format(url=url, folder=db.parent),
             parameter="--db",
         )
     if must_exist and not db.is_file():
         raise InputError(
-            f"--db {url}: there is no visit log at {db}; check the path, or import visits "
-            "first with geo-outreach visits import",
+            _(
+                "--db {url}: there is no visit log at {path}; check the path, or import visits "
+                "first with geo-outreach visits import"
+            ).format(url=url, path=db),
             parameter="--db",
         )
 
