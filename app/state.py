@@ -242,7 +242,7 @@ def sidebar(page: str | None = None) -> Scenario:
     Only the controls of :data:`PAGE_CONTROLS` for ``page`` (default: the running page) are
     drawn; the hidden ones take their last choice in this session, else their default.
     """
-    from geo_outreach.present.labels import category_label, mode_choice
+    from geo_outreach.present.labels import category_label, mode_label
 
     shown = page_controls(page)
     language_selector()  # the run's language was set by main.py (apply_language)
@@ -285,9 +285,8 @@ def sidebar(page: str | None = None) -> Scenario:
                 index=list(logic.MODES).index(mode) if mode in logic.MODES else 0,
                 horizontal=True,
                 key=WIDGET_KEYS["mode"],
-                # the options stay the mode codes (AppTest and outside checks select them by
-                # code); people read the mode's name
-                format_func=lambda m: mode_choice(m),
+                # the options stay the mode codes: AppTest and outside checks select them by code
+                captions=[mode_label(m) for m in logic.MODES],
             )
             _keep("mode", mode)
         if "categories" in shown:

@@ -59,16 +59,6 @@ def test_the_sidebar_shows_only_the_controls_of_the_page(app_env: Path) -> None:
     assert at.sidebar.radio(key="scenario_mode").value == "walk"
 
 
-def test_the_travel_mode_reads_as_words_and_keeps_its_code(app_env: Path) -> None:
-    at = _app()
-    radio = at.sidebar.radio(key="scenario_mode")
-    assert list(radio.options) == ["By car", "On foot"]  # what people read, not drive/walk
-    assert not radio.proto.captions  # the name is the option itself: no caption under it
-    radio.set_value("walk").run()
-    assert not at.exception, at.exception
-    assert at.sidebar.radio(key="scenario_mode").value == "walk"
-
-
 @pytest.mark.parametrize("lang", ["en", "es", "sv"])
 def test_every_sidebar_text_fits_the_default_width(
     app_env: Path, monkeypatch: pytest.MonkeyPatch, lang: str
