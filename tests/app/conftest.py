@@ -124,3 +124,22 @@ def shown_headers(table: Any) -> list[str]:
         if not conf.get("hidden"):
             out.append(str(conf.get("label") or c))
     return out
+
+
+def planned_routes_page(visits: Any, workers: Any, *, limit_s: int, at: Any = None) -> Any:
+    """Plan routes in AppTest with these tables planned (Monday and Tuesday, a ``limit_s``
+    search); a new session unless ``at`` is given (e.g. one already signed in)."""
+    from streamlit.testing.v1 import AppTest
+
+    if at is None:
+        at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
+        at.run()
+    at.switch_page("views/routes.py").run()
+    at.session_state["routes_visits_src"] = ("visits.csv", visits)
+    at.session_state["routes_workers_src"] = ("workers.csv", workers)
+    at.run()
+    at.number_input(key="routes_limit").set_value(limit_s)
+    at.multiselect(key="routes_days").set_value(["Mon", "Tue"])
+    at.button(key="routes_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo_outreach.i18n import PSEUDO, PSEUDO_CLOSE, PSEUDO_OPEN
 
-from .conftest import APP_MAIN, app_module, shown_headers
+from .conftest import APP_MAIN, app_module, planned_routes_page, shown_headers
 from .test_team_pages import PW, team  # noqa: F401 (the team's accounts and plan)
 
 
@@ -81,22 +81,6 @@ def test_page_in_the_pseudo_locale_has_no_untranslated_string(
     assert langs and langs[0].value == PSEUDO
 
 
-def _planned_routes_page(visits: pd.DataFrame, workers: pd.DataFrame, at: AppTest | None = None):
-    """Plan routes with these tables planned (Monday and Tuesday, a 1 s search)."""
-    if at is None:
-        at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
-        at.run()
-    at.switch_page("views/routes.py").run()
-    at.session_state["routes_visits_src"] = ("visits.csv", visits)
-    at.session_state["routes_workers_src"] = ("workers.csv", workers)
-    at.run()
-    at.number_input(key="routes_limit").set_value(1)
-    at.multiselect(key="routes_days").set_value(["Mon", "Tue"])
-    at.button(key="routes_run").click().run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    return at
-
-
 def test_a_planned_week_in_the_pseudo_locale_has_no_untranslated_string(
     app_env: Path, monkeypatch: pytest.MonkeyPatch, plan_tables: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
@@ -111,7 +95,7 @@ def test_a_planned_week_in_the_pseudo_locale_has_no_untranslated_string(
     monkeypatch.setenv("GEO_OUTREACH_LANG", PSEUDO)
     region = load_region(app_env)
     # one-hour shifts: some visits stay unplanned, so the page explains why
-    at = _planned_routes_page(visits, workers.assign(shift="Mon-Fri 09:00-10:00"))
+    at = planned_routes_page(visits, workers.assign(shift="Mon-Fri 09:00-10:00"), limit_s=1)
     assert len(at.metric) == 4  # the week was planned and its page drawn
     assert _untranslated(at, {region.attribution, region.manifest.title, region.name}) == []
     # the tables people read (not the editors of the CSV tables): translated headers only
@@ -163,7 +147,7 @@ def test_publishing_says_which_plan_it_published_and_replaced(
     at.text_input(key="auth_username").input("maria")
     at.text_input(key="auth_password").input("long enough")
     at.button[0].click().run()
-    at = _planned_routes_page(*plan_tables, at=at)
+    at = planned_routes_page(*plan_tables, limit_s=1, at=at)
     if lang == PSEUDO:  # the page with its publish box (the sidebar's account box is auth's)
         main = [b.label for b in at.main.button] + [c.value for c in at.main.caption]
         assert [t for t in main if PSEUDO_OPEN not in t] == []

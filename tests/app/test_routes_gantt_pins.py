@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP_MAIN
+from tests.app.conftest import planned_routes_page
 
 
 @pytest.fixture(autouse=True)
@@ -20,20 +20,6 @@ def _needs_map_assets() -> None:
     from tests.conftest import require_map_assets
 
     require_map_assets()
-
-
-def _planned_page(visits: pd.DataFrame, workers: pd.DataFrame) -> AppTest:
-    at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
-    at.run()
-    at.switch_page("views/routes.py").run()
-    at.session_state["routes_visits_src"] = ("visits.csv", visits)
-    at.session_state["routes_workers_src"] = ("workers.csv", workers)
-    at.run()
-    at.number_input(key="routes_limit").set_value(5)
-    at.multiselect(key="routes_days").set_value(["Mon", "Tue"])
-    at.button(key="routes_run").click().run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    return at
 
 
 def _gantt_spec(at: AppTest) -> dict:
@@ -46,7 +32,7 @@ def test_gantt_chart_shows_the_days_routes_by_worker_name(
     app_env: Path, plan_tables: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
     visits, workers = plan_tables
-    at = _planned_page(visits, workers)
+    at = planned_routes_page(visits, workers, limit_s=5)
     spec = _gantt_spec(at)
     enc = spec["encoding"]
     assert enc["y"]["field"] == "worker" and enc["x"]["field"] == "start"
@@ -63,7 +49,7 @@ def test_pin_from_the_route_table_and_replan_keeps_the_pins(
     app_env: Path, plan_tables: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
     visits, workers = plan_tables
-    at = _planned_page(visits, workers)
+    at = planned_routes_page(visits, workers, limit_s=5)
     first = at.session_state["route_plan"]["result"]
     s = first.stops[first.stops["kind"] == "visit"]
     pins = [s[s["worker_id"] == w]["visit_id"].iloc[0] for w in dict.fromkeys(s["worker_id"])]
