@@ -10,6 +10,7 @@ pays.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_outreach import i18n
-from geo_outreach.i18n import _
+from geo_outreach.i18n import N_, _
 
 #: session key of the dashboard's language (the sidebar's selector)
 LANGUAGE_KEY = "language"
@@ -40,7 +41,38 @@ def region_arg() -> str | None:
     return config.app_region()
 
 
-@st.cache_resource(show_spinner="Loading the region and its road networks...")
+def _in_cached_function() -> bool:
+    """Whether a cached function is running (an element drawn there would be replayed on
+    every cache hit); Streamlit's own flag, read defensively as it is not public API."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_function
+    except ImportError:  # pragma: no cover - a Streamlit that moved it: no nested spinners
+        return True
+    return bool(in_cached_function.get())
+
+
+def _cached(message: str, **cache: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``st.cache_resource`` whose spinner speaks the session's language (the decorator's own
+    ``show_spinner`` text is fixed when the module loads). ``message`` is marked with
+    :func:`~geo_outreach.i18n.N_`; Streamlit shows it only when the call takes a while."""
+
+    def wrap(fn: Callable[..., Any]) -> Any:
+        inner = st.cache_resource(show_spinner=False, **cache)(fn)
+
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if _in_cached_function():  # as Streamlit's own: only the outermost call shows one
+                return inner(*args, **kwargs)
+            with st.spinner(_(message)):
+                return inner(*args, **kwargs)
+
+        call.clear = inner.clear  # type: ignore[attr-defined]
+        return call
+
+    return wrap
+
+
+@_cached(N_("Loading the region and its road networks..."))
 def get_ctx(region: str | None) -> Any:
     from geo_outreach.network.context import open_region
 
@@ -49,7 +81,7 @@ def get_ctx(region: str | None) -> Any:
     return ctx
 
 
-@st.cache_resource(show_spinner="Scoring need and access...", max_entries=32)
+@_cached(N_("Scoring need and access..."), max_entries=32)
 def get_analysis(
     region: str | None, need: str, mode: str, categories: tuple[str, ...], top_share: float
 ) -> Any:
@@ -70,7 +102,7 @@ def get_analysis(
     ).result
 
 
-@st.cache_resource(show_spinner="Scoring need...")
+@_cached(N_("Scoring need..."))
 def get_need(region: str | None, need: str) -> pd.DataFrame:
     """``unit_id, need_score`` (:func:`~geo_outreach.analysis.pipeline.compute_region_need`)."""
     from geo_outreach.analysis.pipeline import compute_region_need
@@ -84,7 +116,7 @@ def get_need(region: str | None, need: str) -> pd.DataFrame:
     )[0]
 
 
-@st.cache_resource(show_spinner="Finding candidate stops and travel times...")
+@_cached(N_("Finding candidate stops and travel times..."))
 def get_siting_inputs(region: str | None, mode: str) -> Any:
     """:func:`geo_outreach.optimize.site_region.siting_inputs` per mode."""
     from geo_outreach.optimize.site_region import siting_inputs
@@ -92,7 +124,7 @@ def get_siting_inputs(region: str | None, mode: str) -> Any:
     return siting_inputs(get_ctx(region), mode)
 
 
-@st.cache_resource(show_spinner="Preparing the road base map...")
+@_cached(N_("Preparing the road base map..."))
 def get_road_edges(region: str | None) -> Any:
     """Drive-network road edges (:func:`geo_outreach.present.exports.road_edges`)."""
     from geo_outreach.present.exports import road_edges
@@ -100,7 +132,7 @@ def get_road_edges(region: str | None) -> Any:
     return road_edges(get_ctx(region).network("drive"))
 
 
-@st.cache_resource(show_spinner="Preparing the road base map...")
+@_cached(N_("Preparing the road base map..."))
 def get_roads(region: str | None) -> Any:
     """Road layer data of the offline base map (built once per region)."""
     import maps
@@ -242,7 +274,7 @@ def sidebar(page: str | None = None) -> Scenario:
     Only the controls of :data:`PAGE_CONTROLS` for ``page`` (default: the running page) are
     drawn; the hidden ones take their last choice in this session, else their default.
     """
-    from geo_outreach.present.labels import category_label, mode_label
+    from geo_outreach.present.labels import category_label, mode_choice
 
     shown = page_controls(page)
     language_selector()  # the run's language was set by main.py (apply_language)
@@ -285,8 +317,7 @@ def sidebar(page: str | None = None) -> Scenario:
                 index=list(logic.MODES).index(mode) if mode in logic.MODES else 0,
                 horizontal=True,
                 key=WIDGET_KEYS["mode"],
-                # the options stay the mode codes: AppTest and outside checks select them by code
-                captions=[mode_label(m) for m in logic.MODES],
+                format_func=mode_choice,  # "By car"; the value stays the code (drive)
             )
             _keep("mode", mode)
         if "categories" in shown:

@@ -35,7 +35,9 @@ except InputError as exc:
     st.stop()
 
 cats = sorted(ctx.region.services["category"].astype(str).unique())
-SHADES = {_("Underserved score"): "underserved_score", _("Need index"): "need_score", _("None"): ""}
+# the column that shades the tracts ("" for none) -> its name for people (the choice keeps
+# the column: a language switch changes the names, not the map)
+SHADES = {"underserved_score": _("Underserved score"), "need_score": _("Need index"), "": _("None")}
 for cat in [*sc.categories, *(c for c in cats if c not in sc.categories)]:
     col = f"tt_nearest_{cat}_{sc.mode}_min"
     if col in analysis.tracts.columns:
@@ -43,11 +45,13 @@ for cat in [*sc.categories, *(c for c in cats if c not in sc.categories)]:
             service=category_label(cat, overrides=ctx.region.manifest.category_labels).lower(),
             mode=mode_label(sc.mode),
         )
-        SHADES[label] = col
+        SHADES[col] = label
 
 a, b = st.columns(2)
 title = a.text_input(_("Title"), _("Where people are underserved"), key="community_title")
-shade = b.selectbox(_("Shade tracts by"), list(SHADES), key="community_shade")
+shade = b.selectbox(
+    _("Shade tracts by"), list(SHADES), key="community_shade", format_func=SHADES.get
+)
 show_cats = st.multiselect(
     _("Services to show"),
     cats,
@@ -103,7 +107,7 @@ args = (
     sc.categories,
     sc.top_share,
     title,
-    SHADES[shade],
+    shade,
     tuple(show_cats),
     bool(show_zones),
     notes,
@@ -121,7 +125,7 @@ attribution = ctx.region.attribution
 
 def _export(fmt: str):
     """Deferred download: the map is drawn only when its button is pressed."""
-    shade_col, zones_on, the_title, the_notes = SHADES[shade], bool(show_zones), title, notes
+    shade_col, zones_on, the_title, the_notes = shade, bool(show_zones), title, notes
     lang = i18n.get_language()  # the download speaks the page's language
 
     def make() -> bytes:

@@ -29,7 +29,9 @@ ranked = tracts[tracts["underserved_rank"].notna()]
 access_cols = logic.access_columns(result, sc.mode, sc.categories)
 cats = sorted(ctx.region.services["category"].astype(str).unique())
 
-layers = {_("Underserved score"): "underserved_score", _("Need index"): "need_score"}
+# the column drawn -> its name for people (the choice keeps the column: a language switch
+# changes the names, not what is drawn)
+layers = {"underserved_score": _("Underserved score"), "need_score": _("Need index")}
 for cat in [*sc.categories, *(c for c in cats if c not in sc.categories)]:
     col = f"tt_nearest_{cat}_{sc.mode}_min"
     if col in tracts.columns:
@@ -37,7 +39,7 @@ for cat in [*sc.categories, *(c for c in cats if c not in sc.categories)]:
             service=category_label(cat, overrides=ctx.region.manifest.category_labels).lower(),
             mode=mode_label(sc.mode),
         )
-        layers[label] = col
+        layers[col] = label
 
 summary = result.summary(0)
 c1, c2, c3, c4 = st.columns(4)
@@ -47,8 +49,8 @@ c3.metric(_("Underserved zones"), summary["zones"])
 c4.metric(_("Off the road network"), summary["off_network"])
 st.caption(_("Need index: {method}.").format(method=result.need_method))
 
-layer_label = st.selectbox(_("Map layer"), list(layers), key="needs_layer")
-column = layers[layer_label]
+column = st.selectbox(_("Map layer"), list(layers), key="needs_layer", format_func=layers.get)
+layer_label = layers[column]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

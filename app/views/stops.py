@@ -12,7 +12,7 @@ import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
 from geo_outreach.i18n import _, format_people, format_percent
-from geo_outreach.present.labels import category_label, share_text, siting_summary
+from geo_outreach.present.labels import category_label, mode_choice, share_text, siting_summary
 
 actor = auth.guard("stops")
 sc = state.scenario()
@@ -25,19 +25,26 @@ st.caption(
     )
 )
 
-MODELS = {
-    _("Reach the most people in need with a given number of stops"): "mclp",
-    _("Fewest stops that reach everyone"): "lscp",
-    _("Shortest average trip with a given number of stops"): "pmedian",
+GOALS = {  # the model code -> what a manager wants (the choice keeps the code)
+    "mclp": _("Reach the most people in need with a given number of stops"),
+    "lscp": _("Fewest stops that reach everyone"),
+    "pmedian": _("Shortest average trip with a given number of stops"),
 }
 cats = sorted(ctx.region.services["category"].astype(str).unique())
 with st.form("stops_form"):
     a, b, c = st.columns(3)
-    model = MODELS[a.selectbox(_("Goal"), list(MODELS), key="stops_model")]
+    model = a.selectbox(_("Goal"), list(GOALS), key="stops_model", format_func=GOALS.__getitem__)
     p = b.number_input(_("Number of stops"), 1, 30, 5, key="stops_p")
     t_min = c.slider(_("Reach within (minutes)"), 5, 45, 15, key="stops_T")
     d, e, f = st.columns(3)
-    mode = d.radio(_("Travel mode"), list(logic.MODES), index=1, horizontal=True, key="stops_mode")
+    mode = d.radio(
+        _("Travel mode"),
+        list(logic.MODES),
+        index=1,
+        horizontal=True,
+        key="stops_mode",
+        format_func=mode_choice,  # "On foot"; the value stays the code (walk)
+    )
     floor_pct = e.slider(
         _("Equity floor: % of high-need people reached"),
         0,

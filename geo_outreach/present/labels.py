@@ -35,6 +35,7 @@ __all__ = [
     "duration_text",
     "kind_label",
     "label_columns",
+    "mode_choice",
     "mode_label",
     "people_text",
     "reason_sentence",
@@ -230,7 +231,15 @@ MODE_LABELS: dict[str, str] = {
     "bike": N_("by bicycle"),
     "transit": N_("by public transport"),
 }
-"""How a travel mode reads in a sentence or a choice."""
+"""How a travel mode reads in a sentence."""
+
+MODE_CHOICES: dict[str, str] = {
+    "drive": N_("By car"),
+    "walk": N_("On foot"),
+    "bike": N_("By bicycle"),
+    "transit": N_("By public transport"),
+}
+"""How a travel mode reads as an option to choose (a radio button, a menu)."""
 
 
 KIND_LABELS: dict[str, str] = {
@@ -266,6 +275,11 @@ def day_label(code: str, *, lang: str | None = None) -> str:
 def mode_label(mode: str, *, lang: str | None = None) -> str:
     """A travel mode for people (``drive`` -> ``by car``)."""
     return _t(MODE_LABELS[mode], lang) if mode in MODE_LABELS else str(mode)
+
+
+def mode_choice(mode: str, *, lang: str | None = None) -> str:
+    """A travel mode as an option to choose (``drive`` -> ``By car``)."""
+    return _t(MODE_CHOICES[mode], lang) if mode in MODE_CHOICES else str(mode)
 
 
 def column_label(column: str, *, lang: str | None = None) -> str:

@@ -63,7 +63,7 @@ def test_needs_page_scores_every_tract_and_explains_one(app_env: Path) -> None:
     html = frames[0].proto.srcdoc
     assert "/app/static/vendor/leaflet@" in html and "cdn.jsdelivr" not in html
     # change the main widgets: layer, tract, scenario
-    at.selectbox(key="needs_layer").select_index(1).run()
+    at.selectbox(key="needs_layer").set_value("need_score").run()
     assert not at.exception
     at.selectbox(key="needs_tract").select_index(1).run()
     assert at.info[0].value == str(top["Why"].iloc[1])
@@ -205,7 +205,7 @@ def test_community_map_preview_and_downloads(app_env: Path) -> None:
     at.switch_page("views/community.py").run()
     assert at.title[0].value == "Community map"
     at.text_input(key="community_title").input("Clinic access, east side").run()
-    at.selectbox(key="community_shade").set_value("Need index").run()
+    at.selectbox(key="community_shade").set_value("need_score").run()
     at.checkbox(key="community_zones").uncheck().run()
     assert not at.exception and not _errors(at)
     assert "Clinic access, east side" in _iframes(at)[0]

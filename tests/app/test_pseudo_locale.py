@@ -176,6 +176,8 @@ def test_publishing_says_which_plan_it_published_and_replaced(
 
 
 def test_the_sidebar_language_changes_the_page(app_env: Path, monkeypatch) -> None:
+    from geo_outreach.i18n import using
+
     monkeypatch.setenv("GEO_OUTREACH_LANG", "en")
     at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
     at.run()
@@ -184,8 +186,10 @@ def test_the_sidebar_language_changes_the_page(app_env: Path, monkeypatch) -> No
     assert not at.exception, at.exception
     assert at.title[0].value == "Behov och tillgång"
     assert "Områden" in [m.label for m in at.metric]
-    # the choice stays when the user opens another page
-    at.switch_page("views/community.py").run()
+    # the choice stays when the user opens another page (AppTest formats the choices it
+    # sends back in the test's own language: the browser sends what it shows)
+    with using("sv"):
+        at.switch_page("views/community.py").run()
     assert at.title[0].value == "Karta för allmänheten"
 
 

@@ -59,6 +59,57 @@ def test_the_sidebar_shows_only_the_controls_of_the_page(app_env: Path) -> None:
     assert at.sidebar.radio(key="scenario_mode").value == "walk"
 
 
+def test_the_travel_mode_reads_as_words_and_keeps_its_code(app_env: Path) -> None:
+    at = _app()
+    radio = at.sidebar.radio(key="scenario_mode")
+    assert list(radio.options) == ["By car", "On foot"]  # what people read, not drive/walk
+    assert not radio.proto.captions  # the name is the option itself: no caption under it
+    radio.set_value("walk").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="scenario_mode").value == "walk"
+
+
+def test_choices_survive_a_language_switch(app_env: Path) -> None:
+    """Pick "On foot" and another need index, switch to Swedish: the page keeps walking and
+    that need index, shown in Swedish. The browser still holds the English label "On foot",
+    which is no Swedish option: Streamlit reads it with the labels it was drawn with, so the
+    page gets the code, not the stale label (and nothing is reset)."""
+    at = _app()
+    needs = at.sidebar.selectbox(key="scenario_need")
+    other_need = next(o for o in needs.options if o != needs.options[needs.index])
+    needs.select_index(needs.options.index(other_need)).run()
+    at.sidebar.radio(key="scenario_mode").set_value("walk").run()
+    chosen_need = at.sidebar.selectbox(key="scenario_need").value
+    assert at.sidebar.radio(key="scenario_mode").value == "walk"
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+    from streamlit.testing.v1.element_tree import Radio
+
+    mode_id = at.sidebar.radio(key="scenario_mode").id
+    sent = Radio._widget_state
+
+    def as_a_browser(self: Radio) -> WidgetState:  # the label it showed, not the code
+        if self.id == mode_id:
+            return WidgetState(id=mode_id, string_value="On foot")
+        return sent.fget(self)  # type: ignore[attr-defined]
+
+    Radio._widget_state = property(as_a_browser)  # type: ignore[assignment,method-assign]
+    try:
+        next(w for w in at.sidebar.selectbox if w.key == "language_select").select("sv").run()
+    finally:
+        Radio._widget_state = sent  # type: ignore[method-assign]
+    assert not at.exception, at.exception
+    radio = at.sidebar.radio(key="scenario_mode")
+    assert radio.value == "walk"
+    assert list(radio.options) == ["Med bil", "Till fots"]
+    assert at.sidebar.selectbox(key="scenario_need").value == chosen_need
+    from geo_outreach import i18n
+
+    with i18n.using("sv"):  # AppTest formats the value it sends in the test's own language
+        at.run()  # the next run (the browser now holds the Swedish label) keeps it too
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="scenario_mode").value == "walk"
+
+
 @pytest.mark.parametrize("lang", ["en", "es", "sv"])
 def test_every_sidebar_text_fits_the_default_width(
     app_env: Path, monkeypatch: pytest.MonkeyPatch, lang: str
