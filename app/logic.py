@@ -557,6 +557,16 @@ def stop_key(worker: str, day: str, visit_id: str, occurrence: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", raw)
 
 
+def region_today(timezone: str | None) -> dt.date:
+    """Today in the region's time zone: a Portland worker at 17:00 is still on the 2nd when
+    the server's clock (UTC) already says the 3rd. No zone: the server's date."""
+    if not timezone:
+        return dt.date.today()
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
 def next_monday(today: dt.date | None = None) -> dt.date:
     """Monday of next week (the packet's default week, as in ``write_packet``)."""
     today = today or dt.date.today()

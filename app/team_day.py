@@ -29,6 +29,11 @@ from geo_outreach.team.roles import AccessDeniedError, Actor
 OUTCOMES = {"done": N_("Done"), "no_one_there": N_("No one there"), "cancelled": N_("Cancelled")}
 
 
+def _today() -> dt.date:
+    """Today in the region's time zone (not the server's)."""
+    return logic.region_today(state.get_ctx(state.region_arg()).region.timezone)
+
+
 def _outcome(code: str, lang: str | None = None) -> str:
     """An outcome for people, in ``lang`` (default: the page's language)."""
     return gettext(OUTCOMES[code], lang=lang) if code in OUTCOMES else str(code)
@@ -140,7 +145,7 @@ def render(actor: Actor) -> None:
         default_day = dt.date.fromisoformat(qp.get("date", "")) if qp.get("date") else None
     except ValueError:
         default_day = None
-    day = st.date_input(_("Day"), default_day or dt.date.today(), key="team_day_date")
+    day = st.date_input(_("Day"), default_day or _today(), key="team_day_date")
     if actor.role == "worker":
         worker = str(qp.get("worker") or actor.worker_id)
     else:
@@ -246,7 +251,7 @@ def _record_form(
             )  # fmt: skip
             people = st.number_input(_("People reached"), 0, 999, 1, key=f"trec_people_{sk}")
             note = st.text_area(_("Note (no client names)"), key=f"trec_note_{sk}", height=68)
-            other_day = day != dt.date.today()
+            other_day = day != _today()
             confirm = True
             if other_day:
                 confirm = st.checkbox(

@@ -27,7 +27,9 @@ st.caption(
 )
 
 since = st.date_input(
-    _("Visits since"), dt.date.today() - dt.timedelta(days=28), key="impact_since"
+    _("Visits since"),
+    logic.region_today(ctx.region.timezone) - dt.timedelta(days=28),
+    key="impact_since",
 )
 saved = state.current_plan(sc.region)
 use_plan = st.checkbox(

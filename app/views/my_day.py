@@ -225,7 +225,7 @@ recorded: dict[str, pd.Series] = {}
 if store is not None:
     from geo_outreach.visits.store import visits_frame
 
-    today = visits_frame(store, since=dt.date.today())
+    today = visits_frame(store, since=logic.region_today(ctx.region.timezone))
     today = today[today["worker_id"] == worker]
     for r in today.itertuples(index=False):
         if r.planned_visit_id:
@@ -315,7 +315,7 @@ for i, (_idx, row) in enumerate(visits.iterrows(), start=1):
                 st.checkbox(_("Follow-up needed"), key=f"rec_follow_{sk}")
                 st.date_input(
                     _("Follow-up by"),
-                    dt.date.today() + dt.timedelta(days=7),
+                    logic.region_today(ctx.region.timezone) + dt.timedelta(days=7),
                     key=f"rec_due_{sk}",
                 )
                 st.text_area(_("Note (no client names)"), key=f"rec_note_{sk}", height=68)

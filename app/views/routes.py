@@ -450,7 +450,7 @@ if actor.role != "owner":  # accounts exist: publish to the team
         st.markdown(_("**Publish to the team**: workers see the published plan on My day."))
         p1, p2 = st.columns([2, 1])
         week = p1.date_input(
-            _("Week of"), monday_of(dt.date.today()), key="routes_publish_week",
+            _("Week of"), monday_of(logic.region_today(ctx.region.timezone)), key="routes_publish_week",
             help=_("Any date of the plan's week (taken as its Monday)"),
         )  # fmt: skip
         p2.write("")

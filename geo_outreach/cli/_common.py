@@ -210,10 +210,21 @@ def stage_label(stage: str) -> str:
         return _(_STAGES[stage])
     mode, _sep, rest = stage.partition(" ")
     if rest == "network":
-        return _("{mode} network").format(mode=mode)
+        return _("Road network {mode}").format(mode=_mode_words(mode))
     if rest == "travel times":
-        return _("{mode} travel times").format(mode=mode)
+        return travel_times_label(mode)
     return stage
+
+
+def _mode_words(mode: str) -> str:
+    from geo_outreach.present.labels import mode_label
+
+    return mode_label(mode)  # "by car", "on foot"; an unknown mode as given
+
+
+def travel_times_label(mode: str) -> str:
+    """The progress label of a travel-time search in ``mode``: ``Travel times on foot``."""
+    return _("Travel times {mode}").format(mode=_mode_words(mode))
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from geo_outreach.cli._common import progress_bar
+from geo_outreach.cli._common import progress_bar, travel_times_label
 from geo_outreach.domain import MODES
 from geo_outreach.files import atomic_file
 from geo_outreach.i18n import _, format_decimal, format_people
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for mode in MODES:
         net = info["network"][mode]
-        with progress_bar(_("{mode} travel times").format(mode=mode)) as progress:
+        with progress_bar(travel_times_label(mode)) as progress:
             od = ctx.tract_site_od(mode, progress=progress)
         path = out / f"tract_service_{mode}.parquet"
         with atomic_file(path) as tmp:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from geo_outreach.i18n import _, format_percent
+from geo_outreach.i18n import _, format_people, format_percent
 
 from .visits import add_db_arg, check_db
 
@@ -129,8 +129,10 @@ def run(args: argparse.Namespace) -> int:
             people=t["people_reached"], referrals=t["referrals"]
         )
     )
+    from geo_outreach.present.labels import category_label
+
     refs = ", ".join(
-        f"{c} {n}"
+        f"{category_label(str(c))} {format_people(n)}"
         for c, n in zip(res.referrals["category"], res.referrals["referrals"], strict=True)
         if n
     )

@@ -12,6 +12,7 @@ from geo_outreach.cli._common import (
     number,
     open_from_args,
     progress_bar,
+    travel_times_label,
 )
 from geo_outreach.domain import MODES
 from geo_outreach.errors import InputError
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     snap = ctx.origins(args.mode)
     sites = ctx.site_nodes(args.mode)
     on_sites = sites[sites["on_network"]]
-    with progress_bar(_("{mode} travel times").format(mode=args.mode)) as progress:
+    with progress_bar(travel_times_label(args.mode)) as progress:
         if args.origins == "tracts" and args.dests == "services":
             table = ctx.tract_site_od(args.mode, cutoff_s=cutoff_s, progress=progress)
         elif args.origins == "services" and args.dests == "services":

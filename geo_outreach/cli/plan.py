@@ -25,6 +25,7 @@ from geo_outreach.cli._common import (
     number,
     print_json,
     seed,
+    travel_times_label,
     whole,
 )
 from geo_outreach.errors import InputError
@@ -184,7 +185,7 @@ class _Stages:
 
     def _label(self, stage: str) -> str:
         if stage.startswith("matrix:"):
-            return _("{mode} travel times").format(mode=stage.split(":", 1)[1])
+            return travel_times_label(stage.split(":", 1)[1])
         return _(self.LABELS[stage]) if stage in self.LABELS else stage
 
     def __call__(self, stage: str, done: int, total: int) -> None:

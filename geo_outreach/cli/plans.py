@@ -71,6 +71,8 @@ def register(subparsers: Any) -> None:
 
 
 def _print_plan(plan: dict[str, Any]) -> None:
+    from geo_outreach.present.labels import day_label
+
     print(
         _(
             "plan {id} ({status}), region {region}, week of {week_of}: {visits} visit(s) on "
@@ -85,7 +87,13 @@ def _print_plan(plan: dict[str, Any]) -> None:
         )
     )
     for r in plan["routes"]:
-        print(f"\n{r['worker_id']} {r['day']} {r['date']}")
+        worker = r.get("worker_name") or r["worker_id"]  # people read names
+        print(
+            "\n"
+            + _("{worker}, {day} {date}").format(
+                worker=worker, day=day_label(r["day"]), date=r["date"]
+            )
+        )
         for s in r["stops"]:
             print(f"  {s['seq']:>2}  {s['start']}-{s['end']}  {s['visit_id']}  {s['name']}  "
                   f"{s['address']}")  # fmt: skip

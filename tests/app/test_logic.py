@@ -117,3 +117,14 @@ def test_plan_folder_round_trips_through_the_packet_reader(planned, tmp_path: Pa
     assert len(back.routes) == len(plan.routes)
     z = zipfile.ZipFile(io.BytesIO(logic.plan_zip(planned["dir"])))
     assert sorted(z.namelist()) == sorted(logic.PLAN_FILES)
+
+
+def test_today_is_the_regions_date_not_the_servers() -> None:
+    """My day lists the visits of the worker's today: in UTC+14 and UTC-11 it is never the
+    same date (25 hours apart), whatever the server's clock says."""
+    import datetime as dt
+
+    logic = app_module("logic")
+    east, west = logic.region_today("Pacific/Kiritimati"), logic.region_today("Pacific/Pago_Pago")
+    assert (east - west) in (dt.timedelta(days=1), dt.timedelta(days=2))
+    assert logic.region_today(None) == dt.date.today()
