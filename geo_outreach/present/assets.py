@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import N_, _
 
 if TYPE_CHECKING:
     import folium
@@ -305,10 +306,14 @@ def require_assets(
     missing = missing_assets(root, assets=assets)
     if missing:
         shown = ", ".join(a.relpath for a in missing[:4])
-        more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+        if len(missing) > 4:
+            shown = _("{files} and {n} more").format(files=shown, n=len(missing) - 4)
         raise InputError(
-            f"offline map assets missing in {root} ({shown}{more}); {FETCH_HINT}, "
-            f"or set {ENV_VAR} to a folder that holds them",
+            _(
+                "offline map assets missing in {folder} ({files}); run scripts/fetch_assets.sh "
+                "(or `python -m geo_outreach.present.assets fetch`) once on a machine that can "
+                "reach the npm registry, or set {env_var} to a folder that holds them"
+            ).format(folder=root, files=shown, env_var=ENV_VAR),
             source=str(root),
         )
     return root
@@ -347,8 +352,10 @@ def _keep_files(pkg_root: Path, wanted: Sequence[str]) -> set[Path]:
         f = pkg_root / rel
         if not f.is_file():
             raise InputError(
-                f"npm package in {pkg_root} has no file {rel!r}; the asset table in "
-                "geo_outreach/present/assets.py is wrong for this version",
+                _(
+                    "npm package in {folder} has no file {file}; the asset table in "
+                    "geo_outreach/present/assets.py is wrong for this version"
+                ).format(folder=pkg_root, file=repr(rel)),
                 source=str(pkg_root),
             )
         keep.add(f.resolve())
@@ -373,19 +380,30 @@ def _npm_pack(spec: str, dest: Path, npm: str) -> Path:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     except FileNotFoundError as exc:
         raise InputError(
-            f"npm not found ({npm!r}); install Node.js/npm (Debian: apt-get install npm) "
-            f"to {FETCH_HINT.split(' once')[0]}",
+            _(
+                "npm not found ({npm}); install Node.js/npm (Debian: apt-get install npm) "
+                "to run scripts/fetch_assets.sh (or `python -m geo_outreach.present.assets fetch`)"
+            ).format(npm=repr(npm)),
             source="npm",
         ) from exc
     if proc.returncode != 0:
         raise InputError(
-            f"`{' '.join(cmd)}` failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}; "
-            "check that the npm registry is reachable (npm config get registry)",
+            _(
+                "`{command}` failed (exit {code}): {stderr}; "
+                "check that the npm registry is reachable (npm config get registry)"
+            ).format(
+                command=" ".join(cmd), code=proc.returncode, stderr=proc.stderr.strip()[-500:]
+            ),
             source=spec,
         )
     tarballs = sorted(dest.glob("*.tgz"))
     if len(tarballs) != 1:
-        raise InputError(f"`npm pack {spec}` wrote {len(tarballs)} tarballs in {dest}", source=spec)
+        raise InputError(
+            _("`npm pack {spec}` wrote {n} tarballs in {folder}").format(
+                spec=spec, n=len(tarballs), folder=dest
+            ),
+            source=spec,
+        )
     return tarballs[0]
 
 
@@ -395,7 +413,10 @@ def _unpack(tarball: Path, dest: Path) -> Path:
         tar.extractall(dest, filter="data")
     roots = [p for p in dest.iterdir() if p.is_dir()]
     if len(roots) != 1:
-        raise InputError(f"unexpected layout of npm tarball {tarball.name}", source=str(tarball))
+        raise InputError(
+            _("unexpected layout of npm tarball {file}").format(file=tarball.name),
+            source=str(tarball),
+        )
     return roots[0]
 
 
@@ -626,10 +647,12 @@ def localize_html(
         remote script/stylesheet.
     """
     if mode not in ("inline", "url"):
-        raise InputError(f"mode must be 'inline' or 'url', got {mode!r}", source="mode")
+        raise InputError(
+            _("mode must be 'inline' or 'url', got {mode}").format(mode=repr(mode)), source="mode"
+        )
     if mode == "url" and not base_url:
         raise InputError(
-            "mode='url' needs base_url, e.g. '/app/static/vendor/' for Streamlit static serving",
+            _("mode='url' needs base_url, e.g. '/app/static/vendor/' for Streamlit static serving"),
             source="base_url",
         )
     urls = [m.group("url") for m in _SCRIPT_RE.finditer(html)]
@@ -637,14 +660,14 @@ def localize_html(
     used = {u: a for u in urls if (a := asset_for_url(u)) is not None}
     unknown = sorted({u for u in urls if _is_remote(u) and u not in used})
     if unknown:
-        msg = (
-            f"map links remote files with no local copy: {', '.join(unknown)}; use plain "
+        msg = N_(
+            "map links remote files with no local copy: {urls}; use plain "
             "folium features (GeoJson, CircleMarker, LayerControl) or add the file to "
             "ASSETS in geo_outreach/present/assets.py"
         )
         if strict:
-            raise InputError(msg, source=unknown[0])
-        logger.warning(msg)
+            raise InputError(_(msg).format(urls=", ".join(unknown)), source=unknown[0])
+        logger.warning(msg.format(urls=", ".join(unknown)))  # logs stay English
     root = require_assets(assets_dir, assets=used.values())
 
     def script(match: re.Match[str]) -> str:
@@ -710,22 +733,27 @@ def localize_map(
         ``m`` itself.
     """
     if not base_url:
-        raise InputError("base_url is required, e.g. '/app/static/vendor/'", source="base_url")
+        raise InputError(_("base_url is required, e.g. '/app/static/vendor/'"), source="base_url")
     used: dict[str, VendorAsset] = {}
     unknown: set[str] = set()
     elements = list(_walk(m))
     for el in elements:
         for attr in ("default_js", "default_css"):
-            for _, url in getattr(el, attr, None) or []:
+            for _kind, url in getattr(el, attr, None) or []:
                 if url in _BY_URL:
                     used[url] = _BY_URL[url]
                 elif _is_remote(url):
                     unknown.add(url)
     if unknown:
-        msg = f"map links remote files with no local copy: {', '.join(sorted(unknown))}"
+        urls = ", ".join(sorted(unknown))
         if strict:
-            raise InputError(msg + "; add them to ASSETS", source=sorted(unknown)[0])
-        logger.warning(msg)
+            raise InputError(
+                _("map links remote files with no local copy: {urls}; add them to ASSETS").format(
+                    urls=urls
+                ),
+                source=sorted(unknown)[0],
+            )
+        logger.warning("map links remote files with no local copy: %s", urls)
     require_assets(assets_dir, assets=used.values())
     for el in elements:
         for attr in ("default_js", "default_css"):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = ["SCHEMES", "assign_classes", "class_colours", "classify"]
 
@@ -57,17 +58,21 @@ def class_colours(palette: str, n: int) -> list[str]:
         cmap = mpl.colormaps[palette]
     except KeyError as exc:
         raise InputError(
-            f"unknown palette {palette!r}; use a sequential matplotlib colormap such as "
-            "viridis, cividis, magma, YlGnBu, YlOrRd, Blues, Greys",
+            _(
+                "unknown palette {palette}; use a sequential matplotlib colormap such as "
+                "viridis, cividis, magma, YlGnBu, YlOrRd, Blues, Greys"
+            ).format(palette=repr(palette)),
             source="palette",
         ) from exc
     probe = [_lightness(cmap(t)) for t in np.linspace(0, 1, 33)]
     diffs = np.diff(probe)
     if not (np.all(diffs >= -0.5) or np.all(diffs <= 0.5)):
         raise InputError(
-            f"palette {palette!r} is not monotone in lightness, so its classes cannot be told "
-            "apart when printed in greyscale; use viridis, cividis, magma, YlGnBu, YlOrRd, "
-            "Blues or another sequential palette",
+            _(
+                "palette {palette} is not monotone in lightness, so its classes cannot be told "
+                "apart when printed in greyscale; use viridis, cividis, magma, YlGnBu, YlOrRd, "
+                "Blues or another sequential palette"
+            ).format(palette=repr(palette)),
             source="palette",
         )
     increasing = probe[-1] > probe[0]
@@ -110,11 +115,13 @@ def classify(
     key = str(scheme).replace("_", "-").lower()
     if key not in SCHEMES:
         raise InputError(
-            f"unknown classification scheme {scheme!r}; use one of {sorted(SCHEMES)}",
+            _("unknown classification scheme {scheme}; use one of {choices}").format(
+                scheme=repr(scheme), choices=sorted(SCHEMES)
+            ),
             source="scheme",
         )
     if not 2 <= int(k) <= 9:
-        raise InputError(f"k must be between 2 and 9 classes, got {k}", source="k")
+        raise InputError(_("k must be between 2 and 9 classes, got {k}").format(k=k), source="k")
     y = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
     finite = np.isfinite(y)
     idx = np.full(y.shape, -1, dtype=int)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
-from geo_outreach.i18n import in_language
+from geo_outreach.i18n import _, in_language
 from geo_outreach.present.static_map import (
     CHOROPLETH_LAYERS,
     LAYERS,
@@ -102,16 +102,22 @@ def read_analysis(path: str | os.PathLike[str]) -> tuple[gpd.GeoDataFrame, gpd.G
     p = Path(path)
     if not p.is_file():
         raise InputError(
-            f"analysis file {p} not found; write it with geo-outreach analyze -o {p.name}",
+            _(
+                "analysis file {path} not found; write it with geo-outreach analyze -o {file}"
+            ).format(path=p, file=p.name),
             source=str(p),
         )
     try:
         names = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
     except Exception as exc:
-        raise InputError(f"{p} is not a readable GeoPackage: {exc}", source=str(p)) from exc
+        raise InputError(
+            _("{path} is not a readable GeoPackage: {exc}").format(path=p, exc=exc), source=str(p)
+        ) from exc
     if "tracts" not in names:
         raise InputError(
-            f"{p} has no layer 'tracts' (layers: {names}); write it with geo-outreach analyze",
+            _(
+                "{path} has no layer 'tracts' (layers: {layers}); write it with geo-outreach analyze"
+            ).format(path=p, layers=names),
             source=f"{p.name}:tracts",
         )
     tracts = gpd.read_file(p, layer="tracts")
@@ -132,7 +138,7 @@ def read_points(path: str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
 
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{what} file {p} not found", source=str(p))
+        raise InputError(_("{what} file {path} not found").format(what=what, path=p), source=str(p))
     if p.suffix.lower() == ".csv":
         from geo_outreach.data.readers import read_csv_table
 
@@ -140,11 +146,15 @@ def read_points(path: str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
         lon = next((c for c in ("lon", "longitude", "x") if c in df.columns), None)
         lat = next((c for c in ("lat", "latitude", "y") if c in df.columns), None)
         if lon is None or lat is None:
-            raise InputError(f"{p.name} needs lon and lat columns", source=f"{p.name}.lon")
+            raise InputError(
+                _("{file} needs lon and lat columns").format(file=p.name), source=f"{p.name}.lon"
+            )
         return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df[lon], df[lat]), crs=4326)
     gdf = gpd.read_file(p)
     if gdf.crs is None:
-        raise InputError(f"{p.name} has no coordinate reference system", source=str(p))
+        raise InputError(
+            _("{file} has no coordinate reference system").format(file=p.name), source=str(p)
+        )
     return gdf.to_crs(4326)
 
 
@@ -234,10 +244,15 @@ def html_coverage_map(
     layers = [str(x).strip().lower() for x in layers if str(x).strip()]
     unknown = [x for x in layers if x not in LAYERS]
     if unknown or not layers:
-        raise InputError(f"unknown layer(s) {unknown}; use some of {list(LAYERS)}", source="layers")
+        raise InputError(
+            _("unknown layer(s) {unknown}; use some of {layers}").format(
+                unknown=unknown, layers=list(LAYERS)
+            ),
+            source="layers",
+        )
     frames = [f for f in (tracts, stops, routes) if f is not None and len(f)]
     if not frames:
-        raise InputError("nothing to draw: give tracts, stops or routes", source="layers")
+        raise InputError(_("nothing to draw: give tracts, stops or routes"), source="layers")
     bounds_src = tracts if tracts is not None and len(tracts) else None
     if bounds_src is not None:
         on = bounds_src[~_off_network_mask(bounds_src)]
@@ -419,14 +434,16 @@ def coverage_map(
     path = Path(output) if output is not None else None
     if fmt is None:
         if path is None:
-            raise InputError("give an output path or fmt (png, pdf, svg, html)", source="fmt")
+            raise InputError(_("give an output path or fmt (png, pdf, svg, html)"), source="fmt")
         fmt = path.suffix.lower().lstrip(".")
     fmt = fmt.lower().lstrip(".")
     if fmt == "htm":
         fmt = "html"
     if fmt not in FORMATS:
         raise InputError(
-            f"cannot write a map as {fmt!r}; name the output .png, .pdf, .svg or .html",
+            _("cannot write a map as {fmt}; name the output .png, .pdf, .svg or .html").format(
+                fmt=repr(fmt)
+            ),
             source="output",
         )
     # the options both renderers take; the static one adds page text, size, format and dpi
@@ -533,7 +550,8 @@ def export_data(
     bad = [f for f in formats if f not in ("gpkg", "geojson", "csv")]
     if bad or not formats:
         raise InputError(
-            f"formats must be among gpkg, geojson, csv; got {list(formats)}", source="formats"
+            _("formats must be among gpkg, geojson, csv; got {got}").format(got=list(formats)),
+            source="formats",
         )
     if analysis is not None:
         tracts = analysis.tracts if tracts is None else tracts
@@ -548,11 +566,13 @@ def export_data(
     present: dict[str, gpd.GeoDataFrame] = {k: v for k, v in given.items() if v is not None}
     if not present:
         raise InputError(
-            "nothing to export: give an analysis, services, stops or routes", source="layers"
+            _("nothing to export: give an analysis, services, stops or routes"), source="layers"
         )
     for name, gdf in present.items():
         if getattr(gdf, "crs", None) is None:
-            raise InputError(f"{name} has no coordinate reference system", source=name)
+            raise InputError(
+                _("{layer} has no coordinate reference system").format(layer=name), source=name
+            )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, list[Path]] = {f: [] for f in formats}

@@ -43,7 +43,7 @@ import pandas as pd
 from geo_outreach.domain import WEEKDAY_NAMES, WEEKDAYS
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
-from geo_outreach.i18n import N_, format_date, gettext, ngettext, resolve_language, using
+from geo_outreach.i18n import N_, _, format_date, gettext, ngettext, resolve_language, using
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -146,17 +146,30 @@ def _parse_time(value: Any, *, seconds: bool, where: str) -> float:
         try:
             return float(text) / 60.0
         except ValueError as exc:
-            raise InputError(f"{where}: {text!r} is not a number of seconds", source=where) from exc
+            raise InputError(
+                _("{where}: {value} is not a number of seconds").format(
+                    where=where, value=repr(text)
+                ),
+                source=where,
+            ) from exc
     m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
     if m is None:
         # an ISO datetime keeps only its clock time
         m2 = re.search(r"T?(\d{2}):(\d{2})(?::(\d{2}))?", text)
         if m2 is None:
-            raise InputError(f"{where}: {text!r} is not a time like 09:30", source=where)
+            raise InputError(
+                _("{where}: {value} is not a time like 09:30").format(
+                    where=where, value=repr(text)
+                ),
+                source=where,
+            )
         m = m2
     h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
     if h > 47 or mi > 59 or s > 59:
-        raise InputError(f"{where}: {text!r} is not a time like 09:30", source=where)
+        raise InputError(
+            _("{where}: {value} is not a time like 09:30").format(where=where, value=repr(text)),
+            source=where,
+        )
     return h * 60 + mi + s / 60
 
 
@@ -172,7 +185,9 @@ def read_stops_csv(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(
-            f"{path} not found; a plan folder holds stops.csv (write one with geo-outreach plan)",
+            _(
+                "{path} not found; a plan folder holds stops.csv (write one with geo-outreach plan)"
+            ).format(path=path),
             source=str(path),
         )
     from geo_outreach.data.readers import read_csv_table
@@ -196,13 +211,16 @@ def normalise_stops(raw: pd.DataFrame, *, name: str = "stops.csv") -> pd.DataFra
     for need in ("worker_id", "day"):
         if _pick(raw, STOP_COLUMNS[need]) is None:
             raise InputError(
-                f"{path.name} has no {need!r} column (columns: {list(raw.columns)}); "
-                "it must list worker_id, day, sequence, visit_id, times, lon, lat",
+                _(
+                    "{file} has no {column} column (columns: {columns}); "
+                    "it must list worker_id, day, sequence, visit_id, times, lon, lat"
+                ).format(file=path.name, column=repr(need), columns=list(raw.columns)),
                 source=f"{path.name}.{need}",
             )
     if _pick(raw, STOP_COLUMNS["visit_id"]) is None and _pick(raw, STOP_COLUMNS["name"]) is None:
         raise InputError(
-            f"{path.name} needs a visit_id or name column", source=f"{path.name}.visit_id"
+            _("{file} needs a visit_id or name column").format(file=path.name),
+            source=f"{path.name}.visit_id",
         )
     # times: HH:MM text, else seconds in *_s columns
     for canon in ("arrival", "start", "end"):
@@ -213,13 +231,21 @@ def normalise_stops(raw: pd.DataFrame, *, name: str = "stops.csv") -> pd.DataFra
             out[f"{canon}_min"] = np.nan
         else:
             out[f"{canon}_min"] = [
-                _parse_time(v, seconds=is_s, where=f"{path.name} row {i + 2} column {src}")
+                _parse_time(
+                    v,
+                    seconds=is_s,
+                    where=_("{file} row {row} column {column}").format(
+                        file=path.name, row=i + 2, column=src
+                    ),
+                )
                 for i, v in enumerate(raw[src])
             ]
         out[canon] = out[f"{canon}_min"].map(_hhmm)
     if not out[["arrival_min", "start_min"]].notna().any(axis=None) and len(out):
         raise InputError(
-            f"{path.name} has no arrival or start times (columns: {list(raw.columns)})",
+            _("{file} has no arrival or start times (columns: {columns})").format(
+                file=path.name, columns=list(raw.columns)
+            ),
             source=f"{path.name}.start",
         )
     for c in ("lon", "lat"):
@@ -227,8 +253,12 @@ def normalise_stops(raw: pd.DataFrame, *, name: str = "stops.csv") -> pd.DataFra
     bad = out[(out["lon"].abs() > 180) | (out["lat"].abs() > 90)]
     if len(bad):
         raise InputError(
-            f"{path.name} row {int(bad.index[0]) + 2}: lon/lat out of range "
-            f"({bad['lon'].iloc[0]}, {bad['lat'].iloc[0]}); give WGS84 degrees",
+            _("{file} row {row}: lon/lat out of range ({lon}, {lat}); give WGS84 degrees").format(
+                file=path.name,
+                row=int(bad.index[0]) + 2,
+                lon=bad["lon"].iloc[0],
+                lat=bad["lat"].iloc[0],
+            ),
             source=f"{path.name}.lon",
         )
     seq = pd.to_numeric(out["sequence"].replace("", np.nan), errors="coerce")
@@ -262,7 +292,9 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(
-            f"plan folder {folder} not found; write one with geo-outreach plan -o DIR",
+            _("plan folder {path} not found; write one with geo-outreach plan -o DIR").format(
+                path=folder
+            ),
             source=str(folder),
         )
     stops = read_stops_csv(folder / "stops.csv")
@@ -309,8 +341,9 @@ def day_stops(plan: Plan, worker: str, day: str) -> tuple[pd.DataFrame, gpd.GeoD
     wmask = s["worker_id"].str.lower() == str(worker).strip().lower()
     if not wmask.any():
         raise InputError(
-            f"worker {worker!r} has no stops in {plan.folder / 'stops.csv'}; workers: "
-            f"{plan.workers}",
+            _("worker {worker} has no stops in {path}; workers: {workers}").format(
+                worker=repr(worker), path=plan.folder / "stops.csv", workers=plan.workers
+            ),
             source="worker",
         )
     dmask = s["day"].map(_day_key) == _day_key(day)
@@ -318,7 +351,10 @@ def day_stops(plan: Plan, worker: str, day: str) -> tuple[pd.DataFrame, gpd.GeoD
     if sel.empty:
         days = list(dict.fromkeys(s.loc[wmask, "day"]))
         raise InputError(
-            f"worker {worker!r} has no stops on day {day!r}; their days: {days}", source="day"
+            _("worker {worker} has no stops on day {day}; their days: {days}").format(
+                worker=repr(worker), day=repr(day), days=days
+            ),
+            source="day",
         )
     routes = None
     if plan.routes is not None and {"worker_id", "day"} <= set(plan.routes.columns):
@@ -355,7 +391,9 @@ def packet_date(
     if text.isdigit():
         return week_of + dt.timedelta(days=int(text))
     raise InputError(
-        f"day {day!r} is neither a weekday (Mon..Sun) nor a date (YYYY-MM-DD) nor a day number",
+        _(
+            "day {day} is neither a weekday (Mon..Sun) nor a date (YYYY-MM-DD) nor a day number"
+        ).format(day=repr(day)),
         source="day",
     )
 
@@ -391,8 +429,10 @@ def packet_timezone(plan: Plan, timezone: str | None = None) -> str:
     ok = lon.notna() & lat.notna()
     if not ok.any():
         raise InputError(
-            f"plan {plan.folder} records no time zone and its stops have no coordinates; "
-            "give the zone (timezone, e.g. America/New_York) or the plan's region",
+            _(
+                "plan {path} records no time zone and its stops have no coordinates; "
+                "give the zone (timezone, e.g. America/New_York) or the plan's region"
+            ).format(path=plan.folder),
             source=str(plan.folder),
             parameter="timezone",
         )
@@ -442,7 +482,7 @@ def to_gpx(
             continue
         is_visit = row.kind not in _END_KINDS
         label = f"{row.stop_no:02d} {row.name}" if is_visit else _end_label(row)
-        start, _ = _visit_times(row)
+        start, _end = _visit_times(row)
         when = _at(date, start, tz).astimezone(dt.UTC) if math.isfinite(start) else None
         desc = "; ".join(x for x in (row.address, *_skill_lines(row.languages), row.notes) if x)
         rte.points.append(gpxpy.gpx.GPXRoutePoint(row.lat, row.lon, name=label, time=when))
@@ -498,7 +538,12 @@ def to_ics(
     for row in _visits(stops).itertuples():
         start, end = _visit_times(row)
         if not math.isfinite(start):
-            raise InputError(f"visit {row.visit_id!r} has no start or arrival time", source="start")
+            raise InputError(
+                _("visit {visit_id} has no start or arrival time").format(
+                    visit_id=repr(row.visit_id)
+                ),
+                source="start",
+            )
         ev = icalendar.Event()
         ev.add("uid", f"{row.visit_id}-{worker}-{date.isoformat()}-{row.sequence}@geo-outreach")
         ev.add("dtstamp", stamp)
@@ -688,7 +733,12 @@ def _route_sheet_pdf(
     from matplotlib.backends.backend_pdf import PdfPages
 
     if page not in _PAGES:
-        raise InputError(f"page must be one of {sorted(_PAGES)}, got {page!r}", source="page")
+        raise InputError(
+            _("page must be one of {choices}, got {page}").format(
+                choices=sorted(_PAGES), page=repr(page)
+            ),
+            source="page",
+        )
     w_in, h_in = _PAGES[page]
     fs = 8.5
     margin = 0.5
@@ -935,7 +985,7 @@ def _sheet_table(
     from matplotlib.patches import Rectangle
 
     xs = [margin]
-    for _, share in _COLS:
+    for _label, share in _COLS:
         xs.append(xs[-1] + share * table_w)
     y = top_in
 
@@ -1013,7 +1063,7 @@ def day_map_html(
 
     pts = stops[np.isfinite(stops["lon"]) & np.isfinite(stops["lat"]) & (stops["kind"] != "break")]
     if pts.empty:
-        raise InputError("the day's stops have no lon/lat; cannot draw a map", source="lon")
+        raise InputError(_("the day's stops have no lon/lat; cannot draw a map"), source="lon")
     g = gpd.GeoDataFrame(
         pts.assign(
             stop=pts["stop_no"].astype(str).where(~pts["kind"].isin(_END_KINDS), pts["kind"]),

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
-from geo_outreach.i18n import gettext, in_language, ngettext
+from geo_outreach.i18n import _, gettext, in_language, ngettext
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.classify import SCHEMES, class_colours, classify
 from geo_outreach.present.labels import category_label
@@ -274,16 +274,21 @@ def _choropleth_spec(
         column = access_column or default_access_column(tracts) or ""
         if not column:
             raise InputError(
-                "the 'access' layer needs a travel-time column such as "
-                "tt_nearest_clinic_fqhc_drive_min in the tracts; run the analysis "
-                "(geo-outreach analyze) or pass access_column",
+                _(
+                    "the 'access' layer needs a travel-time column such as "
+                    "tt_nearest_clinic_fqhc_drive_min in the tracts; run the analysis "
+                    "(geo-outreach analyze) or pass access_column"
+                ),
                 source="access_column",
             )
         title = access_label(column)
     if column not in tracts.columns:
         raise InputError(
-            f"tracts have no column {column!r} for the {layer!r} layer; available: "
-            f"{[c for c in tracts.columns if c != 'geometry'][:30]}",
+            _("tracts have no column {column} for the {layer} layer; available: {columns}").format(
+                column=repr(column),
+                layer=repr(layer),
+                columns=[c for c in tracts.columns if c != "geometry"][:30],
+            ),
             source=column,
         )
     return column, title
@@ -429,7 +434,9 @@ def _point_category(gdf: pd.DataFrame, column: str | None, default: str) -> pd.S
     if column is not None:
         if column not in gdf.columns:
             raise InputError(
-                f"point layer has no column {column!r}; available: {list(gdf.columns)}",
+                _("point layer has no column {column}; available: {columns}").format(
+                    column=repr(column), columns=list(gdf.columns)
+                ),
                 source=column,
             )
         return gdf[column].fillna("unknown").astype(str)
@@ -442,7 +449,9 @@ def _point_category(gdf: pd.DataFrame, column: str | None, default: str) -> pd.S
 def _route_ids(routes: pd.DataFrame, column: str | None) -> pd.Series:
     if column is not None:
         if column not in routes.columns:
-            raise InputError(f"routes have no column {column!r}", source=column)
+            raise InputError(
+                _("routes have no column {column}").format(column=repr(column)), source=column
+            )
         return routes[column].astype(str)
     if "route_id" in routes.columns:
         return routes["route_id"].astype(str)
@@ -522,7 +531,12 @@ def _layout(
 ) -> tuple[tuple[float, float], list[list[float]], list[float], bool]:
     """Figure size, map panel rects, side panel rect (figure fractions) and portrait flag."""
     if size not in PAGE_SIZES:
-        raise InputError(f"unknown size {size!r}; use one of {sorted(PAGE_SIZES)}", source="size")
+        raise InputError(
+            _("unknown size {size}; use one of {choices}").format(
+                size=repr(size), choices=sorted(PAGE_SIZES)
+            ),
+            source="size",
+        )
     w, h = PAGE_SIZES[size]
     portrait = h > w
     margin = 0.35 / w, 0.35 / h
@@ -585,20 +599,31 @@ def _layer_frames(
     layers = [str(x).strip().lower() for x in layers if str(x).strip()]
     unknown = [x for x in layers if x not in LAYERS]
     if unknown or not layers:
-        raise InputError(f"unknown layer(s) {unknown}; use some of {list(LAYERS)}", source="layers")
+        raise InputError(
+            _("unknown layer(s) {unknown}; use some of {layers}").format(
+                unknown=unknown, layers=list(LAYERS)
+            ),
+            source="layers",
+        )
     chor = [x for x in layers if x in CHOROPLETH_LAYERS]
     if len(chor) > 2:
         raise InputError(
-            f"at most two choropleth layers fit on one page, got {chor}; make two maps",
+            _("at most two choropleth layers fit on one page, got {layers}; make two maps").format(
+                layers=chor
+            ),
             source="layers",
         )
     for name in [*(["tracts"] if chor else []), *[x for x in layers if x in given]]:
         obj = tracts if name == "tracts" else given[name]
         if obj is None:
-            need = (
-                "tracts (run the analysis or pass analysis=OUT.gpkg)" if name == "tracts" else name
-            )
-            raise InputError(f"layer {name!r} was asked for but no {need} was given", source=name)
+            if name == "tracts":
+                msg = _(
+                    "layer {layer} was asked for but no tracts "
+                    "(run the analysis or pass analysis=OUT.gpkg) was given"
+                )
+            else:
+                msg = _("layer {layer} was asked for but no {name} was given")
+            raise InputError(msg.format(layer=repr(name), name=name), source=name)
     frames: dict[str, gpd.GeoDataFrame] = {}
     if tracts is not None:
         frames["tracts"] = check_gdf(tracts, "tracts", kinds={"Polygon", "MultiPolygon"})
@@ -629,7 +654,7 @@ def _extent_frames(
     elif not extent_frames:
         extent_frames = [f for n, f in frames.items() if n != "roads"]
     if not extent_frames or all(len(f) == 0 for f in extent_frames):
-        raise InputError("nothing to draw: every layer given is empty", source="layers")
+        raise InputError(_("nothing to draw: every layer given is empty"), source="layers")
     return extent_frames
 
 
@@ -657,10 +682,10 @@ def print_bounds(
     A web preview fitted to these bounds shows the area the printed page shows.
     """
     given = {"zones": zones, "services": services, "stops": stops, "routes": routes}
-    _, chor, frames = _layer_frames(layers, tracts, given, None)
+    _layers, chor, frames = _layer_frames(layers, tracts, given, None)
     extent_frames = _extent_frames(frames, chor)
     crs = _page_crs(extent_frames)
-    (w_in, h_in), panel_rects, _, _ = _layout(size, len(chor))
+    (w_in, h_in), panel_rects, _side, _portrait = _layout(size, len(chor))
     rect = panel_rects[0]
     xlim, ylim = _extent(
         [f.to_crs(crs) for f in extent_frames], (rect[2] * w_in) / (rect[3] * h_in)
@@ -821,17 +846,23 @@ def render_static_map(
     from matplotlib.patches import Patch
 
     if not isinstance(title, str) or not title.strip():
-        raise InputError("title must be a non-empty text", source="title")
+        raise InputError(_("title must be a non-empty text"), source="title")
     if not isinstance(attribution, str) or not attribution.strip():
         raise InputError(
-            "attribution must name the data sources (e.g. the region's attribution line); "
-            "every map must credit OpenStreetMap and the other sources",
+            _(
+                "attribution must name the data sources (e.g. the region's attribution line); "
+                "every map must credit OpenStreetMap and the other sources"
+            ),
             source="attribution",
         )
     if fmt not in ("png", "pdf", "svg"):
-        raise InputError(f"format must be png, pdf or svg, got {fmt!r}", source="format")
+        raise InputError(
+            _("format must be png, pdf or svg, got {fmt}").format(fmt=repr(fmt)), source="format"
+        )
     if not 50 <= dpi <= 600:
-        raise InputError(f"dpi must be between 50 and 600, got {dpi}", source="dpi")
+        raise InputError(
+            _("dpi must be between 50 and 600, got {dpi}").format(dpi=dpi), source="dpi"
+        )
     given = {"zones": zones, "services": services, "stops": stops, "routes": routes}
     layers, chor, frames = _layer_frames(layers, tracts, given, roads)
     extent_frames = _extent_frames(frames, chor)
@@ -1198,7 +1229,7 @@ def _draw_side_panel(
         ax = fig.add_axes((left + g * (col_w + gap), bottom, col_w, height))
         ax.set_axis_off()
         font = fs
-        for _ in range(8):
+        for _attempt in range(8):
             leg = _legend_box(ax, group, font, col_w * w_in)
             bb = leg.get_window_extent(renderer).transformed(ax.transAxes.inverted())
             if bb.y0 >= 0 and bb.x1 <= 1.01:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from geo_outreach.domain import WEEKDAYS
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 from geo_outreach.palettes import OKABE_ITO
 from geo_outreach.validation import check_columns
 
@@ -108,7 +109,12 @@ def route_timeline(
     """
     check_columns(stops, _NEEDED, "stops")
     if day is not None and day not in WEEKDAYS:
-        raise InputError(f"day must be one of {', '.join(WEEKDAYS)}, got {day!r}", source="day")
+        raise InputError(
+            _("day must be one of {choices}, got {day}").format(
+                choices=", ".join(WEEKDAYS), day=repr(day)
+            ),
+            source="day",
+        )
     s = stops if day is None else stops[stops["day"].astype(str) == day]
     if week_of is None:
         today = dt.date.today()

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
-from geo_outreach.i18n import gettext, ngettext
+from geo_outreach.i18n import _, gettext, ngettext
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.assets import render_offline_html
 from geo_outreach.present.classify import assign_classes, class_colours, classify
@@ -108,7 +108,9 @@ def road_class(value: object) -> str:
 def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
     """Simplify geometries by ``tolerance_m`` metres (in a local UTM CRS); EPSG:4326 out."""
     if tolerance_m < 0 or not math.isfinite(tolerance_m):
-        raise InputError(f"simplify_m must be >= 0, got {tolerance_m}", source="simplify_m")
+        raise InputError(
+            _("simplify_m must be >= 0, got {got}").format(got=tolerance_m), source="simplify_m"
+        )
     if tolerance_m == 0 or geoms.empty:
         return geoms
     utm = geoms.estimate_utm_crs()
@@ -250,7 +252,7 @@ def _keep_in_front(m: folium.Map, layer: Any, *, rank: int) -> None:
 
 def _palette_for(keys: Sequence[str], palette: Sequence[str], what: str) -> dict[str, str]:
     if not palette:
-        raise InputError("palette must name at least one colour", source="palette")
+        raise InputError(_("palette must name at least one colour"), source="palette")
     if len(keys) > len(palette):
         logger.warning(
             "%d %s but the palette has %d colours; colours repeat", len(keys), what, len(palette)
@@ -266,15 +268,19 @@ def _check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
         minx, miny, maxx, maxy = (float(v) for v in bounds)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            f"bounds must be (min_lon, min_lat, max_lon, max_lat), got {bounds!r}",
+            _("bounds must be (min_lon, min_lat, max_lon, max_lat), got {got}").format(
+                got=repr(bounds)
+            ),
             source="bounds",
         ) from exc
     ok = all(math.isfinite(v) for v in (minx, miny, maxx, maxy))
     ok = ok and -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
     if not ok:
         raise InputError(
-            "bounds must be (min_lon, min_lat, max_lon, max_lat) in degrees with min <= max, "
-            f"got {tuple(bounds)!r}; use gdf.to_crs(4326).total_bounds",
+            _(
+                "bounds must be (min_lon, min_lat, max_lon, max_lat) in degrees with min <= max, "
+                "got {got}; use gdf.to_crs(4326).total_bounds"
+            ).format(got=repr(tuple(bounds))),
             source="bounds",
         )
     return minx, miny, maxx, maxy
@@ -287,8 +293,10 @@ def _road_features(roads: gpd.GeoDataFrame, class_column: str, simplify_m: float
     kinds = set(roads.geom_type.dropna().unique())
     if not kinds <= {"LineString", "MultiLineString"}:
         raise InputError(
-            f"roads must hold LineString geometries (road edges), found {sorted(kinds)}; "
-            "pass the edges GeoDataFrame, e.g. osmnx.graph_to_gdfs(G, nodes=False)",
+            _(
+                "roads must hold LineString geometries (road edges), found {found}; "
+                "pass the edges GeoDataFrame, e.g. osmnx.graph_to_gdfs(G, nodes=False)"
+            ).format(found=sorted(kinds)),
             source="roads",
         )
     if class_column in roads.columns:
@@ -373,8 +381,10 @@ def base_map(
     minx, miny, maxx, maxy = _check_bounds(bounds)
     if not isinstance(attribution, str) or not attribution.strip():
         raise InputError(
-            "attribution must name the data sources shown (e.g. DEMO_ATTRIBUTION); "
-            "every map must credit OpenStreetMap and the other sources",
+            _(
+                "attribution must name the data sources shown (e.g. DEMO_ATTRIBUTION); "
+                "every map must credit OpenStreetMap and the other sources"
+            ),
             source="attribution",
         )
     m = folium.Map(
@@ -451,10 +461,10 @@ def _classes(
     if bins is not None:
         edges = np.asarray(bins, dtype=float)
         if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
-            raise InputError("bins must be at least two increasing numbers", parameter="bins")
+            raise InputError(_("bins must be at least two increasing numbers"), parameter="bins")
         return edges, assign_classes(values, edges)
     if k < 1:
-        raise InputError(f"k must be >= 1, got {k}", parameter="k")
+        raise InputError(_("k must be >= 1, got {k}").format(k=k), parameter="k")
     if k == 1:
         finite = values[np.isfinite(values)]
         lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
@@ -536,15 +546,24 @@ def add_choropleth(
     check_columns(units, [id_column, column, *fields], "units")
     if aliases is not None and len(aliases) != len(fields):
         raise InputError(
-            f"aliases has {len(aliases)} labels for {len(fields)} fields", source="aliases"
+            _("aliases has {n} labels for {fields} fields").format(
+                n=len(aliases), fields=len(fields)
+            ),
+            source="aliases",
         )
     if units[id_column].duplicated().any():
         dup = units.loc[units[id_column].duplicated(), id_column].iloc[0]
-        raise InputError(f"units.{id_column} is not unique (e.g. {dup!r})", source=id_column)
+        raise InputError(
+            _("units.{column} is not unique (e.g. {example})").format(
+                column=id_column, example=repr(dup)
+            ),
+            source=id_column,
+        )
     values = pd.to_numeric(units[column], errors="coerce").to_numpy(dtype=float)
     if not 0 <= fill_opacity <= 1:
         raise InputError(
-            f"fill_opacity must be in [0, 1], got {fill_opacity}", source="fill_opacity"
+            _("fill_opacity must be in [0, 1], got {got}").format(got=fill_opacity),
+            source="fill_opacity",
         )
 
     edges, idx = _classes(values, scheme, k, bins)
@@ -584,7 +603,9 @@ def add_choropleth(
 
     if legend_labels is not None and len(legend_labels) != n_classes:
         raise InputError(
-            f"legend_labels has {len(legend_labels)} labels for {n_classes} classes",
+            _("legend_labels has {n} labels for {classes} classes").format(
+                n=len(legend_labels), classes=n_classes
+            ),
             source="legend_labels",
         )
     rows = []
@@ -793,8 +814,10 @@ def add_sites(
     kinds = set(sites.geom_type.dropna().unique())
     if not kinds <= {"Point"}:
         raise InputError(
-            f"sites must hold Point geometries, found {sorted(kinds)}; "
-            "use gdf.representative_point() for polygons",
+            _(
+                "sites must hold Point geometries, found {found}; "
+                "use gdf.representative_point() for polygons"
+            ).format(found=sorted(kinds)),
             source="sites",
         )
     cats = sorted(sites[category_column].astype(str).unique())
@@ -807,7 +830,7 @@ def add_sites(
     shown = {c: category_label(c, overrides=category_labels) for c in cats}
     for cat in cats:
         group = folium.FeatureGroup(name=f"{name}: {shown[cat]}")
-        for geom, (_, row) in zip(
+        for geom, (_i, row) in zip(
             records.geometry[records["_cat"] == cat],
             records[records["_cat"] == cat].iterrows(),
             strict=True,
@@ -876,7 +899,8 @@ def add_routes(
     kinds = set(routes.geom_type.dropna().unique())
     if not kinds <= {"LineString", "MultiLineString"}:
         raise InputError(
-            f"routes must hold LineString geometries, found {sorted(kinds)}", source="routes"
+            _("routes must hold LineString geometries, found {found}").format(found=sorted(kinds)),
+            source="routes",
         )
     ids = list(dict.fromkeys(routes[route_column].astype(str)))
     colour = _palette_for(ids, palette, "routes")

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from geo_outreach.errors import GeoOutreachError, InputError
+from geo_outreach.i18n import _
 
 from . import tables as t
 from .roles import OWNER, ROLES, Actor, require
@@ -133,10 +134,11 @@ def _user(row: Any) -> User:
 def _check_password(password: str) -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LEN:
         raise InputError(
-            f"password: give at least {MIN_PASSWORD_LEN} characters", parameter="password"
+            _("password: give at least {n} characters").format(n=MIN_PASSWORD_LEN),
+            parameter="password",
         )
     if password != password.strip("\r\n"):
-        raise InputError("password: must not contain line breaks", parameter="password")
+        raise InputError(_("password: must not contain line breaks"), parameter="password")
     return password
 
 
@@ -151,7 +153,10 @@ def _check_language(language: str | None) -> str:
         code = PSEUDO
     if code == PSEUDO:
         raise InputError(
-            f"language {language!r}: choose one of {', '.join(LANGUAGES)}", parameter="language"
+            _("language {language}: choose one of {choices}").format(
+                language=repr(language), choices=", ".join(LANGUAGES)
+            ),
+            parameter="language",
         )
     return code
 
@@ -207,27 +212,40 @@ def add_user(
     username = str(username).strip()
     if not _USERNAME.match(username):
         raise InputError(
-            f"username {username!r}: use 1-64 letters, digits or . _ @ - (starting with a "
-            "letter or digit)",
+            _(
+                "username {username}: use 1-64 letters, digits or . _ @ - (starting with a "
+                "letter or digit)"
+            ).format(username=repr(username)),
             parameter="username",
         )
     if role not in ROLES:
-        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", parameter="role")
+        raise InputError(
+            _("role {role} is not one of {choices}").format(
+                role=repr(role), choices=", ".join(ROLES)
+            ),
+            parameter="role",
+        )
     worker_id = (worker_id or "").strip()
     if role == "worker" and not worker_id:
         raise InputError(
-            "worker_id is required for a worker (their id in the workers file)",
+            _("worker_id is required for a worker (their id in the workers file)"),
             parameter="worker_id",
         )
     if role != "worker" and worker_id:
-        raise InputError(f"worker_id is only for workers, not for a {role}", parameter="worker_id")
+        raise InputError(
+            _("worker_id is only for workers, not for a {role}").format(role=role),
+            parameter="worker_id",
+        )
     language = _check_language(language)
     digest = _hasher().hash(_check_password(password))
     now = _now()
 
     def _tx(conn: sa.Connection) -> None:
         if conn.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).first():
-            raise InputError(f"user {username!r} exists already", parameter="username")
+            raise InputError(
+                _("user {username} exists already").format(username=repr(username)),
+                parameter="username",
+            )
         conn.execute(
             t.users.insert().values(
                 username=username,
@@ -253,7 +271,9 @@ def get_user(store: Any, username: str) -> User:
         row = conn.execute(sa.select(t.users).where(t.users.c.username == username)).mappings()
         found = row.first()
     if found is None:
-        raise InputError(f"no user {username!r}", parameter="username")
+        raise InputError(
+            _("no user {username}").format(username=repr(username)), parameter="username"
+        )
     return _user(found)
 
 
@@ -331,16 +351,18 @@ def authenticate(
             .mappings()
             .first()
         )
-    wrong = SignInError("wrong username or password")
+    wrong = SignInError(_("wrong username or password"))
     if row is None:
         _hasher().hash("x" * MIN_PASSWORD_LEN)  # same work as a real check: no user probing
         raise wrong
     if row["disabled"]:
-        raise SignInError("this account is disabled; ask your administrator")
+        raise SignInError(_("this account is disabled; ask your administrator"))
     locked = _aware(row["locked_until"])
     if locked is not None and locked > now:
         raise SignInError(
-            f"too many wrong passwords: this account is locked until {locked:%H:%M} UTC"
+            _("too many wrong passwords: this account is locked until {time} UTC").format(
+                time=f"{locked:%H:%M}"
+            )
         )
     try:
         ok = _hasher().verify(row["password_hash"], password or "")
@@ -361,7 +383,9 @@ def authenticate(
         if lock_until is not None:
             logger.warning("account %s locked after %d wrong passwords", username, fails)
             raise SignInError(
-                f"too many wrong passwords: this account is locked until {lock_until:%H:%M} UTC"
+                _("too many wrong passwords: this account is locked until {time} UTC").format(
+                    time=f"{lock_until:%H:%M}"
+                )
             )
         raise wrong
     if row["failed_attempts"] or locked is not None:

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from geo_outreach.domain import WEEKDAYS
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import N_, _
 
 from . import tables as t
 from .roles import OWNER, Actor, require
@@ -90,7 +91,8 @@ def monday_of(day: dt.date | str) -> dt.date:
             day = dt.date.fromisoformat(day.strip())
         except ValueError:
             raise InputError(
-                f"week_of {day!r} is not a date; give YYYY-MM-DD", parameter="week_of"
+                _("week_of {day} is not a date; give YYYY-MM-DD").format(day=repr(day)),
+                parameter="week_of",
             ) from None
     if isinstance(day, dt.datetime):
         day = day.date()
@@ -120,26 +122,35 @@ def read_plan_folder(path: str | Path, *, region: str | None = None) -> PlanFold
     folder = Path(path).expanduser()
     if not folder.is_dir():
         raise InputError(
-            f"{folder} is not a folder; give the folder `geo-outreach plan -o` wrote",
+            _("{path} is not a folder; give the folder `geo-outreach plan -o` wrote").format(
+                path=folder
+            ),
             source=str(folder),
         )
     if not (folder / MANIFEST).is_file():
         raise InputError(
-            f"{folder} is not a plan: it has no {MANIFEST}; write it with `geo-outreach plan "
-            "-o DIR` (this version records the region and the checker's verdict there)",
+            _(
+                "{path} is not a plan: it has no {manifest}; write it with `geo-outreach plan "
+                "-o DIR` (this version records the region and the checker's verdict there)"
+            ).format(path=folder, manifest=MANIFEST),
             source=str(folder),
         )
     manifest = check_manifest(folder, kind="plan", name=MANIFEST)
     missing = [n for n in REQUIRED_FILES if not (folder / n).is_file()]
     if missing:
         raise InputError(
-            f"{folder} is not a complete plan: {', '.join(missing)} missing", source=str(folder)
+            _("{path} is not a complete plan: {files} missing").format(
+                path=folder, files=", ".join(missing)
+            ),
+            source=str(folder),
         )
     have = str(manifest.get("region") or "")
     if region is not None and have != region:
         raise InputError(
-            f"{folder} is a plan of region {have or '(unknown)'!r}, not of {region!r}; "
-            "plan it on this region (or open the plan's own region)",
+            _(
+                "{path} is a plan of region {have}, not of {region}; "
+                "plan it on this region (or open the plan's own region)"
+            ).format(path=folder, have=repr(have or _("(unknown)")), region=repr(region)),
             source=str(folder),
         )
     names = sorted({*manifest.get("files", {}), *REQUIRED_FILES, MANIFEST})
@@ -218,7 +229,11 @@ def store_plan(
         require(actor, "plans.publish")
     pf = folder if isinstance(folder, PlanFolder) else read_plan_folder(folder, region=region)
     if region is not None and pf.region != region:
-        raise InputError(f"the plan is of region {pf.region!r}, not of {region!r}")
+        raise InputError(
+            _("the plan is of region {have}, not of {region}").format(
+                have=repr(pf.region), region=repr(region)
+            )
+        )
     monday = monday_of(week_of)
     n_routes, n_visits = _counts(pf.files)
     addresses: dict[str, str] = {}
@@ -271,9 +286,13 @@ def _publish(conn: sa.Connection, pid: int, actor: Actor, now: dt.datetime) -> l
     p = t.plans
     row = conn.execute(sa.select(p.c.week_of, p.c.region, p.c.status).where(p.c.id == pid)).first()
     if row is None:
-        raise InputError(f"no plan {pid}", parameter="plan_id")
+        raise InputError(_("no plan {plan_id}").format(plan_id=pid), parameter="plan_id")
     if row.status != "draft":
-        raise InputError(f"plan {pid} is {row.status}; only a draft can be published")
+        raise InputError(
+            _("plan {plan_id} is {status}; only a draft can be published").format(
+                plan_id=pid, status=row.status
+            )
+        )
     old = (
         conn.execute(
             sa.select(p.c.id).where(
@@ -326,7 +345,7 @@ def publish_plan(
         out["superseded"] = old
         return out
     if week_of is None:
-        raise InputError("give week_of: the plan's week", parameter="week_of")
+        raise InputError(_("give week_of: the plan's week"), parameter="week_of")
     return store_plan(
         store, folder_or_id, week_of=week_of, region=region, publish=True, streets=streets,
         actor=actor,
@@ -346,12 +365,13 @@ def _warn_missing_workers(store: Any, pid: int) -> None:
     in_plan = set(_stops(files)["worker_id"])
     missing = sorted(i for i in ids if i and i not in in_plan)
     if missing:
-        msg = (
-            f"plan {pid}: worker account(s) with worker id {', '.join(missing)} have no route in "
+        msg = N_(
+            "plan {plan_id}: worker account(s) with worker id {workers} have no route in "
             "this plan (check the workers file or the accounts)"
         )
-        logger.warning(msg)
-        warnings.warn(msg, UserWarning, stacklevel=3)
+        fields = {"plan_id": pid, "workers": ", ".join(missing)}
+        logger.warning(msg.format(**fields))  # logs stay English
+        warnings.warn(_(msg).format(**fields), UserWarning, stacklevel=3)
 
 
 def _files(store: Any, pid: int) -> dict[str, bytes]:
@@ -368,12 +388,15 @@ def _row(store: Any, pid: int) -> Any:
     try:
         pid = int(pid)
     except (TypeError, ValueError):
-        raise InputError(f"plan id {pid!r} is not a number", parameter="plan_id") from None
+        raise InputError(
+            _("plan id {plan_id} is not a number").format(plan_id=repr(pid)), parameter="plan_id"
+        ) from None
     with store._read() as conn:
         row = conn.execute(sa.select(t.plans).where(t.plans.c.id == pid)).mappings().first()
     if row is None:
         raise InputError(
-            f"no plan {pid} in the team database; see `plans list`", parameter="plan_id"
+            _("no plan {plan_id} in the team database; see `plans list`").format(plan_id=pid),
+            parameter="plan_id",
         )
     return row
 
@@ -411,7 +434,11 @@ def list_plans(
         q = q.where(t.plans.c.week_of == monday_of(week_of))
     if status is not None:
         if status not in STATUSES:
-            raise InputError(f"status {status!r}: one of {', '.join(STATUSES)}")
+            raise InputError(
+                _("status {status}: one of {choices}").format(
+                    status=repr(status), choices=", ".join(STATUSES)
+                )
+            )
         q = q.where(t.plans.c.status == status)
     with store._read() as conn:
         rows = conn.execute(q).mappings().all()
@@ -624,7 +651,12 @@ def record_plan_visit(
     code = DAYS[day.weekday()]
     route = next((r for r in routes if r["worker_id"] == worker_id and r["day"] == code), None)
     if route is None or monday_of(day) != row["week_of"]:
-        raise InputError(f"plan {plan_id} has no route for {worker_id} on {day}", parameter="date")
+        raise InputError(
+            _("plan {plan_id} has no route for {worker_id} on {day}").format(
+                plan_id=plan_id, worker_id=worker_id, day=day
+            ),
+            parameter="date",
+        )
     stop = next(
         (
             s
@@ -635,7 +667,9 @@ def record_plan_visit(
     )
     if stop is None:
         raise InputError(
-            f"visit {visit_id!r} is not on {worker_id}'s route of {day} in plan {plan_id}",
+            _("visit {visit_id} is not on {worker_id}'s route of {day} in plan {plan_id}").format(
+                visit_id=repr(visit_id), worker_id=worker_id, day=day, plan_id=plan_id
+            ),
             parameter="visit_id",
         )
     when = visited_at or dt.datetime.combine(day, dt.datetime.now().time()).replace(microsecond=0)

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = ["with_visit_history"]
 
@@ -73,9 +74,9 @@ def with_visit_history(
     from geo_outreach.visits.store import visits_frame
 
     if "visit_id" not in visits.columns:
-        raise InputError("visits have no column 'visit_id'", source="visits", column="visit_id")
+        raise InputError(_("visits have no column 'visit_id'"), source="visits", column="visit_id")
     if lookback_days < 0:
-        raise InputError("lookback_days must be >= 0", parameter="lookback_days")
+        raise InputError(_("lookback_days must be >= 0"), parameter="lookback_days")
     monday = _monday(week_of)
     log = visits_frame(store, until=monday - dt.timedelta(days=1))
     log = log[log["planned_visit_id"].astype(str).str.len() > 0]

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 from .models import CATEGORIES, parse_date
 from .store import VisitStore, visits_frame
@@ -67,7 +68,7 @@ def _visits(source: VisitStore | pd.DataFrame, *, since: Any = None) -> pd.DataF
     if isinstance(source, VisitStore):
         return visits_frame(source, since=since)
     if not isinstance(source, pd.DataFrame):
-        raise InputError("visits: give a VisitStore or a visits table", source="visits")
+        raise InputError(_("visits: give a VisitStore or a visits table"), source="visits")
     df = source.copy()
     for c, default in (
         ("unit_id", ""),
@@ -88,7 +89,9 @@ def _visits(source: VisitStore | pd.DataFrame, *, since: Any = None) -> pd.DataF
             df[c] = 0
     for c in ("record_id", "worker_id", "outcome", "visited_at"):
         if c not in df.columns:
-            raise InputError(f"visits table: missing column {c!r}", source=c)
+            raise InputError(
+                _("visits table: missing column {column}").format(column=repr(c)), source=c
+            )
     df["visited_at"] = pd.to_datetime(df["visited_at"])
     df["visit_date"] = df["visited_at"].dt.normalize()
     if "timezone" in df.columns:  # UTC times: the visit's day is its day in its zone
@@ -114,12 +117,17 @@ def _units_table(units: Any, what: str = "units") -> pd.DataFrame:
     if units is None:
         return pd.DataFrame({"unit_id": pd.Series(dtype=str)})
     if not isinstance(units, pd.DataFrame) or "unit_id" not in units.columns:
-        raise InputError(f"{what}: give a table with a 'unit_id' column", source=what)
+        raise InputError(
+            _("{what}: give a table with a 'unit_id' column").format(what=what), source=what
+        )
     out = units.copy()
     out["unit_id"] = out["unit_id"].astype(str)
     if out["unit_id"].duplicated().any():
         dup = out.loc[out["unit_id"].duplicated(), "unit_id"].iloc[0]
-        raise InputError(f"{what}: unit_id {dup!r} appears twice", source=what)
+        raise InputError(
+            _("{what}: unit_id {unit_id} appears twice").format(what=what, unit_id=repr(dup)),
+            source=what,
+        )
     return out
 
 
@@ -179,7 +187,7 @@ def _underserved_units(underserved: Any, units: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"unit_id": pd.Series(dtype=str), "population": pd.Series(dtype=float)})
     if not isinstance(underserved, pd.DataFrame):
         raise InputError(
-            "underserved: give a table of units (unit_id, population)", source="underserved"
+            _("underserved: give a table of units (unit_id, population)"), source="underserved"
         )
     u = underserved.copy()
     if "unit_id" not in u.columns and "unit_ids" in u.columns:  # a zones table
@@ -188,7 +196,7 @@ def _underserved_units(underserved: Any, units: pd.DataFrame) -> pd.DataFrame:
         u["unit_id"] = u["unit_id"].str.strip()
     if "unit_id" not in u.columns:
         raise InputError(
-            "underserved: needs 'unit_id' (a units table) or 'unit_ids' (a zones table)",
+            _("underserved: needs 'unit_id' (a units table) or 'unit_ids' (a zones table)"),
             source="underserved",
         )
     u["unit_id"] = u["unit_id"].astype(str)
@@ -197,7 +205,7 @@ def _underserved_units(underserved: Any, units: pd.DataFrame) -> pd.DataFrame:
     if "population" not in u.columns:
         if "population" not in units.columns:
             raise InputError(
-                "underserved: no 'population' column; give it there or in units",
+                _("underserved: no 'population' column; give it there or in units"),
                 source="underserved",
             )
         u = u.merge(units[["unit_id", "population"]], on="unit_id", how="left")
@@ -208,7 +216,7 @@ def _underserved_units(underserved: Any, units: pd.DataFrame) -> pd.DataFrame:
 def _plan_table(plan: Any) -> pd.DataFrame:
     if not isinstance(plan, pd.DataFrame) or not {"visit_id", "worker_id"} <= set(plan.columns):
         raise InputError(
-            "plan: give the plan's stops table with visit_id, worker_id and date columns",
+            _("plan: give the plan's stops table with visit_id, worker_id and date columns"),
             source="plan",
         )
     p = plan.copy()
@@ -222,7 +230,7 @@ def _plan_table(plan: Any) -> pd.DataFrame:
             p["date"] = pd.to_datetime(p["date"], format="ISO8601").dt.normalize()
         except (ValueError, TypeError):
             raise InputError(
-                "plan: column 'date' must hold dates like 2024-05-02", source="plan"
+                _("plan: column 'date' must hold dates like 2024-05-02"), source="plan"
             ) from None
     else:
         p["date"] = pd.NaT
@@ -348,7 +356,7 @@ def _planned_vs_done(
     v["_rank"] = v["outcome"].map(rank)
     v = v.sort_values(["_rank", "visited_at"])
     rows = []
-    for _, s in plan.iterrows():
+    for _i, s in plan.iterrows():
         m = v[v["planned_visit_id"] == s["visit_id"]]
         if pd.notna(s["date"]):
             m = m[m["visit_date"] == s["date"]]
@@ -600,13 +608,16 @@ def followups_as_visits(
     """
     today = today or dt.date.today()
     if duration_min <= 0:
-        raise InputError("duration_min must be positive", source="duration_min")
+        raise InputError(_("duration_min must be positive"), source="duration_min")
     if optional_value < 0:
-        raise InputError("optional_value must be >= 0", source="optional_value")
+        raise InputError(_("optional_value must be >= 0"), source="optional_value")
     skills_of = dict(category_skills or {})
     bad = sorted(set(skills_of) - set(CATEGORIES))
     if bad:
-        raise InputError(f"category_skills: unknown categories {bad}", source="category_skills")
+        raise InputError(
+            _("category_skills: unknown categories {categories}").format(categories=bad),
+            source="category_skills",
+        )
     fu = open_followups(store, today=today)
     reps: dict[str, tuple[float, float]] = {}
     if units is not None and "geometry" in getattr(units, "columns", ()):
@@ -618,7 +629,7 @@ def followups_as_visits(
         reps = {str(i): (p.x, p.y) for i, p in zip(ug["unit_id"], rp, strict=True)}
     horizon = pd.Timestamp(today + dt.timedelta(days=required_within_days))
     rows, skipped = [], 0
-    for _, f in fu.iterrows():
+    for _i, f in fu.iterrows():
         lon, lat = f["lon"], f["lat"]
         if pd.isna(lon) or pd.isna(lat):
             if f["unit_id"] in reps:
@@ -686,12 +697,12 @@ def reach_discount(
     """
     today = today or dt.date.today()
     if not (half_life_days > 0):
-        raise InputError("half_life_days must be positive", source="half_life_days")
+        raise InputError(_("half_life_days must be positive"), source="half_life_days")
     if not (0 <= max_discount <= 1):
-        raise InputError("max_discount must be between 0 and 1", source="max_discount")
+        raise InputError(_("max_discount must be between 0 and 1"), source="max_discount")
     u = _units_table(units)
     if "population" not in u.columns:
-        raise InputError("units: needs a 'population' column", source="units")
+        raise InputError(_("units: needs a 'population' column"), source="units")
     v = assign_units(_visits(store), units)
     v = v[(v["outcome"] == "done") & (v["unit_id"] != "")]
     age = (pd.Timestamp(today) - v["visit_date"]).dt.days.clip(lower=0).astype(float)
@@ -737,7 +748,7 @@ def attendance_factors(
         attendance_factor, expected_people``, lowest factor first.
     """
     if prior_visits < 0:
-        raise InputError("prior_visits must be >= 0", source="prior_visits")
+        raise InputError(_("prior_visits must be >= 0"), source="prior_visits")
     v = _visits(store, since=since)
     v["location_id"] = _location_id(v)
     v = v[v["location_id"] != ""]
@@ -780,7 +791,7 @@ def read_layer(path: str | Path, *, layer: str | None = None) -> pd.DataFrame:
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: file not found", source=str(p))
+        raise InputError(_("{path}: file not found").format(path=p), source=str(p))
     suffix = p.suffix.lower()
     if suffix == ".csv":
         from geo_outreach.data.readers import read_csv_table
@@ -796,14 +807,17 @@ def read_layer(path: str | Path, *, layer: str | None = None) -> pd.DataFrame:
 
         g = gpd.read_file(p, layer=layer) if layer else gpd.read_file(p)
         if g.crs is None:
-            raise InputError(f"{p.name}: layer has no CRS; save it in EPSG:4326", source=str(p))
+            raise InputError(
+                _("{file}: layer has no CRS; save it in EPSG:4326").format(file=p.name),
+                source=str(p),
+            )
         g = g.to_crs(4326)
         pts = g.geometry.representative_point()
         df = pd.DataFrame(g.drop(columns=g.geometry.name))
         df.columns = [str(c).strip().lower() for c in df.columns]
         df["lon"], df["lat"] = pts.x.to_numpy(), pts.y.to_numpy()
         return df
-    raise InputError(f"{p.name}: use a .csv or .gpkg file", source=str(p))
+    raise InputError(_("{file}: use a .csv or .gpkg file").format(file=p.name), source=str(p))
 
 
 def _activities(df: pd.DataFrame, units: Any, who: str) -> pd.DataFrame:
@@ -815,12 +829,18 @@ def _activities(df: pd.DataFrame, units: Any, who: str) -> pd.DataFrame:
             t = t[~t[c].astype(str).str.lower().isin(("true", "1", "yes"))]
     date_col = next((c for c in ("visited_at", "visit_date", "date") if c in t.columns), None)
     if date_col is None:
-        raise InputError(f"{who}: needs a date column (date, visit_date or visited_at)", source=who)
+        raise InputError(
+            _("{what}: needs a date column (date, visit_date or visited_at)").format(what=who),
+            source=who,
+        )
     try:
         t["_date"] = pd.to_datetime(t[date_col].astype(str).str.slice(0, 10), format="%Y-%m-%d")
     except ValueError:
         raise InputError(
-            f"{who}: column {date_col!r} must hold dates like 2024-05-02", source=who
+            _("{what}: column {column} must hold dates like 2024-05-02").format(
+                what=who, column=repr(date_col)
+            ),
+            source=who,
         ) from None
     id_col = next(
         (c for c in ("record_id", "visit_id", "stop_id", "site_id", "id") if c in t.columns), None
@@ -833,7 +853,7 @@ def _activities(df: pd.DataFrame, units: Any, who: str) -> pd.DataFrame:
         t[c] = pd.to_numeric(t[c], errors="coerce") if c in t.columns else np.nan
     t = assign_units(t, units)
     cats = []
-    for _, r in t.iterrows():
+    for _i, r in t.iterrows():
         s: set[str] = set()
         for c in ("service", "category"):
             if c in t.columns and str(r[c]).strip():

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 from .models import CATEGORIES, RECORD_COLUMNS, VisitRecord, parse_bool
 from .store import VisitStore, _check_planned, plan_visit_ids, write_many
@@ -80,28 +81,35 @@ def read_visits_log_csv(path: str | Path) -> pd.DataFrame:
 
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: file not found", source=str(p))
+        raise InputError(_("{path}: file not found").format(path=p), source=str(p))
     text, sep = read_csv_text(p, what="visits")
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
         rows = [(reader.line_num, r) for r in reader]
     except csv.Error as exc:
         raise InputError(
-            f"{p.name}: not a well-formed CSV ({exc}); check the quotes in notes", source=str(p)
+            _("{file}: not a well-formed CSV ({exc}); check the quotes in notes").format(
+                file=p.name, exc=exc
+            ),
+            source=str(p),
         ) from None
     rows = [(n, r) for n, r in rows if any(x.strip() for x in r)]  # skip blank lines
     if not rows:
         raise InputError(
-            f"{p.name}: the file is empty; it needs a header row "
-            f"({', '.join(_REQUIRED)}, ...) and one row per visit",
+            _(
+                "{file}: the file is empty; it needs a header row "
+                "({columns}, ...) and one row per visit"
+            ).format(file=p.name, columns=", ".join(_REQUIRED)),
             source=str(p),
         )
     header, body = rows[0][1], rows[1:]
     for n, r in body:
         if len(r) != len(header):
             raise InputError(
-                f"{p.name}: not a well-formed CSV: row {n} has {len(r)} fields but the header "
-                f"has {len(header)}; quote notes that contain commas and remove extra fields",
+                _(
+                    "{file}: not a well-formed CSV: row {row} has {got} fields but the header "
+                    "has {expected}; quote notes that contain commas and remove extra fields"
+                ).format(file=p.name, row=n, got=len(r), expected=len(header)),
                 source=str(p),
             )
     # the index is the file's line number, used in error messages
@@ -118,20 +126,27 @@ def read_visits_log_csv(path: str | Path) -> pd.DataFrame:
     missing = [c for c in _REQUIRED if c not in df.columns]
     if missing:
         raise InputError(
-            f"{p.name}: missing column(s) {missing}; a visits CSV needs {', '.join(_REQUIRED)} "
-            "(see docs/visits.md)",
+            _(
+                "{file}: missing column(s) {missing}; a visits CSV needs {columns} "
+                "(see docs/visits.md)"
+            ).format(file=p.name, missing=missing, columns=", ".join(_REQUIRED)),
             source=str(p),
         )
     unknown = [c for c in df.columns if c not in IMPORT_COLUMNS and c not in _EXPORT_ONLY]
     if unknown:
         raise InputError(
-            f"{p.name}: unknown column(s) {unknown}; rename them to one of "
-            f"{', '.join(IMPORT_COLUMNS)} or remove them (see docs/visits.md)",
+            _(
+                "{file}: unknown column(s) {unknown}; rename them to one of "
+                "{columns} or remove them (see docs/visits.md)"
+            ).format(file=p.name, unknown=unknown, columns=", ".join(IMPORT_COLUMNS)),
             source=str(p),
         )
     dup = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dup:
-        raise InputError(f"{p.name}: column(s) {dup} appear twice", source=str(p))
+        raise InputError(
+            _("{file}: column(s) {columns} appear twice").format(file=p.name, columns=dup),
+            source=str(p),
+        )
     return df
 
 
@@ -197,7 +212,6 @@ def import_csv(
     seen: set[str] = set()
     dups = voided = 0
     for i, row in df.iterrows():
-        where = f"{p.name} row {i}: "
         try:
             if "voided" in df.columns and parse_bool(row["voided"], "voided"):
                 voided += 1
@@ -206,7 +220,7 @@ def import_csv(
             rec.check_not_future(now)
             _check_planned(rec, ids)
         except InputError as exc:
-            errors.append(where + str(exc))
+            errors.append(_("{file} row {row}: {error}").format(file=p.name, row=i, error=exc))
             continue
         key = row.get("idempotency_key", "").strip()
         if not key and row.get("record_id", "").strip():
@@ -220,9 +234,14 @@ def import_csv(
         keys.append(key)
     if errors:
         more = len(errors) - _MAX_ERRORS
-        msg = "; ".join(errors[:_MAX_ERRORS]) + (f"; and {more} more row(s)" if more > 0 else "")
+        shown = errors[:_MAX_ERRORS]
+        if more > 0:
+            shown.append(_("and {n} more row(s)").format(n=more))
         raise InputError(
-            f"{p.name}: {len(errors)} invalid row(s), nothing imported: {msg}", source=str(p)
+            _("{file}: {n} invalid row(s), nothing imported: {errors}").format(
+                file=p.name, n=len(errors), errors="; ".join(shown)
+            ),
+            source=str(p),
         )
     new_ids, already = write_many(store, records, keys=keys, recorded_by=recorded_by)
     return ImportResult(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _, ngettext
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -71,17 +72,35 @@ def _count(value: Any, name: str) -> int:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return 0
     if isinstance(value, bool):
-        raise InputError(f"{name}: expected a whole number >= 0, got {value!r}", source=name)
+        raise InputError(
+            _("{name}: expected a whole number >= 0, got {value}").format(
+                name=name, value=repr(value)
+            ),
+            source=name,
+        )
     try:
         f = float(value)
     except (TypeError, ValueError):
         raise InputError(
-            f"{name}: {value!r} is not a number; give a whole number >= 0", source=name
+            _("{name}: {value} is not a number; give a whole number >= 0").format(
+                name=name, value=repr(value)
+            ),
+            source=name,
         ) from None
     if not math.isfinite(f) or f != int(f):
-        raise InputError(f"{name}: {value!r} is not a whole number; give a count", source=name)
+        raise InputError(
+            _("{name}: {value} is not a whole number; give a count").format(
+                name=name, value=repr(value)
+            ),
+            source=name,
+        )
     if f < 0:
-        raise InputError(f"{name}: {value!r} is negative; counts must be >= 0", source=name)
+        raise InputError(
+            _("{name}: {value} is negative; counts must be >= 0").format(
+                name=name, value=repr(value)
+            ),
+            source=name,
+        )
     return int(f)
 
 
@@ -95,8 +114,10 @@ def _zone(name: str) -> dt.tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
-            f"timezone: unknown time zone {name!r}; give an IANA name such as "
-            "America/New_York (the region's timezone)",
+            _(
+                "timezone: unknown time zone {zone}; give an IANA name such as "
+                "America/New_York (the region's timezone)"
+            ).format(zone=repr(name)),
             source="timezone",
         ) from None
 
@@ -125,7 +146,8 @@ def parse_datetime(value: Any, name: str = "visited_at", *, timezone: str = "UTC
     text = _text(value)
     if not text:
         raise InputError(
-            f"{name}: missing; give a date and time like 2024-05-02 14:30", source=name
+            _("{name}: missing; give a date and time like 2024-05-02 14:30").format(name=name),
+            source=name,
         )
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -133,7 +155,9 @@ def parse_datetime(value: Any, name: str = "visited_at", *, timezone: str = "UTC
         return _utc(dt.datetime.fromisoformat(text.replace("Z", "+00:00")), timezone)
     except ValueError:
         raise InputError(
-            f"{name}: {text!r} is not a date and time; write it like 2024-05-02 14:30",
+            _("{name}: {value} is not a date and time; write it like 2024-05-02 14:30").format(
+                name=name, value=repr(text)
+            ),
             source=name,
         ) from None
 
@@ -168,7 +192,10 @@ def parse_date(value: Any, name: str) -> dt.date | None:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
         raise InputError(
-            f"{name}: {text!r} is not a date; write it like 2024-05-09", source=name
+            _("{name}: {value} is not a date; write it like 2024-05-09").format(
+                name=name, value=repr(text)
+            ),
+            source=name,
         ) from None
 
 
@@ -181,7 +208,9 @@ def parse_bool(value: Any, name: str) -> bool:
         return False
     if text in ("1", "yes", "y", "true", "t"):
         return True
-    raise InputError(f"{name}: {value!r} is not yes/no", source=name)
+    raise InputError(
+        _("{name}: {value} is not yes/no").format(name=name, value=repr(value)), source=name
+    )
 
 
 def parse_languages(value: Any, name: str = "languages") -> tuple[str, ...]:
@@ -193,7 +222,10 @@ def parse_languages(value: Any, name: str = "languages") -> tuple[str, ...]:
     bad = [x for x in out if not _LANG_RE.match(x)]
     if bad:
         raise InputError(
-            f"{name}: {bad} are not ISO 639 language codes; write e.g. 'en;es;vi'", source=name
+            _("{name}: {codes} are not ISO 639 language codes; write e.g. 'en;es;vi'").format(
+                name=name, codes=bad
+            ),
+            source=name,
         )
     return tuple(out)
 
@@ -265,7 +297,7 @@ class VisitRecord:
         set_ = object.__setattr__
         worker = _text(self.worker_id)
         if not worker:
-            raise InputError("worker_id: missing; say who made the visit", source="worker_id")
+            raise InputError(_("worker_id: missing; say who made the visit"), source="worker_id")
         set_(self, "worker_id", worker)
         zone = _text(self.timezone) or "UTC"
         _zone(zone)
@@ -275,7 +307,10 @@ class VisitRecord:
         outcome = _text(self.outcome).lower()
         if outcome not in OUTCOMES:
             raise InputError(
-                f"outcome: {self.outcome!r} is not one of {', '.join(OUTCOMES)}", source="outcome"
+                _("outcome: {got} is not one of {choices}").format(
+                    got=repr(self.outcome), choices=", ".join(OUTCOMES)
+                ),
+                source="outcome",
             )
         set_(self, "outcome", outcome)
         for name in ("planned_visit_id", "followup_of", "note", "case_id", "unit_id"):
@@ -288,14 +323,17 @@ class VisitRecord:
         else:
             n = _count(pid, "plan_id")
             if n == 0:
-                raise InputError("plan_id: plan ids start at 1", source="plan_id")
+                raise InputError(_("plan_id: plan ids start at 1"), source="plan_id")
             set_(self, "plan_id", n)
         refs = dict(self.referrals or {})
         unknown = sorted(set(refs) - set(CATEGORIES))
         if unknown:
             raise InputError(
-                f"referrals: unknown categor{'y' if len(unknown) == 1 else 'ies'} {unknown}; "
-                f"use {', '.join(CATEGORIES)}",
+                ngettext(
+                    "referrals: unknown category {unknown}; use {choices}",
+                    "referrals: unknown categories {unknown}; use {choices}",
+                    len(unknown),
+                ).format(unknown=unknown, choices=", ".join(CATEGORIES)),
                 source="referrals",
             )
         clean = {c: _count(refs.get(c, 0), f"referrals_{c}") for c in CATEGORIES}
@@ -303,14 +341,18 @@ class VisitRecord:
         service = _text(self.service).lower()
         if service and service not in CATEGORIES:
             raise InputError(
-                f"service: {self.service!r} is not one of {', '.join(CATEGORIES)}",
+                _("service: {got} is not one of {choices}").format(
+                    got=repr(self.service), choices=", ".join(CATEGORIES)
+                ),
                 source="service",
             )
         set_(self, "service", service)
         if outcome != "done" and (self.people_reached or any(clean.values())):
             raise InputError(
-                f"outcome {outcome!r} reaches nobody: people_reached and referrals must be 0 "
-                "(use outcome 'done' when people were met)",
+                _(
+                    "outcome {outcome} reaches nobody: people_reached and referrals must be 0 "
+                    "(use outcome 'done' when people were met)"
+                ).format(outcome=repr(outcome)),
                 source="outcome",
             )
         set_(self, "languages", parse_languages(self.languages))
@@ -320,7 +362,9 @@ class VisitRecord:
             due = when.date() + dt.timedelta(days=DEFAULT_FOLLOWUP_DAYS)
         if due is not None and due < when.date():
             raise InputError(
-                f"followup_due: {due} is before the visit ({when.date()}); give a later date",
+                _(
+                    "followup_due: {due} is before the visit ({visit_date}); give a later date"
+                ).format(due=due, visit_date=when.date()),
                 source="followup_due",
             )
         set_(self, "followup_needed", needed)
@@ -329,19 +373,24 @@ class VisitRecord:
         lon = None if lon is None or _text(lon) == "" else lon
         lat = None if lat is None or _text(lat) == "" else lat
         if (lon is None) != (lat is None):
-            raise InputError("lon/lat: give both or neither", source="lon")
+            raise InputError(_("lon/lat: give both or neither"), source="lon")
         if lon is not None:
             try:
                 lon, lat = float(lon), float(lat)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 raise InputError(
-                    f"lon/lat: ({lon!r}, {lat!r}) are not numbers", source="lon"
+                    _("lon/lat: ({lon}, {lat}) are not numbers").format(
+                        lon=repr(lon), lat=repr(lat)
+                    ),
+                    source="lon",
                 ) from None
             if not (-180 <= lon <= 180 and -90 <= lat <= 90) or not (
                 math.isfinite(lon) and math.isfinite(lat)
             ):
                 raise InputError(
-                    f"lon/lat: ({lon}, {lat}) are not WGS84 degrees (lon -180..180, lat -90..90)",
+                    _(
+                        "lon/lat: ({lon}, {lat}) are not WGS84 degrees (lon -180..180, lat -90..90)"
+                    ).format(lon=lon, lat=lat),
                     source="lon",
                 )
         set_(self, "lon", lon)
@@ -360,8 +409,10 @@ class VisitRecord:
         now = _utc(now, self.timezone) if now is not None else _utc(dt.datetime.now(dt.UTC))
         if self.visited_at > now + FUTURE_TOLERANCE:
             raise InputError(
-                f"visited_at: {self.visited_local:%Y-%m-%d %H:%M} is in the future; record visits "
-                "after they happen (check the date and the device's clock)",
+                _(
+                    "visited_at: {when} is in the future; record visits "
+                    "after they happen (check the date and the device's clock)"
+                ).format(when=f"{self.visited_local:%Y-%m-%d %H:%M}"),
                 source="visited_at",
             )
 

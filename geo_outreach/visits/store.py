@@ -39,6 +39,7 @@ import sqlalchemy as sa
 
 from geo_outreach import config
 from geo_outreach.errors import GeoOutreachError, InputError
+from geo_outreach.i18n import _
 
 from .migrations import HEAD, migrate
 from .models import (
@@ -191,8 +192,10 @@ class VisitStore:
                 if not _is_transient(exc) or waited >= self.max_wait_s:
                     if _is_transient(exc):
                         raise StoreBusyError(
-                            f"the visit database stayed busy for {waited:.0f} s ({exc.orig}); "
-                            "try again later"
+                            _(
+                                "the visit database stayed busy for {seconds} s ({exc}); "
+                                "try again later"
+                            ).format(seconds=f"{waited:.0f}", exc=exc.orig)
                         ) from exc
                     raise
                 pause = min(1.0, delay) * (0.5 + random.random())
@@ -339,8 +342,10 @@ def open_store(
         u = sa.make_url(url)
     except sa.exc.ArgumentError:
         raise InputError(
-            f"database URL {url!r} is not a URL; use sqlite:///path/visits.sqlite or "
-            "postgresql://user@host/dbname",
+            _(
+                "database URL {url} is not a URL; use sqlite:///path/visits.sqlite or "
+                "postgresql://user@host/dbname"
+            ).format(url=repr(url)),
             source="--db",
         ) from None
     backend = u.get_backend_name()
@@ -352,8 +357,10 @@ def open_store(
         engine = sa.create_engine(u, pool_size=10, max_overflow=20, pool_pre_ping=True)
     else:
         raise InputError(
-            f"database URL {u.render_as_string(hide_password=True)!r}: back end {backend!r} is "
-            "not supported; use sqlite:///... or postgresql://...",
+            _(
+                "database URL {url}: back end {backend} is "
+                "not supported; use sqlite:///... or postgresql://..."
+            ).format(url=repr(u.render_as_string(hide_password=True)), backend=repr(backend)),
             source="--db",
         )
     store = VisitStore(engine, max_wait_s=max_wait_s)
@@ -373,7 +380,8 @@ def open_store(
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise InputError(
-            f"cannot open the visit database {store!r}: {exc.orig}", source="--db"
+            _("cannot open the visit database {db}: {exc}").format(db=repr(store), exc=exc.orig),
+            source="--db",
         ) from exc
     if ran:
         logger.info("team database %r migrated to revision %s", store, HEAD)
@@ -397,11 +405,11 @@ def plan_visit_ids(plan: Any) -> frozenset[str] | None:
         return None
     if isinstance(plan, pd.DataFrame):
         if "visit_id" not in plan.columns:
-            raise InputError("plan: table has no 'visit_id' column", source="plan")
+            raise InputError(_("plan: table has no 'visit_id' column"), source="plan")
         ids = plan["visit_id"].dropna().astype(str).str.strip()
         return frozenset(ids[ids != ""])
     if isinstance(plan, str):
-        raise InputError("plan: give a table or a collection of visit ids", source="plan")
+        raise InputError(_("plan: give a table or a collection of visit ids"), source="plan")
     return frozenset(str(x) for x in plan)
 
 
@@ -410,8 +418,11 @@ def _check_planned(record: VisitRecord, ids: frozenset[str] | None, where: str =
         return
     if record.planned_visit_id not in ids:
         raise InputError(
-            f"{where}planned_visit_id: {record.planned_visit_id!r} is not in the plan; check the "
-            "id or leave it empty for an unplanned visit",
+            where
+            + _(
+                "planned_visit_id: {visit_id} is not in the plan; check the "
+                "id or leave it empty for an unplanned visit"
+            ).format(visit_id=repr(record.planned_visit_id)),
             source="planned_visit_id",
         )
 
@@ -740,11 +751,13 @@ def correct_visit(
         The new current version (the old one when nothing changed).
     """
     if not str(changed_by or "").strip():
-        raise InputError("changed_by: say who makes the correction", source="changed_by")
+        raise InputError(_("changed_by: say who makes the correction"), source="changed_by")
     unknown = sorted(set(changes) - CORRECTABLE)
     if unknown:
         raise InputError(
-            f"correction: {unknown} cannot be changed; correct any of {sorted(CORRECTABLE)}",
+            _("correction: {fields} cannot be changed; correct any of {correctable}").format(
+                fields=unknown, correctable=sorted(CORRECTABLE)
+            ),
             source="changes",
         )
     ids = plan_visit_ids(plan)
@@ -757,11 +770,16 @@ def correct_visit(
                 return _stored_from_row(done, created=False)
         cur = _latest(store, conn, record_id)
         if cur is None:
-            raise InputError(f"record_id: no visit {record_id!r} in the log", source="record_id")
+            raise InputError(
+                _("record_id: no visit {record_id} in the log").format(record_id=repr(record_id)),
+                source="record_id",
+            )
         if expected_version is not None and int(cur["version"]) != expected_version:
             raise InputError(
-                f"visit {record_id} was changed by someone else (now version {cur['version']}, "
-                f"you edited version {expected_version}); reload it and correct again",
+                _(
+                    "visit {record_id} was changed by someone else (now version {version}, "
+                    "you edited version {expected}); reload it and correct again"
+                ).format(record_id=record_id, version=cur["version"], expected=expected_version),
                 source="expected_version",
             )
         old = _stored_from_row(cur)
@@ -817,7 +835,7 @@ def void_visit(
     Voided visits are left out of impact figures and exports (``include_voided`` shows them).
     """
     if not str(reason or "").strip():
-        raise InputError("reason: say why the visit is voided", source="reason")
+        raise InputError(_("reason: say why the visit is voided"), source="reason")
     return correct_visit(
         store,
         record_id,
@@ -899,7 +917,10 @@ def get_visit(store: VisitStore, record_id: str) -> StoredVisit:
     with store._read() as conn:
         row = _latest(store, conn, record_id)
     if row is None:
-        raise InputError(f"record_id: no visit {record_id!r} in the log", source="record_id")
+        raise InputError(
+            _("record_id: no visit {record_id} in the log").format(record_id=repr(record_id)),
+            source="record_id",
+        )
     return _stored_from_row(row)
 
 
@@ -917,7 +938,10 @@ def history(store: VisitStore, record_id: str) -> pd.DataFrame:
             .all()
         )
     if not rows:
-        raise InputError(f"record_id: no visit {record_id!r} in the log", source="record_id")
+        raise InputError(
+            _("record_id: no visit {record_id} in the log").format(record_id=repr(record_id)),
+            source="record_id",
+        )
     return _frame(rows)
 
 
@@ -993,8 +1017,10 @@ def backup(store: VisitStore, out: str | Path) -> Path:
     """
     if not store.is_sqlite:
         raise InputError(
-            "backup: the visit log is on PostgreSQL; back it up with pg_dump "
-            "(e.g. pg_dump -Fc DBNAME > visits.dump)",
+            _(
+                "backup: the visit log is on PostgreSQL; back it up with pg_dump "
+                "(e.g. pg_dump -Fc DBNAME > visits.dump)"
+            ),
             source="--db",
         )
     import sqlite3
