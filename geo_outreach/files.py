@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "MANIFEST_VERSION",
@@ -109,7 +110,9 @@ def check_output_path(
     for item in inputs:
         if item is not None and Path(item).expanduser().resolve() == resolved:
             raise InputError(
-                f"{parameter} {target} is also an input; choose another output path",
+                _("{parameter} {path} is also an input; choose another output path").format(
+                    parameter=parameter, path=target
+                ),
                 source=str(target),
                 parameter=parameter,
             )
@@ -117,43 +120,64 @@ def check_output_path(
         name = target.name.lower()
         if not any(name.endswith(s.lower()) for s in suffixes):
             raise InputError(
-                f"{parameter} {target}: unsupported file type; use a name ending in "
-                + (", ".join(suffixes[:-1]) + " or " if len(suffixes) > 1 else "")
-                + suffixes[-1],
+                (
+                    _(
+                        "{parameter} {path}: unsupported file type; use a name ending in "
+                        "{suffixes} or {last}"
+                    )
+                    if len(suffixes) > 1
+                    else _("{parameter} {path}: unsupported file type; use a name ending in {last}")
+                ).format(
+                    parameter=parameter,
+                    path=target,
+                    suffixes=", ".join(suffixes[:-1]),
+                    last=suffixes[-1],
+                ),
                 source=str(target),
                 parameter=parameter,
             )
     parent = resolved.parent
     if not parent.exists():
         raise InputError(
-            f"{parameter} {target}: folder {parent} does not exist; create it first "
-            "or choose another path",
+            _(
+                "{parameter} {path}: folder {folder} does not exist; create it first "
+                "or choose another path"
+            ).format(parameter=parameter, path=target, folder=parent),
             source=str(target),
             parameter=parameter,
         )
     if not parent.is_dir():
         raise InputError(
-            f"{parameter} {target}: {parent} is not a folder",
+            _("{parameter} {path}: {folder} is not a folder").format(
+                parameter=parameter, path=target, folder=parent
+            ),
             source=str(target),
             parameter=parameter,
         )
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(
-            f"{parameter} {target}: folder {parent} is not writable; choose a folder you can write to",
+            _(
+                "{parameter} {path}: folder {folder} is not writable; "
+                "choose a folder you can write to"
+            ).format(parameter=parameter, path=target, folder=parent),
             source=str(target),
             parameter=parameter,
         )
     if resolved.exists():
         if kind == "file" and resolved.is_dir():
             raise InputError(
-                f"{parameter} {target} is a folder; give a file name",
+                _("{parameter} {path} is a folder; give a file name").format(
+                    parameter=parameter, path=target
+                ),
                 source=str(target),
                 parameter=parameter,
             )
         if kind == "dir":
             if not resolved.is_dir():
                 raise InputError(
-                    f"{parameter} {target} is a file; give a folder name",
+                    _("{parameter} {path} is a file; give a folder name").format(
+                        parameter=parameter, path=target
+                    ),
                     source=str(target),
                     parameter=parameter,
                 )
@@ -163,8 +187,10 @@ def check_output_path(
                 and not _has_manifest(resolved)
             ):
                 raise InputError(
-                    f"{parameter} {target} is a folder that geo_outreach did not write; "
-                    "give a new or empty folder",
+                    _(
+                        "{parameter} {path} is a folder that geo_outreach did not write; "
+                        "give a new or empty folder"
+                    ).format(parameter=parameter, path=target),
                     source=str(target),
                     parameter=parameter,
                 )
@@ -190,7 +216,10 @@ def _temp_sibling(target: Path) -> Path:
 def _output_error(target: Path, exc: OSError) -> InputError:
     reason = exc.strerror or type(exc).__name__
     return InputError(
-        f"cannot write {target}: {reason}; choose a path you can write to", source=str(target)
+        _("cannot write {path}: {reason}; choose a path you can write to").format(
+            path=target, reason=reason
+        ),
+        source=str(target),
     )
 
 
@@ -205,10 +234,14 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(path).expanduser()
     if target.is_dir():
-        raise InputError(f"{target} is a folder; give a file name", source=str(target))
+        raise InputError(
+            _("{path} is a folder; give a file name").format(path=target), source=str(target)
+        )
     if not target.parent.is_dir():
         raise InputError(
-            f"cannot write {target}: folder {target.parent} does not exist; create it first",
+            _("cannot write {path}: folder {folder} does not exist; create it first").format(
+                path=target, folder=target.parent
+            ),
             source=str(target),
         )
     tmp = _temp_sibling(target)
@@ -239,10 +272,14 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(path).expanduser()
     if target.exists() and not target.is_dir():
-        raise InputError(f"{target} is a file; give a folder name", source=str(target))
+        raise InputError(
+            _("{path} is a file; give a folder name").format(path=target), source=str(target)
+        )
     if not target.parent.is_dir():
         raise InputError(
-            f"cannot write {target}: folder {target.parent} does not exist; create it first",
+            _("cannot write {path}: folder {folder} does not exist; create it first").format(
+                path=target, folder=target.parent
+            ),
             source=str(target),
         )
     tmp = _temp_sibling(target)
@@ -401,21 +438,29 @@ def read_manifest(folder: str | os.PathLike[str], *, name: str = "manifest.json"
     """
     path = Path(folder) / name
     if not Path(folder).is_dir():
-        raise InputError(f"{folder} is not a folder written by geo_outreach", source=str(folder))
+        raise InputError(
+            _("{folder} is not a folder written by geo_outreach").format(folder=folder),
+            source=str(folder),
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InputError(
-            f"{folder} has no {name}: it was not written by this version of geo_outreach "
-            "or it is incomplete; write it again",
+            _(
+                "{folder} has no {name}: it was not written by this version of geo_outreach "
+                "or it is incomplete; write it again"
+            ).format(folder=folder, name=name),
             source=str(path),
         ) from exc
     except (OSError, ValueError) as exc:
         raise InputError(
-            f"{path} is damaged ({exc}); write the folder again", source=str(path)
+            _("{path} is damaged ({exc}); write the folder again").format(path=path, exc=exc),
+            source=str(path),
         ) from exc
     if not isinstance(data, dict) or data.get("written_by") != "geo_outreach":
-        raise InputError(f"{path} is not a geo_outreach manifest", source=str(path))
+        raise InputError(
+            _("{path} is not a geo_outreach manifest").format(path=path), source=str(path)
+        )
     return data
 
 
@@ -440,14 +485,20 @@ def check_manifest(
     manifest = read_manifest(root, name=name)
     if kind is not None and manifest.get("kind") != kind:
         raise InputError(
-            f"{root} holds a {manifest.get('kind')!r}, not a {kind!r}; give a {kind} folder",
+            _("{folder} holds a {found}, not a {expected}; give a {kind} folder").format(
+                folder=root, found=repr(manifest.get("kind")), expected=repr(kind), kind=kind
+            ),
             source=str(root),
         )
     for rel, entry in sorted(manifest.get("files", {}).items()):
         p = root / rel
         if not p.is_file():
             raise InputError(
-                f"{root} is incomplete: {rel} is missing; write the {kind or 'folder'} again",
+                (
+                    _("{folder} is incomplete: {file} is missing; write the {kind} again")
+                    if kind
+                    else _("{folder} is incomplete: {file} is missing; write the folder again")
+                ).format(folder=root, file=rel, kind=kind),
                 source=str(p),
             )
         expected = entry.get("rows")
@@ -455,14 +506,25 @@ def check_manifest(
             found = count_rows(p)
             if found != expected:
                 raise InputError(
-                    f"{p} has {found} rows but {expected} were written: the file is cut or "
-                    f"damaged; write the {kind or 'folder'} again",
+                    (
+                        _(
+                            "{path} has {found} rows but {expected} were written: the file is "
+                            "cut or damaged; write the {kind} again"
+                        )
+                        if kind
+                        else _(
+                            "{path} has {found} rows but {expected} were written: the file is "
+                            "cut or damaged; write the folder again"
+                        )
+                    ).format(path=p, found=found, expected=expected, kind=kind),
                     source=str(p),
                 )
         if entry.get("sha256") and _sha256(p) != entry["sha256"]:
             warnings.warn(
-                f"{p} changed since geo_outreach wrote it (opened and saved elsewhere?); "
-                "reading it anyway",
+                _(
+                    "{path} changed since geo_outreach wrote it (opened and saved elsewhere?); "
+                    "reading it anyway"
+                ).format(path=p),
                 DamagedOutputWarning,
                 stacklevel=2,
             )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from geo_outreach.errors import CRSError, InputError
+from geo_outreach.i18n import _
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -48,15 +49,19 @@ def check_gdf(
 
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError(
-            f"{what} must be a GeoDataFrame, got {type(gdf).__name__}; make one with "
-            "geopandas.GeoDataFrame(df, geometry=..., crs='EPSG:4326')",
+            _(
+                "{what} must be a GeoDataFrame, got {got}; make one with "
+                "geopandas.GeoDataFrame(df, geometry=..., crs='EPSG:4326')"
+            ).format(what=what, got=type(gdf).__name__),
             source=what,
             parameter=what,
         )
     if gdf.crs is None:
         raise CRSError(
-            f"{what} has no coordinate reference system; set it, e.g. "
-            "gdf.set_crs('EPSG:4326') for longitude/latitude",
+            _(
+                "{what} has no coordinate reference system; set it, e.g. "
+                "gdf.set_crs('EPSG:4326') for longitude/latitude"
+            ).format(what=what),
             source=what,
             parameter=what,
         )
@@ -64,7 +69,9 @@ def check_gdf(
         found = set(gdf.geom_type.dropna().unique())
         if not found <= kinds:
             raise InputError(
-                f"{what} must hold {sorted(kinds)} geometries, found {sorted(found)}",
+                _("{what} must hold {kinds} geometries, found {found}").format(
+                    what=what, kinds=sorted(kinds), found=sorted(found)
+                ),
                 source=what,
                 parameter=what,
             )
@@ -78,7 +85,9 @@ def check_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InputError(
-            f"{what} has no column(s) {missing}; available: {list(df.columns)}",
+            _("{what} has no column(s) {missing}; available: {available}").format(
+                what=what, missing=missing, available=list(df.columns)
+            ),
             source=what,
             column=missing[0],
         )
@@ -104,9 +113,17 @@ def require_columns(
     for option, col in columns.items():
         if col is not None and col not in df.columns:
             raise InputError(
-                f"{what} file {source} has no column {col!r} (set by {option}). Available columns: "
-                f"{available[:30]}{' ...' if len(available) > 30 else ''}. Pass the right name as "
-                f"{option} or fix it in region.toml.",
+                _(
+                    "{what} file {source} has no column {column} (set by {option}). Available "
+                    "columns: {available}. Pass the right name as {option} or fix it in "
+                    "region.toml."
+                ).format(
+                    what=what,
+                    source=source,
+                    column=repr(col),
+                    option=option,
+                    available=f"{available[:30]}{' ...' if len(available) > 30 else ''}",
+                ),
                 source=source,
                 column=col,
                 parameter=option,
@@ -120,14 +137,19 @@ def check_geometry_types(
     missing = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing.any():
         raise InputError(
-            f"{what} file {source}: {int(missing.sum())} feature(s) have no geometry. "
-            "Remove them or give them a location.",
+            _(
+                "{what} file {source}: {count} feature(s) have no geometry. "
+                "Remove them or give them a location."
+            ).format(what=what, source=source, count=int(missing.sum())),
             source=source,
         )
     types = set(gdf.geom_type.unique())
     wrong = types - set(allowed)
     if wrong:
         raise InputError(
-            f"{what} file {source} holds {sorted(wrong)} geometries, expected {list(allowed)}. {fix}",
+            _("{what} file {source} holds {found} geometries, expected {expected}.").format(
+                what=what, source=source, found=sorted(wrong), expected=list(allowed)
+            )
+            + f" {fix}",
             source=source,
         )

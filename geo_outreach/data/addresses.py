@@ -26,6 +26,7 @@ import pandas as pd
 
 from geo_outreach import config
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo_outreach.data.region import Region
@@ -197,7 +198,10 @@ class AddressBook:
     def __post_init__(self) -> None:
         missing = [c for c in ADDRESS_COLUMNS if c not in self.table.columns]
         if missing:
-            raise InputError(f"address table lacks columns {missing}", source="addresses")
+            raise InputError(
+                _("address table lacks columns {columns}").format(columns=missing),
+                source="addresses",
+            )
         self._exact = {}
         self._streets = {}
         for number, street, lon, lat in self.table[list(ADDRESS_COLUMNS)].itertuples(index=False):

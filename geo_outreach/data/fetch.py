@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "ACS_VARIABLES",
@@ -240,8 +241,10 @@ class Fetcher:
         except Exception as exc:  # requests' errors, OSError from a transport
             detail = " ".join(str(exc).split())[:160] or type(exc).__name__
             raise FetchError(
-                f"cannot reach {url.split('/')[2]} ({detail}); region fetch needs the internet. "
-                "Offline, download the files yourself and use `geo-outreach region init`",
+                _(
+                    "cannot reach {host} ({detail}); region fetch needs the internet. "
+                    "Offline, download the files yourself and use `geo-outreach region init`"
+                ).format(host=url.split("/")[2], detail=detail),
                 source=url,
             ) from None
         self.log.append({"url": url, "params": {k: v for k, v in params.items() if k != "key"}})
@@ -252,7 +255,10 @@ def _json(body: bytes, url: str) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise FetchError(f"{url} did not answer JSON (got {body[:60]!r})", source=url) from None
+        raise FetchError(
+            _("{url} did not answer JSON (got {got})").format(url=url, got=repr(body[:60])),
+            source=url,
+        ) from None
 
 
 def overpass_roads_query(bbox: tuple[float, float, float, float], *, timeout_s: int = 180) -> str:
@@ -282,23 +288,39 @@ def _geocode(fetcher: Fetcher, place: str) -> tuple[tuple[float, float, float, f
     )
     if not hits:
         raise FetchError(
-            f"place {place!r} not found by Nominatim; write it like 'Franklin County, Ohio'",
+            _("place {place} not found by Nominatim; write it like 'Franklin County, Ohio'").format(
+                place=repr(place)
+            ),
             source=url,
             parameter="PLACE",
         )
     hit = hits[0]
     address = hit.get("address", {})
     if str(address.get("country_code", "")).lower() != "us":
+        country = address.get("country")
+        message = (
+            _(
+                "{place} is in {country}; region fetch knows US census sources only. Elsewhere "
+                "use `region init` with your own polygons (see docs/regions.md)"
+            )
+            if "country" in address
+            else _(
+                "{place} is in another country; region fetch knows US census sources only. "
+                "Elsewhere use `region init` with your own polygons (see docs/regions.md)"
+            )
+        )
         raise FetchError(
-            f"{place!r} is in {address.get('country', 'another country')}; region fetch knows US "
-            "census sources only. Elsewhere use `region init` with your own polygons "
-            "(see docs/regions.md)",
+            message.format(place=repr(place), country=country),
             source=url,
             parameter="PLACE",
         )
     state = STATE_FIPS.get(str(address.get("state", "")).lower())
     if state is None:
-        raise FetchError(f"no US state found for {place!r}", source=url, parameter="PLACE")
+        raise FetchError(
+            _("no US state found for {place}").format(place=repr(place)),
+            source=url,
+            parameter="PLACE",
+        )
     s, n, w, e = (float(v) for v in hit["boundingbox"])
     geom = hit.get("geojson")
     poly = shapely.geometry.shape(geom) if geom else shapely.geometry.box(w, s, e, n)
@@ -315,11 +337,17 @@ def _tracts(fetcher: Fetcher, state: str, poly: Any) -> Any:
     try:
         zipfile.ZipFile(io.BytesIO(body)).testzip()
     except zipfile.BadZipFile:
-        raise FetchError(f"{url} is not a ZIP file (got {body[:40]!r})", source=url) from None
+        raise FetchError(
+            _("{url} is not a ZIP file (got {got})").format(url=url, got=repr(body[:40])),
+            source=url,
+        ) from None
     tracts = gpd.read_file(io.BytesIO(body)).to_crs("EPSG:4326")
     keep = tracts[tracts.intersects(poly)].copy()
     if keep.empty:
-        raise FetchError(f"no 2020 census tract of state {state} meets the place", source=url)
+        raise FetchError(
+            _("no 2020 census tract of state {state} meets the place").format(state=state),
+            source=url,
+        )
     keep["GEOID"] = keep["GEOID"].astype(str)
     return keep.reset_index(drop=True)
 
@@ -344,7 +372,7 @@ def _acs(fetcher: Fetcher, state: str, counties: list[str], key: str | None) -> 
                 params["key"] = key
             data = _json(fetcher.get(ACS_URL, params), ACS_URL)
             if not isinstance(data, list) or len(data) < 1:
-                raise FetchError(f"{ACS_URL} answered no table", source=ACS_URL)
+                raise FetchError(_("{url} answered no table").format(url=ACS_URL), source=ACS_URL)
             part = pd.DataFrame(data[1:], columns=data[0])
             part["GEOID"] = part["state"] + part["county"] + part["tract"]
             rows.append(part.set_index("GEOID").drop(columns=["state", "county", "tract"]))
@@ -395,8 +423,10 @@ def _services(fetcher: Fetcher, bbox: tuple[float, float, float, float]) -> Any:
         )
     if not rows:
         raise FetchError(
-            "OpenStreetMap has no clinics, hospitals, libraries, community centres or food "
-            "banks in the place; give your own services file with `region init`",
+            _(
+                "OpenStreetMap has no clinics, hospitals, libraries, community centres or food "
+                "banks in the place; give your own services file with `region init`"
+            ),
             source=OVERPASS_URL,
         )
     df = pd.DataFrame(rows)
@@ -447,13 +477,16 @@ def fetch_region(
     target = Path(out_dir)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InputError(
-            f"-o {target} exists and is not an empty folder; give a new folder", parameter="-o"
+            _("-o {path} exists and is not an empty folder; give a new folder").format(path=target),
+            parameter="-o",
         )
     date = (today or dt.date.today()).isoformat()
     bbox, state, poly = _geocode(fetcher, place)
     roads = fetcher.get(OVERPASS_URL, {"data": overpass_roads_query(bbox)}, method="POST")
     if b"<osm" not in roads[:500]:
-        raise FetchError(f"{OVERPASS_URL} did not answer OSM XML", source=OVERPASS_URL)
+        raise FetchError(
+            _("{url} did not answer OSM XML").format(url=OVERPASS_URL), source=OVERPASS_URL
+        )
     tracts = _tracts(fetcher, state, poly)
     counties = sorted(tracts["GEOID"].str[2:5].unique())
     acs = _acs(fetcher, state, counties, census_key)

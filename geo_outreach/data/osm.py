@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from geo_outreach.errors import InputError, NetworkError, OSMFormatError
+from geo_outreach.i18n import N_, _
 
 __all__ = [
     "NODE_TAGS",
@@ -78,7 +79,7 @@ NON_ROUTABLE_HIGHWAYS = frozenset(
 #: Node tags kept (as osmnx keeps them).
 NODE_TAGS: tuple[str, ...] = ("highway", "junction", "railway", "ref")
 
-_FIX_DOWNLOAD = (
+_FIX_DOWNLOAD = N_(
     "Download the extract again (e.g. a Geofabrik .osm.pbf) or export OSM XML, and point "
     "the network path (the [network] path in region.toml) at it."
 )
@@ -148,12 +149,16 @@ def sniff_osm(path: str | Path) -> OSMFormat:
     path = Path(path)
     if not path.is_file():
         raise InputError(
-            f"road network file not found: {path}. Give an OSM file (.osm.pbf, .osm or .osm.bz2).",
+            _(
+                "road network file not found: {path}. Give an OSM file (.osm.pbf, .osm or "
+                ".osm.bz2)."
+            ).format(path=path),
             source=str(path),
         )
     if path.stat().st_size == 0:
         raise OSMFormatError(
-            f"road network file {path} is empty. {_FIX_DOWNLOAD}", source=str(path)
+            _("road network file {path} is empty.").format(path=path) + " " + _(_FIX_DOWNLOAD),
+            source=str(path),
         )
     head = _magic(path)
     if b"OSMHeader" in head[:32]:
@@ -161,7 +166,11 @@ def sniff_osm(path: str | Path) -> OSMFormat:
     name = path.name.lower()
     if name.endswith(".pbf"):
         raise OSMFormatError(
-            f"{path} is named .pbf but holds no OSM PBF data (no OSMHeader block). {_FIX_DOWNLOAD}",
+            _("{path} is named .pbf but holds no OSM PBF data (no OSMHeader block).").format(
+                path=path
+            )
+            + " "
+            + _(_FIX_DOWNLOAD),
             source=str(path),
         )
     opener: Any = open
@@ -171,9 +180,10 @@ def sniff_osm(path: str | Path) -> OSMFormat:
         opener = gzip.open
     elif name.endswith((".bz2", ".gz")):
         raise OSMFormatError(
-            f"cannot read {path}: it is not {'bzip2' if name.endswith('.bz2') else 'gzip'} "
-            "compressed; is the compression right for its name (.osm.bz2 = bzip2, "
-            ".osm.gz = gzip)?",
+            _(
+                "cannot read {path}: it is not {compression} compressed; is the compression "
+                "right for its name (.osm.bz2 = bzip2, .osm.gz = gzip)?"
+            ).format(path=path, compression="bzip2" if name.endswith(".bz2") else "gzip"),
             source=str(path),
         )
     try:
@@ -181,27 +191,38 @@ def sniff_osm(path: str | Path) -> OSMFormat:
             text_head = fh.read(4096)
     except (OSError, EOFError) as exc:
         raise OSMFormatError(
-            f"cannot read {path} ({exc}): the file is damaged or truncated. {_FIX_DOWNLOAD}",
+            _("cannot read {path} ({exc}): the file is damaged or truncated.").format(
+                path=path, exc=exc
+            )
+            + " "
+            + _(_FIX_DOWNLOAD),
             source=str(path),
         ) from exc
     if b"OSMHeader" in text_head[:32]:
         raise OSMFormatError(
-            f"{path} holds compressed OSM PBF data; PBF files are read as they are. Decompress "
-            "it and name it .osm.pbf.",
+            _(
+                "{path} holds compressed OSM PBF data; PBF files are read as they are. "
+                "Decompress it and name it .osm.pbf."
+            ).format(path=path),
             source=str(path),
         )
     text = text_head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     lowered = text[:512].lower()
     if lowered.startswith(("<!doctype html", "<html")) or "<html" in lowered:
         raise OSMFormatError(
-            f"{path} is an HTML page, not OSM data (a download link saved as a page?). "
-            f"{_FIX_DOWNLOAD}",
+            _("{path} is an HTML page, not OSM data (a download link saved as a page?).").format(
+                path=path
+            )
+            + " "
+            + _(_FIX_DOWNLOAD),
             source=str(path),
         )
     if not text.startswith("<") or "<osm" not in text:
         raise OSMFormatError(
-            f"{path} is not OSM XML (no <osm> element at its start). Export the road network as "
-            "OSM PBF or XML, e.g. a Geofabrik extract or the Overpass API.",
+            _(
+                "{path} is not OSM XML (no <osm> element at its start). Export the road network "
+                "as OSM PBF or XML, e.g. a Geofabrik extract or the Overpass API."
+            ).format(path=path),
             source=str(path),
         )
     return "xml"
@@ -216,7 +237,7 @@ def clip_box(bounds: Iterable[float], *, buffer_m: float) -> tuple[float, float,
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if not math.isfinite(buffer_m) or buffer_m < 0:
         raise InputError(
-            f"clip buffer must be a distance >= 0 m, got {buffer_m!r}",
+            _("clip buffer must be a distance >= 0 m, got {got}").format(got=repr(buffer_m)),
             source="clip_buffer_m",
             parameter="clip_buffer_m",
         )
@@ -237,8 +258,11 @@ def clip_box(bounds: Iterable[float], *, buffer_m: float) -> tuple[float, float,
 def _read_error(path: Path, fmt: str, exc: BaseException) -> OSMFormatError:
     detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return OSMFormatError(
-        f"cannot read OSM {fmt.upper()} {path}: {detail} (the file is corrupt or truncated). "
-        f"{_FIX_DOWNLOAD}",
+        _("cannot read OSM {format} {path}: {detail} (the file is corrupt or truncated).").format(
+            format=fmt.upper(), path=path, detail=detail
+        )
+        + " "
+        + _(_FIX_DOWNLOAD),
         source=str(path),
     )
 
@@ -360,15 +384,19 @@ def read_osm_ways(
             kept_node_tags[nid] = tags
     if n_read == 0:
         raise NetworkError(
-            f"{path} holds no ways with a highway tag; give an OSM extract with roads.",
+            _("{path} holds no ways with a highway tag; give an OSM extract with roads.").format(
+                path=path
+            ),
             source=str(path),
         )
     if not ways:
         box_text = ", ".join(f"{v:.4f}" for v in clip) if clip else ""
         raise NetworkError(
-            f"{path} has {n_read:,} roads but none inside the study area ({box_text}: the census "
-            "units' extent plus the clip buffer). Give an extract that covers the units, or "
-            "check that the units file is the right place.",
+            _(
+                "{path} has {count} roads but none inside the study area ({box}: the census "
+                "units' extent plus the clip buffer). Give an extract that covers the units, or "
+                "check that the units file is the right place."
+            ).format(path=path, count=f"{n_read:,}", box=box_text),
             source=str(path),
         )
     stats = {

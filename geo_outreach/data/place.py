@@ -14,6 +14,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "IMPERIAL_COUNTRIES",
@@ -49,10 +50,19 @@ def check_timezone(name: str, *, source: str = "timezone") -> str:
             raise ValueError(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         close = sorted(z for z in available_timezones() if z.lower().endswith(text.lower()))[:3]
-        hint = f" (did you mean {', '.join(close)}?)" if close and text else ""
+        message = (
+            _(
+                "unknown time zone {zone} (did you mean {close}?); give an IANA name such as "
+                "America/New_York or Europe/Stockholm"
+            )
+            if close and text
+            else _(
+                "unknown time zone {zone}; give an IANA name such as America/New_York or "
+                "Europe/Stockholm"
+            )
+        )
         raise InputError(
-            f"unknown time zone {text!r}{hint}; give an IANA name such as America/New_York or "
-            "Europe/Stockholm",
+            message.format(zone=repr(text), close=", ".join(close)),
             source=source,
             parameter="timezone",
         ) from exc

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geo_outreach.errors import CRSError, InputError
+from geo_outreach.i18n import N_, _
 from geo_outreach.validation import check_geometry_types, require_columns
 
 __all__ = [
@@ -79,13 +80,18 @@ def read_layer(
     path = Path(path)
     if not path.exists():
         raise InputError(
-            f"{what} file not found: {path}. Check the path in region.toml "
-            "(paths are relative to the manifest's folder) or pass an existing file.",
+            _(
+                "{what} file not found: {path}. Check the path in region.toml "
+                "(paths are relative to the manifest's folder) or pass an existing file."
+            ).format(what=what, path=path),
             source=str(path),
         )
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise InputError(
-            f"{what} path {path} is a folder; give the file inside it.", source=str(path)
+            _("{what} path {path} is a folder; give the file inside it.").format(
+                what=what, path=path
+            ),
+            source=str(path),
         )
     suffix = "".join(path.suffixes[-1:]).lower()
     str_columns = tuple(str_columns)
@@ -96,16 +102,27 @@ def read_layer(
         if gdf.crs is None:
             if crs is None:
                 raise CRSError(
-                    f"{what} file {path} has no coordinate reference system. Set one in the file "
-                    "(e.g. gdf.set_crs('EPSG:4326') then to_file), or add `crs = \"EPSG:....\"` to "
-                    "this layer in region.toml.",
+                    _(
+                        "{what} file {path} has no coordinate reference system. Set one in the "
+                        "file (e.g. gdf.set_crs('EPSG:4326') then to_file), or add "
+                        '`crs = "EPSG:...."` to this layer in region.toml.'
+                    ).format(what=what, path=path),
                     source=str(path),
                 )
             gdf = gdf.set_crs(crs)
     if len(gdf) == 0:
         raise InputError(
-            f"{what} file {path}{_layer_note(layer)} is empty (0 features). Give a file with at "
-            "least one feature, or check the layer name.",
+            (
+                _(
+                    "{what} file {path} (layer {layer}) is empty (0 features). Give a file with "
+                    "at least one feature, or check the layer name."
+                )
+                if layer
+                else _(
+                    "{what} file {path} is empty (0 features). Give a file with at least one "
+                    "feature, or check the layer name."
+                )
+            ).format(what=what, path=path, layer=repr(layer)),
             source=str(path),
         )
     gdf = to_wgs84(gdf, source=str(path), what=what)
@@ -146,7 +163,9 @@ def decode_csv_bytes(raw: bytes, *, source: str) -> tuple[str, str]:
             return text, "utf-16"
     if b"\x00" in raw[:4096]:
         raise InputError(
-            f"{source} is not a text file (it holds binary data); save it as CSV (UTF-8)",
+            _("{source} is not a text file (it holds binary data); save it as CSV (UTF-8)").format(
+                source=source
+            ),
             source=source,
         )
     if _utf8(raw):
@@ -173,17 +192,19 @@ def _fallback(raw: bytes, source: str) -> tuple[str, str]:
         best = from_bytes(raw).best()
         if best is None:
             raise InputError(
-                f"{source}: cannot tell the text encoding; save it as 'CSV UTF-8'",
+                _("{source}: cannot tell the text encoding; save it as 'CSV UTF-8'").format(
+                    source=source
+                ),
                 source=source,
             ) from None
         encoding = best.encoding
         text = str(best)
-    notice = (
-        f"{source} is not UTF-8; read it as {encoding} (Windows/Excel 'CSV'). Save it as "
+    notice = N_(
+        "{source} is not UTF-8; read it as {encoding} (Windows/Excel 'CSV'). Save it as "
         "'CSV UTF-8' to be sure accented letters are right"
     )
-    logger.info(notice)
-    warnings.warn(notice, EncodingNotice, stacklevel=3)
+    logger.info(notice.format(source=source, encoding=encoding))
+    warnings.warn(_(notice).format(source=source, encoding=encoding), EncodingNotice, stacklevel=3)
     return text, encoding
 
 
@@ -197,16 +218,26 @@ def read_csv_text(path: str | Path, *, what: str = "CSV") -> tuple[str, str]:
     """
     p = Path(path)
     if not p.exists():
-        raise InputError(f"{what} file not found: {p}", source=str(p))
+        raise InputError(
+            _("{what} file not found: {path}").format(what=what, path=p), source=str(p)
+        )
     if p.is_dir():
-        raise InputError(f"{what} path {p} is a folder; give the CSV file inside it", source=str(p))
+        raise InputError(
+            _("{what} path {path} is a folder; give the CSV file inside it").format(
+                what=what, path=p
+            ),
+            source=str(p),
+        )
     try:
         raw = p.read_bytes()
     except OSError as exc:
         raise InputError(
-            f"cannot read {what} file {p}: {exc.strerror or exc}", source=str(p)
+            _("cannot read {what} file {path}: {reason}").format(
+                what=what, path=p, reason=exc.strerror or exc
+            ),
+            source=str(p),
         ) from None
-    text, _ = decode_csv_bytes(raw, source=str(p))
+    text, _encoding = decode_csv_bytes(raw, source=str(p))
     return text, _sniff_separator(text)
 
 
@@ -265,7 +296,9 @@ def read_csv_table(
     text, sep = read_csv_text(p, what=what)
     if not text.strip():
         raise InputError(
-            f"{what} file {p} is empty; it needs a header row and one row per record",
+            _("{what} file {path} is empty; it needs a header row and one row per record").format(
+                what=what, path=p
+            ),
             source=str(p),
         )
     str_columns = tuple(str_columns)
@@ -285,7 +318,9 @@ def read_csv_table(
         )
     except pd.errors.EmptyDataError:
         raise InputError(
-            f"{what} file {p} is empty; it needs a header row and one row per record",
+            _("{what} file {path} is empty; it needs a header row and one row per record").format(
+                what=what, path=p
+            ),
             source=str(p),
         ) from None
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
@@ -293,8 +328,10 @@ def read_csv_table(
         m = re.search(r"line (\d+)", detail)
         row = int(m.group(1)) - 1 if m else None
         raise InputError(
-            f"{what} file {p} is not well-formed CSV ({detail}); check the quotes and the "
-            "number of fields on each row",
+            _(
+                "{what} file {path} is not well-formed CSV ({detail}); check the quotes and the "
+                "number of fields on each row"
+            ).format(what=what, path=p, detail=detail),
             source=str(p),
             row=row,
         ) from None
@@ -329,10 +366,6 @@ def normalize_decimal_commas(df: pd.DataFrame, *, keep: Iterable[str] = ()) -> p
     return out
 
 
-def _layer_note(layer: str | None) -> str:
-    return f" (layer {layer!r})" if layer else ""
-
-
 def _read_vector(
     path: Path, *, layer: str | None, what: str, str_columns: tuple[str, ...]
 ) -> gpd.GeoDataFrame:
@@ -342,20 +375,28 @@ def _read_vector(
         layers = pyogrio.list_layers(path)
     except Exception as exc:
         raise InputError(
-            f"cannot read {what} file {path}: {exc}. Give a GeoPackage, GeoJSON, Shapefile or CSV.",
+            _(
+                "cannot read {what} file {path}: {exc}. Give a GeoPackage, GeoJSON, Shapefile "
+                "or CSV."
+            ).format(what=what, path=path, exc=exc),
             source=str(path),
         ) from exc
     names = [str(row[0]) for row in layers]
     if layer is not None and layer not in names:
         raise InputError(
-            f"{what} file {path} has no layer {layer!r}; its layers are {names}. "
-            "Fix `layer` in region.toml (or the layer parameter).",
+            _(
+                "{what} file {path} has no layer {layer}; its layers are {layers}. "
+                "Fix `layer` in region.toml (or the layer parameter)."
+            ).format(what=what, path=path, layer=repr(layer), layers=names),
             source=str(path),
         )
     try:
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
-        raise InputError(f"cannot read {what} file {path}: {exc}", source=str(path)) from exc
+        raise InputError(
+            _("cannot read {what} file {path}: {exc}").format(what=what, path=path, exc=exc),
+            source=str(path),
+        ) from exc
     for col in str_columns:
         if col in gdf.columns and not pd.api.types.is_string_dtype(gdf[col]):
             gdf[col] = _as_id_strings(gdf[col])
@@ -382,8 +423,10 @@ def _read_csv(
             geoms = shapely.from_wkt(df[wkt_col].astype(str).to_numpy(), on_invalid="raise")
         except shapely.errors.GEOSException as exc:
             raise InputError(
-                f"{what} file {path}: column {wkt_col!r} is not valid WKT ({exc}). "
-                "Write geometries as WKT text, e.g. 'POINT (-122.6 45.5)'.",
+                _(
+                    "{what} file {path}: column {column} is not valid WKT ({exc}). "
+                    "Write geometries as WKT text, e.g. 'POINT (-122.6 45.5)'."
+                ).format(what=what, path=path, column=repr(wkt_col), exc=exc),
                 source=f"{path}:{wkt_col}",
             ) from exc
         df = df.drop(columns=[wkt_col])
@@ -393,23 +436,45 @@ def _read_csv(
         bad = lon.isna() | lat.isna()
         if bad.any():
             raise InputError(
-                f"{what} file {path}: {int(bad.sum())} row(s) have a missing or non-numeric "
-                f"{lon_col!r}/{lat_col!r} (first at row {int(np.flatnonzero(bad)[0]) + 2}). "
-                "Fill in coordinates or remove those rows.",
+                _(
+                    "{what} file {path}: {count} row(s) have a missing or non-numeric "
+                    "{lon_column}/{lat_column} (first at row {row}). "
+                    "Fill in coordinates or remove those rows."
+                ).format(
+                    what=what,
+                    path=path,
+                    count=int(bad.sum()),
+                    lon_column=repr(lon_col),
+                    lat_column=repr(lat_col),
+                    row=int(np.flatnonzero(bad)[0]) + 2,
+                ),
                 source=f"{path}:{lon_col}",
             )
         bad_lat = (lat.abs() > 90) | (lon.abs() > 180)
         if bad_lat.any():
             row = int(np.flatnonzero(bad_lat)[0])
             swapped = bool((lon.abs() <= 90).all() and (lat.abs() <= 180).all())
-            what_is = (
-                f"look swapped: {lat_col!r} holds longitudes; exchange the two columns"
+            message = (
+                _(
+                    "{what} file {path}: row {row}: {lon_column}={lon} {lat_column}={lat} look "
+                    "swapped: {lat_column} holds longitudes; exchange the two columns"
+                )
                 if swapped
-                else "are not WGS84 degrees (latitude -90..90, longitude -180..180)"
+                else _(
+                    "{what} file {path}: row {row}: {lon_column}={lon} {lat_column}={lat} are "
+                    "not WGS84 degrees (latitude -90..90, longitude -180..180)"
+                )
             )
             raise InputError(
-                f"{what} file {path}: row {row + 1}: {lon_col!r}={lon.iat[row]} "
-                f"{lat_col!r}={lat.iat[row]} {what_is}",
+                message.format(
+                    what=what,
+                    path=path,
+                    row=row + 1,
+                    lon_column=repr(lon_col),
+                    lon=lon.iat[row],
+                    lat_column=repr(lat_col),
+                    lat=lat.iat[row],
+                ),
                 source=str(path),
                 row=row + 1,
                 column=lat_col,
@@ -417,8 +482,10 @@ def _read_csv(
         geoms = shapely.points(lon.to_numpy(), lat.to_numpy())
     else:
         raise InputError(
-            f"{what} file {path} has no coordinates: add 'lon' and 'lat' columns (WGS84 degrees) "
-            f"or a 'wkt' column. Its columns are {list(df.columns)}.",
+            _(
+                "{what} file {path} has no coordinates: add 'lon' and 'lat' columns (WGS84 "
+                "degrees) or a 'wkt' column. Its columns are {columns}."
+            ).format(what=what, path=path, columns=list(df.columns)),
             source=str(path),
         )
     return gpd.GeoDataFrame(df, geometry=geoms, crs=crs or "EPSG:4326")
@@ -428,8 +495,10 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFra
     """Reproject to EPSG:4326 after checking the coordinates agree with the declared CRS."""
     if gdf.crs is None:
         raise CRSError(
-            f"{what} ({source}) has no CRS; use gdf.set_crs('EPSG:....') with the CRS the "
-            "coordinates are in.",
+            _(
+                "{what} ({source}) has no CRS; use gdf.set_crs('EPSG:....') with the CRS the "
+                "coordinates are in."
+            ).format(what=what, source=source),
             source=source,
         )
     bounds = gdf.total_bounds
@@ -439,18 +508,31 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFra
     )
     if gdf.crs.is_geographic and np.isfinite(bounds).all() and outside and swapped:
         raise CRSError(
-            f"{what} ({source}): longitude and latitude look swapped: the y values "
-            f"{np.round(bounds[[1, 3]], 1).tolist()} are not latitudes but x "
-            f"{np.round(bounds[[0, 2]], 1).tolist()} could be. Write x = longitude, "
-            "y = latitude (GeoJSON order lon, lat).",
+            _(
+                "{what} ({source}): longitude and latitude look swapped: the y values "
+                "{y_range} are not latitudes but x {x_range} could be. Write x = longitude, "
+                "y = latitude (GeoJSON order lon, lat)."
+            ).format(
+                what=what,
+                source=source,
+                y_range=np.round(bounds[[1, 3]], 1).tolist(),
+                x_range=np.round(bounds[[0, 2]], 1).tolist(),
+            ),
             source=source,
         )
     if gdf.crs.is_geographic and np.isfinite(bounds).all() and outside:
         raise CRSError(
-            f"{what} ({source}) declares the geographic CRS {gdf.crs.to_string()} but its "
-            f"coordinates {np.round(bounds, 1).tolist()} are not degrees: they look projected. "
-            "Declare the right CRS with set_crs('EPSG:<projected code>', allow_override=True), "
-            "or reproject with to_crs('EPSG:4326') before saving.",
+            _(
+                "{what} ({source}) declares the geographic CRS {crs} but its coordinates "
+                "{bounds} are not degrees: they look projected. Declare the right CRS with "
+                "set_crs('EPSG:<projected code>', allow_override=True), or reproject with "
+                "to_crs('EPSG:4326') before saving."
+            ).format(
+                what=what,
+                source=source,
+                crs=gdf.crs.to_string(),
+                bounds=np.round(bounds, 1).tolist(),
+            ),
             source=source,
         )
     gdf = gdf.to_crs("EPSG:4326") if gdf.crs.to_epsg() != 4326 else gdf.copy()

@@ -77,6 +77,7 @@ from geo_outreach.data.readers import (
     require_columns,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "DEMO_REGION",
@@ -244,7 +245,9 @@ def _section(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
     value = data.get(key)
     if not isinstance(value, dict) or "path" not in value:
         raise InputError(
-            f'{path}: missing [{key}] section with a `path`. Add e.g.\n[{key}]\npath = "..."',
+            _(
+                '{path}: missing [{key}] section with a `path`. Add e.g.\n[{key}]\npath = "..."'
+            ).format(path=path, key=key),
             source=str(path),
         )
     return value
@@ -265,8 +268,10 @@ def read_manifest(path: str | Path, *, data_dir: str | Path | None = None) -> Re
         path = path / MANIFEST_NAME
     if not path.is_file():
         raise InputError(
-            f"no region manifest at {path}. Create one with init_region() (the CLI's "
-            "`region init`), or give the folder that holds region.toml.",
+            _(
+                "no region manifest at {path}. Create one with init_region() (the CLI's "
+                "`region init`), or give the folder that holds region.toml."
+            ).format(path=path),
             source=str(path),
         )
     return parse_manifest(path.read_text(encoding="utf-8"), path, data_dir=data_dir)
@@ -280,7 +285,9 @@ def parse_manifest(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path} is not valid TOML: {exc}", source=str(path)) from exc
+        raise InputError(
+            _("{path} is not valid TOML: {exc}").format(path=path, exc=exc), source=str(path)
+        ) from exc
     data_root = Path(data_dir) if data_dir is not None else config.data_dir()
     base = str(data.get("base_dir", "."))
     base = base.replace("{data_dir}", str(data_root))
@@ -293,8 +300,9 @@ def parse_manifest(
         unknown = set(sec) - {"path", *allowed}
         if unknown:
             raise InputError(
-                f"{path}: unknown key(s) {sorted(unknown)} in [{key}]; allowed: "
-                f"{['path', *allowed]}",
+                _("{path}: unknown key(s) {keys} in [{key}]; allowed: {allowed}").format(
+                    path=path, keys=sorted(unknown), key=key, allowed=["path", *allowed]
+                ),
                 source=str(path),
             )
         file = Path(str(sec["path"]))
@@ -307,8 +315,10 @@ def parse_manifest(
     unknown = set(net) - {"path", "clip_buffer_m", "clip"}
     if unknown:
         raise InputError(
-            f"{path}: unknown key(s) {sorted(unknown)} in [network]; allowed: "
-            "['path', 'clip_buffer_m', 'clip']",
+            _(
+                "{path}: unknown key(s) {keys} in [network]; allowed: "
+                "['path', 'clip_buffer_m', 'clip']"
+            ).format(path=path, keys=sorted(unknown)),
             source=str(path),
         )
     net_path = Path(str(net["path"]))
@@ -319,7 +329,9 @@ def parse_manifest(
         value = net["clip_buffer_m"]
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise InputError(
-                f"{path}: [network] clip_buffer_m must be a distance in metres >= 0, got {value!r}",
+                _(
+                    "{path}: [network] clip_buffer_m must be a distance in metres >= 0, got {got}"
+                ).format(path=path, got=repr(value)),
                 source=str(path),
             )
         clip_buffer_m = float(value)
@@ -331,26 +343,35 @@ def parse_manifest(
     unit_system = str(data.get("unit_system", "") or "")
     if unit_system and unit_system not in UNIT_SYSTEMS:
         raise InputError(
-            f"{path}: unit_system must be one of {list(UNIT_SYSTEMS)}, got {unit_system!r}",
+            _("{path}: unit_system must be one of {choices}, got {got}").format(
+                path=path, choices=list(UNIT_SYSTEMS), got=repr(unit_system)
+            ),
             source=str(path),
         )
     country = str(data.get("country", "") or "").upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         raise InputError(
-            f"{path}: country must be a two-letter ISO 3166 code such as US or SE, got {country!r}",
+            _(
+                "{path}: country must be a two-letter ISO 3166 code such as US or SE, got {got}"
+            ).format(path=path, got=repr(country)),
             source=str(path),
         )
     need = data.get("need", {})
     if not isinstance(need, dict) or set(need) - set(NEED_KEYS):
         raise InputError(
-            f"{path}: [need] may hold only {list(NEED_KEYS)}; got "
-            f"{sorted(need) if isinstance(need, dict) else need!r}",
+            _("{path}: [need] may hold only {keys}; got {got}").format(
+                path=path,
+                keys=list(NEED_KEYS),
+                got=sorted(need) if isinstance(need, dict) else repr(need),
+            ),
             source=str(path),
         )
     language = str(data.get("language", "") or "").strip().lower()
     if language and not re.fullmatch(r"[a-z]{2}", language):
         raise InputError(
-            f"{path}: language must be a two-letter code such as en, es or sv, got {language!r}",
+            _("{path}: language must be a two-letter code such as en, es or sv, got {got}").format(
+                path=path, got=repr(language)
+            ),
             source=str(path),
         )
     labels = data.get("labels", {})
@@ -362,8 +383,10 @@ def parse_manifest(
         or not all(isinstance(v, str) for v in cats.values())
     ):
         raise InputError(
-            f"{path}: [labels] may hold only a [labels.categories] table of category = "
-            f'"label" lines; got {labels!r}',
+            _(
+                "{path}: [labels] may hold only a [labels.categories] table of category = "
+                '"label" lines; got {got}'
+            ).format(path=path, got=repr(labels)),
             source=str(path),
         )
     return RegionManifest(
@@ -451,7 +474,7 @@ def write_manifest(
     target = directory / MANIFEST_NAME
     if target.exists() and not overwrite:
         raise InputError(
-            f"{target} already exists; pass overwrite=True to replace it.",
+            _("{path} already exists; pass overwrite=True to replace it.").format(path=target),
             source=str(target),
             parameter="overwrite",
         )
@@ -534,21 +557,30 @@ def init_region(
     directory = Path(directory)
     for label, file in (("network", network), ("tracts", tracts), ("services", services)):
         if not Path(file).exists():
-            raise InputError(f"{label} file not found: {file}", source=str(file), parameter=label)
+            raise InputError(
+                _("{label} file not found: {path}").format(label=label, path=file),
+                source=str(file),
+                parameter=label,
+            )
     target = directory / MANIFEST_NAME
     if target.exists() and not overwrite:
         raise InputError(
-            f"{target} already exists; pass overwrite=True to replace it.",
+            _("{path} already exists; pass overwrite=True to replace it.").format(path=target),
             source=str(target),
             parameter="overwrite",
         )
     if directory.exists() and not directory.is_dir():
-        raise InputError(f"{directory} is a file; give a folder name", source=str(directory))
+        raise InputError(
+            _("{path} is a file; give a folder name").format(path=directory),
+            source=str(directory),
+        )
     if timezone:
         check_timezone(timezone, source="timezone")
     if unit_system and unit_system not in UNIT_SYSTEMS:
         raise InputError(
-            f"unit_system must be one of {list(UNIT_SYSTEMS)}, got {unit_system!r}",
+            _("unit_system must be one of {choices}, got {got}").format(
+                choices=list(UNIT_SYSTEMS), got=repr(unit_system)
+            ),
             parameter="unit_system",
         )
     fields: dict[str, Any] = dict(
@@ -598,9 +630,11 @@ def init_region(
                 from geo_outreach.errors import NetworkError
 
                 raise NetworkError(
-                    f"{manifest.network} has no roads inside the census units' area "
-                    f"({', '.join(f'{v:.4f}' for v in ub)}). Give an extract that covers the "
-                    "units, or check that the units file is the right place.",
+                    _(
+                        "{path} has no roads inside the census units' area ({bounds}). Give an "
+                        "extract that covers the units, or check that the units file is the "
+                        "right place."
+                    ).format(path=manifest.network, bounds=", ".join(f"{v:.4f}" for v in ub)),
                     source=str(manifest.network),
                 )
             if check is not None:
@@ -621,7 +655,7 @@ def _roads_meet(osm: Any, bounds: tuple[float, ...]) -> bool:
     from geo_outreach.data.osm import NON_ROUTABLE_HIGHWAYS
 
     x0, y0, x1, y1 = bounds
-    for _, refs, tags in osm.ways:
+    for _way_id, refs, tags in osm.ways:
         if tags.get("highway") in NON_ROUTABLE_HIGHWAYS or tags.get("area") == "yes":
             continue
         for r in refs:
@@ -699,14 +733,17 @@ def load_region(
     )
     if manifest.network.is_dir():
         raise InputError(
-            f"road network path {manifest.network} (named in {manifest.manifest_path}) is a "
-            "folder; fix [network] path to name the OSM XML file inside it.",
+            _(
+                "road network path {path} (named in {manifest}) is a folder; fix [network] "
+                "path to name the OSM XML file inside it."
+            ).format(path=manifest.network, manifest=manifest.manifest_path),
             source=str(manifest.network),
         )
     if not manifest.network.exists():
         raise InputError(
-            f"road network file not found: {manifest.network} (named in "
-            f"{manifest.manifest_path}). Fix [network] path.",
+            _(
+                "road network file not found: {path} (named in {manifest}). Fix [network] path."
+            ).format(path=manifest.network, manifest=manifest.manifest_path),
             source=str(manifest.network),
         )
     report: list[str] = []
@@ -739,13 +776,15 @@ def _canonical(gdf: gpd.GeoDataFrame, front: pd.DataFrame) -> gpd.GeoDataFrame:
 
 def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read and validate the census units layer of a manifest."""
-    what = "census units"
+    what = _("census units")
     src = str(spec.path)
     gdf = _read_spec(spec, what)
     if spec.id_col is None or spec.population_col is None:
         raise InputError(
-            f"{what}: region.toml must name id_col and population_col in [units] "
-            "(or pass them to init_region).",
+            _(
+                "{what}: region.toml must name id_col and population_col in [units] "
+                "(or pass them to init_region)."
+            ).format(what=what),
             source=src,
         )
     require_columns(
@@ -759,7 +798,7 @@ def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
         ("Polygon", "MultiPolygon"),
         source=src,
         what=what,
-        fix="Census units must be polygons; points belong in the services layer.",
+        fix=_("Census units must be polygons; points belong in the services layer."),
     )
     ids = _clean_ids(gdf[spec.id_col], source=src, column=spec.id_col, what=what)
     pop = _population(gdf[spec.population_col], ids, source=src, column=spec.population_col)
@@ -774,12 +813,12 @@ def load_units(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
 
 def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read and validate the service sites layer of a manifest."""
-    what = "service sites"
+    what = _("service sites")
     src = str(spec.path)
     gdf = _read_spec(spec, what)
     if spec.category_col is None:
         raise InputError(
-            f"{what}: region.toml must name category_col in [services].",
+            _("{what}: region.toml must name category_col in [services].").format(what=what),
             source=src,
         )
     require_columns(
@@ -799,14 +838,23 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
         ("Point",),
         source=src,
         what=what,
-        fix="Service sites must be points; convert polygons with "
-        "gdf.geometry.representative_point() and save again.",
+        fix=_(
+            "Service sites must be points; convert polygons with "
+            "gdf.geometry.representative_point() and save again."
+        ),
     )
     category = gdf[spec.category_col]
     if category.isna().any():
         raise InputError(
-            f"{what} file {src}: {int(category.isna().sum())} site(s) have no value in "
-            f"{spec.category_col!r}. Give every site a category.",
+            _(
+                "{what} file {source}: {count} site(s) have no value in {column}. "
+                "Give every site a category."
+            ).format(
+                what=what,
+                source=src,
+                count=int(category.isna().sum()),
+                column=repr(spec.category_col),
+            ),
             source=f"{src}:{spec.category_col}",
         )
     names = (
@@ -823,9 +871,17 @@ def load_services(spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
         bad = cap.isna() | (cap < 0)
         if bad.any():
             raise InputError(
-                f"{what} file {src}: column {spec.capacity_col!r} must be a number >= 0; "
-                f"{int(bad.sum())} value(s) are not (site {ids[bad].iloc[0]!r}). Fix or drop "
-                "capacity_col to count each site as 1.",
+                _(
+                    "{what} file {source}: column {column} must be a number >= 0; "
+                    "{count} value(s) are not (site {site}). Fix or drop "
+                    "capacity_col to count each site as 1."
+                ).format(
+                    what=what,
+                    source=src,
+                    column=repr(spec.capacity_col),
+                    count=int(bad.sum()),
+                    site=repr(ids[bad].iloc[0]),
+                ),
                 source=f"{src}:{spec.capacity_col}",
             )
     else:
@@ -869,8 +925,10 @@ def derive_site_ids(
 def _clean_ids(values: pd.Series, *, source: str, column: str, what: str) -> pd.Series:
     if values.isna().any():
         raise InputError(
-            f"{what} file {source}: {int(values.isna().sum())} row(s) have no id in {column!r}. "
-            "Every row needs an id.",
+            _(
+                "{what} file {source}: {count} row(s) have no id in {column}. "
+                "Every row needs an id."
+            ).format(what=what, source=source, count=int(values.isna().sum()), column=repr(column)),
             source=f"{source}:{column}",
         )
     ids = values.astype(str).str.strip()
@@ -878,9 +936,15 @@ def _clean_ids(values: pd.Series, *, source: str, column: str, what: str) -> pd.
     if len(dup):
         examples = sorted(set(dup))[:5]
         raise InputError(
-            f"{what} file {source}: duplicate id(s) in {column!r}: {examples}"
-            f"{' ...' if dup.nunique() > 5 else ''}. Ids must be unique; fix the data or choose "
-            "another id column.",
+            _(
+                "{what} file {source}: duplicate id(s) in {column}: {examples}. Ids must be "
+                "unique; fix the data or choose another id column."
+            ).format(
+                what=what,
+                source=source,
+                column=repr(column),
+                examples=f"{examples}{' ...' if dup.nunique() > 5 else ''}",
+            ),
             source=f"{source}:{column}",
         )
     return ids
@@ -892,30 +956,55 @@ def _population(values: pd.Series, ids: pd.Series, *, source: str, column: str) 
     if nonnum.any():
         first = ids[nonnum].iloc[0]
         raise InputError(
-            f"census units file {source}: column {column!r} must be numeric; "
-            f"{int(nonnum.sum())} value(s) are not (unit {first!r}: {values[nonnum].iloc[0]!r}). "
-            "Fix the values or choose another population_col.",
+            _(
+                "census units file {source}: column {column} must be numeric; "
+                "{count} value(s) are not (unit {unit}: {value}). "
+                "Fix the values or choose another population_col."
+            ).format(
+                source=source,
+                column=repr(column),
+                count=int(nonnum.sum()),
+                unit=repr(first),
+                value=repr(values[nonnum].iloc[0]),
+            ),
             source=f"{source}:{column}",
         )
     if pop.isna().any():
         raise InputError(
-            f"census units file {source}: {int(pop.isna().sum())} unit(s) have no population in "
-            f"{column!r} (unit {ids[pop.isna()].iloc[0]!r}). Fill in 0 where nobody lives.",
+            _(
+                "census units file {source}: {count} unit(s) have no population in "
+                "{column} (unit {unit}). Fill in 0 where nobody lives."
+            ).format(
+                source=source,
+                count=int(pop.isna().sum()),
+                column=repr(column),
+                unit=repr(ids[pop.isna()].iloc[0]),
+            ),
             source=f"{source}:{column}",
         )
     neg = pop < 0
     if neg.any():
         raise InputError(
-            f"census units file {source}: column {column!r} has {int(neg.sum())} negative "
-            f"value(s) (unit {ids[neg].iloc[0]!r}: {pop[neg].iloc[0]}). Population must be >= 0 "
-            "(missing-value codes such as -999 must be replaced).",
+            _(
+                "census units file {source}: column {column} has {count} negative "
+                "value(s) (unit {unit}: {value}). Population must be >= 0 "
+                "(missing-value codes such as -999 must be replaced)."
+            ).format(
+                source=source,
+                column=repr(column),
+                count=int(neg.sum()),
+                unit=repr(ids[neg].iloc[0]),
+                value=pop[neg].iloc[0],
+            ),
             source=f"{source}:{column}",
         )
     if len(pop) and not (pop > 0).any():
         raise InputError(
-            f"census units file {source}: column {column!r} is 0 for every unit, so there is "
-            "nobody to serve and every answer would be 0. Choose the population column with "
-            "population_col (in region.toml or as a parameter).",
+            _(
+                "census units file {source}: column {column} is 0 for every unit, so there is "
+                "nobody to serve and every answer would be 0. Choose the population column with "
+                "population_col (in region.toml or as a parameter)."
+            ).format(source=source, column=repr(column)),
             source=f"{source}:{column}",
             column=column,
         )
@@ -936,9 +1025,16 @@ def _check_overlap(
         or (sb[3] < ub[1] - margin)
     ):
         raise InputError(
-            f"the service sites ({manifest.services.path}) lie nowhere near the census units "
-            f"({manifest.units.path}): bounds {np.round(sb, 3).tolist()} vs "
-            f"{np.round(ub, 3).tolist()}. One of them probably declares the wrong CRS; check "
-            "with gdf.crs and fix it with set_crs(...) or to_crs('EPSG:4326').",
+            _(
+                "the service sites ({services}) lie nowhere near the census units "
+                "({units}): bounds {services_bounds} vs {units_bounds}. One of them probably "
+                "declares the wrong CRS; check with gdf.crs and fix it with set_crs(...) or "
+                "to_crs('EPSG:4326')."
+            ).format(
+                services=manifest.services.path,
+                units=manifest.units.path,
+                services_bounds=np.round(sb, 3).tolist(),
+                units_bounds=np.round(ub, 3).tolist(),
+            ),
             source=str(manifest.services.path),
         )

@@ -48,6 +48,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -302,36 +303,47 @@ class SynthParams:
         country = str(self.country).strip().upper()
         if country not in COUNTRIES:
             raise InputError(
-                f"country {self.country!r} is not one the generator knows; use one of "
-                f"{', '.join(COUNTRIES)}",
+                _("country {country} is not one the generator knows; use one of {choices}").format(
+                    country=repr(self.country), choices=", ".join(COUNTRIES)
+                ),
                 source="country",
                 parameter="country",
             )
         object.__setattr__(self, "country", country)
         if isinstance(self.nodes, bool) or not isinstance(self.nodes, int | np.integer):
-            raise InputError(f"nodes must be an integer, got {self.nodes!r}", source="nodes")
+            raise InputError(
+                _("nodes must be an integer, got {got}").format(got=repr(self.nodes)),
+                source="nodes",
+            )
         if not MIN_NODES <= self.nodes <= MAX_NODES:
             raise InputError(
-                f"nodes={self.nodes} is out of range; use {MIN_NODES}..{MAX_NODES} "
-                "(about 200 nodes per census tract)",
+                _(
+                    "nodes={nodes} is out of range; use {low}..{high} "
+                    "(about 200 nodes per census tract)"
+                ).format(nodes=self.nodes, low=MIN_NODES, high=MAX_NODES),
                 source="nodes",
             )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer):
-            raise InputError(f"seed must be an integer, got {self.seed!r}", source="seed")
+            raise InputError(
+                _("seed must be an integer, got {got}").format(got=repr(self.seed)), source="seed"
+            )
         if self.seed < 0:
-            raise InputError(f"seed must be >= 0, got {self.seed}", source="seed")
+            raise InputError(_("seed must be >= 0, got {got}").format(got=self.seed), source="seed")
         try:
             lon, lat = (float(v) for v in self.center)
         except (TypeError, ValueError):
             raise InputError(
-                f"center must be (lon, lat) numbers, got {self.center!r}", source="center"
+                _("center must be (lon, lat) numbers, got {got}").format(got=repr(self.center)),
+                source="center",
             ) from None
         if not (-180.0 <= lon <= 180.0 and -80.0 <= lat <= 80.0) or not (
             math.isfinite(lon) and math.isfinite(lat)
         ):
             raise InputError(
-                f"center=({lon}, {lat}) is not a valid (lon, lat); lon in -180..180, "
-                "lat in -80..80",
+                _(
+                    "center=({lon}, {lat}) is not a valid (lon, lat); lon in -180..180, "
+                    "lat in -80..80"
+                ).format(lon=lon, lat=lat),
                 source="center",
             )
         object.__setattr__(self, "center", (lon, lat))
@@ -341,7 +353,9 @@ class SynthParams:
             or self.outside_sites < 0
         ):
             raise InputError(
-                f"outside_sites must be an integer >= 0, got {self.outside_sites!r}",
+                _("outside_sites must be an integer >= 0, got {got}").format(
+                    got=repr(self.outside_sites)
+                ),
                 source="outside_sites",
             )
         object.__setattr__(self, "nodes", int(self.nodes))
@@ -780,7 +794,7 @@ def _plan_city(nodes: int, seed: int) -> _City:
     """Lay out a city whose node count is within a few per cent of ``nodes``."""
     grid = float(nodes)
     city = _layout(round(grid), seed)
-    for _ in range(4):
+    for _attempt in range(4):
         count = city.n_nodes()
         if abs(count - nodes) <= 0.03 * nodes:
             break
@@ -1509,7 +1523,9 @@ def _check_need_variables(text: str, units: gpd.GeoDataFrame) -> str:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         raise InputError(
-            "need_variables is empty; give COLUMN:WEIGHT,... such as " + SE_NEED_VARIABLES,
+            _("need_variables is empty; give COLUMN:WEIGHT,... such as {example}").format(
+                example=SE_NEED_VARIABLES
+            ),
             source="need_variables",
             parameter="need_variables",
         )
@@ -1523,8 +1539,10 @@ def _check_need_variables(text: str, units: gpd.GeoDataFrame) -> str:
         ]
         if col not in numeric:
             raise InputError(
-                f"need variable {col!r} is not a numeric column of the generated areas; use "
-                f"some of {', '.join(numeric)}",
+                _(
+                    "need variable {column} is not a numeric column of the generated areas; use "
+                    "some of {columns}"
+                ).format(column=repr(col), columns=", ".join(numeric)),
                 source="need_variables",
                 parameter="need_variables",
             )
@@ -1533,8 +1551,10 @@ def _check_need_variables(text: str, units: gpd.GeoDataFrame) -> str:
                 raise ValueError(weight)
         except ValueError:
             raise InputError(
-                f"weight {weight!r} of need variable {col!r} must be a non-zero number "
-                "(negative: lower means more need)",
+                _(
+                    "weight {weight} of need variable {column} must be a non-zero number "
+                    "(negative: lower means more need)"
+                ).format(weight=repr(weight), column=repr(col)),
                 source="need_variables",
                 parameter="need_variables",
             ) from None
@@ -1725,22 +1745,28 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 def _prepare_dir(out_dir: Path, *, overwrite: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(
-            f"{out_dir} exists and is not a folder; give a new or empty folder for the "
-            "synthetic region",
+            _(
+                "{path} exists and is not a folder; give a new or empty folder for the "
+                "synthetic region"
+            ).format(path=out_dir),
             source=str(out_dir),
         )
     if out_dir.is_dir() and any(out_dir.iterdir()):
         if not overwrite:
             raise InputError(
-                f"{out_dir} is not empty; give a new or empty folder, or pass "
-                "overwrite=True (CLI: --overwrite) to replace its region files",
+                _(
+                    "{path} is not empty; give a new or empty folder, or pass "
+                    "overwrite=True (CLI: --overwrite) to replace its region files"
+                ).format(path=out_dir),
                 source=str(out_dir),
             )
         for name in OUTPUT_FILES:
             target = out_dir / name
             if target.is_dir():
                 raise InputError(
-                    f"{target} is a folder; remove it or choose another output folder",
+                    _("{path} is a folder; remove it or choose another output folder").format(
+                        path=target
+                    ),
                     source=str(target),
                 )
             target.unlink(missing_ok=True)
@@ -1849,7 +1875,7 @@ def tract_polygons(
     from shapely.geometry import box
 
     if n < 2:
-        raise InputError(f"n must be at least 2, got {n}", parameter="n")
+        raise InputError(_("n must be at least 2, got {got}").format(got=n), parameter="n")
     rng = np.random.default_rng(seed)
     w, h = (1000.0 * v for v in extent_km)
     metro = rng.normal([w / 4, h * 0.6], 20_000.0, size=(n // 2, 2))

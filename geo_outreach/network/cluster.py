@@ -31,13 +31,14 @@ from typing import Any
 import numpy as np
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import N_, _
 from geo_outreach.network.sweeps import SweepInputs, SweepResult, site_sweeps
 
 __all__ = ["INSTALL_HINT", "ClusterRunner", "connect", "parse_cluster", "require_dask"]
 
 logger = logging.getLogger(__name__)
 
-INSTALL_HINT = (
+INSTALL_HINT = N_(
     "running on a Dask cluster needs the optional [scale] extra: "
     "pip install 'geo-outreach[scale]' (dask, distributed, dask-geopandas)"
 )
@@ -51,7 +52,7 @@ def require_dask(parameter: str = "cluster") -> None:
         import dask  # noqa: F401
         import distributed  # noqa: F401
     except ImportError as exc:
-        raise InputError(INSTALL_HINT, source=parameter, parameter=parameter) from exc
+        raise InputError(_(INSTALL_HINT), source=parameter, parameter=parameter) from exc
 
 
 def parse_cluster(spec: str) -> tuple[str, int | str]:
@@ -61,13 +62,17 @@ def parse_cluster(spec: str) -> tuple[str, int | str]:
     if m:
         n = int(m.group(1))
         if n < 1:
-            raise InputError("local:N needs N >= 1 workers", source="cluster", parameter="cluster")
+            raise InputError(
+                _("local:N needs N >= 1 workers"), source="cluster", parameter="cluster"
+            )
         return "local", n
     if re.match(r"^(tcp|tls|inproc|ucx)://[^\s:]+(:\d+)?$", text):
         return "scheduler", text
     raise InputError(
-        f"cluster must be local:N (N worker processes on this machine) or a scheduler address "
-        f"tcp://HOST:PORT, got {spec!r}",
+        _(
+            "cluster must be local:N (N worker processes on this machine) or a scheduler address "
+            "tcp://HOST:PORT, got {got}"
+        ).format(got=repr(spec)),
         source="cluster",
         parameter="cluster",
     )
@@ -110,8 +115,10 @@ def connect(cluster: Any) -> Iterator[Any]:
             client = Client(str(value), timeout="20s")
         except OSError as exc:
             raise InputError(
-                f"cannot reach the Dask scheduler at {value} ({exc}); start it (dask scheduler) "
-                "or check the address",
+                _(
+                    "cannot reach the Dask scheduler at {address} ({exc}); start it "
+                    "(dask scheduler) or check the address"
+                ).format(address=value, exc=exc),
                 source="scheduler",
                 parameter="scheduler",
             ) from exc
@@ -150,7 +157,7 @@ class ClusterRunner:
 
         if isinstance(client, str):
             raise InputError(
-                "pass a distributed.Client (open one with geo_outreach.network.cluster.connect)",
+                _("pass a distributed.Client (open one with geo_outreach.network.cluster.connect)"),
                 source="cluster",
             )
         self.client = client

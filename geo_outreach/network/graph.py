@@ -54,6 +54,7 @@ from geo_outreach.data.osm import OSMWays, read_osm_ways, sniff_osm
 from geo_outreach.domain import MODES, Mode
 from geo_outreach.errors import InputError, NetworkError
 from geo_outreach.files import atomic_file
+from geo_outreach.i18n import _
 from geo_outreach.network.speeds import DRIVE_HIGHWAYS, WALK_HIGHWAYS, SpeedTable
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class RoadNetwork:
     def __post_init__(self) -> None:
         if self.graph is None:
             if self._graph_file is None:
-                raise NetworkError("a RoadNetwork needs a graph or a graph file to load it from")
+                raise NetworkError(_("a RoadNetwork needs a graph or a graph file to load it from"))
             del self.__dict__["graph"]  # read lazily by __getattr__
 
     def __getattr__(self, name: str) -> Any:
@@ -149,8 +150,10 @@ class RoadNetwork:
         file = self.__dict__.get("_graph_file")
         if file is None or not Path(file).is_file():
             raise NetworkError(
-                f"the {self.mode} network's graph file {file} is missing; clear the cache "
-                "folder (GEO_OUTREACH_CACHE) to rebuild the network",
+                _(
+                    "the {mode} network's graph file {path} is missing; clear the cache "
+                    "folder (GEO_OUTREACH_CACHE) to rebuild the network"
+                ).format(mode=self.mode, path=file),
                 source=str(file),
             )
         t0 = time.perf_counter()
@@ -348,7 +351,10 @@ def read_network_cache(file: Path) -> RoadNetwork:
 
     with np.load(file, allow_pickle=False) as z:
         if int(z["format"]) != ARRAY_FORMAT:
-            raise NetworkError(f"{file} has array format {int(z['format'])}", source=str(file))
+            raise NetworkError(
+                _("{path} has array format {format}").format(path=file, format=int(z["format"])),
+                source=str(file),
+            )
         node_ids = z["node_ids"]
         n = int(node_ids.size)
         net = RoadNetwork(
@@ -383,8 +389,10 @@ def check_osm_file(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise InputError(
-            f"road network path {path} is a folder; give the OSM file inside it "
-            "(.osm.pbf, .osm or .osm.bz2).",
+            _(
+                "road network path {path} is a folder; give the OSM file inside it "
+                "(.osm.pbf, .osm or .osm.bz2)."
+            ).format(path=path),
             source=str(path),
         )
     sniff_osm(path)
@@ -484,7 +492,9 @@ def _read_raw(
     )
     if graph.number_of_edges() == 0:
         raise NetworkError(
-            f"{path} holds no ways with a highway tag; give an OSM extract with roads.",
+            _("{path} holds no ways with a highway tag; give an OSM extract with roads.").format(
+                path=path
+            ),
             source=str(path),
         )
     return graph
@@ -540,10 +550,19 @@ def _mode_graph(
         attrs["travel_time"] = max(float(data["length"]) / (kph / 3.6), 1e-3)
         edges.append((u, v, attrs))
     if not edges:
-        where = f" {source}" if source is not None else ""
+        message = (
+            _(
+                "no {mode} roads in the network file {path} inside the study area; give an "
+                "extract with the streets of the units' area (check its highway tags)."
+            )
+            if source is not None
+            else _(
+                "no {mode} roads in the network file inside the study area; give an extract "
+                "with the streets of the units' area (check its highway tags)."
+            )
+        )
         raise NetworkError(
-            f"no {mode} roads in the network file{where} inside the study area; give an extract "
-            "with the streets of the units' area (check its highway tags).",
+            message.format(mode=mode, path=source),
             source=str(source) if source is not None else None,
         )
     graph.add_edges_from(edges)
@@ -643,7 +662,12 @@ def build_network(
     RoadNetwork
     """
     if mode not in MODES:
-        raise InputError(f"mode must be one of {list(MODES)}, got {mode!r}", source="mode")
+        raise InputError(
+            _("mode must be one of {choices}, got {got}").format(
+                choices=list(MODES), got=repr(mode)
+            ),
+            source="mode",
+        )
     path = check_osm_file(osm_path)
     speeds = speeds or SpeedTable()
     t0 = time.perf_counter()
@@ -726,12 +750,16 @@ def read_poly(path: Path) -> Any:
             x, y = (float(t) for t in line.split()[:2])
         except ValueError as exc:
             raise InputError(
-                f"{path} is not a valid .poly file (line {line!r}); fix or remove it",
+                _("{path} is not a valid .poly file (line {line}); fix or remove it").format(
+                    path=path, line=repr(line)
+                ),
                 source=str(path),
             ) from exc
         ring.append((x, y))
     if not shells:
-        raise InputError(f"{path} holds no polygon; fix or remove it", source=str(path))
+        raise InputError(
+            _("{path} holds no polygon; fix or remove it").format(path=path), source=str(path)
+        )
     area = shapely.union_all(shells)
     if holes:
         area = shapely.difference(area, shapely.union_all(holes))
@@ -811,7 +839,12 @@ def load_networks(
     raw = None
     for mode in modes:
         if mode not in MODES:
-            raise InputError(f"mode must be one of {list(MODES)}, got {mode!r}", source="mode")
+            raise InputError(
+                _("mode must be one of {choices}, got {got}").format(
+                    choices=list(MODES), got=repr(mode)
+                ),
+                source="mode",
+            )
         key = cache_key(path, mode, speeds, clip=clip)
         file = folder / f"network-{mode}-{key}.npz" if cache else None
         if file is not None and file.is_file():

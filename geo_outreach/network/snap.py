@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError, OffNetworkWarning, warn
+from geo_outreach.i18n import _
 from geo_outreach.network.graph import RoadNetwork
 
 __all__ = [
@@ -70,7 +71,9 @@ class SnapResult:
 def _check_max(max_snap_m: float) -> None:
     if not (isinstance(max_snap_m, int | float) and np.isfinite(max_snap_m) and max_snap_m > 0):
         raise InputError(
-            f"max_snap_m must be a positive number of metres, got {max_snap_m!r}",
+            _("max_snap_m must be a positive number of metres, got {got}").format(
+                got=repr(max_snap_m)
+            ),
             parameter="max_snap_m",
         )
 
@@ -145,7 +148,9 @@ def snap_locations(
     _check_max(max_snap_m)
     for c in ("location_id", "lon", "lat"):
         if c not in locations.columns:
-            raise InputError(f"locations table lacks column {c!r}", column=c)
+            raise InputError(
+                _("locations table lacks column {column}").format(column=repr(c)), column=c
+            )
     locs = locations.drop_duplicates("location_id")
     lon = pd.to_numeric(locs["lon"], errors="coerce").to_numpy(float)
     lat = pd.to_numeric(locs["lat"], errors="coerce").to_numpy(float)
@@ -202,11 +207,12 @@ def unit_origins(
     _check_max(max_snap_m)
     if not 0 <= min_coverage <= 1:
         raise InputError(
-            f"min_coverage must be in [0, 1], got {min_coverage!r}", source="min_coverage"
+            _("min_coverage must be in [0, 1], got {got}").format(got=repr(min_coverage)),
+            source="min_coverage",
         )
     if units.crs is None or units.crs.to_epsg() != 4326:
         raise InputError(
-            "units must be in EPSG:4326; use units.to_crs('EPSG:4326')", source="units"
+            _("units must be in EPSG:4326; use units.to_crs('EPSG:4326')"), source="units"
         )
     nodes = gpd.GeoDataFrame(
         {"node_id": network.node_ids},
@@ -308,7 +314,7 @@ def snap_sites(
     _check_max(max_snap_m)
     if sites.crs is None or sites.crs.to_epsg() != 4326:
         raise InputError(
-            "sites must be in EPSG:4326; use sites.to_crs('EPSG:4326')", source="sites"
+            _("sites must be in EPSG:4326; use sites.to_crs('EPSG:4326')"), source="sites"
         )
     node, dist, on = snap_points(
         network, sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), max_snap_m=max_snap_m
@@ -326,9 +332,17 @@ def snap_sites(
         first = ", ".join(str(x) for x in out.loc[~out["on_network"], "site_id"].head(3))
         warn(
             OffNetworkWarning,
-            f"{network.mode} network: {n_off} of {len(out)} sites are off the network "
-            f"(> {max_snap_m:.0f} m from a node, e.g. {first}) and are left out of travel "
-            "times; raise max_snap_m if they should count",
+            _(
+                "{mode} network: {off} of {total} sites are off the network "
+                "(> {max_snap_m} m from a node, e.g. {examples}) and are left out of travel "
+                "times; raise max_snap_m if they should count"
+            ).format(
+                mode=network.mode,
+                off=n_off,
+                total=len(out),
+                max_snap_m=f"{max_snap_m:.0f}",
+                examples=first,
+            ),
             logger=logger,
         )
     return out

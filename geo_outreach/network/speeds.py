@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "DEFAULT_DRIVE_KPH",
@@ -145,11 +146,15 @@ class SpeedTable:
         ]:
             if not (isinstance(kph, (int, float)) and 0 < kph < 300):
                 raise InputError(
-                    f"speed for {name!r} must be a number of km/h between 0 and 300, got {kph!r}",
+                    _(
+                        "speed for {name} must be a number of km/h between 0 and 300, got {got}"
+                    ).format(name=repr(name), got=repr(kph)),
                     source=str(name),
                 )
         if not 0 < self.steps_factor <= 1:
-            raise InputError(f"steps_factor must be in (0, 1], got {self.steps_factor}")
+            raise InputError(
+                _("steps_factor must be in (0, 1], got {got}").format(got=self.steps_factor)
+            )
 
     def drive_speed(self, highway: object, maxspeed: object = None) -> float:
         """Speed in km/h of a drive edge of class ``highway`` with tag ``maxspeed``."""

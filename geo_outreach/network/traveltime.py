@@ -29,6 +29,7 @@ from shapely.geometry import LineString
 
 from geo_outreach.domain import Progress
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 from geo_outreach.network.graph import RoadNetwork
 from geo_outreach.network.sweeps import (
     COMPLETE,
@@ -66,13 +67,20 @@ def _as_points(points: pd.DataFrame | pd.Series, what: str) -> pd.DataFrame:
     else:
         cols = list(points.columns)
         if "node_id" not in cols:
-            raise InputError(f"{what} table needs a node_id column; it has {cols}", source=what)
+            raise InputError(
+                _("{what} table needs a node_id column; it has {columns}").format(
+                    what=what, columns=cols
+                ),
+                source=what,
+            )
         id_col = next(
             (c for c in ("id", "unit_id", "site_id", "origin_id", "dest_id") if c in cols), None
         )
         if id_col is None:
             raise InputError(
-                f"{what} table needs an id column (id, unit_id or site_id); it has {cols}",
+                _(
+                    "{what} table needs an id column (id, unit_id or site_id); it has {columns}"
+                ).format(what=what, columns=cols),
                 source=what,
             )
         frame = pd.DataFrame(
@@ -156,7 +164,8 @@ def od_table(
     """
     if cutoff_s is not None and not (np.isfinite(cutoff_s) and cutoff_s > 0):
         raise InputError(
-            f"cutoff must be a positive number of seconds, got {cutoff_s!r}", source="cutoff_s"
+            _("cutoff must be a positive number of seconds, got {got}").format(got=repr(cutoff_s)),
+            source="cutoff_s",
         )
     orig = _as_points(origins, "origins")
     dest = _as_points(destinations, "destinations")
@@ -165,8 +174,10 @@ def od_table(
         dest["pos"] = network.index_of(dest["node_id"])
     except KeyError as exc:
         raise InputError(
-            f"node {exc.args[0]} is not in the {network.mode} network; snap points "
-            "with geo_outreach.network.snap first",
+            _(
+                "node {node} is not in the {mode} network; snap points "
+                "with geo_outreach.network.snap first"
+            ).format(node=exc.args[0], mode=network.mode),
             source="node_id",
         ) from exc
     if orig.empty or dest.empty:
@@ -327,7 +338,9 @@ def route_path(
         )
     if not np.isfinite(times[t]):
         raise InputError(
-            f"node {to_node} cannot be reached from {from_node} on the {network.mode} network",
+            _("node {to_node} cannot be reached from {from_node} on the {mode} network").format(
+                to_node=to_node, from_node=from_node, mode=network.mode
+            ),
             source="to_node",
         )
     chain = [int(t)]
@@ -364,7 +377,7 @@ def route_geometry(
     legs = list(itertools.pairwise(node_sequence))
     limits = list(leg_times_s) if leg_times_s is not None else [None] * len(legs)
     if len(limits) != len(legs):
-        raise InputError("leg_times_s needs one time per leg", parameter="leg_times_s")
+        raise InputError(_("leg_times_s needs one time per leg"), parameter="leg_times_s")
     for (a, b), limit in zip(legs, limits, strict=True):
         if a == b:
             continue
@@ -534,17 +547,20 @@ def access_tables(
         Called as ``progress("travel times", done, total)`` with site nodes searched.
     """
     if not 0 < within_s <= cutoff_s:
-        raise InputError("within_s must be > 0 and <= cutoff_s", source="within_s")
+        raise InputError(_("within_s must be > 0 and <= cutoff_s"), source="within_s")
     if max_mean_s is not None and not max_mean_s > 0:
-        raise InputError("max_mean_s must be > 0", source="max_mean_s")
+        raise InputError(_("max_mean_s must be > 0"), source="max_mean_s")
     if engine not in ("auto", "numba", "scipy"):
-        raise InputError(f"engine must be auto, numba or scipy, got {engine!r}", source="engine")
+        raise InputError(
+            _("engine must be auto, numba or scipy, got {got}").format(got=repr(engine)),
+            source="engine",
+        )
     if engine == "auto":
         engine = "numba" if have_numba() else "scipy"
     if engine == "numba" and not have_numba():
-        raise InputError("engine='numba' needs numba: pip install numba", source="engine")
+        raise InputError(_("engine='numba' needs numba: pip install numba"), source="engine")
     if cluster is not None and engine == "scipy":
-        raise InputError("a cluster run needs the numba engine", source="cluster")
+        raise InputError(_("a cluster run needs the numba engine"), source="cluster")
     empty = pd.DataFrame(
         {c: pd.Series(dtype=object if c.endswith("_id") else float) for c in OD_COLUMNS}
     )
@@ -577,7 +593,7 @@ def access_tables(
     for cat in cats:
         src = np.unique(site_pos[site_cat == cat])
         t, which = _nearest_of(graph_t, src, float(cutoff_s))
-        d, _ = _nearest_of(graph_d, src, np.inf)
+        d, _nearest = _nearest_of(graph_d, src, np.inf)
         t_o, w_o, d_o = t[o_pos], which[o_pos], d[o_pos]
         ok = np.isfinite(t_o) & (t_o <= cutoff_s)
         parts.append(
