@@ -39,6 +39,7 @@ from geo_outreach.errors import (
     RenormalisedWeightsWarning,
     warn,
 )
+from geo_outreach.i18n import _
 
 __all__ = [
     "DEFAULT_E2SFCA_STEPS",
@@ -71,13 +72,18 @@ _FCA_METHODS = ("2sfca", "e2sfca", "gravity")
 def _require_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise InputError(
-            f"{what} must be a pandas DataFrame, got {type(df).__name__}.", source=what
+            _("{what} must be a pandas DataFrame, got {got}.").format(
+                what=what, got=type(df).__name__
+            ),
+            source=what,
         )
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InputError(
-            f"{what} lacks column(s) {missing}; it has {list(df.columns)}. "
-            "Build it with geo_outreach.network (see docs/architecture.md) or rename the columns.",
+            _(
+                "{what} lacks column(s) {missing}; it has {columns}. "
+                "Build it with geo_outreach.network (see docs/architecture.md) or rename the columns."
+            ).format(what=what, missing=missing, columns=list(df.columns)),
             source=what,
         )
 
@@ -90,9 +96,16 @@ def _check_positive(value: float | None, name: str, *, allow_none: bool = False)
     if value is None:
         if allow_none:
             return
-        raise InputError(f"{name} must be a positive number, got None.", source=name)
+        raise InputError(
+            _("{name} must be a positive number, got None.").format(name=name), source=name
+        )
     if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-        raise InputError(f"{name} must be a positive finite number, got {value!r}.", source=name)
+        raise InputError(
+            _("{name} must be a positive finite number, got {value}.").format(
+                name=name, value=repr(value)
+            ),
+            source=name,
+        )
 
 
 def _validate_od(od: pd.DataFrame, what: str, cost_cols: Sequence[str]) -> pd.DataFrame:
@@ -103,8 +116,10 @@ def _validate_od(od: pd.DataFrame, what: str, cost_cols: Sequence[str]) -> pd.Da
         bad = ~np.isfinite(vals.to_numpy()) | (vals.to_numpy() < 0)
         if bad.any():
             raise InputError(
-                f"{what} column {c!r} has {int(bad.sum())} missing, infinite or negative value(s); "
-                "pairs beyond the cutoff must be absent rather than inf/NaN rows.",
+                _(
+                    "{what} column {column} has {n} missing, infinite or negative value(s); "
+                    "pairs beyond the cutoff must be absent rather than inf/NaN rows."
+                ).format(what=what, column=repr(c), n=int(bad.sum())),
                 source=f"{what}.{c}",
             )
         out[c] = vals
@@ -118,7 +133,7 @@ def _validate_origins(origins: pd.DataFrame) -> pd.DataFrame:
     w = pd.to_numeric(o["weight"], errors="coerce").astype(float).to_numpy()
     if (~np.isfinite(w)).any() or (w < 0).any():
         raise InputError(
-            "origins column 'weight' must be finite and >= 0 (weights sum to 1 per unit).",
+            _("origins column 'weight' must be finite and >= 0 (weights sum to 1 per unit)."),
             source="origins.weight",
         )
     o["weight"] = w
@@ -128,8 +143,10 @@ def _validate_origins(origins: pd.DataFrame) -> pd.DataFrame:
     if len(off):
         warn(
             RenormalisedWeightsWarning,
-            f"origins: weights of {len(off)} unit(s) do not sum to 1 "
-            f"(e.g. {off.index[0]}: {off.iloc[0]:.4f}); renormalising.",
+            _(
+                "origins: weights of {n} unit(s) do not sum to 1 "
+                "(e.g. {unit}: {total}); renormalising."
+            ).format(n=len(off), unit=off.index[0], total=f"{off.iloc[0]:.4f}"),
             logger=log,
         )
     o["weight"] = o["weight"] / o["unit_id"].map(sums)
@@ -143,13 +160,17 @@ def _validate_sites(sites: pd.DataFrame, *, need_capacity: bool = False) -> pd.D
     if s["site_id"].duplicated().any():
         dup = s.loc[s["site_id"].duplicated(), "site_id"].iloc[0]
         raise InputError(
-            f"sites column 'site_id' has duplicates (e.g. {dup!r}); ids must be unique."
+            _("sites column 'site_id' has duplicates (e.g. {site_id}); ids must be unique.").format(
+                site_id=repr(dup)
+            )
         )
     if need_capacity:
         cap = pd.to_numeric(sites["capacity"], errors="coerce").astype(float).to_numpy()
         if (~np.isfinite(cap)).any() or (cap < 0).any():
             raise InputError(
-                "sites column 'capacity' must be finite and >= 0 (use 1.0 per site when unknown).",
+                _(
+                    "sites column 'capacity' must be finite and >= 0 (use 1.0 per site when unknown)."
+                ),
                 source="sites.capacity",
             )
         s["capacity"] = cap
@@ -312,14 +333,16 @@ def nearest_and_counts(
         for name, v in (("within_min", within_min), ("beyond_min", beyond_min)):
             if v > cutoff_min:
                 raise InputError(
-                    f"{name}={v} exceeds the OD cutoff of {cutoff_min} min; sites beyond the "
-                    f"cutoff are absent from the OD table, so lower {name} or recompute the OD "
-                    "table with a larger cutoff.",
+                    _(
+                        "{name}={value} exceeds the OD cutoff of {cutoff} min; sites beyond the "
+                        "cutoff are absent from the OD table, so lower {name} or recompute the OD "
+                        "table with a larger cutoff."
+                    ).format(name=name, value=v, cutoff=cutoff_min),
                     source=name,
                 )
     if not isinstance(mode, str) or not mode:
         raise InputError(
-            "mode must be a non-empty string such as 'drive' or 'walk'.", source="mode"
+            _("mode must be a non-empty string such as 'drive' or 'walk'."), source="mode"
         )
     o = _validate_origins(origins)
     s = _validate_sites(sites)
@@ -408,7 +431,9 @@ def _unit_ids(units: pd.DataFrame | Iterable[str] | None, origins: pd.DataFrame)
         ids = pd.Series([str(u) for u in units], dtype=object)
     if ids.duplicated().any():
         raise InputError(
-            f"units has duplicate unit_id (e.g. {ids[ids.duplicated()].iloc[0]!r}).",
+            _("units has duplicate unit_id (e.g. {unit_id}).").format(
+                unit_id=repr(ids[ids.duplicated()].iloc[0])
+            ),
             source="units.unit_id",
         )
     extra = set(origins["unit_id"]) - set(ids)
@@ -453,9 +478,14 @@ def aggregate_od_to_units(
         ``travel_time_min``, ``share_reaching``.
     """
     if how not in ("mean", "min"):
-        raise InputError(f"how must be 'mean' or 'min', got {how!r}.", source="how")
+        raise InputError(
+            _("how must be 'mean' or 'min', got {got}.").format(got=repr(how)), source="how"
+        )
     if not (0.0 < min_share <= 1.0):
-        raise InputError(f"min_share must be in (0, 1], got {min_share!r}.", source="min_share")
+        raise InputError(
+            _("min_share must be in (0, 1], got {got}.").format(got=repr(min_share)),
+            source="min_share",
+        )
     od = _validate_od(od_nodes, "od_nodes", ["travel_time_s", "dist_m"])
     o = _validate_origins(origins)
     od["_node"] = _as_str(od["origin_id"])
@@ -527,15 +557,20 @@ class FCAParams:
     def __post_init__(self) -> None:
         if self.method not in _FCA_METHODS:
             raise InputError(
-                f"FCA method must be one of {_FCA_METHODS}, got {self.method!r}.", source="method"
+                _("FCA method must be one of {methods}, got {got}.").format(
+                    methods=_FCA_METHODS, got=repr(self.method)
+                ),
+                source="method",
             )
         if self.method == "2sfca" and self.max_cost_min is None:
             raise InputError(
-                "2SFCA needs max_cost_min (catchment size in minutes).", source="max_cost_min"
+                _("2SFCA needs max_cost_min (catchment size in minutes)."), source="max_cost_min"
             )
         _check_positive(self.max_cost_min, "max_cost_min", allow_none=True)
         if not isinstance(self.steps, Mapping) or not self.steps:
-            raise InputError("steps must be a non-empty mapping {minutes: weight}.", source="steps")
+            raise InputError(
+                _("steps must be a non-empty mapping {minutes: weight}."), source="steps"
+            )
         for k, v in self.steps.items():
             if not (
                 math.isfinite(float(k))
@@ -544,7 +579,10 @@ class FCAParams:
                 and float(v) >= 0
             ):
                 raise InputError(
-                    f"steps entry {k!r}: {v!r} invalid; bounds must be > 0 minutes, weights >= 0.",
+                    _(
+                        "steps entry {bound}: {weight} invalid; bounds must be > 0 minutes, "
+                        "weights >= 0."
+                    ).format(bound=repr(k), weight=repr(v)),
                     source="steps",
                 )
         object.__setattr__(
@@ -655,11 +693,13 @@ def fca(
         }
     )
     if d["unit_id"].duplicated().any():
-        raise InputError("demand has duplicate unit_id values.", source="demand.unit_id")
+        raise InputError(_("demand has duplicate unit_id values."), source="demand.unit_id")
     dv = d["demand"].to_numpy()
     if (~np.isfinite(dv)).any() or (dv < 0).any():
         raise InputError(
-            f"demand column {demand_col!r} must be finite and >= 0 (fill missing populations first).",
+            _(
+                "demand column {column} must be finite and >= 0 (fill missing populations first)."
+            ).format(column=repr(demand_col)),
             source=f"demand.{demand_col}",
         )
     _require_columns(supply, ["site_id"] + ([supply_col] if supply_col else []), "supply")
@@ -670,10 +710,11 @@ def fca(
     sv = sup["supply"].to_numpy()
     if (~np.isfinite(sv)).any() or (sv < 0).any():
         raise InputError(
-            f"supply column {supply_col!r} must be finite and >= 0.", source=f"supply.{supply_col}"
+            _("supply column {column} must be finite and >= 0.").format(column=repr(supply_col)),
+            source=f"supply.{supply_col}",
         )
     if sup["site_id"].duplicated().any():
-        raise InputError("supply has duplicate site_id values.", source="supply.site_id")
+        raise InputError(_("supply has duplicate site_id values."), source="supply.site_id")
 
     off = {str(u) for u in off_network_units} if off_network_units is not None else set()
     od = od[od["origin_id"].isin(set(d["unit_id"]) - off)]
@@ -688,8 +729,10 @@ def fca(
     if bool((zero & (s_j > 0)).any()):
         warn(
             EmptyCatchmentWarning,
-            f"{int((zero & (s_j > 0)).sum())} site(s) have supply but zero weighted demand "
-            "in their catchment; their supply-to-demand ratio is set to 0.",
+            _(
+                "{n} site(s) have supply but zero weighted demand "
+                "in their catchment; their supply-to-demand ratio is set to 0."
+            ).format(n=int((zero & (s_j > 0)).sum())),
             logger=log,
         )
     r_j = (s_j / dem_j.where(~zero, np.nan)).fillna(0.0)
@@ -731,7 +774,9 @@ def need_weighted_demand(
         ``unit_id, demand`` (pass ``demand_col="demand"`` to :func:`fca`).
     """
     if not (math.isfinite(strength) and strength >= 0):
-        raise InputError(f"strength must be >= 0, got {strength!r}.", source="strength")
+        raise InputError(
+            _("strength must be >= 0, got {got}.").format(got=repr(strength)), source="strength"
+        )
     _require_columns(units, ["unit_id", population_col], "units")
     _require_columns(need, ["unit_id", "need_score"], "need")
     ns = pd.Series(
@@ -743,7 +788,9 @@ def need_weighted_demand(
     if score.isna().any():
         warn(
             DataQualityWarning,
-            f"{int(score.isna().sum())} unit(s) have no need_score; using need 0 for them.",
+            _("{n} unit(s) have no need_score; using need 0 for them.").format(
+                n=int(score.isna().sum())
+            ),
             logger=log,
         )
     pop = pd.to_numeric(units[population_col], errors="coerce").astype(float)
@@ -841,7 +888,7 @@ def access_wide(*tables: pd.DataFrame) -> pd.DataFrame:
         Indexed by ``unit_id`` (string), ready for ``units.join(wide, on="unit_id")``.
     """
     if not tables:
-        raise InputError("access_wide needs at least one table.", source="tables")
+        raise InputError(_("access_wide needs at least one table."), source="tables")
     parts: list[pd.DataFrame] = []
     off_parts: list[pd.Series] = []
     for t in tables:

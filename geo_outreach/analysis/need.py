@@ -30,6 +30,7 @@ from geo_outreach.analysis.svi import (
     resolve_id_column,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "PRESETS",
@@ -69,21 +70,27 @@ class NeedVariable:
 
     def __post_init__(self) -> None:
         if not isinstance(self.column, str) or not self.column.strip():
-            raise InputError("a need variable needs a column name", source="column")
+            raise InputError(_("a need variable needs a column name"), source="column")
         if isinstance(self.weight, bool) or not isinstance(self.weight, (int, float)):
             raise InputError(
-                f"weight of {self.column!r} must be a number, got {self.weight!r}",
+                _("weight of {column} must be a number, got {got}").format(
+                    column=repr(self.column), got=repr(self.weight)
+                ),
                 source=self.column,
             )
         if not math.isfinite(self.weight) or self.weight <= 0:
             raise InputError(
-                f"weight of {self.column!r} must be > 0, got {self.weight!r} "
-                "(use direction=-1 for a column where higher means less need)",
+                _(
+                    "weight of {column} must be > 0, got {got} "
+                    "(use direction=-1 for a column where higher means less need)"
+                ).format(column=repr(self.column), got=repr(self.weight)),
                 source=self.column,
             )
         if self.direction not in (1, -1):
             raise InputError(
-                f"direction of {self.column!r} must be +1 or -1, got {self.direction!r}",
+                _("direction of {column} must be +1 or -1, got {got}").format(
+                    column=repr(self.column), got=repr(self.direction)
+                ),
                 source=self.column,
             )
 
@@ -135,45 +142,54 @@ class NeedIndexSpec:
                 variables = tuple(variables)
             except TypeError:
                 raise InputError(
-                    "variables must be NeedVariable objects or a {column: weight} mapping",
+                    _("variables must be NeedVariable objects or a {column: weight} mapping"),
                     source="variables",
                 ) from None
         if not variables:
-            raise InputError("a need index needs at least one variable", source="variables")
+            raise InputError(_("a need index needs at least one variable"), source="variables")
         if not all(isinstance(v, NeedVariable) for v in variables):
             raise InputError(
-                "variables must be NeedVariable objects or a {column: weight} mapping",
+                _("variables must be NeedVariable objects or a {column: weight} mapping"),
                 source="variables",
             )
         cols = [v.column for v in variables]
         dups = sorted({c for c in cols if cols.count(c) > 1})
         if dups:
-            raise InputError(f"need variables repeat column(s) {dups}", source="variables")
+            raise InputError(
+                _("need variables repeat column(s) {columns}").format(columns=dups),
+                source="variables",
+            )
         object.__setattr__(self, "variables", variables)
         object.__setattr__(self, "sources", tuple(self.sources))
         if self.normalization not in ("percentile", "zscore", "none"):
             raise InputError(
-                f"normalization must be 'percentile', 'zscore' or 'none', got {self.normalization!r}",
+                _("normalization must be 'percentile', 'zscore' or 'none', got {got}").format(
+                    got=repr(self.normalization)
+                ),
                 source="normalization",
             )
         if self.rescale not in ("rank", "minmax", "none"):
             raise InputError(
-                f"rescale must be 'rank', 'minmax' or 'none', got {self.rescale!r}",
+                _("rescale must be 'rank', 'minmax' or 'none', got {got}").format(
+                    got=repr(self.rescale)
+                ),
                 source="rescale",
             )
         if self.missing not in ("exclude", "renormalize"):
             raise InputError(
-                f"missing must be 'exclude' or 'renormalize', got {self.missing!r}",
+                _("missing must be 'exclude' or 'renormalize', got {got}").format(
+                    got=repr(self.missing)
+                ),
                 source="missing",
             )
         if self.normalization == "none" and len(variables) != 1:
             raise InputError(
-                "normalization='none' takes exactly one (precomputed score) column",
+                _("normalization='none' takes exactly one (precomputed score) column"),
                 source="normalization",
             )
         if self.normalization == "zscore" and self.rescale == "none":
             raise InputError(
-                "z-scores are not in 0..1: use rescale='rank' or 'minmax' with zscore",
+                _("z-scores are not in 0..1: use rescale='rank' or 'minmax' with zscore"),
                 source="rescale",
             )
 
@@ -196,12 +212,14 @@ class NeedIndexSpec:
         constructor.
         """
         if not weights:
-            raise InputError("a need index needs at least one variable", source="variables")
+            raise InputError(_("a need index needs at least one variable"), source="variables")
         directions = dict(directions or {})
         unknown = set(directions) - set(weights)
         if unknown:
             raise InputError(
-                f"directions given for columns not in the weights: {sorted(unknown)}",
+                _("directions given for columns not in the weights: {columns}").format(
+                    columns=sorted(unknown)
+                ),
                 source="directions",
             )
         variables = []
@@ -210,7 +228,10 @@ class NeedIndexSpec:
                 wf = float(w)
             except (TypeError, ValueError):
                 raise InputError(
-                    f"weight of {col!r} must be a number, got {w!r}", source=col
+                    _("weight of {column} must be a number, got {got}").format(
+                        column=repr(col), got=repr(w)
+                    ),
+                    source=col,
                 ) from None
             direction = directions.get(col, -1 if wf < 0 else 1)
             variables.append(NeedVariable(col, abs(wf), direction))
@@ -247,25 +268,36 @@ def parse_variables(text: str) -> dict[str, float]:
             col, w = part, "1"
         col = col.strip()
         if not col:
-            raise InputError(f"variable {part!r} has no column name", parameter="variables")
+            raise InputError(
+                _("variable {variable} has no column name").format(variable=repr(part)),
+                parameter="variables",
+            )
         try:
             weight = float(w)
         except ValueError:
             raise InputError(
-                f"weight {w!r} of {col!r} is not a number (expected COLUMN:WEIGHT, e.g. "
-                "EP_POV150:1,EP_NOVEH:0.5)",
+                _(
+                    "weight {weight} of {column} is not a number (expected COLUMN:WEIGHT, e.g. "
+                    "EP_POV150:1,EP_NOVEH:0.5)"
+                ).format(weight=repr(w), column=repr(col)),
                 parameter="variables",
             ) from None
         if weight == 0 or not math.isfinite(weight):
             raise InputError(
-                f"weight of {col!r} must be a non-zero number, got {w!r}", parameter="variables"
+                _("weight of {column} must be a non-zero number, got {got}").format(
+                    column=repr(col), got=repr(w)
+                ),
+                parameter="variables",
             )
         if col in weights:
-            raise InputError(f"column {col!r} is listed twice", parameter="variables")
+            raise InputError(
+                _("column {column} is listed twice").format(column=repr(col)),
+                parameter="variables",
+            )
         weights[col] = weight
     if not weights:
         raise InputError(
-            "no variables given (expected COLUMN:WEIGHT,..., e.g. EP_POV150:1,EP_NOVEH:0.5)",
+            _("no variables given (expected COLUMN:WEIGHT,..., e.g. EP_POV150:1,EP_NOVEH:0.5)"),
             parameter="variables",
         )
     return weights
@@ -356,7 +388,8 @@ def _population_column(df: pd.DataFrame, population_col: str | None) -> str | No
         return next((c for c in ("population", "E_TOTPOP") if c in df.columns), None)
     if population_col not in df.columns:
         raise InputError(
-            f"population column {population_col!r} is not in the data", source=population_col
+            _("population column {column} is not in the data").format(column=repr(population_col)),
+            source=population_col,
         )
     return population_col
 
@@ -409,23 +442,35 @@ def compute_need(
     if isinstance(spec, str):
         if spec not in PRESETS:
             raise InputError(
-                f"unknown need preset {spec!r}; choose one of {', '.join(sorted(PRESETS))}",
+                _("unknown need preset {preset}; choose one of {presets}").format(
+                    preset=repr(spec), presets=", ".join(sorted(PRESETS))
+                ),
                 source="preset",
             )
         spec = PRESETS[spec]
     if not isinstance(spec, NeedIndexSpec):
         raise InputError(
-            f"spec must be a NeedIndexSpec or a preset name, got {type(spec).__name__}"
+            _("spec must be a NeedIndexSpec or a preset name, got {got}").format(
+                got=type(spec).__name__
+            )
         )
     if not isinstance(df, pd.DataFrame):
-        raise InputError(f"compute_need needs a pandas DataFrame, got {type(df).__name__}")
+        raise InputError(
+            _("compute_need needs a pandas DataFrame, got {got}").format(got=type(df).__name__)
+        )
     id_col = resolve_id_column(df, id_col)
     absent = [c for c in spec.columns if c not in df.columns]
     if absent:
         raise InputError(
-            f"need index {spec.name!r} uses column(s) {', '.join(absent)} that the data "
-            f"lacks (columns: {', '.join(map(str, df.columns[:12]))}"
-            f"{', ...' if len(df.columns) > 12 else ''})",
+            _(
+                "need index {name} uses column(s) {missing} that the data "
+                "lacks (columns: {columns})"
+            ).format(
+                name=repr(spec.name),
+                missing=", ".join(absent),
+                columns=", ".join(map(str, df.columns[:12]))
+                + (", ..." if len(df.columns) > 12 else ""),
+            ),
             source=absent[0],
         )
     n = len(df)
@@ -443,7 +488,9 @@ def compute_need(
     for col, arr in raw.items():
         if n and np.isnan(arr).all():
             raise InputError(
-                f"column {col!r} has no values (all empty or -999)", source=col, column=col
+                _("column {column} has no values (all empty or -999)").format(column=repr(col)),
+                source=col,
+                column=col,
             )
     weights = np.array([v.weight for v in spec.variables], dtype=float)
     weights = weights / weights.sum()
@@ -460,9 +507,13 @@ def compute_need(
             ok = ~np.isnan(x)
             if ((x[ok] < 0) | (x[ok] > 1)).any():
                 raise InputError(
-                    f"precomputed score column {v.column!r} must lie in 0..1 "
-                    f"(found {np.nanmin(x):g}..{np.nanmax(x):g}); use a spec with "
-                    "normalization='percentile' to rank it instead",
+                    _(
+                        "precomputed score column {column} must lie in 0..1 "
+                        "(found {low}..{high}); use a spec with "
+                        "normalization='percentile' to rank it instead"
+                    ).format(
+                        column=repr(v.column), low=f"{np.nanmin(x):g}", high=f"{np.nanmax(x):g}"
+                    ),
                     source=v.column,
                 )
             comp = x if v.direction == 1 else 1.0 - x

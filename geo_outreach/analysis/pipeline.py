@@ -44,6 +44,7 @@ from geo_outreach.analysis.svi import SVI_VARIABLES, compute_svi
 from geo_outreach.analysis.underserved import underserved_scores, underserved_zones
 from geo_outreach.domain import Progress
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 from geo_outreach.network.cluster import connect
 from geo_outreach.network.context import RegionNetworks
 from geo_outreach.network.graph import MODES
@@ -111,14 +112,17 @@ class AnalysisParams:
         bad = [m for m in self.modes if m not in MODES]
         if bad or not self.modes:
             raise InputError(
-                f"modes must be among {list(MODES)}, got {list(self.modes)}", source="modes"
+                _("modes must be among {modes}, got {got}").format(
+                    modes=list(MODES), got=list(self.modes)
+                ),
+                source="modes",
             )
         if not 0 < self.within_min <= self.cutoff_min:
-            raise InputError("within_min must be > 0 and <= cutoff_min", source="within_min")
+            raise InputError(_("within_min must be > 0 and <= cutoff_min"), source="within_min")
         if not 0 < self.beyond_min <= self.cutoff_min:
-            raise InputError("beyond_min must be > 0 and <= cutoff_min", source="beyond_min")
+            raise InputError(_("beyond_min must be > 0 and <= cutoff_min"), source="beyond_min")
         if not 0 < self.top_share <= 1:
-            raise InputError("top_share must be in (0, 1]", source="top_share")
+            raise InputError(_("top_share must be in (0, 1]"), source="top_share")
 
 
 @dataclass(frozen=True)
@@ -198,8 +202,10 @@ def _direction(value: object, *, source: str) -> int:
     if text in ("lower", "low", "-1", "lower_is_more_need", "less"):
         return -1
     raise InputError(
-        f"{source}: [need] direction must be 'higher' (a higher value means more need) or "
-        f"'lower', got {value!r}",
+        _(
+            "{source}: [need] direction must be 'higher' (a higher value means more need) or "
+            "'lower', got {got}"
+        ).format(source=source, got=repr(value)),
         source=source,
         parameter="direction",
     )
@@ -228,9 +234,15 @@ def column_need_spec(
             if c not in ("geometry",) and pd.api.types.is_numeric_dtype(units[c])
         ]
         raise InputError(
-            f"{source}: need column {column!r} is not in the units; numeric columns: "
-            f"{', '.join(numeric[:10])}{' ...' if len(numeric) > 10 else ''}. Fix the [need] "
-            "column (or need='column:NAME') to one of them.",
+            _(
+                "{source}: need column {column} is not in the units; numeric columns: "
+                "{columns}. Fix the [need] "
+                "column (or need='column:NAME') to one of them."
+            ).format(
+                source=source,
+                column=repr(column),
+                columns=", ".join(numeric[:10]) + (" ..." if len(numeric) > 10 else ""),
+            ),
             source=source,
             column=column,
         )
@@ -238,16 +250,20 @@ def column_need_spec(
         values = numeric_column(units, column)
     except InputError as exc:
         raise InputError(
-            f"{source}: need column {column!r} is not numeric ({exc}). Choose a numeric "
-            "column for the need index.",
+            _(
+                "{source}: need column {column} is not numeric ({exc}). Choose a numeric "
+                "column for the need index."
+            ).format(source=source, column=repr(column), exc=exc),
             source=source,
             column=column,
         ) from exc
     ok = ~np.isnan(values)
     if not ok.any():
         raise InputError(
-            f"{source}: need column {column!r} has no values (all empty or -999). Choose a "
-            "column with data.",
+            _(
+                "{source}: need column {column} has no values (all empty or -999). Choose a "
+                "column with data."
+            ).format(source=source, column=repr(column)),
             source=source,
             column=column,
         )
@@ -271,8 +287,10 @@ def manifest_need(region_need: Mapping[str, str], *, source: str = "region.toml"
     keys = [k for k in ("method", "preset", "column", "variables") if region_need.get(k)]
     if len(keys) != 1:
         raise InputError(
-            f"{source}: [need] must name exactly one of method, preset, column or variables; got "
-            f"{dict(region_need)}",
+            _(
+                "{source}: [need] must name exactly one of method, preset, column or variables; got "
+                "{got}"
+            ).format(source=source, got=dict(region_need)),
             source=source,
         )
     key = keys[0]
@@ -280,15 +298,19 @@ def manifest_need(region_need: Mapping[str, str], *, source: str = "region.toml"
     if key == "method":
         if value not in ("cdc-svi", "auto"):
             raise InputError(
-                f"{source}: [need] method must be 'cdc-svi' (or use preset = NAME / "
-                f"column = NAME), got {value!r}",
+                _(
+                    "{source}: [need] method must be 'cdc-svi' (or use preset = NAME / "
+                    "column = NAME), got {got}"
+                ).format(source=source, got=repr(value)),
                 source=source,
             )
         return value
     if key == "preset":
         if value not in PRESETS:
             raise InputError(
-                f"{source}: unknown [need] preset {value!r}; choose one of {sorted(PRESETS)}",
+                _("{source}: unknown [need] preset {preset}; choose one of {presets}").format(
+                    source=source, preset=repr(value), presets=sorted(PRESETS)
+                ),
                 source=source,
             )
         return value
@@ -297,8 +319,10 @@ def manifest_need(region_need: Mapping[str, str], *, source: str = "region.toml"
             parse_variables(value)
         except InputError as exc:
             raise InputError(
-                f"{source}: [need] variables: {exc} (write COLUMN:WEIGHT,..., e.g. "
-                '"low_income_pct:1,median_income:-1")',
+                _(
+                    "{source}: [need] variables: {exc} (write COLUMN:WEIGHT,..., e.g. "
+                    '"low_income_pct:1,median_income:-1")'
+                ).format(source=source, exc=exc),
                 source=source,
             ) from exc
         return f"variables:{value}"
@@ -345,9 +369,11 @@ def compute_region_need(
             )
             if not need:
                 raise InputError(
-                    "the units have neither the CDC SVI EP_ columns nor the columns of a need "
-                    f"preset ({sorted(PRESETS)}); pass need='column:NAME' with a numeric "
-                    "column, or set [need] column = NAME in region.toml",
+                    _(
+                        "the units have neither the CDC SVI EP_ columns nor the columns of a need "
+                        "preset ({presets}); pass need='column:NAME' with a numeric "
+                        "column, or set [need] column = NAME in region.toml"
+                    ).format(presets=sorted(PRESETS)),
                     source="need",
                 )
     if need == "cdc-svi":
@@ -363,7 +389,7 @@ def compute_region_need(
         column = need.split(":", 1)[1]
         direction = 1
         if column.endswith((":lower", ":higher")):
-            column, _, word = column.rpartition(":")
+            column, _sep, word = column.rpartition(":")  # `_` is gettext here
             direction = -1 if word == "lower" else 1
         spec = column_need_spec(units, column, direction=direction, source=source)
         label = f"column {column}" + (" (lower means more need)" if direction < 0 else "")
@@ -383,8 +409,9 @@ def compute_region_need(
         label = f"need preset {need!r}: {spec.description}".rstrip(": ")
     else:
         raise InputError(
-            f"unknown need method {need!r}; use auto, cdc-svi, column:NAME or one of "
-            f"{sorted(PRESETS)}",
+            _(
+                "unknown need method {method}; use auto, cdc-svi, column:NAME or one of {presets}"
+            ).format(method=repr(need), presets=sorted(PRESETS)),
             source="need",
         )
     scored = compute_need(units, spec, id_col="unit_id")
@@ -440,8 +467,9 @@ def analyze_region(
     unknown = set(categories) - set(sites["category"])
     if unknown:
         raise InputError(
-            f"unknown service categories {sorted(unknown)}; the region has "
-            f"{sorted(sites['category'].unique())}",
+            _("unknown service categories {unknown}; the region has {categories}").format(
+                unknown=sorted(unknown), categories=sorted(sites["category"].unique())
+            ),
             source="categories",
         )
 

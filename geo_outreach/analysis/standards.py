@@ -34,6 +34,7 @@ from geo_outreach.analysis.access import (
     node_category_stats,
 )
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "METRES_PER_MILE",
@@ -161,13 +162,21 @@ def usda_low_access(
     """
     if variant not in USDA_VARIANTS:
         raise InputError(
-            f"variant must be one of {sorted(USDA_VARIANTS)}, got {variant!r}.", source="variant"
+            _("variant must be one of {variants}, got {got}.").format(
+                variants=sorted(USDA_VARIANTS), got=repr(variant)
+            ),
+            source="variant",
         )
     for name, v in (("min_people", min_people), ("min_households", min_households)):
         if not (math.isfinite(v) and v >= 0):
-            raise InputError(f"{name} must be >= 0, got {v!r}.", source=name)
+            raise InputError(
+                _("{name} must be >= 0, got {got}.").format(name=name, got=repr(v)), source=name
+            )
     if not (0 < min_share <= 1):
-        raise InputError(f"min_share must be in (0, 1], got {min_share!r}.", source="min_share")
+        raise InputError(
+            _("min_share must be in (0, 1], got {got}.").format(got=repr(min_share)),
+            source="min_share",
+        )
     cats = [category] if isinstance(category, str) else [str(c) for c in category]
     need = ["unit_id", population_col, low_income_col]
     if urban_col:
@@ -176,7 +185,9 @@ def usda_low_access(
     s = _validate_sites(sites)
     if not s["category"].isin(cats).any():
         raise InputError(
-            f"no site of category {cats}; sites have {sorted(s['category'].unique())}.",
+            _("no site of category {categories}; sites have {available}.").format(
+                categories=cats, available=sorted(s["category"].unique())
+            ),
             source="category",
         )
 
@@ -253,8 +264,10 @@ def _noveh_households(units: pd.DataFrame, noveh_col: str, households_col: str) 
             * clean_svi_value(units[households_col]).to_numpy()
         )
     raise InputError(
-        f"the vehicle variant needs units column {noveh_col!r} (households without a vehicle) "
-        f"or 'EP_NOVEH' and {households_col!r}.",
+        _(
+            "the vehicle variant needs units column {noveh_col} (households without a vehicle) "
+            "or 'EP_NOVEH' and {households_col}."
+        ).format(noveh_col=repr(noveh_col), households_col=repr(households_col)),
         source=noveh_col,
     )
 
@@ -315,7 +328,10 @@ def hpsa_threshold(
         nullable booleans, ``<NA>`` for off-network units.
     """
     if not (0 < min_share <= 1):
-        raise InputError(f"min_share must be in (0, 1], got {min_share!r}.", source="min_share")
+        raise InputError(
+            _("min_share must be in (0, 1], got {got}.").format(got=repr(min_share)),
+            source="min_share",
+        )
     _require_columns(units, ["unit_id", population_col], "units")
     nc = nearest_and_counts(
         od_nodes,
@@ -342,7 +358,8 @@ def hpsa_threshold(
     if provider_ratio is not None:
         if not (math.isfinite(provider_ratio) and provider_ratio > 0):
             raise InputError(
-                f"provider_ratio must be > 0, got {provider_ratio!r}.", source="provider_ratio"
+                _("provider_ratio must be > 0, got {got}.").format(got=repr(provider_ratio)),
+                source="provider_ratio",
             )
         s = sites[sites["category"].astype(str) == category]
         od_u = aggregate_od_to_units(od_nodes, origins)

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import N_, _
 
 __all__ = [
     "FLAG_THRESHOLD",
@@ -138,7 +139,7 @@ def percentrank_inc(
     """
     arr = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float)
     if arr.ndim != 1:
-        raise InputError("percentrank_inc needs a one-dimensional sequence of numbers")
+        raise InputError(_("percentrank_inc needs a one-dimensional sequence of numbers"))
     out = np.full(arr.shape[0], np.nan)
     ok = ~np.isnan(arr)
     n = int(ok.sum())
@@ -154,7 +155,7 @@ def percentrank_inc(
     pr = r / (n - 1)
     if decimals is not None:
         if decimals < 0:
-            raise InputError(f"decimals must be >= 0 or None, got {decimals}")
+            raise InputError(_("decimals must be >= 0 or None, got {got}").format(got=decimals))
         scale = 10.0**decimals
         pr = np.floor(pr * scale + 0.5) / scale
     out[ok] = pr
@@ -174,26 +175,34 @@ def resolve_id_column(df: pd.DataFrame, id_col: str | None = "auto") -> str:
         found = next((c for c in AUTO_ID_COLUMNS if c in df.columns), None)
         if found is None:
             raise InputError(
-                "no id column found: expected one of "
-                f"{', '.join(AUTO_ID_COLUMNS)}; name the unit id column with id_col=",
+                _(
+                    "no id column found: expected one of "
+                    "{columns}; name the unit id column with id_col="
+                ).format(columns=", ".join(AUTO_ID_COLUMNS)),
                 source="id_col",
             )
         id_col = found
     if id_col not in df.columns:
         raise InputError(
-            f"id column {id_col!r} is not in the data (columns: {_preview(df.columns)})",
+            _("id column {column} is not in the data (columns: {columns})").format(
+                column=repr(id_col), columns=_preview(df.columns)
+            ),
             source=id_col,
         )
     ids = df[id_col]
     if ids.isna().any():
         raise InputError(
-            f"id column {id_col!r} has {int(ids.isna().sum())} empty value(s); every unit needs an id",
+            _("id column {column} has {n} empty value(s); every unit needs an id").format(
+                column=repr(id_col), n=int(ids.isna().sum())
+            ),
             source=id_col,
         )
     dup = ids.astype(str)[ids.astype(str).duplicated()]
     if len(dup):
         raise InputError(
-            f"id column {id_col!r} has duplicate ids (e.g. {dup.iloc[0]!r}); ids must be unique",
+            _("id column {column} has duplicate ids (e.g. {example}); ids must be unique").format(
+                column=repr(id_col), example=repr(dup.iloc[0])
+            ),
             source=id_col,
         )
     return id_col
@@ -215,7 +224,9 @@ def _ids_as_str(df: pd.DataFrame, id_col: str) -> pd.Series:
 
 def _preview(cols: Iterable[Any], k: int = 8) -> str:
     cols = [str(c) for c in cols]
-    return ", ".join(cols[:k]) + (f", ... ({len(cols)} in all)" if len(cols) > k else "")
+    if len(cols) <= k:
+        return ", ".join(cols)
+    return _("{columns}, ... ({n} in all)").format(columns=", ".join(cols[:k]), n=len(cols))
 
 
 def numeric_column(
@@ -227,15 +238,19 @@ def numeric_column(
     text that is not a number.
     """
     if col not in df.columns:
-        raise InputError(f"column {col!r} is missing from the data", source=col)
+        raise InputError(
+            _("column {column} is missing from the data").format(column=repr(col)), source=col
+        )
     s = df[col]
     if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         conv = pd.to_numeric(s, errors="coerce")
         bad = s[conv.isna() & s.notna() & (s.astype(str).str.strip() != "")]
         if len(bad):
             raise InputError(
-                f"column {col!r} must be numeric but holds {bad.iloc[0]!r} "
-                f"({len(bad)} non-numeric value(s)); fix or blank those cells",
+                _(
+                    "column {column} must be numeric but holds {value} "
+                    "({n} non-numeric value(s)); fix or blank those cells"
+                ).format(column=repr(col), value=repr(bad.iloc[0]), n=len(bad)),
                 source=col,
             )
         s = conv
@@ -243,7 +258,9 @@ def numeric_column(
     for code in missing_codes:
         arr[arr == code] = np.nan
     if np.isinf(arr).any():
-        raise InputError(f"column {col!r} holds infinite values", source=col)
+        raise InputError(
+            _("column {column} holds infinite values").format(column=repr(col)), source=col
+        )
     return arr
 
 
@@ -287,18 +304,23 @@ def compute_svi(
         or the ids are empty/duplicated.
     """
     if not isinstance(df, pd.DataFrame):
-        raise InputError(f"compute_svi needs a pandas DataFrame, got {type(df).__name__}")
+        raise InputError(
+            _("compute_svi needs a pandas DataFrame, got {got}").format(got=type(df).__name__)
+        )
     id_col = resolve_id_column(df, id_col)
     missing_cols = [f"EP_{v}" for v in SVI_VARIABLES if f"EP_{v}" not in df.columns]
     if missing_cols:
         has_counts = all(f"E_{v[3:]}" in df.columns for v in missing_cols)
-        hint = (
-            " (the E_ counts are present: use svi_from_counts to derive the percentages)"
+        msg = (
+            _(
+                "SVI needs the columns {columns} (the E_ counts are present: use "
+                "svi_from_counts to derive the percentages)"
+            )
             if has_counts
-            else ""
+            else _("SVI needs the columns {columns}")
         )
         raise InputError(
-            f"SVI needs the columns {', '.join(missing_cols)}{hint}",
+            msg.format(columns=", ".join(missing_cols)),
             source=missing_cols[0],
         )
     n_rows = len(df)
@@ -306,15 +328,19 @@ def compute_svi(
     for v, arr in ep.items():
         if n_rows and np.isnan(arr).all():
             raise InputError(
-                f"column 'EP_{v}' has no values (all empty or -999)",
+                _("column {column} has no values (all empty or -999)").format(
+                    column=repr(f"EP_{v}")
+                ),
                 source=f"EP_{v}",
                 column=f"EP_{v}",
             )
         bad = (arr < 0) | (arr > 100)
         if bad.any():
             raise InputError(
-                f"column 'EP_{v}' must be a percentage 0..100 (or -999 for missing) but "
-                f"holds {arr[bad][0]:g}",
+                _(
+                    "column {column} must be a percentage 0..100 (or -999 for missing) but "
+                    "holds {value}"
+                ).format(column=repr(f"EP_{v}"), value=f"{arr[bad][0]:g}"),
                 source=f"EP_{v}",
             )
 
@@ -323,7 +349,8 @@ def compute_svi(
         pop = numeric_column(df, population_col)
         if (pop < 0).any():
             raise InputError(
-                f"column {population_col!r} has negative populations", source=population_col
+                _("column {column} has negative populations").format(column=repr(population_col)),
+                source=population_col,
             )
         rankable = ~np.isnan(pop) & (pop > 0)
         for i in np.flatnonzero(~rankable):
@@ -418,8 +445,10 @@ def percentages_from_counts(
         unknown = set(denominators) - set(SVI_DENOMINATORS) - set(variables)
         if unknown:
             raise InputError(
-                f"denominators given for unknown variable(s) {sorted(unknown)}; "
-                f"use names like {', '.join(SVI_VARIABLES[:3])}",
+                _(
+                    "denominators given for unknown variable(s) {unknown}; "
+                    "use names like {examples}"
+                ).format(unknown=sorted(unknown), examples=", ".join(SVI_VARIABLES[:3])),
                 source="denominators",
             )
         den_map.update(denominators)
@@ -428,19 +457,33 @@ def percentages_from_counts(
         num_col = f"E_{v}"
         den_col = den_map.get(v)
         if num_col not in df.columns:
-            raise InputError(f"count column {num_col!r} is missing from the data", source=num_col)
+            raise InputError(
+                _("count column {column} is missing from the data").format(column=repr(num_col)),
+                source=num_col,
+            )
         if den_col is None or den_col not in df.columns:
             raise InputError(
-                f"cannot compute EP_{v}: its denominator column {den_col!r} is missing "
-                f"({_DENOMINATOR_HELP.get(v, 'the ACS universe of ' + v)}); add it or map "
-                f"another column with denominators={{{v!r}: 'COLUMN'}}",
+                _(
+                    "cannot compute {column}: its denominator column {denominator} is missing "
+                    "({universe}); add it or map "
+                    "another column with denominators={mapping}"
+                ).format(
+                    column=f"EP_{v}",
+                    denominator=repr(den_col),
+                    universe=_(_DENOMINATOR_HELP[v])
+                    if v in _DENOMINATOR_HELP
+                    else _("the ACS universe of {variable}").format(variable=v),
+                    mapping=f"{{{v!r}: 'COLUMN'}}",
+                ),
                 source=str(den_col),
             )
         num = numeric_column(df, num_col)
         den = numeric_column(df, den_col)
         if (num < 0).any() or (den < 0).any():
             raise InputError(
-                f"{num_col!r} or {den_col!r} holds negative counts (other than -999)",
+                _("{count} or {denominator} holds negative counts (other than -999)").format(
+                    count=repr(num_col), denominator=repr(den_col)
+                ),
                 source=num_col,
             )
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -454,23 +497,24 @@ def percentages_from_counts(
     return res
 
 
+#: the ACS universe of each SVI variable (translated where a message names it)
 _DENOMINATOR_HELP = {
-    "POV150": "persons for whom poverty status is determined, ACS S1701_C01_001E",
-    "UNEMP": "civilian labour force aged 16+, ACS DP03_0003E",
-    "NOHSDP": "persons aged 25 and over, ACS B06009_001E",
-    "UNINSUR": "civilian noninstitutionalized population, ACS S2701_C01_001E",
-    "DISABL": "civilian noninstitutionalized population, ACS DP02_0071E",
-    "LIMENG": "persons aged 5 and over, ACS B16005_001E",
-    "HBURD": "households (occupied housing units)",
-    "SNGPNT": "households",
-    "CROWD": "occupied housing units",
-    "NOVEH": "occupied housing units",
-    "MUNIT": "housing units",
-    "MOBILE": "housing units",
-    "AGE65": "total population",
-    "AGE17": "total population",
-    "MINRTY": "total population",
-    "GROUPQ": "total population",
+    "POV150": N_("persons for whom poverty status is determined, ACS S1701_C01_001E"),
+    "UNEMP": N_("civilian labour force aged 16+, ACS DP03_0003E"),
+    "NOHSDP": N_("persons aged 25 and over, ACS B06009_001E"),
+    "UNINSUR": N_("civilian noninstitutionalized population, ACS S2701_C01_001E"),
+    "DISABL": N_("civilian noninstitutionalized population, ACS DP02_0071E"),
+    "LIMENG": N_("persons aged 5 and over, ACS B16005_001E"),
+    "HBURD": N_("households (occupied housing units)"),
+    "SNGPNT": N_("households"),
+    "CROWD": N_("occupied housing units"),
+    "NOVEH": N_("occupied housing units"),
+    "MUNIT": N_("housing units"),
+    "MOBILE": N_("housing units"),
+    "AGE65": N_("total population"),
+    "AGE17": N_("total population"),
+    "MINRTY": N_("total population"),
+    "GROUPQ": N_("total population"),
 }
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo_outreach.analysis.standards import clean_svi_value
 from geo_outreach.errors import InputError, OffNetworkWarning, warn
+from geo_outreach.i18n import _
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -97,8 +98,10 @@ def access_direction(column: str) -> int:
     if column.startswith(_BETTER_PREFIXES):
         return -1
     raise InputError(
-        f"cannot tell whether a high {column!r} is good or bad access; pass "
-        f"higher_is_worse={{{column!r}: True/False}}.",
+        _(
+            "cannot tell whether a high {column} is good or bad access; pass "
+            "higher_is_worse={mapping}."
+        ).format(column=repr(column), mapping=f"{{{column!r}: True/False}}"),
         source=column,
     )
 
@@ -124,15 +127,20 @@ def _fmt_pct(v: float) -> str:
 
 def _as_indexed(df: pd.DataFrame, what: str) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
-        raise InputError(f"{what} must be a pandas DataFrame.", source=what)
+        raise InputError(_("{what} must be a pandas DataFrame.").format(what=what), source=what)
     if "unit_id" in df.columns:
         df = df.set_index("unit_id")
     elif df.index.name != "unit_id":
-        raise InputError(f"{what} needs a 'unit_id' column or index.", source=f"{what}.unit_id")
+        raise InputError(
+            _("{what} needs a 'unit_id' column or index.").format(what=what),
+            source=f"{what}.unit_id",
+        )
     df = df.copy()
     df.index = df.index.astype(str)
     if df.index.duplicated().any():
-        raise InputError(f"{what} has duplicate unit_id values.", source=f"{what}.unit_id")
+        raise InputError(
+            _("{what} has duplicate unit_id values.").format(what=what), source=f"{what}.unit_id"
+        )
     return df
 
 
@@ -198,25 +206,32 @@ def underserved_scores(
     w = {"need": 0.5, "access": 0.5, **(dict(weights) if weights else {})}
     if set(w) != {"need", "access"} or any(not (math.isfinite(v) and v >= 0) for v in w.values()):
         raise InputError(
-            f"weights must be {{'need': >=0, 'access': >=0}}, got {weights!r}.", source="weights"
+            _("weights must be {expected}, got {got}.").format(
+                expected="{'need': >=0, 'access': >=0}", got=repr(weights)
+            ),
+            source="weights",
         )
     if w["need"] + w["access"] <= 0:
-        raise InputError("weights must not both be 0.", source="weights")
+        raise InputError(_("weights must not both be 0."), source="weights")
     if method not in ("product", "weighted_sum"):
         raise InputError(
-            f"method must be 'product' or 'weighted_sum', got {method!r}.", source="method"
+            _("method must be 'product' or 'weighted_sum', got {got}.").format(got=repr(method)),
+            source="method",
         )
     if not (0 < top_share <= 1):
-        raise InputError(f"top_share must be in (0, 1], got {top_share!r}.", source="top_share")
+        raise InputError(
+            _("top_share must be in (0, 1], got {got}.").format(got=repr(top_share)),
+            source="top_share",
+        )
 
     u = _as_indexed(units, "units")
     n = _as_indexed(need, "need")
     a = _as_indexed(access, "access")
     if "need_score" not in n.columns:
-        raise InputError("need lacks column 'need_score'.", source="need.need_score")
+        raise InputError(_("need lacks column 'need_score'."), source="need.need_score")
     if "off_network" not in a.columns:
         raise InputError(
-            "access lacks column 'off_network'; build it with access_wide().", source="access"
+            _("access lacks column 'off_network'; build it with access_wide()."), source="access"
         )
     if access_columns is None:
         access_columns = [c for c in a.columns if _CAPPED_RE.match(c)] or [
@@ -224,12 +239,14 @@ def underserved_scores(
         ]
         if not access_columns:
             raise InputError(
-                "access has no tt_capped_* / tt_nearest_* column; pass access_columns=[...].",
+                _("access has no tt_capped_* / tt_nearest_* column; pass access_columns=[...]."),
                 source="access_columns",
             )
     missing = [c for c in access_columns if c not in a.columns]
     if missing:
-        raise InputError(f"access lacks column(s) {missing}.", source="access_columns")
+        raise InputError(
+            _("access lacks column(s) {columns}.").format(columns=missing), source="access_columns"
+        )
     direction = {
         c: (1 if higher_is_worse[c] else -1)
         if higher_is_worse and c in higher_is_worse
@@ -246,7 +263,9 @@ def underserved_scores(
     if n_missing_access:
         warn(
             OffNetworkWarning,
-            f"{n_missing_access} unit(s) are absent from the access table; treated as off-network.",
+            _("{n} unit(s) are absent from the access table; treated as off-network.").format(
+                n=n_missing_access
+            ),
             logger=log,
         )
     out["off_network"] = off.fillna(True).astype(bool)
@@ -366,7 +385,7 @@ def _units_geo(units_gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     if not isinstance(units_gdf, gpd.GeoDataFrame) or "unit_id" not in units_gdf.columns:
-        raise InputError("units_gdf must be a GeoDataFrame with 'unit_id'.", source="units_gdf")
+        raise InputError(_("units_gdf must be a GeoDataFrame with 'unit_id'."), source="units_gdf")
     g = units_gdf[
         ["unit_id", "geometry", *(["population"] if "population" in units_gdf else [])]
     ].copy()
@@ -422,7 +441,10 @@ def underserved_zones(
         sel_ids = s.loc[s["underserved"].fillna(False).astype(bool), "unit_id"]
     else:
         if not (0 < top_share <= 1):
-            raise InputError(f"top_share must be in (0, 1], got {top_share!r}.", source="top_share")
+            raise InputError(
+                _("top_share must be in (0, 1], got {got}.").format(got=repr(top_share)),
+                source="top_share",
+            )
         n_ranked = int(s["underserved_rank"].notna().sum())
         cut = math.ceil(top_share * n_ranked)
         sel_ids = s.loc[s["underserved_rank"].fillna(np.iinfo(np.int64).max) <= cut, "unit_id"]
@@ -448,7 +470,7 @@ def underserved_zones(
     i = pairs.index.to_numpy()
     j = pairs["index_right"].to_numpy()
     adj = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(sel), len(sel)))
-    _, labels = connected_components(adj, directed=False)
+    _n_zones, labels = connected_components(adj, directed=False)  # `_` is gettext here
     sel["_zone"] = labels
     if "population" not in sel:
         sel["population"] = np.nan
@@ -524,7 +546,7 @@ def hotspots(
     s["unit_id"] = s["unit_id"].astype(str)
     d = g.merge(s, on="unit_id").dropna(subset=[column]).reset_index(drop=True)
     if len(d) < 3:
-        raise InputError("hotspots need at least 3 scored units.", source=column)
+        raise InputError(_("hotspots need at least 3 scored units."), source=column)
     w = Queen.from_dataframe(d, use_index=False, silence_warnings=True)
     with warnings.catch_warnings():
         # esda warns that its default (one-sided, "directed") pseudo p-value will change; we

@@ -32,6 +32,7 @@ from geo_outreach.api.results import Analysis, Plan, Stops, Visits, Workers
 from geo_outreach.domain import MODES, Progress
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file, check_output_path
+from geo_outreach.i18n import _
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -83,7 +84,9 @@ def open_region(
 
     if not (isinstance(max_snap_m, int | float) and math.isfinite(max_snap_m) and max_snap_m > 0):
         raise InputError(
-            f"max_snap_m must be a positive number of metres, got {max_snap_m!r}",
+            _("max_snap_m must be a positive number of metres, got {got}").format(
+                got=repr(max_snap_m)
+            ),
             parameter="max_snap_m",
         )
     return _open(region, max_snap_m=float(max_snap_m), cache=cache)
@@ -280,20 +283,30 @@ def site_stops(
     )
 
     if model not in ("mclp", "lscp", "pmedian"):
-        raise InputError(f"model must be mclp, lscp or pmedian, got {model!r}", parameter="model")
+        raise InputError(
+            _("model must be mclp, lscp or pmedian, got {got}").format(got=repr(model)),
+            parameter="model",
+        )
     if model in ("mclp", "pmedian") and (p is None or int(p) < 1):
         raise InputError(
-            f"p (a positive number of stops) is required for model {model!r}", parameter="p"
+            _("p (a positive number of stops) is required for model {model}").format(
+                model=repr(model)
+            ),
+            parameter="p",
         )
     if not (math.isfinite(within_min) and within_min > 0):
-        raise InputError("within_min must be a positive number of minutes", parameter="within_min")
+        raise InputError(
+            _("within_min must be a positive number of minutes"), parameter="within_min"
+        )
     if mode not in MODES:
-        raise InputError(f"mode must be 'drive' or 'walk', got {mode!r}", parameter="mode")
+        raise InputError(
+            _("mode must be 'drive' or 'walk', got {got}").format(got=repr(mode)), parameter="mode"
+        )
     if equity_floor is not None and not 0 < equity_floor <= 1:
-        raise InputError("equity_floor must be a share in (0, 1]", parameter="equity_floor")
+        raise InputError(_("equity_floor must be a share in (0, 1]"), parameter="equity_floor")
     if not (math.isfinite(time_limit_s) and time_limit_s > 0):
         raise InputError(
-            "time_limit_s must be a positive number of seconds", parameter="time_limit_s"
+            _("time_limit_s must be a positive number of seconds"), parameter="time_limit_s"
         )
     if analysis is not None:
         need_table, need_label = analysis.need, analysis.need_method
@@ -319,7 +332,9 @@ def site_stops(
         mip_rel_gap=mip_rel_gap,
     )
     if not len(result.stops) or result.status not in ("optimal", "time_limit"):
-        raise NoSolutionError(f"no stops: {result.message or result.status}")
+        raise NoSolutionError(
+            _("no stops: {reason}").format(reason=result.message or result.status)
+        )
     stops = stops_frame(inputs, result)
     areas = coverage_areas(region, inputs, result)
     units = result.units.drop(columns=[c for c in ("population",) if c in result.units.columns])
@@ -351,8 +366,10 @@ def _as_visits(visits: Visits | Stops | str | os.PathLike[str] | pd.DataFrame) -
         return visits
     if isinstance(visits, Stops):
         raise InputError(
-            "visits: got stops; turn them into visits first with stops.to_visits(windows=..., "
-            "duration_min=...)",
+            _(
+                "visits: got stops; turn them into visits first with stops.to_visits(windows=..., "
+                "duration_min=...)"
+            ),
             parameter="visits",
         )
     return read_visits(visits)
@@ -419,14 +436,17 @@ def plan_routes(
     from geo_outreach.optimize.routing.solve import DEFAULT_MAX_ITERATIONS
 
     if isinstance(days, int) and not 1 <= days <= 7:
-        raise InputError(f"days must be from 1 to 7, got {days}", parameter="days")
+        raise InputError(
+            _("days must be from 1 to 7, got {got}").format(got=days), parameter="days"
+        )
     if not (isinstance(seed, int) and 0 <= seed < 2**64):
         raise InputError(
-            f"seed must be a whole number from 0 to 2**64-1, got {seed!r}", parameter="seed"
+            _("seed must be a whole number from 0 to 2**64-1, got {got}").format(got=repr(seed)),
+            parameter="seed",
         )
     if max_iterations is not None and not (isinstance(max_iterations, int) and max_iterations > 0):
         raise InputError(
-            "max_iterations must be a positive whole number", parameter="max_iterations"
+            _("max_iterations must be a positive whole number"), parameter="max_iterations"
         )
     v = _as_visits(visits)
     w = _as_workers(workers)
@@ -585,7 +605,8 @@ def field_packet(
             week_of = dt.date.fromisoformat(week_of)
         except ValueError as exc:
             raise InputError(
-                f"week_of must be a date YYYY-MM-DD, got {week_of!r}", parameter="week_of"
+                _("week_of must be a date YYYY-MM-DD, got {got}").format(got=repr(week_of)),
+                parameter="week_of",
             ) from exc
     if timezone:
         from geo_outreach.data.place import check_timezone
@@ -594,10 +615,15 @@ def field_packet(
     p, packet_plan = _packet_plan(plan)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"out {folder} is a file; give a folder for the packet", parameter="out")
+        raise InputError(
+            _("out {path} is a file; give a folder for the packet").format(path=folder),
+            parameter="out",
+        )
     if not folder.parent.is_dir():
         raise InputError(
-            f"out {folder}: folder {folder.parent} does not exist; create it first",
+            _("out {path}: folder {parent} does not exist; create it first").format(
+                path=folder, parent=folder.parent
+            ),
             parameter="out",
         )
     roads = road_edges(region.network("drive")) if region is not None else None
@@ -690,7 +716,7 @@ def coverage_map(
         )
         fmt = fmt or target.suffix.lower().lstrip(".")
     if fmt is None:
-        raise InputError("give out (a .png/.pdf/.svg/.html file) or fmt", parameter="out")
+        raise InputError(_("give out (a .png/.pdf/.svg/.html file) or fmt"), parameter="out")
     if layers is None:
         chosen = []
         if analysis is not None:
@@ -705,15 +731,17 @@ def coverage_map(
     unknown = [x for x in layers if x not in LAYERS]
     if unknown or not layers:
         raise InputError(
-            f"layers: unknown layer(s) {unknown or layers}; choose from {', '.join(LAYERS)}",
+            _("layers: unknown layer(s) {unknown}; choose from {layers}").format(
+                unknown=unknown or layers, layers=", ".join(LAYERS)
+            ),
             parameter="layers",
         )
     stop_points, route_lines = _stop_route_layers(stops, plan)
     if "stops" in layers and stop_points is None:
-        raise InputError("layer 'stops' needs stops=FILE or plan=DIR", parameter="stops")
+        raise InputError(_("layer 'stops' needs stops=FILE or plan=DIR"), parameter="stops")
     if "routes" in layers and route_lines is None:
         raise InputError(
-            "layer 'routes' needs plan=DIR (with routes or ordered stops)", parameter="plan"
+            _("layer 'routes' needs plan=DIR (with routes or ordered stops)"), parameter="plan"
         )
     tracts, zones = _analysis_layers(
         region, analysis, run=any(x in CHOROPLETH_LAYERS or x == "zones" for x in layers)
@@ -817,7 +845,9 @@ def export_data(
     bad = [f for f in formats if f not in ("gpkg", "geojson", "csv")]
     if bad or not formats:
         raise InputError(
-            f"formats: unknown format(s) {bad or list(formats)}; choose from gpkg, geojson, csv",
+            _("formats: unknown format(s) {unknown}; choose from gpkg, geojson, csv").format(
+                unknown=bad or list(formats)
+            ),
             parameter="formats",
         )
     stop_points, route_lines = _stop_route_layers(stops, plan)

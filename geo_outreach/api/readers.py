@@ -25,12 +25,23 @@ from geo_outreach.api.results import (
 )
 from geo_outreach.errors import InputError
 from geo_outreach.files import check_manifest
+from geo_outreach.i18n import N_, _
 
 __all__ = ["read_analysis", "read_plan", "read_stops", "read_visits", "read_workers"]
 
 logger = logging.getLogger(__name__)
 
 Source = str | os.PathLike[str] | pd.DataFrame
+
+#: what a results file is, per kind: whole sentences (the kind's word is translated with them)
+_FOLDER_MESSAGES = {
+    "analysis": N_("{path} is a folder; give the analysis GeoPackage (.gpkg)"),
+    "stops": N_("{path} is a folder; give the stops GeoPackage (.gpkg)"),
+}
+_MISSING_MESSAGES = {
+    "analysis": N_("analysis file {path} not found; write it with {writer}"),
+    "stops": N_("stops file {path} not found; write it with {writer}"),
+}
 
 
 def _table(
@@ -92,8 +103,10 @@ def read_visits(
         df = _with_history(df, visit_log, week_of)
     if not ({"lon", "lat"} <= set(df.columns) or "location_id" in df.columns):
         raise InputError(
-            f"{name}: give the visits' position in lon and lat columns (WGS84 degrees) or a "
-            "location_id column",
+            _(
+                "{source}: give the visits' position in lon and lat columns (WGS84 degrees) or a "
+                "location_id column"
+            ).format(source=name),
             source=name,
             column="lon",
         )
@@ -135,7 +148,10 @@ def read_workers(src: Source, *, source: str | None = None) -> Workers:
     table, df, name = _table(src, "workers", ("worker_id", "shift"), source)
     if not ({"start_lon", "start_lat"} <= set(df.columns) or "start_location_id" in df.columns):
         raise InputError(
-            f"{name}: give each worker's start in start_lon and start_lat columns (WGS84 degrees)",
+            _(
+                "{source}: give each worker's start in start_lon and start_lat columns "
+                "(WGS84 degrees)"
+            ).format(source=name),
             source=name,
             column="start_lon",
         )
@@ -150,16 +166,18 @@ def _layers(path: Path, what: str, writer: str) -> list[str]:
     import pyogrio
 
     if path.is_dir():
-        raise InputError(
-            f"{path} is a folder; give the {what} GeoPackage (.gpkg)", source=str(path)
-        )
+        raise InputError(_(_FOLDER_MESSAGES[what]).format(path=path), source=str(path))
     if not path.is_file():
-        raise InputError(f"{what} file {path} not found; write it with {writer}", source=str(path))
+        raise InputError(
+            _(_MISSING_MESSAGES[what]).format(path=path, writer=writer), source=str(path)
+        )
     try:
         return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise InputError(
-            f"{path} is not a readable GeoPackage ({exc}); write it again with {writer}",
+            _("{path} is not a readable GeoPackage ({exc}); write it again with {writer}").format(
+                path=path, exc=exc, writer=writer
+            ),
             source=str(path),
         ) from exc
 
@@ -172,7 +190,9 @@ def read_analysis(path: str | os.PathLike[str]) -> Analysis:
     layers = _layers(p, "analysis", "geo-outreach analyze -o FILE.gpkg")
     if "tracts" not in layers:
         raise InputError(
-            f"{p} has no layer 'tracts' (layers: {layers}); write it with geo-outreach analyze",
+            _(
+                "{path} has no layer 'tracts' (layers: {layers}); write it with geo-outreach analyze"
+            ).format(path=p, layers=layers),
             source=str(p),
         )
     tracts = gpd.read_file(p, layer="tracts")
@@ -198,7 +218,9 @@ def read_stops(path: str | os.PathLike[str]) -> Stops:
     layers = _layers(p, "stops", "geo-outreach site -o FILE.gpkg")
     if "stops" not in layers:
         raise InputError(
-            f"{p} has no layer 'stops' (layers: {layers}); write it with geo-outreach site",
+            _(
+                "{path} has no layer 'stops' (layers: {layers}); write it with geo-outreach site"
+            ).format(path=p, layers=layers),
             source=str(p),
         )
     stops = gpd.read_file(p, layer="stops")
@@ -238,7 +260,9 @@ def read_plan(path: str | os.PathLike[str]) -> Plan:
     folder = Path(path)
     if not folder.is_dir():
         raise InputError(
-            f"plan folder {folder} not found; write one with geo-outreach plan -o DIR",
+            _("plan folder {path} not found; write one with geo-outreach plan -o DIR").format(
+                path=folder
+            ),
             source=str(folder),
         )
     manifest: dict[str, Any] = {}
@@ -247,13 +271,17 @@ def read_plan(path: str | os.PathLike[str]) -> Plan:
     else:
         if not (folder / "stops.csv").is_file():
             raise InputError(
-                f"{folder} is not a plan folder (no plan.json, no stops.csv); write one with "
-                "geo-outreach plan -o DIR",
+                _(
+                    "{path} is not a plan folder (no plan.json, no stops.csv); write one with "
+                    "geo-outreach plan -o DIR"
+                ).format(path=folder),
                 source=str(folder),
             )
         warnings.warn(
-            f"{folder} has no plan.json (written by an older geo_outreach); reading its "
-            "tables without checking them",
+            _(
+                "{path} has no plan.json (written by an older geo_outreach); reading its "
+                "tables without checking them"
+            ).format(path=folder),
             UserWarning,
             stacklevel=2,
         )
