@@ -37,7 +37,7 @@ from geo_outreach.errors import (
     EXIT_OK,
     GeoOutreachError,
 )
-from geo_outreach.i18n import _
+from geo_outreach.i18n import N_, _
 
 __all__ = ["main"]
 
@@ -88,11 +88,48 @@ PARAMETER_FLAGS: dict[str, str] = {
 }
 
 
+#: argparse's own messages (fixed English in the standard library) -> ours, translatable
+_ARGPARSE_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), msgid)
+    for pattern, msgid in (
+        (r"the following arguments are required: (?P<arguments>.+)",
+         N_("the following arguments are required: {arguments}")),
+        (r"unrecognized arguments: (?P<arguments>.+)", N_("unrecognized arguments: {arguments}")),
+        (r"invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+         N_("invalid choice: {value} (choose from {choices})")),
+        (r"invalid (?P<kind>\w+) value: (?P<value>.+)", N_("invalid {kind} value: {value}")),
+        (r"expected one argument", N_("expected one argument")),
+        (r"expected at most one argument", N_("expected at most one argument")),
+        (r"expected at least one argument", N_("expected at least one argument")),
+        (r"expected (?P<n>\d+) arguments?", N_("expected {n} argument(s)")),
+        (r"one of the arguments (?P<arguments>.+) is required",
+         N_("one of the arguments {arguments} is required")),
+        (r"not allowed with argument (?P<argument>.+)", N_("not allowed with argument {argument}")),
+        (r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)",
+         N_("ambiguous option: {option} could match {matches}")),
+        (r"ignored explicit argument (?P<value>.+)", N_("ignored explicit argument {value}")),
+    )
+)  # fmt: skip
+
+
+def argparse_message(text: str) -> str:
+    """argparse's error ``text`` in the user's language: ``argument --days: expected one
+    argument`` -> ``--days: se esperaba un argumento``. Our own type checks' messages (already
+    translated) and anything unknown pass through as they are."""
+    flag, sep, problem = text.partition(": ")
+    if text.startswith("argument ") and sep:
+        return f"{flag.removeprefix('argument ')}: {argparse_message(problem)}"
+    for pattern, msgid in _ARGPARSE_MESSAGES:
+        if m := pattern.fullmatch(text):
+            return _(msgid).format(**m.groupdict())
+    return text
+
+
 class CommandParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line naming the option (exit status 2)."""
 
     def error(self, message: str) -> NoReturn:
-        text = " ".join(message.split())
+        text = argparse_message(" ".join(message.split()))
         see = _("(see {command} --help)").format(command=self.prog)
         self.exit(EXIT_BAD_INPUT, f"error: {text} {see}\n")
 
