@@ -81,25 +81,38 @@ def get_ctx(region: str | None) -> Any:
     return ctx
 
 
-@_cached(N_("Scoring need and access..."), max_entries=32)
 def get_analysis(
     region: str | None, need: str, mode: str, categories: tuple[str, ...], top_share: float
 ) -> Any:
     """:func:`geo_outreach.analyze` for the scenario (its engine result, which the pages draw).
 
     Access is measured for every service category in the chosen mode; the chosen
-    categories are the focus of the underserved score and of the reason sentence.
+    categories are the focus of the underserved score and of the reason sentence. The
+    reasons are sentences in the session's language, so each language has its own entry.
     """
+    return _analysis(region, need, mode, categories, top_share, i18n.get_language())
+
+
+@_cached(N_("Scoring need and access..."), max_entries=32)
+def _analysis(
+    region: str | None,
+    need: str,
+    mode: str,
+    categories: tuple[str, ...],
+    top_share: float,
+    lang: str,
+) -> Any:
     import geo_outreach as go
 
-    return go.analyze(
-        get_ctx(region),
-        need=need,
-        modes=(mode,),
-        categories=None,
-        reason_categories=tuple(categories) or None,
-        top_share=top_share,
-    ).result
+    with i18n.using(lang):
+        return go.analyze(
+            get_ctx(region),
+            need=need,
+            modes=(mode,),
+            categories=None,
+            reason_categories=tuple(categories) or None,
+            top_share=top_share,
+        ).result
 
 
 @_cached(N_("Scoring need..."))

@@ -648,6 +648,54 @@ def test_bad_input(
     assert after == before, f"left behind: {sorted(set(after) - set(before))}"
 
 
+# --------------------------------------------------------------------------- in the user's language
+def _untranslated_words(message: str, data: list[str]) -> list[str]:
+    """Words of ``message`` (rendered in the pseudo-locale) that went through no catalogue:
+    what is left once the translated spans (innermost first: a message may hold another),
+    the data values (paths, the user's own arguments) and the codes people type (flags,
+    column and parameter names, file names: ``duration_min``, ``--time-limit``) are taken out."""
+    import re
+
+    from geo_outreach.i18n import PSEUDO_CLOSE, PSEUDO_OPEN
+
+    span = re.compile(
+        re.escape(PSEUDO_OPEN) + f"[^{PSEUDO_OPEN}{PSEUDO_CLOSE}]*" + re.escape(PSEUDO_CLOSE)
+    )
+    rest = message
+    while (stripped := span.sub(" ", rest)) != rest:
+        rest = stripped
+    for value in sorted(data, key=len, reverse=True):
+        rest = rest.replace(value, " ")
+    words = re.findall(r"[^\W\d][\w.\-/]*", rest)
+    # codes: flags, names with _ - . /, metavars in capitals (OUT, FILE), units (s, m)
+    return [w for w in words if not re.search(r"[_\-./]", w) and not w.isupper() and len(w) > 1]
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_bad_input_is_explained_in_the_users_language(
+    case: Bad, env: Env, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same cases in the pseudo-locale: the one error line is made of translated text and
+    the user's own data; no sentence of the library or the CLI bypasses the catalogues."""
+    from geo_outreach.i18n import PSEUDO, PSEUDO_OPEN
+
+    for name, value in case.environ:
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GEO_OUTREACH_LANG", PSEUDO)
+    if case.setup is not None:
+        case.setup(env)
+    capsys.readouterr()
+    argv = case.command(env)
+    code = main(argv)
+    _out, err = capsys.readouterr()
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert code == case.code and len(lines) == 1 and lines[0].startswith("error: "), err
+    message = lines[0].removeprefix("error: ")
+    assert PSEUDO_OPEN in message, message
+    data = [*argv, str(env.inp), str(env.out), str(env.bad), str(env.region), str(env.home)]
+    assert _untranslated_words(message, data) == [], message
+
+
 # --------------------------------------------------------------------------- Ctrl-C
 #: ``python -m geo_outreach`` as a terminal starts it: with Python's own Ctrl-C handler.  A
 #: process started in the background of a non-interactive shell (a CI runner's ``cmd &``)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -22,7 +23,7 @@ import pandas as pd
 
 from geo_outreach.analysis.standards import clean_svi_value
 from geo_outreach.errors import InputError, OffNetworkWarning, warn
-from geo_outreach.i18n import _
+from geo_outreach.i18n import N_, _
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -40,32 +41,34 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-OFF_NETWORK_REASON = "not on the road network: access unknown"
+OFF_NETWORK_REASON = N_("not on the road network: access unknown")
+"""The first clause of the reason of a unit off the road network (in English; the reason
+itself is in the language of the run)."""
 
 #: readable names of the service category codes used in reason sentences
 CATEGORY_NAMES: dict[str, str] = {
-    "clinic_fqhc": "health centre",
-    "fqhc": "health centre",
-    "primary_care": "primary care clinic",
-    "hospital": "hospital",
-    "mental_health": "mental health service",
-    "substance_use_treatment": "substance use treatment service",
-    "library": "library",
-    "community_center": "community centre",
-    "senior_center": "senior centre",
-    "cooling_center": "cooling centre",
-    "supermarket": "supermarket",
-    "pharmacy": "pharmacy",
-    "food_bank": "food bank",
-    "wic_office": "WIC office",
-    "school": "school",
+    "clinic_fqhc": N_("health centre"),
+    "fqhc": N_("health centre"),
+    "primary_care": N_("primary care clinic"),
+    "hospital": N_("hospital"),
+    "mental_health": N_("mental health service"),
+    "substance_use_treatment": N_("substance use treatment service"),
+    "library": N_("library"),
+    "community_center": N_("community centre"),
+    "senior_center": N_("senior centre"),
+    "cooling_center": N_("cooling centre"),
+    "supermarket": N_("supermarket"),
+    "pharmacy": N_("pharmacy"),
+    "food_bank": N_("food bank"),
+    "wic_office": N_("WIC office"),
+    "school": N_("school"),
 }
 
 MODE_PHRASES: dict[str, str] = {
-    "drive": "by car",
-    "walk": "on foot",
-    "bike": "by bike",
-    "transit": "by transit",
+    "drive": N_("by car"),
+    "walk": N_("on foot"),
+    "bike": N_("by bike"),
+    "transit": N_("by transit"),
 }
 
 _WORSE_PREFIXES = ("tt_", "dist_", "share_beyond_", "share_unreachable_")
@@ -75,8 +78,13 @@ _CAPPED_RE = re.compile(r"^tt_capped_(?P<cat>.+)_(?P<mode>[^_]+)_min$")
 
 
 def category_name(code: str) -> str:
-    """Readable name of a category code (``clinic_fqhc`` -> ``health centre``)."""
-    return CATEGORY_NAMES.get(code, code.replace("_", " "))
+    """Readable name of a category code (``clinic_fqhc`` -> ``health centre``), in the
+    language of the run."""
+    return _(CATEGORY_NAMES[code]) if code in CATEGORY_NAMES else code.replace("_", " ")
+
+
+def _mode_phrase(mode: str) -> str:
+    return _(MODE_PHRASES[mode]) if mode in MODE_PHRASES else _("by {mode}").format(mode=mode)
 
 
 def access_direction(column: str) -> int:
@@ -111,14 +119,24 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+#: "75th percentile", by the English ordinal's suffix (each language words all four its way)
+_PERCENTILE = {
+    "st": N_("{n}st percentile"),
+    "nd": N_("{n}nd percentile"),
+    "rd": N_("{n}rd percentile"),
+    "th": N_("{n}th percentile"),
+}
+
+
 def _pct_label(p: float) -> str:
-    return _ordinal(min(100, max(1, round(p * 100))))
+    n = min(100, max(1, round(p * 100)))
+    return _(_PERCENTILE[_ordinal(n).removeprefix(str(n))]).format(n=n)
 
 
 def _fmt_minutes(v: float) -> str:
     if v < 1:
-        return "under 1 min"
-    return f"{round(v)} min"
+        return _("under 1 min")
+    return _("{minutes} min").format(minutes=round(v))
 
 
 def _fmt_pct(v: float) -> str:
@@ -313,24 +331,29 @@ def underserved_scores(
         clauses: list[str] = []
         is_off = bool(out.at[uid, "off_network"])
         if is_off:
-            clauses.append(OFF_NETWORK_REASON)
+            clauses.append(_(OFF_NETWORK_REASON))
         if pov is not None and pov_pct is not None and pd.notna(pov.at[uid]):
             clauses.append(
-                f"{_fmt_pct(pov.at[uid])} of residents below 150% of poverty "
-                f"({_pct_label(pov_pct.at[uid])} percentile)"
+                _("{share} of residents below 150% of poverty ({percentile})").format(
+                    share=_fmt_pct(pov.at[uid]), percentile=_pct_label(pov_pct.at[uid])
+                )
             )
         elif pd.notna(out.at[uid, "need_score"]):
             p = out.at[uid, "need_percentile"]
-            extra = f" ({_pct_label(p)} percentile)" if pd.notna(p) else ""
-            clauses.append(f"need score {out.at[uid, 'need_score']:.2f}{extra}")
+            score = f"{out.at[uid, 'need_score']:.2f}"
+            clauses.append(
+                _("need score {score} ({percentile})").format(score=score, percentile=_pct_label(p))
+                if pd.notna(p)
+                else _("need score {score}").format(score=score)
+            )
         else:
-            clauses.append("need score missing")
+            clauses.append(_("need score missing"))
         if not is_off:
             for cat in reason_categories:
                 parts, beyond = [], []
                 for mode, col in tt_cols.get(cat, []):
                     v = a_full.at[uid, col]
-                    phrase = MODE_PHRASES.get(mode, f"by {mode}")
+                    phrase = _mode_phrase(mode)
                     if pd.isna(v):
                         continue
                     if np.isinf(v):
@@ -340,21 +363,40 @@ def underserved_scores(
                         low = cp.at[uid] if cp is not None else np.nan
                         if pd.notna(part) and 0 < part < 1 and pd.notna(low):
                             parts.append(
-                                f"at least {_fmt_minutes(low)} {phrase} "
-                                f"({part * 100:.0f}% of the area beyond the travel-time cutoff)"
+                                _(
+                                    "at least {minutes} {mode} ({share} of the area beyond the "
+                                    "travel-time cutoff)"
+                                ).format(
+                                    minutes=_fmt_minutes(low),
+                                    mode=phrase,
+                                    share=f"{part * 100:.0f}%",
+                                )
                             )
                             continue
                         if pd.notna(part) and 0 < part < 1:
-                            phrase += f" for {part * 100:.0f}% of the area"
+                            phrase = _("{mode} for {share} of the area").format(
+                                mode=phrase, share=f"{part * 100:.0f}%"
+                            )
                         beyond.append(phrase)
                     else:
-                        parts.append(f"{_fmt_minutes(v)} {phrase}")
+                        parts.append(
+                            _("{minutes} {mode}").format(minutes=_fmt_minutes(v), mode=phrase)
+                        )
                 if beyond:
-                    parts.append("beyond the travel-time cutoff " + " or ".join(beyond))
+                    modes = functools.reduce(
+                        lambda a, b: _("{one} or {other}").format(one=a, other=b), beyond
+                    )
+                    parts.append(_("beyond the travel-time cutoff {modes}").format(modes=modes))
                 if parts:
-                    clauses.append(f"nearest {category_name(cat)} " + ", ".join(parts))
+                    clauses.append(
+                        _("nearest {service} {access}").format(
+                            service=category_name(cat), access=", ".join(parts)
+                        )
+                    )
         if noveh is not None and pd.notna(noveh.at[uid]):
-            clauses.append(f"{_fmt_pct(noveh.at[uid])} of households without a vehicle")
+            clauses.append(
+                _("{share} of households without a vehicle").format(share=_fmt_pct(noveh.at[uid]))
+            )
         reasons.append("; ".join(clauses))
     out["reason"] = reasons
 

@@ -308,3 +308,56 @@ def test_the_signed_in_workers_day_in_the_pseudo_locale_has_no_untranslated_stri
     at.run()
     refusals = [e.value for e in at.error]
     assert refusals and all(e.startswith(PSEUDO_OPEN) for e in refusals), refusals
+
+
+# --------------------------------------------------------------------------- errors, in full
+@pytest.mark.parametrize(
+    ("damage", "column"),
+    [("missing column", "duration_min"), ("not a number", "duration_min")],
+)
+def test_a_bad_table_is_explained_in_the_users_language(
+    app_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    plan_tables: tuple[pd.DataFrame, pd.DataFrame],
+    damage: str,
+    column: str,
+) -> None:
+    """A manager's visits table with a mistake: the page says what is wrong in the manager's
+    language (the library's message, not only the page's frame around it)."""
+    monkeypatch.setenv("GEO_OUTREACH_LANG", PSEUDO)
+    visits, workers = plan_tables
+    if damage == "missing column":
+        bad = visits.drop(columns=[column])
+    else:
+        bad = visits.astype({column: object})
+        bad.loc[bad.index[0], column] = "half an hour"
+    at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
+    at.run()
+    at.switch_page("views/routes.py").run()
+    at.session_state["routes_visits_src"] = ("visits.csv", bad)
+    at.session_state["routes_workers_src"] = ("workers.csv", workers)
+    at.run()
+    if not at.error:  # the tables are read when the week is planned
+        at.button(key="routes_run").click().run()
+    assert not at.exception, at.exception
+    errors = [str(e.value) for e in at.error]
+    assert errors, "the mistake was not reported"
+    data = {"visits.csv", column, "half an hour", *map(str, bad.columns)}
+    for text in errors:
+        assert PSEUDO_OPEN in text
+        # the codes a user types (columns like duration_min) are data; no English words left
+        assert _words_left(text, data) == "", text
+
+
+def test_why_a_tract_ranks_is_said_in_the_users_language(
+    app_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Needs and access explains the chosen tract with a sentence built from its numbers:
+    the sentence, not only the page around it, is in the user's language."""
+    monkeypatch.setenv("GEO_OUTREACH_LANG", PSEUDO)
+    at = AppTest.from_file(str(APP_MAIN), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    reasons = [str(i.value) for i in at.info]
+    assert reasons and any(PSEUDO_OPEN in r for r in reasons), reasons
+    assert [r for r in reasons if _words_left(r, set())] == []
