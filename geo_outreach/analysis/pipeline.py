@@ -381,10 +381,10 @@ def compute_region_need(
         out = pd.DataFrame(
             {"unit_id": svi["unit_id"].astype(str), "need_score": svi["RPL_THEMES"].astype(float)}
         )
-        return out, (
-            f"CDC/ATSDR SVI 2020 method, overall percentile rank (RPL_THEMES) across "
-            f"the region's {int(svi['RPL_THEMES'].notna().sum())} ranked tracts"
-        )
+        return out, _(
+            "CDC/ATSDR SVI 2020 method, overall percentile rank (RPL_THEMES) across "
+            "the region's {n} ranked tracts"
+        ).format(n=int(svi["RPL_THEMES"].notna().sum()))
     if need.startswith("column:"):
         column = need.split(":", 1)[1]
         direction = 1
@@ -392,21 +392,35 @@ def compute_region_need(
             column, _sep, word = column.rpartition(":")  # `_` is gettext here
             direction = -1 if word == "lower" else 1
         spec = column_need_spec(units, column, direction=direction, source=source)
-        label = f"column {column}" + (" (lower means more need)" if direction < 0 else "")
+        label = (
+            _("column {column} (lower means more need)") if direction < 0 else _("column {column}")
+        ).format(column=column)
         if spec.normalization != "none":
-            label += ", ranked"
+            label = _("{method}, ranked").format(method=label)
     elif need.startswith("variables:"):
         weights = parse_variables(need.split(":", 1)[1])
         for column in weights:
             column_need_spec(units, column, source=source)  # present and numeric, else say so
         spec = NeedIndexSpec.from_weights(weights, name="variables")
-        label = "need variables " + ", ".join(
-            f"{c} ({'lower' if w < 0 else 'higher'} = more need, weight {abs(w):g})"
-            for c, w in weights.items()
+        label = _("need variables {variables}").format(
+            variables=", ".join(
+                (
+                    _("{column} (lower = more need, weight {weight})")
+                    if w < 0
+                    else _("{column} (higher = more need, weight {weight})")
+                ).format(column=c, weight=f"{abs(w):g}")
+                for c, w in weights.items()
+            )
         )
     elif need in PRESETS:
         spec = PRESETS[need]
-        label = f"need preset {need!r}: {spec.description}".rstrip(": ")
+        label = (
+            _("need preset {name}: {description}").format(
+                name=repr(need), description=spec.description
+            )
+            if spec.description
+            else _("need preset {name}").format(name=repr(need))
+        )
     else:
         raise InputError(
             _(
