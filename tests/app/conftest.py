@@ -143,3 +143,10 @@ def planned_routes_page(visits: Any, workers: Any, *, limit_s: int, at: Any = No
     at.button(key="routes_run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     return at
+
+
+def region_today(region: Path) -> Any:
+    """Today in ``region``'s time zone, as the pages count it (not the test machine's date)."""
+    from geo_outreach.data.region import load_region
+
+    return app_module("logic").region_today(load_region(region).timezone)

@@ -4,7 +4,6 @@ Streamlit's own widget texts."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo_outreach.i18n import PSEUDO, PSEUDO_CLOSE, PSEUDO_OPEN
 
-from .conftest import APP_MAIN, app_module, planned_routes_page, shown_headers
+from .conftest import APP_MAIN, app_module, planned_routes_page, region_today, shown_headers
 from .test_team_pages import PW, team  # noqa: F401 (the team's accounts and plan)
 
 
@@ -129,7 +128,6 @@ def test_publishing_says_which_plan_it_published_and_replaced(
 ) -> None:
     """A manager publishes the week twice: the second confirmation names the plan it replaces
     (in English as the browser test reads it; in the pseudo locale wholly translated)."""
-    import datetime as dt
     import re
 
     from geo_outreach.i18n import format_date, using
@@ -154,7 +152,7 @@ def test_publishing_says_which_plan_it_published_and_replaced(
         box = [m.value for m in at.main.markdown if "Publish" in m.value]
         assert box and all(m.startswith(PSEUDO_OPEN) for m in box)
     with using(lang):
-        week = format_date(monday_of(dt.date.today()))
+        week = format_date(monday_of(region_today(app_env)))
 
     def published() -> str:
         at.button(key="routes_publish").click().run()
@@ -300,7 +298,7 @@ def test_the_signed_in_workers_day_in_the_pseudo_locale_has_no_untranslated_stri
     next(b for b in at.button if "Save" in b.label).click().run()
     at.button(key="team_packet").click().run()
     assert not at.exception, at.exception
-    assert at.error if monday != dt.date.today().isoformat() else at.success
+    assert at.error if monday != region_today(app_env).isoformat() else at.success
     assert at.get("download_button")
     assert _untranslated_anywhere(at, data) == []
     # another worker's day: the refusal is translated too

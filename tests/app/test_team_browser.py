@@ -20,7 +20,7 @@ import pytest
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-from .conftest import has_vendor_assets
+from .conftest import has_vendor_assets, region_today
 from .test_browser import SHOTS, _click_until, _idle, _plan_uploaded_week
 
 pytestmark = [
@@ -114,7 +114,7 @@ def _page_text(page) -> str:
     return "\n".join(texts)
 
 
-def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> None:
+def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path, app_region) -> None:
     from playwright.sync_api import sync_playwright
 
     url, cli = team_app["url"], team_app["cli"]
@@ -122,7 +122,8 @@ def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> N
     vpath, wpath = tmp_path / "visits.csv", tmp_path / "workers.csv"
     visits.to_csv(vpath, index=False)
     workers.to_csv(wpath, index=False)
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    today = region_today(app_region)  # the week as the team counts it (the region's zone)
+    monday = today - dt.timedelta(days=today.weekday())
 
     with sync_playwright() as p:
         try:
@@ -228,7 +229,7 @@ def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path) -> N
             # record the first visit (another day than today asks to confirm)
             stops.first.get_by_text("Record this visit").click()
             confirm = stops.first.get_by_text(re.compile(r"Yes, this visit was on"))
-            if route["date"] != dt.date.today().isoformat():
+            if route["date"] != region_today(app_region).isoformat():  # the region's today
                 stops.first.get_by_role("button", name="Save").click()
                 stops.first.get_by_text("tick 'Yes, this visit was on").wait_for()
                 confirm.click()
