@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import CRSError, InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -55,7 +56,9 @@ DEFAULT_ROAD_CLASSES: tuple[str, ...] = (
 def _to_4326(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         raise CRSError(
-            f"{what} has no coordinate reference system; set it (e.g. gdf.set_crs('EPSG:4326'))",
+            _(
+                "{what} has no coordinate reference system; set it (e.g. gdf.set_crs('EPSG:4326'))"
+            ).format(what=what),
             source=what,
         )
     return gdf if gdf.crs.to_epsg() == 4326 else gdf.to_crs("EPSG:4326")
@@ -102,18 +105,23 @@ def candidates_from_sites(
     """
     cats = [str(c) for c in categories]
     if not cats:
-        raise InputError("categories is empty; name at least one category", source="categories")
+        raise InputError(_("categories is empty; name at least one category"), source="categories")
     for col in ("site_id", "category", "geometry"):
         if col not in sites.columns:
             raise InputError(
-                f"sites lacks column {col!r}; load it with geo_outreach.data", source=col
+                _("sites lacks column {column}; load it with geo_outreach.data").format(
+                    column=repr(col)
+                ),
+                source=col,
             )
     sites = _to_4326(sites, "sites")
     known = set(sites["category"].astype(str))
     unknown = [c for c in cats if c not in known]
     if unknown:
         raise InputError(
-            f"categories {unknown} match no site; known categories: {sorted(known)}",
+            _("categories {unknown} match no site; known categories: {known}").format(
+                unknown=unknown, known=sorted(known)
+            ),
             source="categories",
         )
     sel = _points_only(sites[sites["category"].astype(str).isin(cats)], "sites")
@@ -171,7 +179,9 @@ def candidates_from_file(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"candidate file {path} does not exist", source=str(path))
+        raise InputError(
+            _("candidate file {path} does not exist").format(path=path), source=str(path)
+        )
     if path.suffix.lower() in (".csv", ".txt"):
         from geo_outreach.data.readers import read_csv_table
 
@@ -181,8 +191,10 @@ def candidates_from_file(
         lat = next((lower[c] for c in _LAT if c in lower), None)
         if lon is None or lat is None:
             raise InputError(
-                f"{path}: a CSV of candidates needs longitude and latitude columns (lon/lat); "
-                f"it has {list(df.columns)}",
+                _(
+                    "{path}: a CSV of candidates needs longitude and latitude columns (lon/lat); "
+                    "it has {columns}"
+                ).format(path=path, columns=list(df.columns)),
                 source=str(path),
             )
         xs = pd.to_numeric(df[lon], errors="coerce")
@@ -190,17 +202,24 @@ def candidates_from_file(
         if xs.isna().any() or ys.isna().any():
             bad = int((xs.isna() | ys.isna()).idxmax())
             raise InputError(
-                f"{path}: row {bad} has a missing or non-numeric {lon}/{lat}", source=str(path)
+                _("{path}: row {row} has a missing or non-numeric {lon}/{lat}").format(
+                    path=path, row=bad, lon=lon, lat=lat
+                ),
+                source=str(path),
             )
         if ((xs.abs() > 180) | (ys.abs() > 90)).any() and (xs.abs() <= 90).all():
             raise CRSError(
-                f"{path}: {lon} and {lat} look swapped ({lat} holds values beyond 90, so "
-                f"longitudes); exchange the two columns",
+                _(
+                    "{path}: {lon} and {lat} look swapped ({lat} holds values beyond 90, so "
+                    "longitudes); exchange the two columns"
+                ).format(path=path, lon=lon, lat=lat),
                 source=str(path),
             )
         if ((xs.abs() > 180) | (ys.abs() > 90)).any():
             raise CRSError(
-                f"{path}: {lon}/{lat} are not degrees (EPSG:4326); convert the coordinates",
+                _(
+                    "{path}: {lon}/{lat} are not degrees (EPSG:4326); convert the coordinates"
+                ).format(path=path, lon=lon, lat=lat),
                 source=str(path),
             )
         gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xs, ys), crs="EPSG:4326")
@@ -208,12 +227,17 @@ def candidates_from_file(
         try:
             gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
         except Exception as exc:
-            raise InputError(f"cannot read candidate file {path}: {exc}", source=str(path)) from exc
+            raise InputError(
+                _("cannot read candidate file {path}: {exc}").format(path=path, exc=exc),
+                source=str(path),
+            ) from exc
         gdf = _to_4326(gdf, str(path))
     gdf = _points_only(gdf, str(path)).reset_index(drop=True)
     if id_column is not None and id_column not in gdf.columns:
         raise InputError(
-            f"{path} has no column {id_column!r} (id_column); columns: {list(gdf.columns)}",
+            _("{path} has no column {column} (id_column); columns: {columns}").format(
+                path=path, column=repr(id_column), columns=list(gdf.columns)
+            ),
             source=id_column,
         )
     id_col = id_column or next((c for c in ("candidate_id", "id") if c in gdf.columns), None)
@@ -221,14 +245,20 @@ def candidates_from_file(
         ids = gdf[id_col].astype(str)
         if ids.duplicated().any():
             raise InputError(
-                f"{path}: column {id_col!r} has repeated id {ids[ids.duplicated()].iloc[0]!r}; "
-                "ids must be unique",
+                _("{path}: column {column} has repeated id {id}; ids must be unique").format(
+                    path=path, column=repr(id_col), id=repr(ids[ids.duplicated()].iloc[0])
+                ),
                 source=id_col,
             )
     else:
         ids = pd.Series([f"{path.stem}:{i}" for i in range(len(gdf))])
     if name_column is not None and name_column not in gdf.columns:
-        raise InputError(f"{path} has no column {name_column!r} (name_column)", source=name_column)
+        raise InputError(
+            _("{path} has no column {column} (name_column)").format(
+                path=path, column=repr(name_column)
+            ),
+            source=name_column,
+        )
     ncol = name_column or ("name" if "name" in gdf.columns else None)
     names = gdf[ncol].astype(str) if ncol else ids
     rest = gdf.drop(columns=[c for c in ("candidate_id", "reason", "source", "name") if c in gdf])
@@ -267,7 +297,10 @@ def _edge_ends(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             edges.index.get_level_values("v").to_numpy(),
         )
     raise InputError(
-        "edges need end-node ids: columns or index levels 'u' and 'v' (osmnx graph_to_gdfs output)",
+        _(
+            "edges need end-node ids: columns or index levels 'u' and 'v' "
+            "(osmnx graph_to_gdfs output)"
+        ),
         source="edges",
     )
 
@@ -308,16 +341,20 @@ def candidates_from_network(
     """
     if not (np.isfinite(spacing_m) and spacing_m > 0):
         raise InputError(
-            f"spacing_m must be a positive number of metres, got {spacing_m!r}", source="spacing_m"
+            _("spacing_m must be a positive number of metres, got {got}").format(
+                got=repr(spacing_m)
+            ),
+            source="spacing_m",
         )
     classes = [str(c) for c in road_classes]
     if not classes:
         raise InputError(
-            "road_classes is empty; name at least one OSM highway value", source="road_classes"
+            _("road_classes is empty; name at least one OSM highway value"),
+            source="road_classes",
         )
     if "highway" not in edges.columns:
         raise InputError(
-            "edges lack a 'highway' column; pass osmnx graph_to_gdfs edges", source="edges"
+            _("edges lack a 'highway' column; pass osmnx graph_to_gdfs edges"), source="edges"
         )
     nodes = _to_4326(nodes, "nodes")
     u, v = _edge_ends(edges)
@@ -334,8 +371,10 @@ def candidates_from_network(
     major = edge_rank >= 0
     if not major.any():
         raise InputError(
-            f"no edge has a highway value in {classes}; lower the road classes (e.g. add "
-            "'residential') or check the network",
+            _(
+                "no edge has a highway value in {classes}; lower the road classes (e.g. add "
+                "'residential') or check the network"
+            ).format(classes=classes),
             source="road_classes",
         )
     ends = pd.DataFrame(
@@ -423,12 +462,12 @@ def combine_candidates(*layers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         When two layers use the same ``candidate_id``.
     """
     if not layers:
-        raise InputError("combine_candidates needs at least one candidate layer")
+        raise InputError(_("combine_candidates needs at least one candidate layer"))
     frames = [_to_4326(g, "candidates") for g in layers]
     for g in frames:
         if "candidate_id" not in g.columns or "reason" not in g.columns:
             raise InputError(
-                "every candidate layer needs 'candidate_id' and 'reason' columns",
+                _("every candidate layer needs 'candidate_id' and 'reason' columns"),
                 source="candidates",
             )
     out = gpd.GeoDataFrame(
@@ -437,7 +476,9 @@ def combine_candidates(*layers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     dup = out["candidate_id"].astype(str).duplicated()
     if dup.any():
         raise InputError(
-            f"candidate id {out['candidate_id'][dup].iloc[0]!r} appears in two layers; rename one",
+            _("candidate id {id} appears in two layers; rename one").format(
+                id=repr(out["candidate_id"][dup].iloc[0])
+            ),
             source="candidate_id",
         )
     return out

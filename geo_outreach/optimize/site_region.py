@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_outreach.errors import InputError, OffNetworkWarning, warn
+from geo_outreach.i18n import _
 from geo_outreach.network.context import RegionNetworks
 from geo_outreach.network.snap import snap_points
 from geo_outreach.network.traveltime import od_table
@@ -103,8 +104,10 @@ def siting_inputs(
             logger.info("no network candidates: %s", exc)
     if not layers:
         raise InputError(
-            "no candidate stop: the region has no community venue and no major road; give "
-            "candidate stops (candidates=FILE)",
+            _(
+                "no candidate stop: the region has no community venue and no major road; give "
+                "candidate stops (candidates=FILE)"
+            ),
             source="candidates",
             parameter="candidates",
         )
@@ -116,14 +119,18 @@ def siting_inputs(
     if far.any():
         warn(
             OffNetworkWarning,
-            f"{int(far.sum())} candidate(s) farther than {ctx.max_snap_m:.0f} m from the "
-            f"{mode} network are left out",
+            _(
+                "{count} candidate(s) farther than {limit} m from the {mode} network are left out"
+            ).format(count=int(far.sum()), limit=f"{ctx.max_snap_m:.0f}", mode=mode),
             logger=logger,
         )
     cands = cands.loc[~far].copy()
     cands["node_id"] = node[~far].to_numpy(dtype="int64")
     if cands.empty:
-        raise InputError(f"no candidate stop lies on the {mode} network", source="candidates")
+        raise InputError(
+            _("no candidate stop lies on the {mode} network").format(mode=mode),
+            source="candidates",
+        )
     origin_nodes = ctx.origins(mode).origins["node_id"].drop_duplicates()  # type: ignore[arg-type]
     sites = ctx.site_nodes(mode)  # type: ignore[arg-type]
     dest_nodes = pd.concat(
@@ -149,7 +156,7 @@ def demand_table(
     ``high_need_share`` of units by need (the equity floor's target group).
     """
     if not 0 < high_need_share <= 1:
-        raise InputError("high_need_share must be in (0, 1]", source="high_need_share")
+        raise InputError(_("high_need_share must be in (0, 1]"), source="high_need_share")
     units = ctx.region.units[["unit_id", "population"]].merge(
         need[["unit_id", "need_score"]], on="unit_id", how="left"
     )
@@ -191,8 +198,10 @@ def solve_on_region(
     """
     if max_time_min * 60.0 > inputs.cutoff_s:
         raise InputError(
-            f"max_time_min {max_time_min:g} exceeds the travel-time cutoff "
-            f"({inputs.cutoff_s / 60:g} min) the inputs were built with",
+            _(
+                "max_time_min {max_time} exceeds the travel-time cutoff "
+                "({cutoff} min) the inputs were built with"
+            ).format(max_time=f"{max_time_min:g}", cutoff=f"{inputs.cutoff_s / 60:g}"),
             source="max_time_min",
             parameter="max_time_min",
         )
@@ -200,8 +209,10 @@ def solve_on_region(
         ctx.region.services["category"]
     ):
         raise InputError(
-            f"unknown service category {existing_category!r}; the region has "
-            f"{sorted(ctx.region.services['category'].unique())}",
+            _("unknown service category {category}; the region has {categories}").format(
+                category=repr(existing_category),
+                categories=sorted(ctx.region.services["category"].unique()),
+            ),
             source="existing_category",
         )
     demand = demand_table(ctx, inputs.mode, need, high_need_share=high_need_share)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 from .model import (
     DEFAULT_BREAK_AFTER_S,
@@ -139,7 +140,10 @@ _SPAN_RE = re.compile(
 def _day(tok: str, source: str) -> str:
     d = _DAY_ALIASES.get(tok.strip().lower())
     if d is None:
-        raise InputError(f"{source}: unknown weekday {tok!r}; use Mon..Sun", source=source)
+        raise InputError(
+            _("{source}: unknown weekday {day}; use Mon..Sun").format(source=source, day=repr(tok)),
+            source=source,
+        )
     return d
 
 
@@ -154,12 +158,20 @@ def parse_days(text: str, *, source: str = "days") -> frozenset[str]:
             a, b = (_day(x, source) for x in tok.split("-", 1))
             i, j = WEEKDAYS.index(a), WEEKDAYS.index(b)
             if j < i:
-                raise InputError(f"{source}: day range {tok!r} runs backwards", source=source)
+                raise InputError(
+                    _("{source}: day range {days} runs backwards").format(
+                        source=source, days=repr(tok)
+                    ),
+                    source=source,
+                )
             out.update(WEEKDAYS[i : j + 1])
         else:
             out.add(_day(tok, source))
     if not out:
-        raise InputError(f"{source}: no weekday in {text!r}", source=source)
+        raise InputError(
+            _("{source}: no weekday in {text}").format(source=source, text=repr(text)),
+            source=source,
+        )
     return frozenset(out)
 
 
@@ -171,7 +183,9 @@ def _spans(text: str, source: str) -> list[tuple[frozenset[str] | None, int, int
         m = _SPAN_RE.match(part)
         if not m:
             raise InputError(
-                f"{source}: {part.strip()!r} is not like 'Tue/Thu 10:00-14:00' or '10:00-14:00'",
+                _("{source}: {text} is not like 'Tue/Thu 10:00-14:00' or '10:00-14:00'").format(
+                    source=source, text=repr(part.strip())
+                ),
                 source=source,
             )
         days = parse_days(m.group("days"), source=source) if m.group("days") else None
@@ -179,7 +193,9 @@ def _spans(text: str, source: str) -> list[tuple[frozenset[str] | None, int, int
         b = parse_clock(m.group("b"), source=source)
         if b <= a:
             raise InputError(
-                f"{source}: {part.strip()!r} ends before it starts; write the earlier time first",
+                _("{source}: {text} ends before it starts; write the earlier time first").format(
+                    source=source, text=repr(part.strip())
+                ),
                 source=source,
             )
         out.append((days, a, b))
@@ -200,8 +216,10 @@ def parse_windows(text: str, duration_s: int, *, source: str = "windows") -> tup
     for days, a, b in _spans(text, source):
         if b - a < duration_s:
             raise InputError(
-                f"{source}: window {text.strip()!r} is shorter than the visit "
-                f"({duration_s // 60} min); widen it or shorten the visit",
+                _(
+                    "{source}: window {window} is shorter than the visit "
+                    "({minutes} min); widen it or shorten the visit"
+                ).format(source=source, window=repr(text.strip()), minutes=duration_s // 60),
                 source=source,
             )
         out.append(Window(a, b - duration_s, days))
@@ -215,8 +233,10 @@ def _skills(text: object, source: str) -> frozenset[str]:
     bad = sorted(out - KNOWN_SKILLS)
     if bad:
         raise InputError(
-            f"{source}: unknown skill code(s) {bad}; use ISO 639-1 language codes (es, vi, ru...) "
-            f"or one of {', '.join(sorted(QUALIFICATIONS))}",
+            _(
+                "{source}: unknown skill code(s) {codes}; use ISO 639-1 language codes "
+                "(es, vi, ru...) or one of {qualifications}"
+            ).format(source=source, codes=bad, qualifications=", ".join(sorted(QUALIFICATIONS))),
             source=source,
         )
     return out
@@ -232,7 +252,7 @@ def _read(src: str | Path | pd.DataFrame, source: str | None = None) -> tuple[pd
     else:
         p = Path(src)
         if not p.exists():
-            raise InputError(f"{p}: file not found", source=str(p))
+            raise InputError(_("{path}: file not found").format(path=p), source=str(p))
         from geo_outreach.data.readers import read_csv_table
 
         df = read_csv_table(p, what="plan input", dtype=str, keep_default_na=False)
@@ -265,14 +285,20 @@ def _loc_id(lon: float, lat: float) -> str:
 def _num(val: str, source: str, *, default: float | None = None) -> float:
     if val.strip() == "":
         if default is None:
-            raise InputError(f"{source}: value missing", source=source)
+            raise InputError(_("{source}: value missing").format(source=source), source=source)
         return default
     try:
         x = float(val)
     except ValueError as exc:
-        raise InputError(f"{source}: {val!r} is not a number", source=source) from exc
+        raise InputError(
+            _("{source}: {value} is not a number").format(source=source, value=repr(val)),
+            source=source,
+        ) from exc
     if not math.isfinite(x):
-        raise InputError(f"{source}: {val!r} is not a finite number", source=source)
+        raise InputError(
+            _("{source}: {value} is not a finite number").format(source=source, value=repr(val)),
+            source=source,
+        )
     return x
 
 
@@ -284,12 +310,19 @@ def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             if -90 <= lon <= 90 and -180 <= lat <= 180:
                 raise InputError(
-                    f"{src}: {prefix}lon {lon} and {prefix}lat {lat} look swapped (latitude "
-                    "must be within -90..90); exchange the two columns",
+                    _(
+                        "{source}: {prefix}lon {lon} and {prefix}lat {lat} look swapped (latitude "
+                        "must be within -90..90); exchange the two columns"
+                    ).format(source=src, prefix=prefix, lon=lon, lat=lat),
                     source=src,
                     column=f"{prefix}lat",
                 )
-            raise InputError(f"{src}: coordinates ({lon}, {lat}) are not lon/lat", source=src)
+            raise InputError(
+                _("{source}: coordinates ({lon}, {lat}) are not lon/lat").format(
+                    source=src, lon=lon, lat=lat
+                ),
+                source=src,
+            )
         return (lid or _loc_id(lon, lat)), lon, lat
     if lid:
         return lid, math.nan, math.nan
@@ -297,8 +330,11 @@ def _location(row: pd.Series, prefix: str, src: str) -> tuple[str, float, float]
     if address:  # placed later from the region's own address data (plan_on_region)
         return ADDRESS_PREFIX + address, math.nan, math.nan
     raise InputError(
-        f"{src}: give {prefix}lon and {prefix}lat, or {prefix}location_id"
-        + ("" if prefix else ", or an address"),
+        (
+            _("{source}: give {prefix}lon and {prefix}lat, or {prefix}location_id")
+            if prefix
+            else _("{source}: give lon and lat, or location_id, or an address")
+        ).format(source=src, prefix=prefix),
         source=src,
     )
 
@@ -334,17 +370,23 @@ def read_visits_csv(
     df, name = _read(path, source)
     for c in ("visit_id", "duration_min"):
         if c not in df.columns:
-            raise InputError(f"{name}: missing column {c!r}", source=c)
+            raise InputError(
+                _("{source}: missing column {column}").format(source=name, column=repr(c)),
+                source=c,
+            )
     visits, locs = [], []
     for i, row in df.iterrows():
         src = f"{name} row {int(i) + 2}"
         vid = row["visit_id"].strip()
         if not vid:
-            raise InputError(f"{src}: empty visit_id", source="visit_id")
+            raise InputError(_("{source}: empty visit_id").format(source=src), source="visit_id")
         lid, lon, lat = _location(row, "", src)
         dur_min = _num(row["duration_min"], f"{src} duration_min")
         if dur_min <= 0:
-            raise InputError(f"{src} duration_min: must be positive", source="duration_min")
+            raise InputError(
+                _("{source} duration_min: must be positive").format(source=src),
+                source="duration_min",
+            )
         dur = round(dur_min * 60)
         pr = row.get("priority", "").strip().lower()
         if pr in ("", "required", "req"):
@@ -353,7 +395,8 @@ def read_visits_csv(
             required, value = False, _num(pr, f"{src} priority")
             if value < 0:
                 raise InputError(
-                    f"{src} priority: use 'required' or a value >= 0", source="priority"
+                    _("{source} priority: use 'required' or a value >= 0").format(source=src),
+                    source="priority",
                 )
         visits.append(
             Visit(
@@ -397,18 +440,27 @@ def _parse_break(text: str, source: str, *, after_work_s: int) -> BreakRule | No
     m = re.match(r"^\s*(\d+)\s*$", text)
     if m:  # minutes only: start 3 to 5 hours into the shift
         if int(m.group(1)) <= 0:
-            raise InputError(f"{source}: break length must be positive", source=source)
+            raise InputError(
+                _("{source}: break length must be positive").format(source=source), source=source
+            )
         return BreakRule.default(int(m.group(1)) * 60, after_work_s=after_work_s)
     m = re.match(r"^\s*(\d+)\s*@\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$", text)
     if not m:
         raise InputError(
-            f"{source}: {text!r} is not like '30@11:30-13:30' (or '30' for 30 minutes "
-            "starting 3 to 5 hours into the shift)",
+            _(
+                "{source}: {text} is not like '30@11:30-13:30' (or '30' for 30 minutes "
+                "starting 3 to 5 hours into the shift)"
+            ).format(source=source, text=repr(text)),
             source=source,
         )
     a, b = parse_clock(m.group(2), source=source), parse_clock(m.group(3), source=source)
     if b <= a:
-        raise InputError(f"{source}: break window {text!r} ends before it starts", source=source)
+        raise InputError(
+            _("{source}: break window {window} ends before it starts").format(
+                source=source, window=repr(text)
+            ),
+            source=source,
+        )
     return BreakRule(int(m.group(1)) * 60, a, b, after_work_s)
 
 
@@ -429,7 +481,10 @@ def read_workers_csv(
     df, name = _read(path, source)
     for c in ("worker_id", "shift"):
         if c not in df.columns:
-            raise InputError(f"{name}: missing column {c!r}", source=c)
+            raise InputError(
+                _("{source}: missing column {column}").format(source=name, column=repr(c)),
+                source=c,
+            )
     workers, locs = [], []
     for i, row in df.iterrows():
         src = f"{name} row {int(i) + 2}"
@@ -441,7 +496,9 @@ def read_workers_csv(
         spans = _spans(row["shift"], f"{src} shift")
         if not spans:
             raise InputError(
-                f"{src}: worker {wid!r} has no shift; write one like 'Mon-Fri 08:30-17:00'",
+                _(
+                    "{source}: worker {worker} has no shift; write one like 'Mon-Fri 08:30-17:00'"
+                ).format(source=src, worker=repr(wid)),
                 source="shift",
             )
         for days, a, b in spans:
@@ -453,13 +510,20 @@ def read_workers_csv(
         if ba:
             after_s = round(_num(ba, f"{src} break_after_h") * 3600)
             if after_s < 0:
-                raise InputError(f"{src} break_after_h: must be >= 0", source="break_after_h")
+                raise InputError(
+                    _("{source} break_after_h: must be >= 0").format(source=src),
+                    source="break_after_h",
+                )
         cap = row.get("capacity", "").strip()
         mode = row.get("mode", "").strip().lower() or "drive"
         if mode not in WORKER_MODES:
             raise InputError(
-                f"{src} mode: worker {wid!r} travels by {mode!r}; use one of "
-                f"{', '.join(WORKER_MODES)} (the modes of the road network)",
+                _(
+                    "{source} mode: worker {worker} travels by {mode}; use one of "
+                    "{modes} (the modes of the road network)"
+                ).format(
+                    source=src, worker=repr(wid), mode=repr(mode), modes=", ".join(WORKER_MODES)
+                ),
                 source=name,
                 row=int(i) + 1,
                 column="mode",
@@ -492,7 +556,7 @@ def straight_line_matrix(
     Locations without coordinates are left out (they are off the network).
     """
     if speed_m_s <= 0 or detour < 1:
-        raise InputError("speed_m_s must be > 0 and detour >= 1", source="speed_m_s")
+        raise InputError(_("speed_m_s must be > 0 and detour >= 1"), source="speed_m_s")
     df = locations.dropna(subset=["lon", "lat"]).drop_duplicates("location_id")
     lon = np.radians(df["lon"].to_numpy(float))
     lat = np.radians(df["lat"].to_numpy(float))
@@ -555,12 +619,16 @@ def pin_table(
         rows = planned[planned["visit_id"].astype(str) == vid]
         if vid not in idx:
             raise InputError(
-                f"visit {vid!r} is not in the visits table, so it cannot be pinned",
+                _("visit {visit} is not in the visits table, so it cannot be pinned").format(
+                    visit=repr(vid)
+                ),
                 parameter="visit_ids",
             )
         if rows.empty:
             raise InputError(
-                f"visit {vid!r} is not planned, so it cannot be pinned where the plan put it",
+                _(
+                    "visit {visit} is not planned, so it cannot be pinned where the plan put it"
+                ).format(visit=repr(vid)),
                 parameter="visit_ids",
             )
         days = list(dict.fromkeys(str(d) for d in rows["day"]))
@@ -575,7 +643,10 @@ def pin_table(
         ]
         if r.empty:
             raise InputError(
-                f"the plan has no route of {worker} on {day} with visits", parameter="routes"
+                _("the plan has no route of {worker} on {day} with visits").format(
+                    worker=worker, day=day
+                ),
+                parameter="routes",
             )
         for order, vid in enumerate(r.sort_values("seq")["visit_id"].astype(str), start=1):
             if vid in idx:

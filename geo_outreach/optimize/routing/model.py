@@ -29,6 +29,7 @@ import numpy as np
 
 from geo_outreach.domain import WEEKDAYS
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 __all__ = [
     "DAY_S",
@@ -62,10 +63,16 @@ def parse_clock(text: str, *, source: str = "time") -> int:
     """
     m = _CLOCK_RE.match(str(text))
     if not m:
-        raise InputError(f"{source}: {text!r} is not a time like 08:30", source=source)
+        raise InputError(
+            _("{source}: {text} is not a time like 08:30").format(source=source, text=repr(text)),
+            source=source,
+        )
     h, mi = int(m.group(1)), int(m.group(2))
     if mi >= 60 or h > 24 or (h == 24 and mi):
-        raise InputError(f"{source}: {text!r} is not a valid time of day", source=source)
+        raise InputError(
+            _("{source}: {text} is not a valid time of day").format(source=source, text=repr(text)),
+            source=source,
+        )
     return h * 3600 + mi * 60
 
 
@@ -88,7 +95,10 @@ def _check_weekdays(days: Iterable[str], source: str) -> frozenset[str]:
     bad = sorted(out - set(WEEKDAYS))
     if bad:
         raise InputError(
-            f"{source}: unknown weekday(s) {bad}; use {', '.join(WEEKDAYS)}", source=source
+            _("{source}: unknown weekday(s) {days}; use {weekdays}").format(
+                source=source, days=bad, weekdays=", ".join(WEEKDAYS)
+            ),
+            source=source,
         )
     return out
 
@@ -112,9 +122,11 @@ class Window:
     def __post_init__(self) -> None:
         if not (0 <= self.start_s <= self.end_s <= 2 * DAY_S):
             raise InputError(
-                f"time window {format_clock(self.start_s)}-{format_clock(self.end_s)} ends "
-                "before it starts (or is outside the day); write it as HH:MM-HH:MM with the "
-                "earlier time first",
+                _(
+                    "time window {start}-{end} ends "
+                    "before it starts (or is outside the day); write it as HH:MM-HH:MM with the "
+                    "earlier time first"
+                ).format(start=format_clock(self.start_s), end=format_clock(self.end_s)),
                 source="windows",
             )
         if self.weekdays is not None:
@@ -198,7 +210,8 @@ class Visit:
     preferred_worker: str | None = None
 
     def __post_init__(self) -> None:
-        src = f"visit {self.visit_id!r}"
+        vid = repr(self.visit_id)
+        src = f"visit {vid}"  # the source label (a structured field), not a sentence
         object.__setattr__(self, "previous_days", tuple(int(x) for x in self.previous_days))
         if self.pinned_day is not None:
             object.__setattr__(
@@ -207,30 +220,49 @@ class Visit:
             if not self.pinned_day:
                 object.__setattr__(self, "pinned_day", None)
         if self.pinned_order is not None and int(self.pinned_order) < 1:
-            raise InputError(f"{src}: pinned_order must be 1 or more", source="pinned_order")
+            raise InputError(
+                _("visit {visit}: pinned_order must be 1 or more").format(visit=vid),
+                source="pinned_order",
+            )
         if not str(self.visit_id):
             raise InputError(
-                "a visit has an empty visit_id; give every visit an id", source="visit_id"
+                _("a visit has an empty visit_id; give every visit an id"), source="visit_id"
             )
         if int(self.duration_s) < 0:
-            raise InputError(f"{src}: duration must be >= 0", source="duration_min")
+            raise InputError(
+                _("visit {visit}: duration must be >= 0").format(visit=vid), source="duration_min"
+            )
         object.__setattr__(self, "duration_s", int(self.duration_s))
         object.__setattr__(self, "windows", tuple(self.windows))
         object.__setattr__(self, "skills", frozenset(self.skills))
         for s in self.skills:
             if not _SKILL_RE.match(s):
                 raise InputError(
-                    f"{src}: skill code {s!r} must be lower-case letters/digits like 'es' or 'nurse'",
+                    _(
+                        "visit {visit}: skill code {skill} must be lower-case letters/digits "
+                        "like 'es' or 'nurse'"
+                    ).format(visit=vid, skill=repr(s)),
                     source="skills",
                 )
         if int(self.frequency) < 1:
-            raise InputError(f"{src}: frequency must be at least 1", source="frequency")
+            raise InputError(
+                _("visit {visit}: frequency must be at least 1").format(visit=vid),
+                source="frequency",
+            )
         if int(self.min_gap_days) < 1:
-            raise InputError(f"{src}: min_gap_days must be at least 1", source="min_gap_days")
+            raise InputError(
+                _("visit {visit}: min_gap_days must be at least 1").format(visit=vid),
+                source="min_gap_days",
+            )
         if not math.isfinite(self.value) or self.value < 0:
-            raise InputError(f"{src}: value must be a non-negative number", source="priority")
+            raise InputError(
+                _("visit {visit}: value must be a non-negative number").format(visit=vid),
+                source="priority",
+            )
         if int(self.demand) < 0:
-            raise InputError(f"{src}: demand must be >= 0", source="demand")
+            raise InputError(
+                _("visit {visit}: demand must be >= 0").format(visit=vid), source="demand"
+            )
         by_day = {
             d: (
                 (Window(0, 2 * DAY_S),)
@@ -299,13 +331,19 @@ class BreakRule:
     def __post_init__(self) -> None:
         if self.duration_s <= 0 or self.latest_s - self.earliest_s < self.duration_s:
             raise InputError(
-                f"break of {format_duration(self.duration_s)} does not fit between "
-                f"{format_clock(self.earliest_s)} and {format_clock(self.latest_s)}; "
-                "write it like 30@11:30-13:30",
+                _(
+                    "break of {duration} does not fit between "
+                    "{earliest} and {latest}; "
+                    "write it like 30@11:30-13:30"
+                ).format(
+                    duration=format_duration(self.duration_s),
+                    earliest=format_clock(self.earliest_s),
+                    latest=format_clock(self.latest_s),
+                ),
                 source="break",
             )
         if self.after_work_s < 0:
-            raise InputError("break_after_h must be >= 0", source="break_after_h")
+            raise InputError(_("break_after_h must be >= 0"), source="break_after_h")
 
     @classmethod
     def default(cls, duration_s: int, *, after_work_s: int = DEFAULT_BREAK_AFTER_S) -> BreakRule:
@@ -374,29 +412,40 @@ class Worker:
     name: str = ""
 
     def __post_init__(self) -> None:
-        src = f"worker {self.worker_id!r}"
+        wid = repr(self.worker_id)
+        src = f"worker {wid}"  # the source label (a structured field), not a sentence
         if not str(self.worker_id):
-            raise InputError("a worker has an empty worker_id", source="worker_id")
+            raise InputError(_("a worker has an empty worker_id"), source="worker_id")
         shifts = {}
         for day, (a, b) in dict(self.shifts).items():
             _check_weekdays([day], f"{src} shift")
             if not (0 <= a < b <= DAY_S):
                 raise InputError(
-                    f"{src}: shift on {day} {format_clock(a)}-{format_clock(b)} ends before it "
-                    "starts; shifts must lie within one day",
+                    _(
+                        "worker {worker}: shift on {day} {start}-{end} ends before it "
+                        "starts; shifts must lie within one day"
+                    ).format(worker=wid, day=day, start=format_clock(a), end=format_clock(b)),
                     source="shift",
                 )
             shifts[day] = (int(a), int(b))
         if not shifts:
             raise InputError(
-                f"{src} has no shift; give a shift like 'Mon-Fri 08:30-17:00'", source="shift"
+                _("worker {worker} has no shift; give a shift like 'Mon-Fri 08:30-17:00'").format(
+                    worker=wid
+                ),
+                source="shift",
             )
         object.__setattr__(self, "shifts", MappingProxyType(shifts))
         object.__setattr__(self, "skills", frozenset(self.skills))
         if self.max_work_s is not None and self.max_work_s <= 0:
-            raise InputError(f"{src}: max_work_h must be positive", source="max_work_h")
+            raise InputError(
+                _("worker {worker}: max_work_h must be positive").format(worker=wid),
+                source="max_work_h",
+            )
         if self.capacity is not None and self.capacity < 0:
-            raise InputError(f"{src}: capacity must be >= 0", source="capacity")
+            raise InputError(
+                _("worker {worker}: capacity must be >= 0").format(worker=wid), source="capacity"
+            )
 
     def max_work_on(self, weekday: str) -> int:
         """Longest route allowed on ``weekday`` (0 when not working)."""
@@ -440,12 +489,14 @@ class TravelMatrix:
         arr = np.asarray(self.durations_s)
         if arr.ndim != 2 or arr.shape != (len(ids), len(ids)):
             raise InputError(
-                f"travel matrix must be square with one row per location id "
-                f"({len(ids)}), got shape {arr.shape}",
+                _(
+                    "travel matrix must be square with one row per location id "
+                    "({ids}), got shape {shape}"
+                ).format(ids=len(ids), shape=arr.shape),
                 source="matrix",
             )
         if len(set(ids)) != len(ids):
-            raise InputError("travel matrix has duplicate location ids", source="matrix")
+            raise InputError(_("travel matrix has duplicate location ids"), source="matrix")
         if arr.dtype.kind == "f":
             arr = np.where(np.isfinite(arr), np.ceil(arr), -1)
         arr = arr.astype(np.int64).copy()
@@ -487,7 +538,9 @@ class TravelMatrix:
         df = pd.DataFrame(od)
         for c in ("origin_id", "dest_id", time_col):
             if c not in df.columns:
-                raise InputError(f"OD table lacks column {c!r}", source=c)
+                raise InputError(
+                    _("OD table lacks column {column}").format(column=repr(c)), source=c
+                )
         o = df["origin_id"].astype(str).to_numpy()
         d = df["dest_id"].astype(str).to_numpy()
         ids = list(location_ids) if location_ids is not None else sorted(set(o) | set(d))
@@ -556,11 +609,11 @@ class ProblemBuilder:
     def __init__(self, *, days: Sequence[str] = ("Mon",)) -> None:
         days = tuple(days)
         if not days:
-            raise InputError("the horizon has no day; give at least one weekday", source="days")
+            raise InputError(_("the horizon has no day; give at least one weekday"), source="days")
         _check_weekdays(days, "horizon")
         if len(set(days)) != len(days):
             raise InputError(
-                "horizon days must be unique weekday codes (one week at most)", source="days"
+                _("horizon days must be unique weekday codes (one week at most)"), source="days"
             )
         self._days = days
         self._visits: dict[str, Visit] = {}
@@ -570,13 +623,19 @@ class ProblemBuilder:
     def add_visit(self, visit: Visit) -> None:
         """Add a visit (ids must be unique)."""
         if visit.visit_id in self._visits:
-            raise InputError(f"duplicate visit_id {visit.visit_id!r}", source="visit_id")
+            raise InputError(
+                _("duplicate visit_id {visit}").format(visit=repr(visit.visit_id)),
+                source="visit_id",
+            )
         self._visits[visit.visit_id] = visit
 
     def add_worker(self, worker: Worker) -> None:
         """Add a worker (ids must be unique)."""
         if worker.worker_id in self._workers:
-            raise InputError(f"duplicate worker_id {worker.worker_id!r}", source="worker_id")
+            raise InputError(
+                _("duplicate worker_id {worker}").format(worker=repr(worker.worker_id)),
+                source="worker_id",
+            )
         self._workers[worker.worker_id] = worker
 
     def add_matrix(self, mode: str, matrix: TravelMatrix) -> None:
@@ -593,20 +652,26 @@ class ProblemBuilder:
             end location is not in its mode's matrix.
         """
         if not self._workers:
-            raise InputError("no worker given; add at least one worker", source="workers")
+            raise InputError(_("no worker given; add at least one worker"), source="workers")
         for w in self._workers.values():
             m = self._matrices.get(w.mode)
             if m is None:
                 raise InputError(
-                    f"worker {w.worker_id!r} travels by {w.mode!r} but no travel matrix was "
-                    f"given for that mode (have: {sorted(self._matrices)})",
+                    _(
+                        "worker {worker} travels by {mode} but no travel matrix was "
+                        "given for that mode (have: {modes})"
+                    ).format(
+                        worker=repr(w.worker_id), mode=repr(w.mode), modes=sorted(self._matrices)
+                    ),
                     source="mode",
                 )
             for loc in (w.start_location_id, w.end_location_id):
                 if loc not in m:
                     raise InputError(
-                        f"worker {w.worker_id!r}: start/end location {loc!r} is not on the "
-                        f"{w.mode} network (no matrix entry)",
+                        _(
+                            "worker {worker}: start/end location {location} is not on the "
+                            "{mode} network (no matrix entry)"
+                        ).format(worker=repr(w.worker_id), location=repr(loc), mode=w.mode),
                         source="start/end",
                     )
         for v in self._visits.values():
@@ -616,8 +681,14 @@ class ProblemBuilder:
             ):
                 if wid is not None and wid not in self._workers:
                     raise InputError(
-                        f"visit {v.visit_id!r}: {what} {wid!r} is not a worker (have: "
-                        f"{', '.join(sorted(self._workers)[:8])})",
+                        _(
+                            "visit {visit}: {column} {worker} is not a worker (have: {workers})"
+                        ).format(
+                            visit=repr(v.visit_id),
+                            column=what,
+                            worker=repr(wid),
+                            workers=", ".join(sorted(self._workers)[:8]),
+                        ),
                         source=what,
                     )
         return Problem(

@@ -38,6 +38,7 @@ import pandas as pd
 
 from geo_outreach.domain import MODES, Progress
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 from geo_outreach.network.snap import snap_locations
 from geo_outreach.palettes import ROUTE_COLOURS
 
@@ -102,8 +103,10 @@ def first_weekdays(n: int) -> tuple[str, ...]:
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= int(n) <= 7:
         raise InputError(
-            f"days must be a whole number from 1 to 7 (the plan covers at most one week "
-            f"starting Monday), got {n!r}",
+            _(
+                "days must be a whole number from 1 to 7 (the plan covers at most one week "
+                "starting Monday), got {got}"
+            ).format(got=repr(n)),
             source="days",
         )
     return WEEKDAYS[: int(n)]
@@ -136,7 +139,12 @@ class PlanInputs:
 def _check_csv(
     src: str | Path | pd.DataFrame, required: Sequence[str], what: str, source: str | None
 ) -> tuple[pd.DataFrame, str]:
-    """Read ``src`` (a CSV path or a table) as text with clear errors; returns ``(df, name)``."""
+    """Read ``src`` (a CSV path or a table) as text with clear errors; returns ``(df, name)``.
+
+    ``what`` is ``"visits"`` or ``"workers"`` (each message is written out for both, so a
+    translation need not fit the word into another sentence).
+    """
+    visits = what == "visits"
     if isinstance(src, pd.DataFrame):
         name = source or f"{what} table"
         df = src.copy()
@@ -146,14 +154,37 @@ def _check_csv(
         name = source or p.name
         if p.is_dir():
             raise InputError(
-                f"{p} is a folder; give the {what} as a .csv file", source=str(p), parameter=what
+                (
+                    _("{path} is a folder; give the visits as a .csv file")
+                    if visits
+                    else _("{path} is a folder; give the workers as a .csv file")
+                ).format(path=p),
+                source=str(p),
+                parameter=what,
             )
         if not p.is_file():
-            raise InputError(f"{what} file not found: {p}", source=str(p), parameter=what)
+            raise InputError(
+                (
+                    _("visits file not found: {path}")
+                    if visits
+                    else _("workers file not found: {path}")
+                ).format(path=p),
+                source=str(p),
+                parameter=what,
+            )
         if p.suffix.lower() not in (".csv", ".txt"):
             raise InputError(
-                f"{p.name} is not a CSV file; give the {what} as a .csv file with a header row "
-                f"(columns: {', '.join(required)}, ...)",
+                (
+                    _(
+                        "{file} is not a CSV file; give the visits as a .csv file with a header "
+                        "row (columns: {columns}, ...)"
+                    )
+                    if visits
+                    else _(
+                        "{file} is not a CSV file; give the workers as a .csv file with a header "
+                        "row (columns: {columns}, ...)"
+                    )
+                ).format(file=p.name, columns=", ".join(required)),
                 source=str(p),
                 parameter=what,
             )
@@ -164,15 +195,28 @@ def _check_csv(
     missing = [c for c in required if c not in cols]
     if missing:
         raise InputError(
-            f"{name}: missing column(s) {missing}; the {what} file needs "
-            f"{', '.join(required)} (found {cols})",
+            (
+                _(
+                    "{source}: missing column(s) {missing}; the visits file needs {required} (found {found})"
+                )
+                if visits
+                else _(
+                    "{source}: missing column(s) {missing}; the workers file needs {required} "
+                    "(found {found})"
+                )
+            ).format(source=name, missing=missing, required=", ".join(required), found=cols),
             source=name,
             column=missing[0],
         )
     df.columns = cols
     if df.empty:
         raise InputError(
-            f"{name} has a header but no rows; add at least one {what[:-1]}", source=name
+            (
+                _("{source} has a header but no rows; add at least one visit")
+                if visits
+                else _("{source} has a header but no rows; add at least one worker")
+            ).format(source=name),
+            source=name,
         )
     key = required[0]  # visit_id / worker_id
     ids = df[key].astype(str).str.strip()
@@ -181,8 +225,19 @@ def _check_csv(
         i = int(dup.to_numpy().argmax())
         first = int((ids == ids.iat[i]).to_numpy().argmax())
         raise InputError(
-            f"{name}: row {i + 1} (line {i + 2}): duplicate {key} {ids.iat[i]!r} (first on row "
-            f"{first + 1}); every {what[:-1]} needs its own {key}",
+            (
+                _(
+                    "{source}: row {row} (line {line}): duplicate {column} {id} (first on row "
+                    "{first}); every visit needs its own {column}"
+                )
+                if visits
+                else _(
+                    "{source}: row {row} (line {line}): duplicate {column} {id} (first on row "
+                    "{first}); every worker needs its own {column}"
+                )
+            ).format(
+                source=name, row=i + 1, line=i + 2, column=key, id=repr(ids.iat[i]), first=first + 1
+            ),
             source=name,
             row=i + 1,
             column=key,
@@ -221,15 +276,20 @@ def read_plan_inputs(
     has_xy = {"lon", "lat"} <= set(vdf.columns)
     if not has_xy and not ({"location_id", "address"} & set(vdf.columns)):
         raise InputError(
-            f"{vname}: give the visits' position in lon and lat columns "
-            "(WGS84 degrees), a location_id column or an address column",
+            _(
+                "{source}: give the visits' position in lon and lat columns "
+                "(WGS84 degrees), a location_id column or an address column"
+            ).format(source=vname),
             source=vname,
             column="lon",
         )
     wdf, wname = _check_csv(workers_path, ("worker_id", "shift"), "workers", workers_source)
     if not ({"start_lon", "start_lat"} <= set(wdf.columns) or "start_location_id" in wdf.columns):
         raise InputError(
-            f"{wname}: give each worker's start in start_lon and start_lat columns (WGS84 degrees)",
+            _(
+                "{source}: give each worker's start in start_lon and start_lat columns "
+                "(WGS84 degrees)"
+            ).format(source=wname),
             source=wname,
             column="start_lon",
         )
@@ -242,9 +302,17 @@ def read_plan_inputs(
     for i, w in enumerate(workers):
         if w.mode not in NETWORK_MODES:
             raise InputError(
-                f"{wname}: row {i + 1}: worker {w.worker_id!r} travels by {w.mode!r}; "
-                f"the road network has modes {', '.join(NETWORK_MODES)} (set the mode column "
-                "to one of them)",
+                _(
+                    "{source}: row {row}: worker {worker} travels by {mode}; "
+                    "the road network has modes {modes} (set the mode column "
+                    "to one of them)"
+                ).format(
+                    source=wname,
+                    row=i + 1,
+                    worker=repr(w.worker_id),
+                    mode=repr(w.mode),
+                    modes=", ".join(NETWORK_MODES),
+                ),
                 source=wname,
                 row=i + 1,
                 column="mode",
@@ -307,20 +375,23 @@ def visits_from_stops(
     import geopandas as gpd
 
     if not isinstance(stops, gpd.GeoDataFrame):
-        raise InputError("stops must be a GeoDataFrame with point geometry", source="stops")
+        raise InputError(_("stops must be a GeoDataFrame with point geometry"), source="stops")
     id_col = next((c for c in ("site_id", "candidate_id") if c in stops.columns), None)
     if id_col is None:
         raise InputError(
-            f"stops need a site_id or candidate_id column; they have {list(stops.columns)}",
+            _("stops need a site_id or candidate_id column; they have {columns}").format(
+                columns=list(stops.columns)
+            ),
             source="stops",
         )
     if stops.crs is None:
-        raise InputError("stops have no CRS; set one (e.g. EPSG:4326)", source="stops")
+        raise InputError(_("stops have no CRS; set one (e.g. EPSG:4326)"), source="stops")
     if len(stops) and not (stops.geom_type == "Point").all():
-        raise InputError("stops must hold Point geometries", source="stops")
+        raise InputError(_("stops must hold Point geometries"), source="stops")
     if not (math.isfinite(duration_min) and duration_min > 0):
         raise InputError(
-            f"duration_min must be positive, got {duration_min!r}", source="duration_min"
+            _("duration_min must be positive, got {got}").format(got=repr(duration_min)),
+            source="duration_min",
         )
     pts = stops.to_crs("EPSG:4326")
     dur = round(duration_min * 60)
@@ -329,8 +400,10 @@ def visits_from_stops(
     bad = sorted(need - KNOWN_SKILLS)
     if bad:
         raise InputError(
-            f"skills: unknown skill code(s) {bad}; use ISO 639-1 language codes (es, vi...) "
-            f"or one of {', '.join(sorted(QUALIFICATIONS))}",
+            _(
+                "skills: unknown skill code(s) {codes}; use ISO 639-1 language codes (es, vi...) "
+                "or one of {qualifications}"
+            ).format(codes=bad, qualifications=", ".join(sorted(QUALIFICATIONS))),
             source="skills",
         )
     pr = str(priority).strip().lower()
@@ -341,7 +414,9 @@ def visits_from_stops(
             value = float(pr)
         except ValueError as exc:
             raise InputError(
-                f"priority: use 'required' or a number of minutes, got {priority!r}",
+                _("priority: use 'required' or a number of minutes, got {got}").format(
+                    got=repr(priority)
+                ),
                 source="priority",
             ) from exc
         required = False
@@ -366,7 +441,9 @@ def visits_from_stops(
         locs.append({"location_id": lid, "lon": lon, "lat": lat, "kind": "visit"})
     ids = [v.visit_id for v in visits]
     if len(set(ids)) != len(ids):
-        raise InputError(f"stops have duplicate {id_col} values", source=id_col)
+        raise InputError(
+            _("stops have duplicate {column} values").format(column=id_col), source=id_col
+        )
     table = pd.DataFrame(locs, columns=["location_id", "lon", "lat", "kind"])
     return tuple(visits), table.drop_duplicates("location_id").reset_index(drop=True)
 
@@ -565,18 +642,42 @@ def _check_workers(
                 pd.to_numeric(xy.at[lid, "lon"], errors="coerce")
             ):
                 raise InputError(
-                    f"worker {w.worker_id!r}: its {what} {lid!r} has no coordinates; give "
-                    f"{what}_lon and {what}_lat so it can be placed on the {w.mode} network",
+                    (
+                        _(
+                            "worker {worker}: its start {location} has no coordinates; give "
+                            "start_lon and start_lat so it can be placed on the {mode} network"
+                        )
+                        if what == "start"
+                        else _(
+                            "worker {worker}: its end {location} has no coordinates; give "
+                            "end_lon and end_lat so it can be placed on the {mode} network"
+                        )
+                    ).format(worker=repr(w.worker_id), location=repr(lid), mode=w.mode),
                     source=f"{what}_lon",
                 )
             row = key.loc[(lid, w.mode)]
             if not bool(row["on_network"]):
                 raise InputError(
-                    f"worker {w.worker_id!r}: its {what} ({xy.at[lid, 'lon']}, "
-                    f"{xy.at[lid, 'lat']}) is {float(row['snap_dist_m']):.0f} m from the "
-                    f"nearest {w.mode} road, farther than the snapping limit of "
-                    f"{max_snap_m:.0f} m; move it onto a street of the region or raise "
-                    "max_snap_m",
+                    (
+                        _(
+                            "worker {worker}: its start ({lon}, {lat}) is {distance} m from the "
+                            "nearest {mode} road, farther than the snapping limit of "
+                            "{limit} m; move it onto a street of the region or raise max_snap_m"
+                        )
+                        if what == "start"
+                        else _(
+                            "worker {worker}: its end ({lon}, {lat}) is {distance} m from the "
+                            "nearest {mode} road, farther than the snapping limit of "
+                            "{limit} m; move it onto a street of the region or raise max_snap_m"
+                        )
+                    ).format(
+                        worker=repr(w.worker_id),
+                        lon=xy.at[lid, "lon"],
+                        lat=xy.at[lid, "lat"],
+                        distance=f"{float(row['snap_dist_m']):.0f}",
+                        mode=w.mode,
+                        limit=f"{max_snap_m:.0f}",
+                    ),
                     source=f"{what}_lon",
                     parameter="max_snap_m",
                 )
@@ -669,22 +770,30 @@ def plan_on_region(
         isinstance(time_limit_s, int | float) and math.isfinite(time_limit_s) and time_limit_s > 0
     ):
         raise InputError(
-            f"time limit must be a positive number of seconds, got {time_limit_s!r}",
+            _("time limit must be a positive number of seconds, got {got}").format(
+                got=repr(time_limit_s)
+            ),
             source="time_limit_s",
         )
     snap_m = float(
         max_snap_m if max_snap_m is not None else getattr(ctx, "max_snap_m", DEFAULT_MAX_SNAP_M)
     )
     if not visits:
-        raise InputError("no visit to plan; give at least one visit", source="visits")
+        raise InputError(_("no visit to plan; give at least one visit"), source="visits")
     if not workers:
-        raise InputError("no worker given; add at least one worker", source="workers")
+        raise InputError(_("no worker given; add at least one worker"), source="workers")
     modes = sorted({w.mode for w in workers})
     bad = [w for w in workers if w.mode not in NETWORK_MODES]
     if bad:
         raise InputError(
-            f"worker {bad[0].worker_id!r} travels by {bad[0].mode!r}; the road network has "
-            f"modes {', '.join(NETWORK_MODES)} (set the mode column to one of them)",
+            _(
+                "worker {worker} travels by {mode}; the road network has "
+                "modes {modes} (set the mode column to one of them)"
+            ).format(
+                worker=repr(bad[0].worker_id),
+                mode=repr(bad[0].mode),
+                modes=", ".join(NETWORK_MODES),
+            ),
             source="mode",
         )
     locations = _merge_locations(locations)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 from .diagnose import Diagnosis, day_patterns
 from .model import Problem, ProblemBuilder, TravelMatrix, Visit
@@ -81,10 +82,18 @@ def check_memory(problem: Problem, diag: Diagnosis, *, max_memory_gb: float) -> 
     need = estimate_memory_bytes(problem, diag)
     if need > max_memory_gb * 1e9:
         raise InputError(
-            f"planning {len(diag.eligible)} visit(s) for {len(problem.workers)} worker(s) over "
-            f"{len(problem.days)} day(s) in one piece needs about {need / 1e9:.1f} GB, more than "
-            f"the limit of {max_memory_gb:g} GB (max_memory_gb); let the planner split it by "
-            "day and area (decompose='auto'), or plan fewer visits or days at once",
+            _(
+                "planning {visits} visit(s) for {workers} worker(s) over "
+                "{days} day(s) in one piece needs about {need} GB, more than "
+                "the limit of {limit} GB (max_memory_gb); let the planner split it by "
+                "day and area (decompose='auto'), or plan fewer visits or days at once"
+            ).format(
+                visits=len(diag.eligible),
+                workers=len(problem.workers),
+                days=len(problem.days),
+                need=f"{need / 1e9:.1f}",
+                limit=f"{max_memory_gb:g}",
+            ),
             source="max_memory_gb",
         )
 
@@ -257,7 +266,7 @@ def _sub_problem(problem: Problem, part: Part) -> Problem:
         b.add_matrix(mode, TravelMatrix(tuple(keep), tm.durations_s[np.ix_(ix, ix)]))
     for w in workers:
         b.add_worker(dataclasses.replace(w, shifts={d: w.shifts[d]}))
-    for v, _ in part.visits:
+    for v, _occ in part.visits:
         b.add_visit(
             dataclasses.replace(
                 v,
@@ -296,9 +305,9 @@ def solve_parts(
         if not part.workers:
             pending.extend(part.visits)
             continue
-        for v, _ in part.visits:
+        for v, occ in part.visits:
             if v.pinned_worker is not None and v.pinned_worker not in part.workers:
-                pending.append((v, _))
+                pending.append((v, occ))
         sub_visits = [
             (v, o)
             for v, o in part.visits

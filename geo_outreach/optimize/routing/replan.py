@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from geo_outreach.errors import InputError, SolverError
+from geo_outreach.i18n import _
 
 from .checker import check_plan
 from .diagnose import Unscheduled
@@ -81,7 +82,12 @@ def replan(
         The merged plan (earlier days + frozen stops + re-optimised rest).
     """
     if day not in problem.days:
-        raise InputError(f"day {day!r} is not in the plan's days {problem.days}", source="day")
+        raise InputError(
+            _("day {day} is not in the plan's days {days}").format(
+                day=repr(day), days=problem.days
+            ),
+            source="day",
+        )
     params = params or Parameters()
     done_set = set(done)
     took_break = set(break_taken)
@@ -90,10 +96,15 @@ def replan(
     for wid, loc in positions.items():
         w = problem.worker_by_id.get(wid)
         if w is None:
-            raise InputError(f"positions: unknown worker {wid!r}", source="positions")
+            raise InputError(
+                _("positions: unknown worker {worker}").format(worker=repr(wid)),
+                source="positions",
+            )
         if loc not in problem.matrices[w.mode]:
             raise InputError(
-                f"positions: {wid!r} is at {loc!r}, which has no {w.mode} travel time",
+                _("positions: {worker} is at {location}, which has no {mode} travel time").format(
+                    worker=repr(wid), location=repr(loc), mode=w.mode
+                ),
                 source="positions",
             )
     kept = [r for r in previous.routes if problem.days.index(r.day) < di]
@@ -114,7 +125,9 @@ def replan(
     missing = done_set - {s.visit_id for ss in frozen.values() for s in ss}
     if missing:
         raise InputError(
-            f"done: visit(s) {sorted(missing)} are not planned on {day} in the previous plan",
+            _("done: visit(s) {visits} are not planned on {day} in the previous plan").format(
+                visits=sorted(missing), day=day
+            ),
             source="done",
         )
 
@@ -231,7 +244,7 @@ def replan(
         vw = sub.worker_by_id.get(wid + _SUFFIX)
         pos = positions.get(wid, w.start_location_id)
         due = vw is not None and vw.break_due(day)
-        home_r, _ = schedule_route(
+        home_r, _reason = schedule_route(
             sub if vw is not None else problem,
             vw if vw is not None else w,
             day,
@@ -267,8 +280,9 @@ def replan(
         violations = tuple(check_plan(problem, merged, unscheduled))
         if violations and params.raise_on_violation:
             raise SolverError(
-                "the re-planned plan failed the independent check: "
-                + "; ".join(v.message for v in violations[:5])
+                _("the re-planned plan failed the independent check: {violations}").format(
+                    violations="; ".join(v.message for v in violations[:5])
+                )
             )
     return RoutingResult(
         problem=problem,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo_outreach.network.context import RegionNetworks
@@ -104,9 +105,13 @@ def sample_week(
         When a count is out of range or no populated unit lies on the drive network.
     """
     if isinstance(visits, bool) or not isinstance(visits, int) or not 1 <= visits <= 500:
-        raise InputError(f"visits must be 1..500, got {visits!r}", parameter="visits")
+        raise InputError(
+            _("visits must be 1..500, got {got}").format(got=repr(visits)), parameter="visits"
+        )
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 20:
-        raise InputError(f"workers must be 1..20, got {workers!r}", parameter="workers")
+        raise InputError(
+            _("workers must be 1..20, got {got}").format(got=repr(workers)), parameter="workers"
+        )
     net = ctx.network("drive")
     origins = ctx.origins("drive").origins
     units = ctx.region.units
@@ -115,8 +120,10 @@ def sample_week(
     inside = inside[inside["snap_dist_m"].fillna(0.0) <= 1.0]  # nodes inside the polygon
     if inside.empty:
         raise InputError(
-            f"{ctx.region.name}: no populated unit has streets of the drive network; a sample "
-            "week needs a network that covers the units",
+            _(
+                "{region}: no populated unit has streets of the drive network; a sample "
+                "week needs a network that covers the units"
+            ).format(region=ctx.region.name),
             source=str(ctx.region.manifest.manifest_path),
         )
     nodes = inside.drop_duplicates("node_id")

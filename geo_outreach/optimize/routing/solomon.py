@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 from .model import Problem, ProblemBuilder, TravelMatrix, Visit, Window, Worker
 
@@ -46,10 +47,12 @@ def read_solomon(path: str | Path) -> SolomonInstance:
     try:
         lines = [ln.strip() for ln in p.read_text().splitlines()]
     except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc})", source=str(p)) from exc
+        raise InputError(
+            _("{path}: cannot read ({exc})").format(path=p, exc=exc), source=str(p)
+        ) from exc
     lines = [ln for ln in lines if ln]
     if not lines:
-        raise InputError(f"{p}: empty file", source=str(p))
+        raise InputError(_("{path}: empty file").format(path=p), source=str(p))
     name = lines[0]
     try:
         vi = next(i for i, ln in enumerate(lines) if ln.upper().startswith("VEHICLE"))
@@ -58,7 +61,10 @@ def read_solomon(path: str | Path) -> SolomonInstance:
         vehicles, capacity = int(nums[0]), int(nums[1])
     except (StopIteration, IndexError, ValueError) as exc:
         raise InputError(
-            f"{p}: not a Solomon instance (needs VEHICLE and CUSTOMER sections)", source=str(p)
+            _("{path}: not a Solomon instance (needs VEHICLE and CUSTOMER sections)").format(
+                path=p
+            ),
+            source=str(p),
         ) from exc
     rows = []
     for ln in lines[ci + 1 :]:
@@ -66,10 +72,15 @@ def read_solomon(path: str | Path) -> SolomonInstance:
         if not parts or not parts[0].lstrip("-").isdigit():
             continue
         if len(parts) < 7:
-            raise InputError(f"{p}: customer row {ln!r} has fewer than 7 numbers", source=str(p))
+            raise InputError(
+                _("{path}: customer row {row} has fewer than 7 numbers").format(
+                    path=p, row=repr(ln)
+                ),
+                source=str(p),
+            )
         rows.append([float(x) for x in parts[:7]])
     if len(rows) < 2:
-        raise InputError(f"{p}: no customers", source=str(p))
+        raise InputError(_("{path}: no customers").format(path=p), source=str(p))
     a = np.array(rows)
     return SolomonInstance(
         name=name,

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from geo_outreach.errors import InputError, SolverError
+from geo_outreach.i18n import _
 
 from .checker import Violation, check_plan
 from .diagnose import (
@@ -128,27 +129,30 @@ class Parameters:
 
     def __post_init__(self) -> None:
         if self.required_policy not in ("soft", "hard"):
-            raise InputError("required_policy must be 'soft' or 'hard'", source="required_policy")
+            raise InputError(
+                _("required_policy must be 'soft' or 'hard'"), source="required_policy"
+            )
         if self.required_prize_s <= 0:
-            raise InputError("required_prize_s must be positive", source="required_prize_s")
+            raise InputError(_("required_prize_s must be positive"), source="required_prize_s")
         if self.repair_routes < 1:
-            raise InputError("repair_routes must be >= 1", source="repair_routes")
+            raise InputError(_("repair_routes must be >= 1"), source="repair_routes")
         if self.repair_time_s < 0:
-            raise InputError("repair_time_s must be >= 0", source="repair_time_s")
+            raise InputError(_("repair_time_s must be >= 0"), source="repair_time_s")
         if not self.balance_max_travel_increase >= 0:
             raise InputError(
-                "balance_max_travel_increase must be >= 0", source="balance_max_travel_increase"
+                _("balance_max_travel_increase must be >= 0"),
+                source="balance_max_travel_increase",
             )
         if self.decompose not in ("auto", "never", "always"):
-            raise InputError("decompose must be 'auto', 'never' or 'always'", source="decompose")
+            raise InputError(_("decompose must be 'auto', 'never' or 'always'"), source="decompose")
         if self.part_size < 1 or self.whole_max_visits < 0 or not self.max_memory_gb > 0:
             raise InputError(
-                "part_size must be >= 1, whole_max_visits >= 0 and max_memory_gb > 0",
+                _("part_size must be >= 1, whole_max_visits >= 0 and max_memory_gb > 0"),
                 source="part_size",
             )
         if self.balance_moves_per_day < 0 or self.continuity_weight_s < 0:
             raise InputError(
-                "balance_moves_per_day and continuity_weight_s must be >= 0",
+                _("balance_moves_per_day and continuity_weight_s must be >= 0"),
                 source="balance_moves_per_day",
             )
 
@@ -508,14 +512,20 @@ def _check_locked(
             wid, day = item
         except (TypeError, ValueError):
             raise InputError(
-                f"locked: {item!r} is not a (worker_id, day) pair like ('ow_ana', 'Mon')",
+                _("locked: {item} is not a (worker_id, day) pair like ('ow_ana', 'Mon')").format(
+                    item=repr(item)
+                ),
                 source="locked",
             ) from None
         if wid not in problem.worker_by_id:
-            raise InputError(f"locked: unknown worker {wid!r}", source="locked")
+            raise InputError(
+                _("locked: unknown worker {worker}").format(worker=repr(wid)), source="locked"
+            )
         if day not in problem.days:
             raise InputError(
-                f"locked: day {day!r} is not in the plan's days ({'/'.join(problem.days)})",
+                _("locked: day {day} is not in the plan's days ({days})").format(
+                    day=repr(day), days="/".join(problem.days)
+                ),
                 source="locked",
             )
         out.add((str(wid), str(day)))
@@ -637,7 +647,7 @@ def _repair_route(
     dropped: list[tuple[Visit, int]] = []
     seq = list(seq)
     while seq:
-        r, _ = schedule_route(problem, worker, day, seq)
+        r, _reason = schedule_route(problem, worker, day, seq)
         if r is not None:
             return r, dropped
         order = sorted(range(len(seq)), key=lambda i: _priority(seq[i][0]))
@@ -704,14 +714,16 @@ def solve(
     from pyvrp.stop import MaxRuntime
 
     if not (time_limit_s > 0):
-        raise InputError("time_limit_s must be positive", source="time_limit_s")
+        raise InputError(_("time_limit_s must be positive"), source="time_limit_s")
     if max_iterations is not None and (
         isinstance(max_iterations, bool)
         or int(max_iterations) != max_iterations
         or max_iterations < 1
     ):
         raise InputError(
-            f"max_iterations must be a whole number >= 1, got {max_iterations!r}",
+            _("max_iterations must be a whole number >= 1, got {got}").format(
+                got=repr(max_iterations)
+            ),
             source="max_iterations",
         )
     from pyvrp.stop import MaxIterations, MultipleCriteria
@@ -721,7 +733,10 @@ def solve(
     params = params or Parameters()
     t_start = time.perf_counter()
     if balance not in (None, "time", "visits"):
-        raise InputError(f"balance must be 'time' or 'visits', got {balance!r}", source="balance")
+        raise InputError(
+            _("balance must be 'time' or 'visits', got {got}").format(got=repr(balance)),
+            source="balance",
+        )
     locked_set = _check_locked(problem, locked)
     diag = prediagnose(problem)
     unscheduled: list[Unscheduled] = list(diag.unscheduled)
@@ -918,8 +933,9 @@ def solve(
         violations = tuple(check_plan(problem, out_routes, unscheduled, locked=locked_set))
         if violations and params.raise_on_violation:
             raise SolverError(
-                "the plan failed the independent check: "
-                + "; ".join(v.message for v in violations[:5])
+                _("the plan failed the independent check: {violations}").format(
+                    violations="; ".join(v.message for v in violations[:5])
+                )
             )
     runtime = time.perf_counter() - t_start
     logger.info(
@@ -970,7 +986,7 @@ def _place_pattern(
         ok = True
         for occ, d in enumerate(pattern):
             keys = [(wid, dd) for wid, dd in diag.eligible[v.visit_id] if dd == d]
-            r, _added, key, _ = state.best_insert(v, occ, keys)
+            r, _added, key, _codes = state.best_insert(v, occ, keys)
             if r is None or key is None:
                 ok = False
                 break
@@ -1014,7 +1030,7 @@ def _make_room(
     """Insert ``v`` by moving a recurring visit of a candidate route to another valid
     day pattern; ``False`` (plan unchanged) when no such exchange works."""
     for key in keys:
-        for u in {u.visit_id: u for u, _ in state.seqs.get(key, []) if u.frequency > 1}.values():
+        for u in {u.visit_id: u for u, _occ in state.seqs.get(key, []) if u.frequency > 1}.values():
             if time.perf_counter() >= deadline:
                 return False
             if u.visit_id == v.visit_id or u.pinned_day is not None:
@@ -1022,7 +1038,7 @@ def _make_room(
             snap = state.snapshot()
             saved = dict(placed_days[u.visit_id])
             if _remove_all(state, u, placed_days):
-                r, _a, k2, _ = state.best_insert(v, occ, [key])
+                r, _a, k2, _codes = state.best_insert(v, occ, [key])
                 if r is not None and k2 is not None:
                     state.apply(k2, r)
                     if _place_pattern(state, diag, u, placed_days, deadline):

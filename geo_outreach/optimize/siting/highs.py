@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geo_outreach.errors import SolverError
+from geo_outreach.i18n import _
 
 # ---------------------------------------------------------------------------
 # Problem
@@ -120,7 +121,7 @@ def _solve_mip(
     t0 = time.perf_counter()
     st = h.passModel(lp)
     if st == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the siting model (passModel failed)")
+        raise SolverError(_("HiGHS rejected the siting model (passModel failed)"))
     if start_x is not None and len(start_x):
         # a heuristic start on the binaries; HiGHS completes the continuous part, so a
         # time-limited run always has stops to return

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 # ---------------------------------------------------------------------------
 # Problem
@@ -93,8 +94,11 @@ def _add_floor(
     total = float(pop[hn].sum())
     if total <= 0:
         raise InputError(
-            "equity_floor was given but no demand point is marked high_need with population > 0;"
-            " mark high-need units (demand column 'high_need') or drop equity_floor",
+            _(
+                "equity_floor was given but no demand point is marked high_need with "
+                "population > 0; mark high-need units (demand column 'high_need') or drop "
+                "equity_floor"
+            ),
             source="equity_floor",
         )
     already = float(pop[hn & existing].sum())

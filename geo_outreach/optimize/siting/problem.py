@@ -13,6 +13,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 # ---------------------------------------------------------------------------
 # Problem
@@ -68,14 +69,18 @@ class SitingProblem:
         missing = need_cols - set(self.demand.columns)
         if missing:
             raise InputError(
-                f"SitingProblem.demand lacks columns {sorted(missing)}; build the problem with "
-                "from_cost_matrix() or from_od_table().",
+                _(
+                    "SitingProblem.demand lacks columns {missing}; build the problem with "
+                    "from_cost_matrix() or from_od_table()."
+                ).format(missing=sorted(missing)),
                 source="demand",
             )
         if not (len(self.pair_demand) == len(self.pair_candidate) == len(self.pair_time_s)):
-            raise InputError("pair arrays must have equal length", source="pairs")
+            raise InputError(_("pair arrays must have equal length"), source="pairs")
         if len(self.candidate_reason) != len(self.candidate_ids):
-            raise InputError("candidate_reason must have one entry per candidate", source="reason")
+            raise InputError(
+                _("candidate_reason must have one entry per candidate"), source="reason"
+            )
 
     @property
     def n_demand(self) -> int:
@@ -129,14 +134,18 @@ class SitingProblem:
         unknown = drop - set(self.existing_site_ids)
         if unknown:
             raise InputError(
-                f"existing site ids {sorted(unknown)} are not in this problem; known existing "
-                f"sites: {list(self.existing_site_ids)[:10]}",
+                _(
+                    "existing site ids {unknown} are not in this problem; known existing "
+                    "sites: {known}"
+                ).format(unknown=sorted(unknown), known=list(self.existing_site_ids)[:10]),
                 source="close_site_ids",
             )
         if self.existing_covered is not None:
             raise InputError(
-                "this problem was built with a fixed existing_covered mask, so single existing "
-                "sites cannot be closed; build it with existing_cost_s/existing sites instead",
+                _(
+                    "this problem was built with a fixed existing_covered mask, so single existing "
+                    "sites cannot be closed; build it with existing_cost_s/existing sites instead"
+                ),
                 source="close_site_ids",
             )
         keep_sites = [i for i, s in enumerate(self.existing_site_ids) if s not in drop]
@@ -158,13 +167,21 @@ def _as_str_ids(ids: Sequence[Any] | None, n: int, name: str, prefix: str) -> tu
     out = tuple(str(i) for i in ids)
     if len(out) != n:
         raise InputError(
-            f"{name} has {len(out)} entries but the cost matrix has {n}; pass one id per "
-            f"{'row' if prefix == 'd' else 'column'}",
+            (
+                _("{name} has {got} entries but the cost matrix has {n}; pass one id per row")
+                if prefix == "d"
+                else _(
+                    "{name} has {got} entries but the cost matrix has {n}; pass one id per column"
+                )
+            ).format(name=name, got=len(out), n=n),
             source=name,
         )
     if len(set(out)) != len(out):
         dup = pd.Series(out)[pd.Series(out).duplicated()].iloc[0]
-        raise InputError(f"{name} must be unique; {dup!r} appears more than once", source=name)
+        raise InputError(
+            _("{name} must be unique; {id} appears more than once").format(name=name, id=repr(dup)),
+            source=name,
+        )
     return out
 
 
@@ -173,20 +190,28 @@ def _vector(
 ) -> np.ndarray:
     if values is None:
         if default is None:
-            raise InputError(f"{name} is required", source=name)
+            raise InputError(_("{name} is required").format(name=name), source=name)
         return np.full(n, float(default))
     arr = np.asarray(values, dtype=np.float64).reshape(-1)
     if arr.shape[0] != n:
         raise InputError(
-            f"{name} has {arr.shape[0]} values but there are {n} demand points", source=name
+            _("{name} has {got} values but there are {n} demand points").format(
+                name=name, got=arr.shape[0], n=n
+            ),
+            source=name,
         )
     if not np.all(np.isfinite(arr)):
         raise InputError(
-            f"{name} contains NaN or infinite values; fill them (e.g. 0) before siting",
+            _("{name} contains NaN or infinite values; fill them (e.g. 0) before siting").format(
+                name=name
+            ),
             source=name,
         )
     if nonneg and np.any(arr < 0):
-        raise InputError(f"{name} must be >= 0 (found {arr.min():g})", source=name)
+        raise InputError(
+            _("{name} must be >= 0 (found {found})").format(name=name, found=f"{arr.min():g}"),
+            source=name,
+        )
     return arr
 
 
@@ -204,7 +229,9 @@ def _pairs_from_matrix(cost: Any, name: str) -> tuple[np.ndarray, np.ndarray, np
         arr = np.asarray(cost, dtype=np.float64)
         if arr.ndim != 2:
             raise InputError(
-                f"{name} must be a 2-D matrix (demand rows x site columns), got shape {arr.shape}",
+                _(
+                    "{name} must be a 2-D matrix (demand rows x site columns), got shape {shape}"
+                ).format(name=name, shape=arr.shape),
                 source=name,
             )
         rows, cols = np.nonzero(np.isfinite(arr))
@@ -214,7 +241,8 @@ def _pairs_from_matrix(cost: Any, name: str) -> tuple[np.ndarray, np.ndarray, np
         shape = arr.shape
     if np.any(vals < 0):
         raise InputError(
-            f"{name} has negative travel times; travel times must be >= 0", source=name
+            _("{name} has negative travel times; travel times must be >= 0").format(name=name),
+            source=name,
         )
     order = np.lexsort((cols, rows))
     return rows[order], cols[order], vals[order], shape
@@ -284,7 +312,7 @@ def from_cost_matrix(
     rows, cols, vals, shape = _pairs_from_matrix(cost_s, "cost_s")
     n_dem, n_cand = int(shape[0]), int(shape[1])
     if n_cand == 0:
-        raise InputError("cost_s has no candidate columns; give at least one candidate stop")
+        raise InputError(_("cost_s has no candidate columns; give at least one candidate stop"))
     cand = _as_str_ids(candidate_ids, n_cand, "candidate_ids", "c")
     dem = _as_str_ids(demand_ids, n_dem, "demand_ids", "d")
     w = _vector(weight, n_dem, "weight")
@@ -297,13 +325,16 @@ def from_cost_matrix(
     units = dem if unit_ids is None else tuple(str(u) for u in unit_ids)
     if len(units) != n_dem:
         raise InputError(
-            f"unit_ids has {len(units)} entries but there are {n_dem} demand points",
+            _("unit_ids has {got} entries but there are {n} demand points").format(
+                got=len(units), n=n_dem
+            ),
             source="unit_ids",
         )
     hn = np.zeros(n_dem, dtype=bool) if high_need is None else np.asarray(high_need, dtype=bool)
     if hn.shape != (n_dem,):
         raise InputError(
-            f"high_need must have one boolean per demand point ({n_dem})", source="high_need"
+            _("high_need must have one boolean per demand point ({n})").format(n=n_dem),
+            source="high_need",
         )
     reason = (
         tuple("" for _ in cand)
@@ -312,7 +343,7 @@ def from_cost_matrix(
     )
     if len(reason) != n_cand:
         raise InputError(
-            f"candidate_reason has {len(reason)} entries, expected {n_cand}",
+            _("candidate_reason has {got} entries, expected {n}").format(got=len(reason), n=n_cand),
             source="candidate_reason",
         )
     demand = pd.DataFrame(
@@ -333,8 +364,10 @@ def from_cost_matrix(
         ex_r, ex_c, ex_v, ex_shape = _pairs_from_matrix(existing_cost_s, "existing_cost_s")
         if ex_shape[0] != n_dem:
             raise InputError(
-                f"existing_cost_s has {ex_shape[0]} rows but cost_s has {n_dem}; both need one "
-                "row per demand point",
+                _(
+                    "existing_cost_s has {got} rows but cost_s has {n}; both need one "
+                    "row per demand point"
+                ).format(got=ex_shape[0], n=n_dem),
                 source="existing_cost_s",
             )
         ex_ids = _as_str_ids(existing_site_ids, int(ex_shape[1]), "existing_site_ids", "e")
@@ -343,7 +376,7 @@ def from_cost_matrix(
         ex_cov = np.asarray(existing_covered, dtype=bool)
         if ex_cov.shape != (n_dem,):
             raise InputError(
-                f"existing_covered must have one boolean per demand point ({n_dem})",
+                _("existing_covered must have one boolean per demand point ({n})").format(n=n_dem),
                 source="existing_covered",
             )
     return SitingProblem(
@@ -365,7 +398,10 @@ def _require_columns(df: pd.DataFrame, cols: Iterable[str], name: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise InputError(
-            f"{name} lacks column(s) {missing}; it has {list(df.columns)}", source=name
+            _("{name} lacks column(s) {missing}; it has {columns}").format(
+                name=name, missing=missing, columns=list(df.columns)
+            ),
+            source=name,
         )
 
 
@@ -424,7 +460,9 @@ def from_od_table(
     demand_ids = [f"{u}@{o}" for u, o in zip(unit, origin, strict=True)]
     if len(set(demand_ids)) != len(demand_ids):
         raise InputError(
-            f"demand has repeated (unit_id, {origin_key}) rows; give each origin of a unit once",
+            _(
+                "demand has repeated (unit_id, {column}) rows; give each origin of a unit once"
+            ).format(column=origin_key),
             source="demand",
         )
     pop_unit = _vector(dem["population"].to_numpy(), len(dem), "demand.population")

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 # ---------------------------------------------------------------------------
 # Problem
@@ -43,7 +44,9 @@ def _ids_to_cols(problem: SitingProblem, ids: Iterable[str] | None, name: str) -
     for s in ids:
         if str(s) not in pos:
             raise InputError(
-                f"{name}: {s!r} is not a candidate id (e.g. {list(problem.candidate_ids)[:5]})",
+                _("{name}: {id} is not a candidate id (e.g. {examples})").format(
+                    name=name, id=repr(s), examples=list(problem.candidate_ids)[:5]
+                ),
                 source=name,
             )
         out.add(pos[str(s)])
@@ -59,7 +62,9 @@ def _required_mask(problem: SitingProblem, required_unit_ids: Iterable[str] | No
         unknown = req - known
         if unknown:
             raise InputError(
-                f"required_unit_ids {sorted(unknown)[:5]} are not units of this problem",
+                _("required_unit_ids {unknown} are not units of this problem").format(
+                    unknown=sorted(unknown)[:5]
+                ),
                 source="required_unit_ids",
             )
         mask = mask & d["unit_id"].isin(req).to_numpy()
@@ -90,25 +95,27 @@ def _lscp_infeasibility(
         return [], t_min, ""
     d = problem.demand
     worst = max(bad, key=lambda i: best[i])
-    names = ", ".join(f"{d['demand_id'].iat[i]} (unit {d['unit_id'].iat[i]})" for i in bad[:5]) + (
-        f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    names = ", ".join(
+        _("{demand} (unit {unit})").format(demand=d["demand_id"].iat[i], unit=d["unit_id"].iat[i])
+        for i in bad[:5]
     )
+    if len(bad) > 5:
+        names = _("{names} and {count} more").format(names=names, count=len(bad) - 5)
     if math.isfinite(t_min):
-        fix = (
-            f"the smallest max_time_s covering every required demand is {_fmt_time(t_min)} "
-            f"(set by {d['demand_id'].iat[worst]})"
-        )
+        fix = _(
+            "the smallest max_time_s covering every required demand is {time} (set by {demand})"
+        ).format(time=_fmt_time(t_min), demand=d["demand_id"].iat[worst])
     else:
         never = [int(i) for i in bad if not math.isfinite(best[i])]
-        fix = (
-            f"{len(never)} of them ({d['demand_id'].iat[never[0]]}, ...) is reached by no "
+        fix = _(
+            "{count} of them ({demand}, ...) is reached by no "
             "candidate at any travel time; add candidates near them or drop them from "
             "required_unit_ids"
-        )
-    msg = (
-        f"set covering is infeasible at max_time_s={_fmt_time(max_time_s)}: {len(bad)} required "
-        f"demand point(s) cannot be covered by any candidate: {names}; {fix}"
-    )
+        ).format(count=len(never), demand=d["demand_id"].iat[never[0]])
+    msg = _(
+        "set covering is infeasible at max_time_s={time}: {count} required "
+        "demand point(s) cannot be covered by any candidate: {names}; {fix}"
+    ).format(time=_fmt_time(max_time_s), count=len(bad), names=names, fix=fix)
     return bad, t_min, msg
 
 
@@ -172,51 +179,71 @@ def solve_siting(
         When HiGHS fails for another reason.
     """
     if model not in _MODELS:
-        raise InputError(f"model must be one of {_MODELS}, got {model!r}", source="model")
+        raise InputError(
+            _("model must be one of {models}, got {got}").format(models=_MODELS, got=repr(model)),
+            source="model",
+        )
     if max_time_s is not None and (not math.isfinite(max_time_s) or max_time_s < 0):
         raise InputError(
-            f"max_time_s must be a finite number >= 0, got {max_time_s}", source="max_time_s"
+            _("max_time_s must be a finite number >= 0, got {got}").format(got=max_time_s),
+            source="max_time_s",
         )
     if model in ("mclp", "lscp") and max_time_s is None:
         raise InputError(
-            f"model {model!r} needs max_time_s (coverage threshold in seconds)", source="max_time_s"
+            _("model {model} needs max_time_s (coverage threshold in seconds)").format(
+                model=repr(model)
+            ),
+            source="max_time_s",
         )
     if model in ("mclp", "pmedian"):
         if p is None or int(p) != p or p < 1:
             raise InputError(
-                f"model {model!r} needs p, a whole number of stops >= 1; got {p!r}", source="p"
+                _("model {model} needs p, a whole number of stops >= 1; got {got}").format(
+                    model=repr(model), got=repr(p)
+                ),
+                source="p",
             )
         p = int(p)
     elif p is not None:
-        raise InputError("p is not used by 'lscp' (it finds the fewest stops); drop p", source="p")
+        raise InputError(
+            _("p is not used by 'lscp' (it finds the fewest stops); drop p"), source="p"
+        )
     if equity_floor is not None:
         if not (0 < equity_floor <= 1):
-            hint = " (pass 0.8 for 80 %)" if equity_floor > 1 else ""
             raise InputError(
-                f"equity_floor must be a fraction in (0, 1]{hint}; got {equity_floor}",
+                (
+                    _("equity_floor must be a fraction in (0, 1] (pass 0.8 for 80 %); got {got}")
+                    if equity_floor > 1
+                    else _("equity_floor must be a fraction in (0, 1]; got {got}")
+                ).format(got=equity_floor),
                 source="equity_floor",
             )
         if max_time_s is None:
             raise InputError(
-                "equity_floor needs max_time_s (coverage is measured within it)",
+                _("equity_floor needs max_time_s (coverage is measured within it)"),
                 source="equity_floor",
             )
     if time_limit_s <= 0:
-        raise InputError("time_limit_s must be > 0", source="time_limit_s")
+        raise InputError(_("time_limit_s must be > 0"), source="time_limit_s")
     include = _ids_to_cols(problem, include_candidate_ids, "include_candidate_ids")
     exclude = _ids_to_cols(problem, exclude_candidate_ids, "exclude_candidate_ids")
     if include & exclude:
         raise InputError(
-            "a candidate is both included and excluded", source="include_candidate_ids"
+            _("a candidate is both included and excluded"), source="include_candidate_ids"
         )
     n_allowed = problem.n_candidates - len(exclude)
     if p is not None and p > n_allowed:
         raise InputError(
-            f"p={p} exceeds the {n_allowed} available candidates; lower p or add candidates",
+            _(
+                "p={p} exceeds the {available} available candidates; lower p or add candidates"
+            ).format(p=p, available=n_allowed),
             source="p",
         )
     if p is not None and len(include) > p:
-        raise InputError(f"{len(include)} candidates are forced open but p={p}", source="p")
+        raise InputError(
+            _("{count} candidates are forced open but p={p}").format(count=len(include), p=p),
+            source="p",
+        )
     params: dict[str, Any] = {
         "model": model,
         "p": p,
@@ -330,16 +357,16 @@ def solve_siting(
                 price = max(price, 0.0)
 
     if out.x is None:
-        msg = f"HiGHS found no solution ({out.solver_status})"
+        msg = _("HiGHS found no solution ({status})").format(status=out.solver_status)
         if out.status == "infeasible" and equity_floor is not None:
             msg = _floor_infeasible_message(
                 problem, cov_allowed, existing, equity_floor, model, p, lo, hi, solve_kw
             )
         elif out.status == "infeasible" and model == "pmedian":
-            msg = (
-                f"p-median is infeasible with p={p}: some demand can only be reached by "
+            msg = _(
+                "p-median is infeasible with p={p}: some demand can only be reached by "
                 "excluded candidates or more than p stops are needed; raise p or add candidates"
-            )
+            ).format(p=p)
         logger.info(msg)  # the result (and the CLI error) carries it
         return _assemble(
             problem,
@@ -430,21 +457,23 @@ def _floor_infeasible_message(
     if model == "lscp" or p is None:
         reach = (np.diff(cov.indptr) > 0) | existing
         best = float(pop[hn & reach].sum()) / total
-        return (
-            f"equity floor {equity_floor:.0%} is infeasible: at most {best:.1%} of the "
+        return _(
+            "equity floor {floor} is infeasible: at most {best} of the "
             "high-need population is reachable within max_time_s; lower the floor or raise "
             "max_time_s"
-        )
+        ).format(floor=f"{equity_floor:.0%}", best=f"{best:.1%}")
     tmp = dataclasses.replace(problem, demand=d.assign(weight=np.where(hn, pop, 0.0)))
-    spec, _ = _build_mclp(tmp, cov, existing, p, lo, hi)
+    spec, _names = _build_mclp(tmp, cov, existing, p, lo, hi)
     out = _run_spec(spec, **solve_kw)
     if out.x is None:
-        return f"equity floor {equity_floor:.0%} is infeasible with p={p}"
+        return _("equity floor {floor} is infeasible with p={p}").format(
+            floor=f"{equity_floor:.0%}", p=p
+        )
     chosen = np.flatnonzero(out.x[: problem.n_candidates] > 0.5)
     cov_hn = (np.asarray(cov[:, chosen].sum(axis=1)).reshape(-1) > 0) | existing
     best = float(pop[hn & cov_hn].sum()) / total
-    return (
-        f"equity floor {equity_floor:.0%} is infeasible with p={p}: at most {best:.1%} of the "
+    return _(
+        "equity floor {floor} is infeasible with p={p}: at most {best} of the "
         "high-need population can be covered within max_time_s; lower the floor, raise p or "
         "raise max_time_s"
-    )
+    ).format(floor=f"{equity_floor:.0%}", p=p, best=f"{best:.1%}")

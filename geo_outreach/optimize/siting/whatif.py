@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from geo_outreach.errors import InputError
+from geo_outreach.i18n import _
 
 # ---------------------------------------------------------------------------
 # Problem
@@ -66,7 +67,7 @@ def what_if(
             n = result.problem.n_candidates
             p_values = [q for q in (result.p - 1, result.p + 1) if 1 <= q <= n]
     elif model == "lscp":
-        raise InputError("p_values do not apply to the 'lscp' model", source="p_values")
+        raise InputError(_("p_values do not apply to the 'lscp' model"), source="p_values")
     for q in p_values:
         scenarios.append((f"p={q}", result.problem, {**base_params, "p": int(q)}))
     for sid in close_site_ids:
@@ -91,7 +92,9 @@ def what_if(
             )
         else:
             raise InputError(
-                f"close_site_ids: {sid!r} is neither an existing site nor a candidate",
+                _("close_site_ids: {id} is neither an existing site nor a candidate").format(
+                    id=repr(sid)
+                ),
                 source="close_site_ids",
             )
     for t in max_time_s_values:
