@@ -52,6 +52,7 @@ __all__ = [
     "get_language",
     "gettext",
     "in_language",
+    "input_kind",
     "ngettext",
     "normalise_language",
     "resolve_language",
@@ -292,6 +293,29 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
     """Mark ``message`` for extraction without translating it now (translate it later with
     :func:`_` when the language is known)."""
     return message
+
+
+#: the kinds of input the library names inside its messages ("visits file x.csv is empty")
+_INPUT_KINDS: dict[str, str] = {
+    "visits": N_("visits"),
+    "workers": N_("workers"),
+    "input": N_("input"),
+    "table": N_("table"),
+    "layer": N_("layer"),
+    "units": N_("units"),
+    "stops": N_("stops"),
+    "candidate stops": N_("candidate stops"),
+    "plan stops": N_("plan stops"),
+    "plan input": N_("plan input"),
+    "plan unscheduled visits": N_("plan unscheduled visits"),
+}
+
+
+def input_kind(what: str) -> str:
+    """The kind of input ``what`` (``"visits"``, ``"candidate stops"``) in the current
+    language, for a message that names it; anything else (a flag such as ``--plan``, a file
+    format such as ``CSV``, a caller's own words) is returned as given."""
+    return _(_INPUT_KINDS[what]) if what in _INPUT_KINDS else what
 
 
 # --------------------------------------------------------------------------- formatting

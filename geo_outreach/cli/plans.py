@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
 
 
 def _print_plan(plan: dict[str, Any]) -> None:
-    from geo_outreach.present.labels import day_label
+    from geo_outreach.present.labels import day_label, reason_sentence
 
     print(
         _(
@@ -102,7 +102,8 @@ def _print_plan(plan: dict[str, Any]) -> None:
     if plan["unscheduled"]:
         print("\n" + _("unscheduled: {n}").format(n=len(plan["unscheduled"])))
         for u in plan["unscheduled"]:
-            print(f"  {u['visit_id']}: {u['reason']}")
+            why = reason_sentence(u["code"]) if u.get("code") else u["reason"]
+            print(f"  {u['visit_id']}: {why}")
 
 
 def publish_folder(

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from geo_outreach.errors import CRSError, InputError
-from geo_outreach.i18n import N_, _
+from geo_outreach.i18n import N_, _, input_kind
 from geo_outreach.validation import check_geometry_types, require_columns
 
 __all__ = [
@@ -83,13 +83,13 @@ def read_layer(
             _(
                 "{what} file not found: {path}. Check the path in region.toml "
                 "(paths are relative to the manifest's folder) or pass an existing file."
-            ).format(what=what, path=path),
+            ).format(what=input_kind(what), path=path),
             source=str(path),
         )
     if path.is_dir() and path.suffix.lower() != ".gdb":
         raise InputError(
             _("{what} path {path} is a folder; give the file inside it.").format(
-                what=what, path=path
+                what=input_kind(what), path=path
             ),
             source=str(path),
         )
@@ -106,7 +106,7 @@ def read_layer(
                         "{what} file {path} has no coordinate reference system. Set one in the "
                         "file (e.g. gdf.set_crs('EPSG:4326') then to_file), or add "
                         '`crs = "EPSG:...."` to this layer in region.toml.'
-                    ).format(what=what, path=path),
+                    ).format(what=input_kind(what), path=path),
                     source=str(path),
                 )
             gdf = gdf.set_crs(crs)
@@ -122,7 +122,7 @@ def read_layer(
                     "{what} file {path} is empty (0 features). Give a file with at least one "
                     "feature, or check the layer name."
                 )
-            ).format(what=what, path=path, layer=repr(layer)),
+            ).format(what=input_kind(what), path=path, layer=repr(layer)),
             source=str(path),
         )
     gdf = to_wgs84(gdf, source=str(path), what=what)
@@ -219,12 +219,12 @@ def read_csv_text(path: str | Path, *, what: str = "CSV") -> tuple[str, str]:
     p = Path(path)
     if not p.exists():
         raise InputError(
-            _("{what} file not found: {path}").format(what=what, path=p), source=str(p)
+            _("{what} file not found: {path}").format(what=input_kind(what), path=p), source=str(p)
         )
     if p.is_dir():
         raise InputError(
             _("{what} path {path} is a folder; give the CSV file inside it").format(
-                what=what, path=p
+                what=input_kind(what), path=p
             ),
             source=str(p),
         )
@@ -233,7 +233,7 @@ def read_csv_text(path: str | Path, *, what: str = "CSV") -> tuple[str, str]:
     except OSError as exc:
         raise InputError(
             _("cannot read {what} file {path}: {reason}").format(
-                what=what, path=p, reason=exc.strerror or exc
+                what=input_kind(what), path=p, reason=exc.strerror or exc
             ),
             source=str(p),
         ) from None
@@ -297,7 +297,7 @@ def read_csv_table(
     if not text.strip():
         raise InputError(
             _("{what} file {path} is empty; it needs a header row and one row per record").format(
-                what=what, path=p
+                what=input_kind(what), path=p
             ),
             source=str(p),
         )
@@ -319,7 +319,7 @@ def read_csv_table(
     except pd.errors.EmptyDataError:
         raise InputError(
             _("{what} file {path} is empty; it needs a header row and one row per record").format(
-                what=what, path=p
+                what=input_kind(what), path=p
             ),
             source=str(p),
         ) from None
@@ -331,7 +331,7 @@ def read_csv_table(
             _(
                 "{what} file {path} is not well-formed CSV ({detail}); check the quotes and the "
                 "number of fields on each row"
-            ).format(what=what, path=p, detail=detail),
+            ).format(what=input_kind(what), path=p, detail=detail),
             source=str(p),
             row=row,
         ) from None
@@ -378,7 +378,7 @@ def _read_vector(
             _(
                 "cannot read {what} file {path}: {exc}. Give a GeoPackage, GeoJSON, Shapefile "
                 "or CSV."
-            ).format(what=what, path=path, exc=exc),
+            ).format(what=input_kind(what), path=path, exc=exc),
             source=str(path),
         ) from exc
     names = [str(row[0]) for row in layers]
@@ -387,14 +387,16 @@ def _read_vector(
             _(
                 "{what} file {path} has no layer {layer}; its layers are {layers}. "
                 "Fix `layer` in region.toml (or the layer parameter)."
-            ).format(what=what, path=path, layer=repr(layer), layers=names),
+            ).format(what=input_kind(what), path=path, layer=repr(layer), layers=names),
             source=str(path),
         )
     try:
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
         raise InputError(
-            _("cannot read {what} file {path}: {exc}").format(what=what, path=path, exc=exc),
+            _("cannot read {what} file {path}: {exc}").format(
+                what=input_kind(what), path=path, exc=exc
+            ),
             source=str(path),
         ) from exc
     for col in str_columns:
@@ -426,7 +428,7 @@ def _read_csv(
                 _(
                     "{what} file {path}: column {column} is not valid WKT ({exc}). "
                     "Write geometries as WKT text, e.g. 'POINT (-122.6 45.5)'."
-                ).format(what=what, path=path, column=repr(wkt_col), exc=exc),
+                ).format(what=input_kind(what), path=path, column=repr(wkt_col), exc=exc),
                 source=f"{path}:{wkt_col}",
             ) from exc
         df = df.drop(columns=[wkt_col])
@@ -441,7 +443,7 @@ def _read_csv(
                     "{lon_column}/{lat_column} (first at row {row}). "
                     "Fill in coordinates or remove those rows."
                 ).format(
-                    what=what,
+                    what=input_kind(what),
                     path=path,
                     count=int(bad.sum()),
                     lon_column=repr(lon_col),
@@ -467,7 +469,7 @@ def _read_csv(
             )
             raise InputError(
                 message.format(
-                    what=what,
+                    what=input_kind(what),
                     path=path,
                     row=row + 1,
                     lon_column=repr(lon_col),
@@ -485,7 +487,7 @@ def _read_csv(
             _(
                 "{what} file {path} has no coordinates: add 'lon' and 'lat' columns (WGS84 "
                 "degrees) or a 'wkt' column. Its columns are {columns}."
-            ).format(what=what, path=path, columns=list(df.columns)),
+            ).format(what=input_kind(what), path=path, columns=list(df.columns)),
             source=str(path),
         )
     return gpd.GeoDataFrame(df, geometry=geoms, crs=crs or "EPSG:4326")
@@ -498,7 +500,7 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFra
             _(
                 "{what} ({source}) has no CRS; use gdf.set_crs('EPSG:....') with the CRS the "
                 "coordinates are in."
-            ).format(what=what, source=source),
+            ).format(what=input_kind(what), source=source),
             source=source,
         )
     bounds = gdf.total_bounds
@@ -513,7 +515,7 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFra
                 "{y_range} are not latitudes but x {x_range} could be. Write x = longitude, "
                 "y = latitude (GeoJSON order lon, lat)."
             ).format(
-                what=what,
+                what=input_kind(what),
                 source=source,
                 y_range=np.round(bounds[[1, 3]], 1).tolist(),
                 x_range=np.round(bounds[[0, 2]], 1).tolist(),
@@ -528,7 +530,7 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, source: str, what: str) -> gpd.GeoDataFra
                 "set_crs('EPSG:<projected code>', allow_override=True), or reproject with "
                 "to_crs('EPSG:4326') before saving."
             ).format(
-                what=what,
+                what=input_kind(what),
                 source=source,
                 crs=gdf.crs.to_string(),
                 bounds=np.round(bounds, 1).tolist(),

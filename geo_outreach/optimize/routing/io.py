@@ -376,7 +376,7 @@ def read_visits_csv(
             )
     visits, locs = [], []
     for i, row in df.iterrows():
-        src = f"{name} row {int(i) + 2}"
+        src = _("{file} row {row}").format(file=name, row=int(i) + 2)  # people read it
         vid = row["visit_id"].strip()
         if not vid:
             raise InputError(_("{source}: empty visit_id").format(source=src), source="visit_id")
@@ -487,7 +487,7 @@ def read_workers_csv(
             )
     workers, locs = [], []
     for i, row in df.iterrows():
-        src = f"{name} row {int(i) + 2}"
+        src = _("{file} row {row}").format(file=name, row=int(i) + 2)  # people read it
         wid = row["worker_id"].strip()
         s_id, s_lon, s_lat = _location(row, "start_", src)
         has_end = row.get("end_lon", "").strip() or row.get("end_location_id", "").strip()

@@ -211,7 +211,7 @@ class Visit:
 
     def __post_init__(self) -> None:
         vid = repr(self.visit_id)
-        src = f"visit {vid}"  # the source label (a structured field), not a sentence
+        src = _("visit {id}").format(id=vid)  # where, in the messages people read
         object.__setattr__(self, "previous_days", tuple(int(x) for x in self.previous_days))
         if self.pinned_day is not None:
             object.__setattr__(
@@ -413,7 +413,7 @@ class Worker:
 
     def __post_init__(self) -> None:
         wid = repr(self.worker_id)
-        src = f"worker {wid}"  # the source label (a structured field), not a sentence
+        src = _("worker {id}").format(id=wid)  # where, in the messages people read
         if not str(self.worker_id):
             raise InputError(_("a worker has an empty worker_id"), source="worker_id")
         shifts = {}
