@@ -1232,7 +1232,8 @@ def _write_packet(
 ) -> Packet:
     attribution = gettext(attribution) if attribution else attribution
     stops, lines = day_stops(p, worker, day)
-    date = packet_date(day, week_of)
+    # "next week" as the team counts it: in the plan's zone, not the machine's
+    date = packet_date(day, week_of, today=dt.datetime.now(_zone(timezone)).date())
     worker_id = str(stops["worker_id"].iloc[0])
     names = [n for n in stops["worker_name"] if n]
     who = f"{names[0]} ({worker_id})" if names else worker_id
