@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from geo_outreach.cli._common import (
     add_region_args,
@@ -137,32 +138,49 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
         return 0
-    print(
-        _("{model} ({status}, gap {gap}): {message}")
-        .format(
-            model=summary["model"].upper(),
-            status=summary["status"],
-            gap=format_percent(summary["gap"] or 0, decimals=2),
-            message=summary["message"],
-        )
-        .rstrip(": ")
-    )
+    names = {str(r["site_id"]): str(r.get("name") or "") for _i, r in stops.stops.iterrows()}
+    _print_summary(summary, names, within_min=args.within_min, mode=args.mode)
+    print(_("wrote {path}").format(path=args.output), file=sys.stderr)
+    return 0
+
+
+def _print_summary(
+    summary: dict[str, Any], names: dict[str, str], *, within_min: float, mode: str
+) -> None:
+    """What a manager reads: how many people the stops reach (people, with their
+    denominator), then each stop by name with the people it adds."""
+    from geo_outreach.present.labels import mode_label, share_text, siting_summary
+
     cov = summary.get("coverage_after") or {}
     before = summary.get("coverage_before") or {}
-    if cov.get("share") is not None:
+    status = str(summary["status"])
+    if status in ("optimal", "time_limit") and summary["model"] in ("mclp", "lscp"):
         print(
-            _(
-                "covered population within {minutes} min by {mode}: {before} before -> {after} "
-                "after"
-            ).format(
-                minutes=f"{args.within_min:g}",
-                mode=args.mode,
+            siting_summary(
+                stops=len(summary["stops"]),
+                people=cov.get("population", 0) or 0,
+                minutes=within_min,
+                status=status,
+            )
+        )
+    else:
+        print(summary["message"])  # p-median: the engine's own words (average travel)
+    share = cov.get("share")
+    if share:
+        total = (cov.get("population") or 0) / share
+        print(
+            _("within {minutes} min {mode}: {after} (before the new stops: {before})").format(
+                minutes=f"{within_min:g}",
+                mode=mode_label(mode),
+                after=share_text(cov.get("population") or 0, total),
                 before=format_percent(before.get("share", 0) or 0, decimals=1),
-                after=format_percent(cov["share"], decimals=1),
             )
         )
     for i, stop in enumerate(summary["stops"], 1):
-        gain = format_people(stop["gain"])
-        print(f"{i:>3}. {stop['site_id']}: +{gain} ({stop.get('reason') or ''})")
-    print(_("wrote {path}").format(path=args.output), file=sys.stderr)
-    return 0
+        name = names.get(stop["site_id"]) or stop["site_id"]  # names, not internal ids
+        gain = stop["gain_population"] if stop.get("gain_population") is not None else stop["gain"]
+        print(
+            _("{rank}. {name}: +{people} people").format(
+                rank=f"{i:>3}", name=name, people=format_people(gain or 0)
+            )
+        )

@@ -114,3 +114,26 @@ def test_stops_layer_has_one_reason_column(mclp, capsys):
     assert "reason" in stops.columns
     assert not {"reason_x", "reason_y"} & set(stops.columns)
     assert stops["reason"].str.len().gt(0).all()
+
+
+def test_site_says_what_a_manager_reads(synth_region, tmp_path, capsys):
+    """The plain output: people reached (whole numbers, with the denominator), each stop by
+    its name; no engine words (need-weighted demand, gap, seconds) and no internal ids."""
+    import json
+
+    assert _site(synth_region, tmp_path / "h.gpkg") == 0
+    out = capsys.readouterr().out
+    assert _site(synth_region, tmp_path / "j.gpkg", "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    lines = out.splitlines()
+    people = summary["coverage_after"]["population"]
+    assert (
+        lines[0]
+        == f"{len(summary['stops'])} stops reach {round(people):,} people within 8 minutes."
+    )
+    assert "people on the road network" in lines[1]
+    for word in ("need-weighted", "gap", "node:", " s ("):
+        assert word not in out, word
+    assert len(lines) == 2 + len(summary["stops"])
+    for line, stop in zip(lines[2:], summary["stops"], strict=True):
+        assert stop["site_id"] not in line and line.endswith(" people")
