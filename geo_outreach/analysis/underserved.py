@@ -23,7 +23,7 @@ import pandas as pd
 
 from geo_outreach.analysis.standards import clean_svi_value
 from geo_outreach.errors import InputError, OffNetworkWarning, warn
-from geo_outreach.i18n import N_, _
+from geo_outreach.i18n import N_, _, format_percent
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -140,7 +140,7 @@ def _fmt_minutes(v: float) -> str:
 
 
 def _fmt_pct(v: float) -> str:
-    return f"{v:.0f}%"
+    return format_percent(v / 100)  # "34%", "34 %" as the language writes it
 
 
 def _as_indexed(df: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -369,13 +369,13 @@ def underserved_scores(
                                 ).format(
                                     minutes=_fmt_minutes(low),
                                     mode=phrase,
-                                    share=f"{part * 100:.0f}%",
+                                    share=format_percent(part),
                                 )
                             )
                             continue
                         if pd.notna(part) and 0 < part < 1:
                             phrase = _("{mode} for {share} of the area").format(
-                                mode=phrase, share=f"{part * 100:.0f}%"
+                                mode=phrase, share=format_percent(part)
                             )
                         beyond.append(phrase)
                     else:
