@@ -30,7 +30,7 @@ from geo_outreach.analysis.svi import (
     resolve_id_column,
 )
 from geo_outreach.errors import InputError
-from geo_outreach.i18n import _
+from geo_outreach.i18n import N_, _
 
 __all__ = [
     "PRESETS",
@@ -315,8 +315,10 @@ PRESETS: dict[str, NeedIndexSpec] = {
     "svi": _spec(
         "svi",
         dict.fromkeys((f"EP_{v}" for v in SVI_VARIABLES), 1.0),
-        "All 16 CDC SVI variables, equal weights, percentile-ranked and re-ranked: "
-        "reproduces CDC's overall RPL_THEMES over the units given.",
+        N_(
+            "All 16 CDC SVI variables, equal weights, percentile-ranked and re-ranked: "
+            "reproduces CDC's overall RPL_THEMES over the units given."
+        ),
         ("CDC/ATSDR SVI 2020 documentation",),
     ),
     "health_access": _spec(
@@ -329,8 +331,10 @@ PRESETS: dict[str, NeedIndexSpec] = {
             "EP_AGE65": 0.5,
             "EP_LIMENG": 0.5,
         },
-        "Barriers to reaching health care: no insurance, low income, no vehicle, "
-        "disability, older age, limited English.",
+        N_(
+            "Barriers to reaching health care: no insurance, low income, no vehicle, "
+            "disability, older age, limited English."
+        ),
         (
             "Healthy People 2030, Social Determinants of Health: Health Care Access and Quality",
             "Syed, Gerber & Sharp (2013) Traveling towards disease: transportation barriers "
@@ -346,16 +350,20 @@ PRESETS: dict[str, NeedIndexSpec] = {
             "EP_DISABL": 0.5,
             "EP_SNGPNT": 0.5,
         },
-        "Food access: households without a vehicle and low income (the USDA ERS "
-        "low-income / vehicle-access measures), plus groups with limited mobility or time.",
+        N_(
+            "Food access: households without a vehicle and low income (the USDA ERS "
+            "low-income / vehicle-access measures), plus groups with limited mobility or time."
+        ),
         ("USDA ERS Food Access Research Atlas documentation (low income, vehicle availability)",),
     ),
     "language_access": _spec(
         "language_access",
         {"EP_LIMENG": 1.0, "EP_MINRTY": 0.5},
-        "Language access: persons aged 5+ who speak English less than well, with "
-        "racial/ethnic minority share as a secondary signal (SVI 2018's "
-        "'Minority Status & Language' theme).",
+        N_(
+            "Language access: persons aged 5+ who speak English less than well, with "
+            "racial/ethnic minority share as a secondary signal (SVI 2018's "
+            "'Minority Status & Language' theme)."
+        ),
         (
             "US DOJ LEP guidance under Executive Order 13166",
             "CDC/ATSDR SVI 2018 documentation, theme 3",
@@ -370,9 +378,11 @@ PRESETS: dict[str, NeedIndexSpec] = {
             "EP_DISABL": 0.25,
             "EP_LIMENG": 0.25,
         },
-        "Digital inclusion: households without an internet subscription (EP_NOINT, an SVI "
-        "adjunct column), plus Digital Equity Act covered populations (income at or below "
-        "150 % of poverty, older adults, disability, language barriers).",
+        N_(
+            "Digital inclusion: households without an internet subscription (EP_NOINT, an SVI "
+            "adjunct column), plus Digital Equity Act covered populations (income at or below "
+            "150 % of poverty, older adults, disability, language barriers)."
+        ),
         (
             "Digital Equity Act of 2021 (47 U.S.C. 1721), covered populations",
             "CDC/ATSDR SVI 2020 adjunct variable E_NOINT/EP_NOINT",

@@ -416,7 +416,7 @@ def compute_region_need(
         spec = PRESETS[need]
         label = (
             _("need preset {name}: {description}").format(
-                name=repr(need), description=spec.description
+                name=repr(need), description=_(spec.description)
             )
             if spec.description
             else _("need preset {name}").format(name=repr(need))
