@@ -89,7 +89,8 @@ def route_timeline(
         IANA time zone of the plan's clock times (:attr:`geo_outreach.Plan.timezone`);
         the ``start``/``end`` columns are aware timestamps in it.  ``None``: naive ones.
     week_of
-        Any date of the plan's week (its Monday is used); default: next Monday.
+        Any date of the plan's week (its Monday is used); default: next Monday in
+        ``timezone`` (the machine's date when it is ``None``).
 
     Returns
     -------
@@ -116,8 +117,10 @@ def route_timeline(
             source="day",
         )
     s = stops if day is None else stops[stops["day"].astype(str) == day]
-    if week_of is None:
-        today = dt.date.today()
+    if week_of is None:  # "next week" as the team counts it: in the plan's zone
+        from zoneinfo import ZoneInfo
+
+        today = dt.datetime.now(ZoneInfo(timezone)).date() if timezone else dt.date.today()
         monday = today + dt.timedelta(days=7 - today.weekday())
     else:
         monday = week_of - dt.timedelta(days=week_of.weekday())

@@ -153,3 +153,30 @@ def test_locked_route_keeps_its_visits_in_order(region, tables, plan):
     st = again.stops
     kept = st[(st["worker_id"] == route[0]) & (st["day"] == route[1]) & (st["kind"] == "visit")]
     assert kept["visit_id"].tolist() == order
+
+
+def test_next_week_is_counted_in_the_plans_time_zone(plan, monkeypatch):
+    """Sunday evening in UTC is already Monday in Kiribati: 'next week' there starts a week later."""
+    import geo_outreach.present.timeline as timeline
+
+    instant = dt.datetime(2026, 11, 8, 20, 0, tzinfo=dt.UTC)  # a Sunday in UTC
+
+    class _Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+    class _Today(dt.date):
+        @classmethod
+        def today(cls):  # type: ignore[override]
+            return instant.date()  # the server's (UTC) date
+
+    fake = type("dt", (), {"datetime": _Clock, "date": _Today, "timedelta": dt.timedelta})
+    monkeypatch.setattr(timeline, "dt", fake)
+    stops = plan.stops
+    east = timeline.route_timeline(stops, day="Mon", timezone="Pacific/Kiritimati")
+    assert set(east["start"].dt.date) == {dt.date(2026, 11, 16)}
+    here = timeline.route_timeline(stops, day="Mon", timezone="America/Los_Angeles")
+    assert set(here["start"].dt.date) == {dt.date(2026, 11, 9)}
+    naive = timeline.route_timeline(stops, day="Mon")
+    assert set(naive["start"].dt.date) == {dt.date(2026, 11, 9)}
