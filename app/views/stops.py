@@ -11,8 +11,14 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
-from geo_outreach.i18n import _, format_people, format_percent
-from geo_outreach.present.labels import category_label, mode_choice, share_text, siting_summary
+from geo_outreach.i18n import _, format_decimal, format_people, format_percent
+from geo_outreach.present.labels import (
+    candidate_reason,
+    category_label,
+    mode_choice,
+    share_text,
+    siting_summary,
+)
 
 actor = auth.guard("stops")
 sc = state.scenario()
@@ -135,7 +141,7 @@ if after.get("share", 0) > 0:
 if res.price_of_floor is not None:
     st.caption(
         _("Price of the equity floor: {value} need-weighted demand.").format(
-            value=f"{res.price_of_floor:,.1f}"
+            value=format_decimal(res.price_of_floor, decimals=1)
         )
     )
 
@@ -198,7 +204,8 @@ maps.show(page)
 st.subheader(_("Chosen stops, in order of gain"))
 st.dataframe(
     logic.readable_table(
-        stops, ["rank", "name", "reason", "gain_population", "covered_population", "n_units"]
+        stops.assign(reason=[candidate_reason(r) for r in stops.to_dict("records")]),
+        ["rank", "name", "reason", "gain_population", "covered_population", "n_units"],
     ),
     hide_index=True,
     key="stops_table",

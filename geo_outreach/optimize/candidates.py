@@ -261,13 +261,16 @@ def candidates_from_file(
         )
     ncol = name_column or ("name" if "name" in gdf.columns else None)
     names = gdf[ncol].astype(str) if ncol else ids
-    rest = gdf.drop(columns=[c for c in ("candidate_id", "reason", "source", "name") if c in gdf])
+    rest = gdf.drop(
+        columns=[c for c in ("candidate_id", "reason", "source", "name", "listed_in") if c in gdf]
+    )
     out = gpd.GeoDataFrame(
         {
             "candidate_id": ids.to_numpy(),
             "reason": [f"listed in {path.name} ('{n}')" for n in names],
             "source": "file",
             "name": names.to_numpy(),
+            "listed_in": path.name,
         },
         geometry=gdf.geometry.to_numpy(),
         crs="EPSG:4326",
@@ -447,6 +450,7 @@ def candidates_from_network(
             "name": sub["name"].astype(str).to_numpy(),
             "node_id": sub["node_id"].to_numpy(),
             "road_class": [classes[int(r)] for r in sub["rank"]],
+            "n_streets": sub["busy"].astype(int).to_numpy(),
         },
         geometry=geom.iloc[k].to_numpy(),
         crs="EPSG:4326",

@@ -245,6 +245,13 @@ def stops_frame(inputs: SitingInputs, result: SitingResult) -> gpd.GeoDataFrame:
     keep = ["candidate_id", "name", "geometry"]
     if "reason" not in result.stops.columns:
         keep.insert(2, "reason")
+    # what the reason is made of, for a sentence in the reader's language
+    # (geo_outreach.present.labels.candidate_reason)
+    keep += [
+        c
+        for c in ("source", "category", "listed_in", "road_class", "n_streets")
+        if c in inputs.candidates.columns and c not in result.stops.columns
+    ]
     c = inputs.candidates[keep].rename(columns={"candidate_id": "site_id"})
     s = result.stops.merge(c, on="site_id", how="left")
     s["name"] = s["name"].fillna("").astype(str)

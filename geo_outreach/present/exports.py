@@ -24,7 +24,8 @@ import pandas as pd
 
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
-from geo_outreach.i18n import _, in_language
+from geo_outreach.i18n import _, format_decimal, format_people, gettext, in_language
+from geo_outreach.present.labels import column_label, day_label, kind_label, route_names
 from geo_outreach.present.static_map import (
     CHOROPLETH_LAYERS,
     LAYERS,
@@ -174,6 +175,7 @@ def plan_layers(
     keep = [
         "route_id",
         "worker_id",
+        "worker_name",
         "day",
         "sequence",
         "kind",
@@ -188,6 +190,9 @@ def plan_layers(
         "lon",
         "lat",
     ]
+    keep = [
+        c for c in keep if c in s.columns or c != "worker_name"
+    ]  # names: when the plan has them
     stops = gpd.GeoDataFrame(s[keep], geometry=gpd.points_from_xy(s["lon"], s["lat"]), crs=4326)
     routes = plan.routes
     if routes is not None and {"worker_id", "day"} <= set(routes.columns):
@@ -203,6 +208,11 @@ def plan_layers(
                     {
                         "route_id": rid,
                         "worker_id": g["worker_id"].iloc[0],
+                        **(
+                            {"worker_name": g["worker_name"].iloc[0]}
+                            if "worker_name" in g.columns
+                            else {}
+                        ),
                         "day": g["day"].iloc[0],
                         "geometry": LineString(list(zip(g["lon"], g["lat"], strict=True))),
                     }
@@ -265,7 +275,9 @@ def html_coverage_map(
     if tracts is not None:
         t = tracts.to_crs(4326)
         off = _off_network_mask(t)
-        fields = [c for c in ("unit_id", "name", "population") if c in t.columns]
+        # people read a tract's name; its GEOID only where it has none
+        who = ["name"] if "name" in t.columns else [c for c in ("unit_id",) if c in t.columns]
+        fields = [*who, *(c for c in ("population",) if c in t.columns)]
         chor = [x for x in layers if x in CHOROPLETH_LAYERS]
         for layer in chor:  # the printed map's classes, colours and legend
             webmap.add_print_choropleth(
@@ -280,10 +292,10 @@ def html_coverage_map(
             )
         if off.any() and not chor:
             gj = t[off][[*fields, "geometry"]].copy()
-            gj["status"] = "no road-network data"
+            gj["status"] = gettext("No road-network data")
             folium.GeoJson(
                 gj.__geo_interface__,
-                name="No road-network data",
+                name=gettext("No road-network data"),
                 style_function=lambda f: {
                     "fillColor": "#bdbdbd",
                     "color": "#777777",
@@ -291,54 +303,55 @@ def html_coverage_map(
                     "fillOpacity": 0.35,
                     "dashArray": "4 3",
                 },
-                tooltip=folium.GeoJsonTooltip(fields=[*fields, "status"]),
+                tooltip=folium.GeoJsonTooltip(
+                    fields=[*fields, "status"],
+                    aliases=[column_label(c) for c in [*fields, "status"]],
+                ),
             ).add_to(m)
     if "zones" in layers and zones is not None and len(zones):
-        zf = [c for c in zones.columns if c != "geometry"][:6]
+        shown, zf, aliases = _zone_tooltip(zones.to_crs(4326))
         folium.GeoJson(
-            zones.to_crs(4326)[[*zf, "geometry"]].__geo_interface__,
-            name="Underserved zones",
+            shown.__geo_interface__,
+            name=gettext("Underserved zones"),
             style_function=lambda f: {"fill": False, "color": "#000000", "weight": 3},
-            tooltip=folium.GeoJsonTooltip(fields=zf) if zf else None,
+            tooltip=folium.GeoJsonTooltip(fields=zf, aliases=aliases) if zf else None,
         ).add_to(m)
     if "services" in layers and services is not None and len(services):
         webmap.add_sites(
             m,
             services.to_crs(4326),
-            name="Services",
+            name=gettext("Services"),
             fields=[c for c in ("name", "category", "address") if c in services.columns],
         )
     if "routes" in layers and routes is not None and len(routes):
         r = routes.to_crs(4326).copy()
-        rc = route_column or ("route_id" if "route_id" in r.columns else None)
-        if rc is None:
-            r["route_id"] = [f"route {i + 1}" for i in range(len(r))]
-            rc = "route_id"
-        webmap.add_routes(m, r, route_column=rc, name="Routes")
+        if route_column is None:  # the worker's name and the day, not the route's id
+            r["route"] = route_names(r)
+            rc = "route"
+        else:
+            rc = route_column
+        webmap.add_routes(m, r, route_column=rc, name=gettext("Routes"))
     if "stops" in layers and stops is not None and len(stops):
         s = stops.to_crs(4326).copy()
         cat = stops_category or next(
             (c for c in ("category", "kind", "route_id", "worker_id") if c in s.columns), None
         )
         if cat is None:
-            s["category"] = "stop"
+            s["category"] = gettext("Stop")
             cat = "category"
+        elif stops_category is None and cat == "kind":
+            s[cat] = s[cat].astype(str).map(kind_label)
+        elif stops_category is None and cat in ("route_id", "worker_id"):
+            s[cat] = route_names(s)
         s[cat] = s[cat].astype(str)
+        if "day" in s.columns:
+            s["day"] = s["day"].astype(str).map(day_label)
         fields = [
             c
-            for c in (
-                "sequence",
-                "name",
-                "site_id",
-                "start",
-                "end",
-                "address",
-                "languages",
-                "notes",
-            )
+            for c in ("sequence", "name", "day", "start", "end", "address", "languages", "notes")
             if c in s.columns
         ] or [cat]
-        webmap.add_sites(m, s, category_column=cat, fields=fields, name="Stops")
+        webmap.add_sites(m, s, category_column=cat, fields=fields, name=gettext("Stops"))
     webmap.add_layer_control(m, collapsed=False)
     root = m.get_root()
     sub = (
@@ -358,6 +371,27 @@ def html_coverage_map(
         )
     )
     return render_offline_html(m, mode="inline")
+
+
+def _zone_tooltip(zones: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
+    """A zone layer for its tooltip: its tracts, people and need as the language writes
+    numbers, the fields shown and their headers (no zone or tract ids)."""
+    import geopandas as gpd
+
+    spec = [
+        ("n_units", gettext("Tracts"), lambda v: format_people(v)),
+        ("population", gettext("People"), lambda v: format_people(v)),
+        ("need_score_mean", gettext("Average need index"), lambda v: format_decimal(v, decimals=2)),
+    ]
+    out = gpd.GeoDataFrame(geometry=zones.geometry.to_numpy(), crs=zones.crs)
+    fields, aliases = [], []
+    for col, alias, text in spec:
+        if col in zones.columns:
+            values = pd.to_numeric(zones[col], errors="coerce").astype(float)
+            out[col] = [text(v) if np.isfinite(v) else "" for v in values]
+            fields.append(col)
+            aliases.append(alias)
+    return out, fields, aliases
 
 
 # --------------------------------------------------------------------------- coverage map

@@ -28,7 +28,10 @@ __all__ = [
     "QUALIFICATION_LABELS",
     "REASON_SENTENCES",
     "REFERRAL_LABELS",
+    "ROAD_SENTENCES",
+    "candidate_reason",
     "category_label",
+    "class_range_text",
     "column_label",
     "day_label",
     "distance_text",
@@ -40,6 +43,8 @@ __all__ = [
     "people_text",
     "reason_sentence",
     "referral_label",
+    "route_label",
+    "route_names",
     "share_text",
     "siting_summary",
     "skill_label",
@@ -141,6 +146,7 @@ COLUMN_LABELS: dict[str, str] = {
     "pinned_worker": N_("Pinned to worker"),
     "pinned_day": N_("Pinned to day"),
     "worker": N_("Worker"),
+    "route": N_("Route"),
     "seq": N_("Order"),
     "kind": N_("Type"),
     "n_stops": N_("Stops"),
@@ -480,3 +486,113 @@ def referral_label(code: str, *, lang: str | None = None) -> str:
         return _t(REFERRAL_LABELS[code], lang)
     text = str(code).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def route_label(worker: str, day: str, *, lang: str | None = None) -> str:
+    """A route as people name it: the worker's name and the day (``Ana, Monday``; the day as
+    written inside a phrase: ``Ana, lunes``)."""
+    from babel import Locale
+
+    from geo_outreach.domain import WEEKDAYS
+    from geo_outreach.i18n import _locale
+
+    name = (
+        Locale.parse(_locale(lang)).days["format"]["wide"][WEEKDAYS.index(day)]
+        if day in WEEKDAYS
+        else str(day)
+    )
+    return _t(N_("{worker}, {day}"), lang).format(worker=worker, day=name)
+
+
+def route_names(frame: pd.DataFrame, *, lang: str | None = None) -> pd.Series:
+    """The name people read for each row's route (:func:`route_label`), from ``worker_name``
+    (else ``worker_id``) and ``day``.
+
+    Two routes never share a name: where two workers have the same name, the route of each
+    also shows the worker's id.  A frame without ``worker_id`` keeps its ``route_id``
+    (else "Route 1", "Route 2", ...).
+    """
+    if "worker_id" not in frame.columns:
+        if "route_id" in frame.columns:
+            return frame["route_id"].astype(str)
+        return pd.Series(
+            [_t(N_("Route {n}"), lang).format(n=i + 1) for i in range(len(frame))],
+            index=frame.index,
+        )
+    ids = frame["worker_id"].astype(str)
+    names = ids
+    if "worker_name" in frame.columns:
+        given = frame["worker_name"].fillna("").astype(str).str.strip()
+        names = given.where(~given.isin(["", "nan"]), ids)
+    # a name two workers share gets each worker's id
+    shared = names.groupby(names).transform(lambda s: ids[s.index].nunique() > 1)
+    names = names.where(~shared.astype(bool), names + " (" + ids + ")")
+    if "day" not in frame.columns:
+        return names
+    return pd.Series(
+        [
+            route_label(n, str(d), lang=lang)
+            for n, d in zip(names, frame["day"].astype(str), strict=True)
+        ],
+        index=frame.index,
+    )
+
+
+ROAD_SENTENCES: dict[str, tuple[str, str]] = {
+    "primary": (N_("On a main road"), N_("On a main road, where {n} streets meet")),
+    "secondary": (N_("On a secondary road"), N_("On a secondary road, where {n} streets meet")),
+    "tertiary": (N_("On a collector street"), N_("On a collector street, where {n} streets meet")),
+    "trunk": (N_("On a highway"), N_("On a highway, where {n} streets meet")),
+    "": (N_("On a larger road"), N_("On a larger road, where {n} streets meet")),
+}
+"""Why a place on the road network is a candidate stop, per OSM road class: on its own,
+and where three or more streets meet there."""
+
+
+def candidate_reason(row: Mapping[str, object], *, lang: str | None = None) -> str:
+    """Why a place was a candidate stop, for managers (a row of
+    the ``stops`` of :class:`geo_outreach.Stops` or of a candidate layer).
+
+    Built from the row's ``source`` (``sites``, ``file``, ``network``) and its ``category``,
+    ``listed_in``, ``road_class`` and ``n_streets``; a row without them keeps its ``reason``.
+    """
+
+    def given(key: str) -> str:
+        v = row.get(key)
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+    source = given("source")
+    if source == "sites" and given("category"):
+        return _t(N_("An existing service: {category}"), lang).format(
+            category=category_label(given("category"), lang=lang)
+        )
+    if source == "file" and given("listed_in"):
+        return _t(N_("On your list of places ({file})"), lang).format(file=given("listed_in"))
+    if source == "network" and given("n_streets"):
+        n = int(float(given("n_streets")))
+        plain, meet = ROAD_SENTENCES.get(given("road_class"), ROAD_SENTENCES[""])
+        if n < 3:  # a bend or the end of a road: no crossing to speak of
+            return _t(plain, lang)
+        return _t(meet, lang).format(n=format_decimal(n, decimals=0, lang=lang))
+    return given("reason")
+
+
+def class_range_text(
+    low: float, high: float, *, minutes: bool = False, lang: str | None = None
+) -> str:
+    """A map class's range as its legend writes it (``0,206 – 0,298`` in Spanish).
+
+    Values under 100 have three significant digits (at most three decimals), larger ones
+    are whole; ``minutes``: one decimal under 10, whole minutes above.  A class of one value
+    is written once.
+    """
+
+    def one(value: float) -> str:
+        if value == 0 or not math.isfinite(value):
+            return f"{value:g}"
+        if minutes:
+            return format_decimal(value, decimals=1 if abs(value) < 10 else 0, lang=lang)
+        digits = max(0, 2 - math.floor(math.log10(abs(value))))
+        return format_decimal(value, decimals=min(digits, 3), lang=lang)
+
+    return one(low) if low == high else f"{one(low)} – {one(high)}"

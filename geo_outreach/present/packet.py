@@ -780,7 +780,7 @@ def _route_sheet_pdf(
     last = stops[["end_min", "arrival_min", "start_min"]].max(axis=None)
     headline = title or gettext("Route sheet: {worker}").format(worker=worker)
     buf = io.BytesIO()
-    made = (created or dt.date.today()).isoformat()
+    made = format_date(created or dt.date.today(), form="medium")
     n_visits = len(visits)
     # TrueType fonts: the sheet's text stays searchable and copyable
     with (

@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 
 from geo_outreach.errors import InputError
-from geo_outreach.i18n import _, gettext, in_language, ngettext
+from geo_outreach.i18n import _, format_date, gettext, in_language, ngettext
 from geo_outreach.palettes import OKABE_ITO, ROUTE_COLOURS
 from geo_outreach.present.classify import SCHEMES, class_colours, classify
-from geo_outreach.present.labels import category_label
+from geo_outreach.present.labels import category_label, class_range_text, kind_label, route_names
 from geo_outreach.validation import check_gdf
 
 if TYPE_CHECKING:
@@ -204,19 +204,6 @@ class StaticMap:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _fmt(value: float) -> str:
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    digits = max(0, 2 - math.floor(math.log10(abs(value))))
-    return f"{value:,.{min(digits, 3)}f}"
-
-
-def _fmt_min(value: float) -> str:
-    if not math.isfinite(value):
-        return f"{value:g}"
-    return f"{value:,.1f}" if abs(value) < 10 else f"{value:,.0f}"
 
 
 def access_label(column: str) -> str:
@@ -440,26 +427,26 @@ def _point_category(gdf: pd.DataFrame, column: str | None, default: str) -> pd.S
                 source=column,
             )
         return gdf[column].fillna("unknown").astype(str)
-    for c in ("category", "kind", "worker_id"):
-        if c in gdf.columns:
-            return gdf[c].fillna("unknown").astype(str)
+    # chosen here, the column's values are shown as people read them
+    if "category" in gdf.columns:
+        return gdf["category"].fillna("unknown").astype(str)
+    if "kind" in gdf.columns:
+        return gdf["kind"].fillna("").astype(str).map(kind_label)
+    if "worker_id" in gdf.columns:
+        return route_names(gdf.drop(columns="day", errors="ignore"))
     return pd.Series(default, index=gdf.index)
 
 
 def _route_ids(routes: pd.DataFrame, column: str | None) -> pd.Series:
+    """What the legend calls each route: ``column`` as it is, else the worker's name and the
+    day (:func:`geo_outreach.present.labels.route_names`), never a worker id."""
     if column is not None:
         if column not in routes.columns:
             raise InputError(
                 _("routes have no column {column}").format(column=repr(column)), source=column
             )
         return routes[column].astype(str)
-    if "route_id" in routes.columns:
-        return routes["route_id"].astype(str)
-    if {"worker_id", "day"} <= set(routes.columns):
-        return routes["worker_id"].astype(str) + " " + routes["day"].astype(str)
-    if "worker_id" in routes.columns:
-        return routes["worker_id"].astype(str)
-    return pd.Series([f"route {i + 1}" for i in range(len(routes))], index=routes.index)
+    return route_names(routes)
 
 
 @dataclass(frozen=True)
@@ -723,11 +710,11 @@ def choropleth_classes(
     colours = class_colours(palette, n_cls)
     counts = [int(((idx == c) & on).sum()) for c in range(n_cls)]
     unit = " " + gettext("min") if column.endswith("_min") else ""
-    f = _fmt_min if unit else _fmt
+    minutes = bool(unit)
     labels = []
     for c in range(n_cls):
         lo, hi = edges[c], edges[min(c + 1, len(edges) - 1)]
-        rng = f(lo) if lo == hi else f"{f(lo)} – {f(hi)}"
+        rng = class_range_text(lo, hi, minutes=minutes)
         labels.append(f"{rng}{unit}  ({counts[c]})")
     classes = ClassBreaks(
         layer=layer,
@@ -892,7 +879,7 @@ def render_static_map(
             0.35 / w_in, 1 - 0.72 / h_in, sub, ha="left", va="top", fontsize=fs + 2, color="#444444"
         )
     foot_width = int((w_in - 0.7) * 72 / (_FOOT_FONT * 0.5))
-    made = (created or dt.date.today()).isoformat()
+    made = format_date(created or dt.date.today(), form="medium")
     foot = [gettext("Sources: {sources}").format(sources=attribution)]
     tail = (
         gettext("Data date: {date}.").format(date=data_date) + " " if data_date else ""
@@ -1101,8 +1088,12 @@ def render_static_map(
             )
         )
     if "stops" in categories:
+        rows = _marker_legend_rows(categories["stops"], _STOP_MARKER)
         legend_sections.append(
-            (gettext("Stops"), _marker_legend_rows(categories["stops"], _STOP_MARKER))
+            (
+                gettext("Stops"),
+                [(h, category_label(key, overrides=category_labels)) for h, key in rows],
+            )
         )
     if "services" in categories:
         rows = _marker_legend_rows(categories["services"], _SERVICE_MARKER)

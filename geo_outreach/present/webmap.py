@@ -201,13 +201,6 @@ def _add_template(m: folium.Map, script: str) -> None:
     m.add_child(el)
 
 
-def _fmt(value: float) -> str:
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    digits = max(0, 2 - math.floor(math.log10(abs(value))))
-    return f"{value:,.{min(digits, 4)}f}"
-
-
 def _add_legend(m: folium.Map, title: str, rows: Sequence[tuple[str, str, str]]) -> None:
     """Add a legend box; ``rows`` are ``(colour, label, shape)`` with shape 'box'|'dot'|'line'."""
     items = []
@@ -335,7 +328,7 @@ def base_map(
     attribution: str,
     class_column: str = "highway",
     simplify_m: float = _DEFAULT_SIMPLIFY_ROADS_M,
-    roads_name: str = "Roads",
+    roads_name: str | None = None,
     height: str = "100%",
 ) -> folium.Map:
     """Create a map fitted to ``bounds`` whose base layer is the region's road network.
@@ -361,7 +354,7 @@ def base_map(
     simplify_m
         Douglas-Peucker tolerance for road geometry, metres (0 keeps all vertices).
     roads_name
-        Layer name in the layer control.
+        Layer name in the layer control (default: "Roads" in the current language).
     height
         CSS height of the map element.
 
@@ -433,7 +426,7 @@ def base_map(
 
         layer = folium.GeoJson(
             data,
-            name=roads_name,
+            name=roads_name or gettext("Roads"),
             style_function=style,
             interactive=False,
             smooth_factor=1.0,
@@ -608,10 +601,12 @@ def add_choropleth(
             ),
             source="legend_labels",
         )
+    from geo_outreach.present.labels import class_range_text
+
     rows = []
     for i in range(n_classes):
         lo, hi = edges[i], edges[min(i + 1, len(edges) - 1)]
-        label = _fmt(lo) if lo == hi else f"{_fmt(lo)} – {_fmt(hi)}"
+        label = class_range_text(lo, hi)
         rows.append((colours[i], legend_labels[i] if legend_labels else label, "box"))
     if not np.isfinite(values).all():
         rows.append((nan_color, gettext("No data"), "box"))
@@ -893,6 +888,8 @@ def add_routes(
     """
     import folium
 
+    from geo_outreach.present.labels import column_label
+
     routes = check_gdf(routes, "routes")
     fields = list(fields) if fields is not None else [route_column]
     check_columns(routes, [route_column, *fields], "routes")
@@ -920,7 +917,7 @@ def add_routes(
         data,
         name=name,
         style_function=style,
-        tooltip=folium.GeoJsonTooltip(fields=fields),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[column_label(f) for f in fields]),
     )
     layer.add_to(m)
     _keep_in_front(m, layer, rank=1)

@@ -100,6 +100,18 @@ def test_stops_round_trip_and_feed_routing(stops, tmp_path):
     assert all(v.duration_s == 45 * 60 and v.skills == {"nurse"} for v in visits.visits)
 
 
+def test_why_each_stop_was_a_candidate_reads_in_the_managers_language(stops, tmp_path):
+    from geo_outreach.present.labels import candidate_reason
+
+    back = go.read_stops(stops.save(tmp_path / "s.gpkg"))
+    for table in (stops.stops, back.stops):  # also after a round trip through the file
+        for row in table.to_dict("records"):
+            es, sv = candidate_reason(row, lang="es"), candidate_reason(row, lang="sv")
+            # made from what the candidate is, not the engine's English sentence
+            assert es and sv and es != sv and row["reason"] not in (es, sv)
+            assert "node" not in es and "_" not in es
+
+
 def test_plan_visits_every_stop_within_its_window(plan, stops):
     s = plan.summary()
     assert s["violations"] == 0 and plan.meta["verdict"]["ok"]

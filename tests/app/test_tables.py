@@ -100,8 +100,13 @@ def test_needs_and_stops_tables_read_as_words(
     assert len(tables) == 2  # the stops and the what-if comparison
     _check_tables(tables, lang)
     _check_tooltips(at, lang)
+    stops, what_if = tables
+    why = stops[stops.columns[2]].astype(str)  # rank, name, why, ...
+    assert not why.str.contains("node on|existing ", regex=True).any()  # not the engine's words
+    if lang == PSEUDO:  # why a place was a candidate is said in the reader's language
+        assert why.str.contains(PSEUDO_OPEN, regex=False).all(), why.tolist()
     if lang == "en":
-        stops, what_if = tables
+        assert why.str.startswith(("On a", "An existing service")).all(), why.tolist()
         _people_are_whole(stops, "People newly reached")
         first = at.session_state["stops_result"][0].stops["name"].iloc[0]
         assert f"Without {first}" in what_if["Scenario"].tolist()

@@ -168,6 +168,11 @@ def test_export_data(tiny_region, analysis_gpkg, plan_dir, tmp_path):
     assert code == 0
     layers = list(pyogrio.list_layers(out / "geo_outreach.gpkg")[:, 0])
     assert layers == ["tracts", "zones", "services", "stops", "routes"]
-    assert (out / "stops.csv").read_text().splitlines()[0].startswith("route_id,worker_id,day")
+    assert (
+        (out / "stops.csv")
+        .read_text()
+        .splitlines()[0]
+        .startswith("route_id,worker_id,worker_name,day")
+    )
     services = gpd.read_file(out / "services.geojson")
     assert {"site_id", "category", "name"} <= set(services.columns) and len(services) == 3

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import geopandas as gpd
@@ -44,7 +46,9 @@ def tracts() -> gpd.GeoDataFrame:
 @pytest.fixture(scope="module")
 def layers(tracts):
     zones = gpd.GeoDataFrame(
-        {"zone_id": ["z1"], "n_units": [2]}, geometry=[box(X0, Y0, X0 + 2 * W, Y0 + W)], crs=4326
+        {"zone_id": ["z1"], "n_units": [2], "population": [300.0], "need_score_mean": [0.1]},
+        geometry=[box(X0, Y0, X0 + 2 * W, Y0 + W)],
+        crs=4326,
     )
     services = gpd.GeoDataFrame(
         {
@@ -56,12 +60,19 @@ def layers(tracts):
         crs=4326,
     )
     stops = gpd.GeoDataFrame(
-        {"route_id": ["w1 Mon", "w1 Mon"], "sequence": [1, 2], "name": ["A", "B"]},
+        {
+            "route_id": ["w1 Mon", "w1 Mon"],
+            "worker_id": ["w1", "w1"],
+            "worker_name": ["Ana", "Ana"],
+            "day": ["Mon", "Mon"],
+            "sequence": [1, 2],
+            "name": ["A", "B"],
+        },
         geometry=[Point(X0 + 1.5 * W, Y0 + 0.5 * W), Point(X0 + 3.5 * W, Y0 + 0.5 * W)],
         crs=4326,
     )
     routes = gpd.GeoDataFrame(
-        {"route_id": ["w1 Mon"], "worker_id": ["w1"], "day": ["Mon"]},
+        {"route_id": ["w1 Mon"], "worker_id": ["w1"], "worker_name": ["Ana"], "day": ["Mon"]},
         geometry=[LineString([(X0 + 1.5 * W, Y0 + 0.5 * W), (X0 + 3.5 * W, Y0 + 0.5 * W)])],
         crs=4326,
     )
@@ -137,8 +148,59 @@ def test_html_opens_offline_with_layer_control_and_tooltips(html_map):
         assert name in control, name
     assert "OpenStreetMap" in attribution
     assert any(
-        x in tooltip for x in ("Tract", "w1 Mon", "Clinic", "Library")
+        x in tooltip for x in ("Tract", "Ana, Monday", "Clinic", "Library")
     )  # a feature's tooltip
+
+
+def _legend_and_layer_names(page: str) -> list[str]:
+    """What a reader sees of an HTML map besides the data: the layer control's names, the
+    legends' rows and the tooltips' headers."""
+
+    start = page.index("overlays :  {")
+    names = re.findall(r'"([^"]+)" : ', page[start : page.index("}", start)])
+    spans = re.findall(r"<span[^>]*>([^<]{2,80})</span>", page)
+    aliases = re.findall(r'"aliases": (\[[^\]]*\])|let aliases = (\[[^\]]*\])', page)
+    heads = [a for pair in aliases for group in pair if group for a in json.loads(group)]
+    return [json.loads(f'"{t}"') for t in names + spans] + heads
+
+
+def test_a_spanish_map_says_everything_in_spanish_and_shows_no_ids(tracts, layers, tmp_path):
+    require_map_assets()
+    common = {
+        "title": "Cobertura",
+        "attribution": ATTR,
+        "layers": ["need", "zones", "services", "stops", "routes"],
+        "tracts": tracts,
+        **{k: v for k, v in layers.items() if k != "roads"},
+        "lang": "es",
+    }
+    page = exports.coverage_map(tmp_path / "mapa.html", **common).data.decode("utf-8")
+    seen = _legend_and_layer_names(page)
+    for words in ["Rutas", "Paradas: Ana, lunes", "Zonas desatendidas", "Ana, lunes", "Nombre"]:
+        assert words in seen, words
+    assert {"Sectores censales", "Personas", "Índice de necesidad medio"} <= set(seen)  # a zone
+    english = {"Routes", "Stops", "Underserved zones", "Services", "Roads", "Name", "Stop"}
+    assert not english & {w.split(":")[0] for w in seen}
+    text = " ".join(seen)
+    assert "w1" not in text and "z1" not in text and "4105100" not in text  # no ids
+    # numbers as Spanish writes them
+    assert re.search(r"0,\d{3} – 0,\d{3}", text) and not re.search(r"\d\.\d", text)
+
+    # the printed map, read back: the same words and numbers
+    pdf = exports.coverage_map(tmp_path / "mapa.pdf", **common).data
+
+    (tmp_path / "m.pdf").write_bytes(pdf)
+    printed = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "m.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    printed = " ".join(printed.split())
+    for words in ["Rutas", "Ana, lunes", "Paradas", "Servicios", "Mapa hecho el"]:
+        assert words in printed, words
+    assert re.search(r"0,\d{3} – 0,\d{3}", printed)
+    assert "w1" not in printed and "Routes" not in printed
 
 
 # --------------------------------------------------------------------------- data

@@ -105,3 +105,47 @@ def test_routing_tables_and_kinds_read_as_words():
     assert labels.day_label("Sun", lang="sv") == "Söndag"
     assert [labels.day_label(d, lang="en") for d in WEEKDAYS][-1] == "Sunday"
     assert labels.day_label("2026-12-07") == "2026-12-07"  # a date stays as it is
+
+
+def test_routes_are_named_by_worker_and_day_never_by_id():
+    routes = pd.DataFrame(
+        {
+            "worker_id": ["w1", "w2", "w3", "w4"],
+            "worker_name": ["Ana", "Ana", "", "Bo"],
+            "day": ["Mon", "Mon", "Tue", "Wed"],
+        }
+    )
+    en = labels.route_names(routes, lang="en").tolist()
+    # two workers called Ana stay apart; a worker without a name is known by the id
+    assert en == ["Ana (w1), Monday", "Ana (w2), Monday", "w3, Tuesday", "Bo, Wednesday"]
+    es = labels.route_names(routes, lang="es").tolist()
+    assert es[3] == "Bo, miércoles"  # the day as written inside a phrase
+    assert labels.route_names(routes.iloc[3:], lang="sv").tolist() == ["Bo, onsdag"]
+    assert labels.route_names(pd.DataFrame({"x": [1, 2]}), lang="es").tolist() == [
+        "Ruta 1",
+        "Ruta 2",
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "sv"])
+def test_why_a_place_is_a_candidate_stop_is_a_sentence_in_the_readers_language(lang):
+    site = {"source": "sites", "category": "library", "reason": "existing library 'Central'"}
+    listed = {"source": "file", "listed_in": "places.csv", "reason": "listed in places.csv ('x')"}
+    crossing = {"source": "network", "road_class": "primary", "n_streets": 4.0, "reason": "node"}
+    bend = {"source": "network", "road_class": "secondary", "n_streets": 2, "reason": "node"}
+    own = {"reason": "the parish hall"}
+    texts = [labels.candidate_reason(r, lang=lang) for r in (site, listed, crossing, bend)]
+    assert texts[0].endswith(labels.category_label("library", lang=lang))
+    assert "places.csv" in texts[1] and "4" in texts[2] and "2" not in texts[3]
+    assert len(set(texts)) == 4 and not any("_" in t or "node" in t for t in texts)
+    if lang != "en":  # none of the English sentence is left
+        english = [labels.candidate_reason(r, lang="en") for r in (site, crossing, bend)]
+        assert not set(texts) & set(english)
+    assert labels.candidate_reason(own, lang=lang) == "the parish hall"  # a user's own words
+
+
+def test_map_classes_write_numbers_as_the_language_does():
+    assert labels.class_range_text(0.026, 0.2064, lang="en") == "0.026 – 0.206"
+    assert labels.class_range_text(0.026, 0.2064, lang="es") == "0,026 – 0,206"
+    assert labels.class_range_text(1234.4, 1234.4, lang="en") == "1,234"
+    assert labels.class_range_text(2.55, 14.2, minutes=True, lang="sv") == "2,6 – 14"

@@ -86,7 +86,7 @@ def stops() -> gpd.GeoDataFrame:
 @pytest.fixture(scope="module")
 def routes() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"worker_id": ["w1", "w2"], "day": ["Mon", "Mon"]},
+        {"worker_id": ["w1", "w2"], "worker_name": ["Ana", "Bo"], "day": ["Mon", "Mon"]},
         geometry=[
             LineString([(X0 + 0.5 * W, Y0 + 0.5 * W), (X0 + 3.5 * W, Y0 + 2.5 * W)]),
             LineString([(X0 + 1 * W, Y0 + 2.5 * W), (X0 + 4 * W, Y0 + 0.5 * W)]),
@@ -241,12 +241,13 @@ def test_pdf_page_reads_back_with_maps_legend_and_attribution(
         "Stops are proposals",
         "N",
         "Routes",
-        "w1 Mon",
-        "existing",
+        "Ana, Monday",  # a route is its worker's name and day, never the worker's id
+        "Existing",
         *(x.split("  ")[0] for x in out.classes["need"].labels),
         *(x.split("  ")[0] for x in out.classes["access"].labels),
     ]:
         assert words in text, words
+    assert "w1" not in text
     ARTIFACTS.mkdir(exist_ok=True)
     page.save(ARTIFACTS / "static_map_a4_portrait.png")
 
@@ -293,7 +294,7 @@ def test_point_categories_and_routes_differ_by_shape_not_only_colour(tracts, sto
     dashes = [d for _, d in out.categories["routes"].values()]
     assert len(set(markers)) == len(markers) == 2
     assert len({str(d) for d in dashes}) == 2
-    assert set(out.categories["routes"]) == {"w1 Mon", "w2 Mon"}
+    assert set(out.categories["routes"]) == {"Ana, Monday", "Bo, Monday"}
 
 
 def test_stops_only_map_fits_the_stops(stops):
