@@ -20,7 +20,11 @@ import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
 from geo_outreach.i18n import N_, _, format_date, get_language, gettext, ngettext
-from geo_outreach.present.labels import column_label, skill_label, split_skills
+from geo_outreach.present.labels import (
+    route_names,
+    skill_details,
+    time_text,
+)
 from geo_outreach.team.day import day_bounds, last_notes, navigate_links, plan_update_note
 from geo_outreach.team.plans import route_geojson
 from geo_outreach.team.roles import AccessDeniedError, Actor
@@ -44,12 +48,6 @@ def _day_text(day: dt.date, *, year: bool = True) -> str:
     return format_date(day, form=_("EEE d MMM y") if year else _("EEE d MMM"))
 
 
-def _skills_text(codes: str) -> str:
-    """Languages (and qualifications) of a stop by name: ``es;nurse`` -> ``Spanish, Nurse``."""
-    langs, quals = split_skills(str(codes))
-    return ", ".join(skill_label(c) for c in [*langs, *quals])
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def _day_map(
     region: str | None,
@@ -69,17 +67,16 @@ def _day_map(
     stops = json.loads(stops_json)
     fc = route_geojson(state.visit_store(), plan_id, worker_id=worker, day=day, actor=_actor)
     lines = gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
-    tips = {c: column_label(c) for c in ("worker_id", "day", "n_stops")}
-    tips["n_stops"] = _("Stops")
-    lines = lines.rename(columns=tips)
+    if len(lines):  # the route by the worker's name and day (headers: column_label)
+        lines = lines.assign(route=route_names(lines))
     bounds = day_bounds(stops)
     m = maps.new_map(ctx, state.get_roads(region), bounds=bounds)
     if len(lines):
         add_routes(
             m,
             lines,
-            route_column=tips["worker_id"],
-            fields=list(tips.values()),
+            route_column="route",
+            fields=[c for c in ("route", "n_stops") if c in lines.columns],
             palette=list(lines["colour"]) if "colour" in lines else None,
             name=_("Route"),
             legend=False,
@@ -92,12 +89,12 @@ def _day_map(
         if v:
             folium.CircleMarker(
                 [v["lat"], v["lon"]], radius=9, color=colour, fill=True, fill_opacity=0.9,
-                tooltip=_(tip).format(time=v["time"]),
+                tooltip=_(tip).format(time=time_text(v["time"])),
             ).add_to(m)  # fmt: skip
     for s in stops["stops"]:
         folium.Marker(
             [s["lat"], s["lon"]],
-            tooltip=f"{s['seq']}. {s['start']}",
+            tooltip=f"{s['seq']}. {time_text(s['start'])}",
             icon=folium.DivIcon(
                 html=(
                     '<div style="background:#D55E00;color:#fff;border-radius:50%;width:22px;'
@@ -185,8 +182,8 @@ def render(actor: Actor) -> None:
     depot = route["depot"]
     n = len(route["stops"])
     stops_text = "**" + ngettext("{n} stop", "{n} stops", n).format(n=n) + "**"
-    start = depot.get("start", {}).get("time", "")
-    back = depot.get("end", {}).get("time", "")
+    start = time_text(depot.get("start", {}).get("time", ""))
+    back = time_text(depot.get("end", {}).get("time", ""))
     nb = len(route["breaks"])
     if nb:
         breaks = ngettext("{n} break", "{n} breaks", nb).format(n=nb)
@@ -208,12 +205,10 @@ def render(actor: Actor) -> None:
     notes = last_notes(store, worker_id=worker, actor=actor)
     for s in route["stops"]:
         with st.container(border=True, key=f"team_stop_{s['seq']}"):
-            st.markdown(f"**{s['seq']}. {s['start']}–{s['end']} · {s['name'] or s['visit_id']}**")
+            when = f"{time_text(s['start'])}–{time_text(s['end'])}"
+            st.markdown(f"**{s['seq']}. {when} · {s['name'] or s['visit_id']}**")
             details = [s["address"]]
-            if s.get("languages"):
-                details.append(
-                    _("Speaks: {languages}").format(languages=_skills_text(s["languages"]))
-                )
+            details += skill_details(str(s.get("languages") or ""))
             if s.get("notes"):
                 details.append(_("Note: {note}").format(note=s["notes"]))
             last = notes.get(str(s["visit_id"]))
@@ -228,7 +223,9 @@ def render(actor: Actor) -> None:
                                    icon=":material/directions:" if geo else None)  # fmt: skip
             _record_form(store, route, s, worker, day, actor)
     for b in route["breaks"]:
-        st.caption(_("Break {start}–{end}").format(start=b["start"], end=b["end"]))
+        st.caption(
+            _("Break {start}–{end}").format(start=time_text(b["start"]), end=time_text(b["end"]))
+        )
 
 
 def _record_form(

@@ -19,8 +19,9 @@ from geo_outreach.present.labels import (
     column_label,
     duration_text,
     referral_label,
-    skill_label,
-    split_skills,
+    route_names,
+    skill_details,
+    time_text,
 )
 
 actor = auth.guard("my-day")
@@ -91,8 +92,8 @@ visits = mine[mine["kind"] == "visit"]
 st.markdown(
     _("{stops} · start {start} · back {back} · travel {travel}").format(
         stops="**" + ngettext("{n} stop", "{n} stops", len(visits)).format(n=len(visits)) + "**",
-        start=route["start"],
-        back=route["end"],
+        start=time_text(route["start"]),
+        back=time_text(route["end"]),
         travel=duration_text(float(route["travel_s"]) / 60.0),
     )
 )
@@ -108,13 +109,11 @@ def _day_map(region, _plan, worker, day, plan_dir, lang):  # lang: the tooltips'
     r = _plan.routes
     lines = r[(r["worker_id"] == worker) & (r["day"] == day)]
     m = maps.new_map(ctx, state.get_roads(region), bounds=lines.total_bounds)
-    tips = {"worker_id": column_label("worker_id"), "day": column_label("day")}
-    tips["n_stops"] = _("Stops")
-    add_routes(
+    add_routes(  # the route by the worker's name and day (headers: column_label)
         m,
-        lines.rename(columns=tips),
-        route_column=tips["worker_id"],
-        fields=list(tips.values()),
+        lines.assign(route=route_names(lines)),
+        route_column="route",
+        fields=["route", "n_stops"],
         palette=list(lines["colour"]),
         name=_("Route"),
         legend=False,
@@ -123,6 +122,7 @@ def _day_map(region, _plan, worker, day, plan_dir, lang):  # lang: the tooltips'
     s = s[(s["worker_id"] == worker) & (s["day"] == day) & (s["kind"] == "visit")]
     s = s.dropna(subset=["lon", "lat"])
     if len(s):
+        s = s.assign(start=s["start"].map(time_text))
         tips = {c: column_label(c) for c in ("name", "start", "address")}
         stop = column_label("site_id")  # "Stop"
         pts = gpd.GeoDataFrame(
@@ -280,18 +280,15 @@ for i, (_idx, row) in enumerate(visits.iterrows(), start=1):
     with st.container(border=True):
         tick = f" · ✓ {_outcome(done.outcome)}" if done is not None else ""
         st.markdown(
-            f"**{i}. {row['start']}–{row['end']} · {row['name'] or row['visit_id']}**{tick}"
+            f"**{i}. {time_text(row['start'])}–{time_text(row['end'])}"
+            f" · {row['name'] or row['visit_id']}**{tick}"
         )
         details = []
         if row["address"]:
             details.append(_("Address: {address}").format(address=row["address"]))
-        if row["languages"]:
-            langs, quals = split_skills(str(row["languages"]))
-            spoken = ", ".join(skill_label(c) for c in [*langs, *quals])
-            details.append(_("Speaks: {languages}").format(languages=spoken))
+        details += skill_details(str(row["languages"] or ""))
         if row["notes"]:
             details.append(_("Note: {note}").format(note=row["notes"]))
-        details.append(_("Visit {id}").format(id=row["visit_id"]))
         st.caption(" · ".join(details))
         if store is None:
             continue

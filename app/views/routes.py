@@ -28,6 +28,7 @@ from geo_outreach.present.labels import (
     reason_sentence,
     skill_label,
     split_skills,
+    time_text,
 )
 
 actor = auth.guard("routes")
@@ -234,8 +235,8 @@ if days_planned:
                     _("Worker"): lines["worker"],
                     _("Day"): lines["day"].map(day_label),
                     _("Stops"): lines["n_stops"],
-                    _("Start"): lines["start"],
-                    _("End"): lines["end"],
+                    _("Start"): lines["start"].map(time_text),
+                    _("End"): lines["end"].map(time_text),
                 },
                 geometry=lines.geometry,
                 crs=lines.crs,
@@ -249,7 +250,7 @@ if days_planned:
                 name=_("Routes on {day}").format(day=day_label(day)),
             )
         s = _plan.stops
-        s = s.assign(worker=_worker_names(s))
+        s = s.assign(worker=_worker_names(s), start=s["start"].map(time_text))
         s = s[(s["day"] == day) & (s["kind"] == "visit")].dropna(subset=["lon", "lat"])
         if len(s):
             pts = gpd.GeoDataFrame(
@@ -290,7 +291,9 @@ if days_planned:
         tl = tl.assign(
             start=tl["start"].dt.tz_localize(None),
             end=tl["end"].dt.tz_localize(None),
-            at=tl["start"].dt.strftime("%H:%M") + "-" + tl["end"].dt.strftime("%H:%M"),
+            at=tl["start"].dt.strftime("%H:%M").map(time_text)
+            + "–"
+            + tl["end"].dt.strftime("%H:%M").map(time_text),
             kind=tl["kind"].map(kind_label),
             label=what,
         )
@@ -331,6 +334,8 @@ if days_planned:
     units = ctx.region.unit_system
     r = r.assign(
         mode=r["mode"].map(mode_label),
+        start=r["start"].map(time_text),
+        end=r["end"].map(time_text),
         travel=(r["travel_s"] / 60).map(duration_text),
         distance=r["dist_m"].map(lambda d: distance_text(d, unit_system=units)),
         working_time=(r["duration_s"] / 60).map(duration_text),
@@ -343,6 +348,7 @@ if days_planned:
             worker=_worker_names(ds),
             kind=ds["kind"].map(kind_label),
             name=ds["name"].where(ds["kind"] == "visit", ""),  # the kind says what the rest are
+            **{c: ds[c].map(time_text) for c in ("arrival", "start", "end")},
         )
         st.dataframe(
             label_columns(ds[["worker", "seq", "kind", "name", "arrival", "start", "end"]]),

@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
 
 
 def _print_plan(plan: dict[str, Any]) -> None:
-    from geo_outreach.present.labels import day_label, reason_sentence
+    from geo_outreach.present.labels import day_label, reason_sentence, time_text
 
     print(
         _(
@@ -95,10 +95,10 @@ def _print_plan(plan: dict[str, Any]) -> None:
             )
         )
         for s in r["stops"]:
-            print(f"  {s['seq']:>2}  {s['start']}-{s['end']}  {s['visit_id']}  {s['name']}  "
-                  f"{s['address']}")  # fmt: skip
+            when = f"{time_text(s['start'])}–{time_text(s['end'])}"
+            print(f"  {s['seq']:>2}  {when}  {s['visit_id']}  {s['name']}  {s['address']}")
         for b in r["breaks"]:
-            print(f"      {b['start']}-{b['end']}  " + _("break"))
+            print(f"      {time_text(b['start'])}–{time_text(b['end'])}  " + _("break"))
     if plan["unscheduled"]:
         print("\n" + _("unscheduled: {n}").format(n=len(plan["unscheduled"])))
         for u in plan["unscheduled"]:

@@ -47,8 +47,10 @@ __all__ = [
     "route_names",
     "share_text",
     "siting_summary",
+    "skill_details",
     "skill_label",
     "split_skills",
+    "time_text",
 ]
 
 logger = logging.getLogger(__name__)
@@ -596,3 +598,37 @@ def class_range_text(
         return format_decimal(value, decimals=min(digits, 3), lang=lang)
 
     return one(low) if low == high else f"{one(low)} – {one(high)}"
+
+
+def time_text(value: object, *, lang: str | None = None) -> str:
+    """A plan's clock time (``"09:05"``, or minutes after midnight) as people read it in
+    ``lang`` (``9:05 AM`` / ``9:05`` / ``09:05``); empty or unreadable values as they are."""
+    from geo_outreach.i18n import clock
+
+    if isinstance(value, int | float):
+        return clock(float(value), lang=lang)
+    text = "" if value is None else str(value).strip()
+    hh, sep, mm = text.partition(":")
+    if not sep or not hh.isdigit() or not mm[:2].isdigit() or int(hh) > 47 or int(mm[:2]) > 59:
+        return text
+    return clock(int(hh) * 60 + int(mm[:2]), lang=lang)
+
+
+def skill_details(codes: str, *, lang: str | None = None) -> list[str]:
+    """What a stop's skills say to the worker: ``es;ru;nurse`` -> ``["Speaks: Spanish,
+    Russian", "Needs: Nurse"]`` (languages and qualifications apart; empty parts left out)."""
+    langs, quals = split_skills(str(codes or ""))
+    out = []
+    if langs:
+        out.append(
+            _t(N_("Speaks: {languages}"), lang).format(
+                languages=", ".join(skill_label(c, lang=lang) for c in langs)
+            )
+        )
+    if quals:
+        out.append(
+            _t(N_("Needs: {qualifications}"), lang).format(
+                qualifications=", ".join(skill_label(c, lang=lang) for c in quals)
+            )
+        )
+    return out

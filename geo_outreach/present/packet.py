@@ -43,7 +43,16 @@ import pandas as pd
 from geo_outreach.domain import WEEKDAY_NAMES, WEEKDAYS
 from geo_outreach.errors import InputError
 from geo_outreach.files import atomic_file
-from geo_outreach.i18n import N_, _, format_date, gettext, ngettext, resolve_language, using
+from geo_outreach.i18n import (
+    N_,
+    _,
+    clock,
+    format_date,
+    gettext,
+    ngettext,
+    resolve_language,
+    using,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -556,7 +565,7 @@ def to_ics(
             ev.add("geo", (float(row.lat), float(row.lon)))
         lines = [gettext("Stop {n}: {name}").format(n=row.stop_no, name=row.name)]
         if math.isfinite(row.arrival_min):
-            lines.append(gettext("Arrive at {time}").format(time=row.arrival))
+            lines.append(gettext("Arrive at {time}").format(time=_clock_of(row, "arrival")))
         lines += _skill_lines(row.languages)
         if row.notes:
             lines.append(gettext("Notes: {notes}").format(notes=row.notes))
@@ -617,16 +626,28 @@ def _end_label(row: Any) -> str:
     return label
 
 
+def _clock_of(row: Any, which: str) -> str:
+    """A stop's ``arrival``/``start``/``end`` as a clock time people read in the sheet's
+    language (``9:05 AM`` / ``9:05`` / ``09:05``); the stops file's text when it has no
+    minutes."""
+    minutes = getattr(row, f"{which}_min", math.nan)
+    if isinstance(minutes, int | float) and math.isfinite(minutes):
+        return clock(minutes)
+    return str(getattr(row, which, "") or "")
+
+
 def _row_cells(row: Any) -> list[str]:
+    arrival, start, end = (_clock_of(row, w) for w in ("arrival", "start", "end"))
     if row.kind == "break":
-        when = f"{row.start or row.arrival}–{row.end}".strip("–")
+        when = f"{start or arrival} – {end}".strip(" –")
         return ["", when, gettext("Break"), "", "", row.notes, ""]
     if row.kind in _END_KINDS:
-        when = row.arrival or row.start or row.end
+        when = arrival or start or end
         return ["", when, f"{_end_label(row)}\n{row.address}".strip(), "", "", row.notes, ""]
-    when = f"{row.start}–{row.end}" if row.start and row.end else (row.start or row.arrival)
-    if row.arrival and row.arrival != row.start:
-        when += "\n" + gettext("arrive {time}").format(time=row.arrival)
+    # spaced: a range of times that does not fit breaks after its dash
+    when = f"{start} – {end}" if start and end else (start or arrival)
+    if arrival and arrival != start:
+        when += "\n" + gettext("arrive {time}").format(time=arrival)
     place = f"{row.name}\n{row.address}".strip() if row.address else row.name
     langs, quals = _skill_names(row.languages)
     return [str(row.stop_no), when, place, langs, quals, row.notes, "☐"]
@@ -656,7 +677,8 @@ def _wrap(
 
     for para in str(text).split("\n"):
         line = ""
-        for word in para.split():
+        # no break at a no-break space ("9:00 AM" stays whole)
+        for word in (w for w in re.split(r"[ \t]+", para) if w):
             while not fits(word):  # cut a word wider than the column
                 k = len(word) - 1
                 while k > 1 and not fits(word[:k]):
@@ -800,7 +822,7 @@ def _route_sheet_pdf(
                 margin / w_in, 1 - margin / h_in, headline, fontsize=16, fontweight="bold", va="top"
             )
             visits_text = ngettext("{n} visit", "{n} visits", n_visits).format(n=n_visits)
-            sub = f"{long_date}  ·  {visits_text}  ·  {_hhmm(first)}–{_hhmm(last)}" + (
+            sub = f"{long_date}  ·  {visits_text}  ·  {clock(first)}–{clock(last)}" + (
                 " "
                 + gettext("({zone} time)").format(zone=timezone.split("/")[-1].replace("_", " "))
                 if timezone

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from geo_outreach.i18n import _
+from geo_outreach.i18n import _, clock
 
 from .roles import OWNER, Actor, require
 
@@ -60,7 +60,7 @@ def local_hhmm(iso: str | None, timezone: str) -> str:
 
 
 def plan_update_note(seen: Any, route: dict[str, Any]) -> str | None:
-    """ "Plan updated at HH:MM" when ``route`` comes from another publication than ``seen``.
+    """ "Plan updated at 9:05 AM" when ``route`` comes from another publication than ``seen``.
 
     Parameters
     ----------
@@ -72,8 +72,10 @@ def plan_update_note(seen: Any, route: dict[str, Any]) -> str | None:
     now = (route["plan_id"], route["published_at"])
     if seen is None or tuple(seen) == now:
         return None
-    when = local_hhmm(route["published_at"], route.get("timezone") or "")
-    return _("Plan updated at {time}").format(time=when)  # in the current language
+    hh, _sep, mm = local_hhmm(route["published_at"], route.get("timezone") or "").partition(":")
+    when = clock(int(hh) * 60 + int(mm)) if hh.isdigit() and mm.isdigit() else ""
+    # in the current language, the time as it writes clock times ("9:05 AM" / "09:05")
+    return _("Plan updated at {time}").format(time=when)
 
 
 def last_notes(store: Any, *, worker_id: str, actor: Actor = OWNER) -> dict[str, str]:

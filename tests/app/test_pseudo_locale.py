@@ -218,6 +218,7 @@ def _words_left(text: str, data_values: set[str]) -> str:
     inner = re.compile(r"⟦[^⟦⟧]*⟧")
     while inner.search(text):
         text = inner.sub(" ", text)
+    text = re.sub(r"\d{1,2}:\d\d(?:[\s\u202f]?[AP]M)?", " ", text)  # clock times: Babel's
     for value in sorted(data_values, key=len, reverse=True):
         if value:
             text = text.replace(value, " ")

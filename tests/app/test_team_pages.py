@@ -89,8 +89,11 @@ def test_worker_sees_exactly_their_published_day_and_not_another(team):
     )
     assert route["stops"]
     text = _text(at)
-    for s in route["stops"]:
-        assert f"**{s['seq']}. {s['start']}–{s['end']} · {s['name']}**" in text
+    from geo_outreach.present.labels import time_text
+
+    for s in route["stops"]:  # the times as the worker's language writes them
+        when = f"{time_text(s['start'], lang='en')}–{time_text(s['end'], lang='en')}"
+        assert f"**{s['seq']}. {when} · {s['name']}**" in text
     others = {
         s["name"] for r in team["plan"]["routes"] if r["worker_id"] != "ana" for s in r["stops"]
     }

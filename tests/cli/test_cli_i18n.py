@@ -46,6 +46,7 @@ def leftover_words(text: str, data: set[str]) -> list[tuple[str, list[str]]]:
     for line in text.splitlines():
         rest = WRAPPED.sub(" ", line)
         rest = re.sub(r"^(error|warning): ", "", rest)  # fixed prefixes other tools parse
+        rest = re.sub(r"\d{1,2}:\d\d(?:[\s\u202f]?[AP]M)?", " ", rest)  # clock times: Babel's
         for value in sorted(data, key=len, reverse=True):
             rest = rest.replace(value, " ")
         words = re.findall(r"[^\W\d_]{2,}", rest)

@@ -149,3 +149,23 @@ def test_map_classes_write_numbers_as_the_language_does():
     assert labels.class_range_text(0.026, 0.2064, lang="es") == "0,026 – 0,206"
     assert labels.class_range_text(1234.4, 1234.4, lang="en") == "1,234"
     assert labels.class_range_text(2.55, 14.2, minutes=True, lang="sv") == "2,6 – 14"
+
+
+def test_clock_times_are_written_as_the_language_writes_them():
+    assert labels.time_text("09:05", lang="en") == "9:05\u202fAM"
+    assert labels.time_text("13:40", lang="en") == "1:40\u202fPM"
+    assert labels.time_text("09:05", lang="es") == "9:05"
+    assert labels.time_text("09:05", lang="sv") == "09:05"
+    assert labels.time_text(545.0, lang="sv") == "09:05"  # minutes after midnight
+    assert labels.time_text("", lang="en") == "" and labels.time_text("soon", lang="en") == "soon"
+
+
+def test_a_stops_skills_say_languages_and_qualifications_apart():
+    assert labels.skill_details("es;ru;nurse", lang="en") == [
+        "Speaks: Spanish, Russian",
+        "Needs: Nurse",
+    ]
+    assert labels.skill_details("nurse", lang="en") == ["Needs: Nurse"]  # no language: none said
+    assert labels.skill_details("", lang="en") == []
+    es = labels.skill_details("so;nurse", lang="es")
+    assert len(es) == 2 and not any("Speaks" in t or "Needs" in t for t in es)

@@ -28,7 +28,7 @@ ENGLISH_LABELS = [
 ]  # fmt: skip
 EXPECTED = {
     "es": ["Hoja de ruta", "Hora", "Lugar y dirección", "Idiomas", "Cualificaciones", "Notas",
-           "Hecho", "Descanso", "llegada 08:52", "Página 1 de 1", "martes 4 de marzo de 2025",
+           "Hecho", "Descanso", "llegada 8:52", "Página 1 de 1", "martes 4 de marzo de 2025",
            "4 visitas", "Español", "Ruso", "Enfermero/a", "Fuentes", "colaboradores"],
     "sv": ["Besökslista", "Tid", "Plats och adress", "Språk", "Kompetenser", "Anteckningar",
            "Klart", "Rast", "ankomst 08:52", "Sida 1 av 1", "tisdag 4 mars 2025", "4 besök",

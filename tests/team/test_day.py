@@ -40,11 +40,16 @@ def test_plan_updated_note_in_the_regions_time():
              "timezone": "America/Los_Angeles"}  # fmt: skip
     assert plan_update_note(None, route) is None  # first look
     assert plan_update_note((4, route["published_at"]), route) is None  # nothing new
-    assert plan_update_note((3, "2026-03-02T16:00:00+00:00"), route) == "Plan updated at 09:05"
+    assert (
+        plan_update_note((3, "2026-03-02T16:00:00+00:00"), route) == "Plan updated at 9:05\u202fAM"
+    )
     from geo_outreach import i18n
 
     with i18n.using(i18n.PSEUDO):  # the note goes through the catalogues (the time is data)
-        assert plan_update_note((3, None), route) == "⟦Plan updated at 09:05⟧"
+        note = plan_update_note((3, None), route)
+        assert note is not None and note.startswith("⟦Plan updated at ") and "9:05" in note
+    with i18n.using("sv"):  # 24 h where the language writes it so
+        assert "09:05" in str(plan_update_note((3, None), route))
     assert local_hhmm("2026-03-02T17:05:00+00:00", "Nowhere/Else") == "17:05"
 
 
