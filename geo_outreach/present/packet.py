@@ -531,8 +531,13 @@ def to_ics(
     created: dt.datetime | None = None,
 ) -> bytes:
     """An iCalendar file with one event per visit in ``timezone`` (TZID and VTIMEZONE); its
-    texts are in the current language (:mod:`geo_outreach.i18n`)."""
+    texts are in the current language (:mod:`geo_outreach.i18n`).  ``worker`` is the name
+    the calendar is called by; the events' UIDs use the stops' ``worker_id``."""
     import icalendar
+
+    uid_worker = (
+        str(stops["worker_id"].iloc[0]) if "worker_id" in stops.columns and len(stops) else worker
+    )
 
     tz = _zone(timezone)
     cal = icalendar.Calendar()
@@ -540,7 +545,9 @@ def to_ics(
     cal.add("version", "2.0")
     cal.add(
         "x-wr-calname",
-        gettext("Outreach {worker} {date}").format(worker=worker, date=date.isoformat()).strip(),
+        gettext("Outreach {worker} {date}")
+        .format(worker=worker, date=format_date(date, form="medium"))
+        .strip(),
     )
     cal.add("x-wr-timezone", timezone)
     stamp = created or dt.datetime.now(dt.UTC)
@@ -554,7 +561,7 @@ def to_ics(
                 source="start",
             )
         ev = icalendar.Event()
-        ev.add("uid", f"{row.visit_id}-{worker}-{date.isoformat()}-{row.sequence}@geo-outreach")
+        ev.add("uid", f"{row.visit_id}-{uid_worker}-{date.isoformat()}-{row.sequence}@geo-outreach")
         ev.add("dtstamp", stamp)
         ev.add("dtstart", _at(date, start, tz))
         ev.add("dtend", _at(date, end, tz))
@@ -1258,7 +1265,7 @@ def _write_packet(
     date = packet_date(day, week_of, today=dt.datetime.now(_zone(timezone)).date())
     worker_id = str(stops["worker_id"].iloc[0])
     names = [n for n in stops["worker_name"] if n]
-    who = f"{names[0]} ({worker_id})" if names else worker_id
+    who = names[0] if names else worker_id  # people read the worker's name
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{_safe(worker_id)}_{date.isoformat()}"
@@ -1282,7 +1289,7 @@ def _write_packet(
         stops, date=date, timezone=timezone, route_lines=lines, name=f"{who} {date.isoformat()}"
     ).encode("utf-8")
     ics_path = out / f"{stem}.ics"
-    files[ics_path] = to_ics(stops, date=date, timezone=timezone, worker=worker_id)
+    files[ics_path] = to_ics(stops, date=date, timezone=timezone, worker=who)
     html_path = None
     if html:
         html_path = out / f"{stem}.html"
@@ -1291,7 +1298,7 @@ def _write_packet(
             route_lines=lines,
             roads=roads,
             attribution=attribution,
-            title=f"{who}: {format_date(date, form=gettext('EEEE dd MMMM y'))} ({date.isoformat()})",
+            title=f"{who}: {format_date(date, form=gettext('EEEE dd MMMM y'))}",
         ).encode("utf-8")
     for path, data in files.items():
         with atomic_file(path) as tmp:

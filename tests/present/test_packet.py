@@ -310,7 +310,7 @@ def test_packet_html_opens_offline_in_chromium(written):
     rec.assert_local()
     assert rec.errors == []
     assert n_paths >= 1 + 4 + 1  # route + 4 visits + depot
-    assert "w1" in title and "2025-03-04" in title
+    assert title == "w1: Tuesday 04 March 2025"  # the worker (no name in this plan) and the day
     assert any(v in tooltip for v in VISITS) or "Depot" in tooltip
 
 
@@ -324,3 +324,27 @@ def test_written_paths_are_named_by_worker_and_date(written):
         "v04",
     ]
     assert isinstance(written.stops, pd.DataFrame)
+
+
+def test_a_named_workers_packet_calls_them_by_name_not_by_id(tmp_path):
+    named = STOPS_CSV.replace("worker_id,day,", "worker_id,worker_name,day,", 1)
+    named = "\n".join(
+        ln.replace("w1,", "w1,Ana Lopez,", 1) if ln.startswith("w1,") else
+        ln.replace("w2,", "w2,Ben,", 1) if ln.startswith("w2,") else ln
+        for ln in named.splitlines()
+    ) + "\n"  # fmt: skip
+    out = packet.write_packet(
+        write_plan(tmp_path / "plan", named),
+        tmp_path / "out",
+        worker="w1",
+        day="Tue",
+        week_of=dt.date(2025, 3, 3),
+        html=False,
+    )
+    text = " ".join(_pdf_text(out.pdf).split())
+    assert "Route sheet: Ana Lopez" in text and "w1" not in text
+    cal = icalendar.Calendar.from_ical(out.ics.read_bytes())
+    assert cal["x-wr-calname"] == "Outreach Ana Lopez Mar 4, 2025"
+    uids = [str(e["uid"]) for e in cal.walk("VEVENT")]
+    assert uids and all("-w1-2025-03-04-" in u for u in uids)  # stable ids stay in the UIDs
+    assert out.pdf.name.startswith("w1_2025-03-04")  # file names keep the id
