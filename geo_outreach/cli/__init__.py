@@ -149,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
     )
+    parser.add_argument(
+        "--lang",
+        dest="cli_lang",
+        choices=list(i18n.LANGUAGES),
+        default=None,
+        help="language of the messages and of what the command writes for people "
+        "(default: GEO_OUTREACH_LANG, else English); an export's own --lang wins",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMAND_MODULES:
         try:
@@ -164,9 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit status (also the console script's entry point).
 
-    The whole run speaks one language, resolved once at the start: ``GEO_OUTREACH_LANG``,
-    else English; a command's own ``--lang`` (``export packet``, ``export map``) then applies
-    to its messages too. The language is set for this call only (called in-process, the
+    The whole run speaks one language, resolved once at the start: ``geo-outreach --lang``,
+    else ``GEO_OUTREACH_LANG``, else English; a command's own ``--lang`` (``export packet``,
+    ``export map``) wins and applies to its messages too. The language is set for this call only (called in-process, the
     caller's language is left as it was).
     """
     try:
@@ -192,12 +200,34 @@ def _interrupted() -> None:
         pass
 
 
+def _early_language(argv: Sequence[str] | None) -> str | None:
+    """The last valid ``--lang`` of ``argv`` (the top level's or a command's), read before
+    the command line is parsed, so that a mistake in it is already explained in that
+    language."""
+    import argparse
+
+    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    pre.add_argument("--lang")
+    try:
+        known, _rest = pre.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    except (argparse.ArgumentError, SystemExit):  # "--lang" without a value: the parser says so
+        return None
+    return known.lang if known.lang in i18n.LANGUAGES else None
+
+
 def _main(argv: Sequence[str] | None) -> int:
+    early = _early_language(argv)
+    if early:
+        i18n.set_language(early)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version or a bad option (already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    if getattr(args, "cli_lang", None):  # geo-outreach --lang es COMMAND ...
+        i18n.set_language(args.cli_lang)
+        if hasattr(args, "lang") and not args.lang:  # what an export writes speaks it too
+            args.lang = args.cli_lang
     if getattr(args, "lang", None):  # a command's --lang: its messages speak it too
         i18n.set_language(args.lang)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)

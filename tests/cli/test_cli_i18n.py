@@ -198,3 +198,30 @@ def test_an_unknown_language_is_one_error_line(
     code, out, err = run(["region", "info"], "fr", monkeypatch, capsys)
     assert code == 2 and not out
     assert err.startswith("error: GEO_OUTREACH_LANG:") and err.count("\n") == 1 and "es" in err
+
+
+def test_lang_chooses_the_language_of_any_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``geo-outreach --lang sv COMMAND``: the run speaks Swedish whatever GEO_OUTREACH_LANG
+    says, and an export writes its file in it unless the export's own --lang says otherwise."""
+    code, _, err = run(
+        ["--lang", "sv", "synth", str(tmp_path / "a"), "--nodes", "many"], "es", monkeypatch, capsys
+    )
+    assert code == 2 and err.startswith("error: ")
+    assert "se esperaba" not in err and "(se geo-outreach synth --help)" in err
+    code, _, err = run(["--lang", "fr", "region", "info"], "en", monkeypatch, capsys)
+    assert code == 2 and "--lang" in err and "'fr'" in err  # one line naming the choices
+    assert err.count("\n") == 1 and "en, es, sv" in err.replace("'", "")
+
+    import geo_outreach.cli.export as export_cli
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(export_cli, "run_map", lambda args: seen.update(lang=args.lang) or 0)
+    for argv, want in (
+        (["--lang", "sv", "export", "map", "-o", "m.png"], "sv"),
+        (["--lang", "sv", "export", "map", "--lang", "es", "-o", "m.png"], "es"),
+    ):
+        seen.clear()
+        run(argv, "en", monkeypatch, capsys)
+        assert seen.get("lang") == want, argv
