@@ -18,6 +18,7 @@ import streamlit as st
 from geo_outreach.errors import GeoOutreachError, InputError
 from geo_outreach.i18n import N_, _, format_date, format_decimal, ngettext
 from geo_outreach.present.labels import (
+    chart_time_format,
     column_label,
     day_label,
     distance_text,
@@ -298,7 +299,7 @@ if days_planned:
             label=what,
         )
         hhmm = alt.Axis(
-            format="%H:%M",
+            format=chart_time_format(),
             title=_("{day}, time in {timezone}").format(
                 day=day_label(day), timezone=saved["result"].timezone
             ),

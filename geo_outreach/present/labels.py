@@ -31,6 +31,7 @@ __all__ = [
     "ROAD_SENTENCES",
     "candidate_reason",
     "category_label",
+    "chart_time_format",
     "class_range_text",
     "column_label",
     "day_label",
@@ -632,3 +633,14 @@ def skill_details(codes: str, *, lang: str | None = None) -> list[str]:
             )
         )
     return out
+
+
+def chart_time_format(*, lang: str | None = None) -> str:
+    """The d3 time format of a chart's clock axis as ``lang`` writes clock times
+    (``%-I:%M %p`` where the language counts 12 hours, else ``%H:%M``)."""
+    from babel import Locale
+
+    from geo_outreach.i18n import _locale
+
+    pattern = str(Locale.parse(_locale(lang)).time_formats["short"].pattern)
+    return "%-I:%M %p" if "a" in pattern else "%H:%M"

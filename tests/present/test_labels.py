@@ -158,6 +158,8 @@ def test_clock_times_are_written_as_the_language_writes_them():
     assert labels.time_text("09:05", lang="sv") == "09:05"
     assert labels.time_text(545.0, lang="sv") == "09:05"  # minutes after midnight
     assert labels.time_text("", lang="en") == "" and labels.time_text("soon", lang="en") == "soon"
+    assert labels.chart_time_format(lang="en") == "%-I:%M %p"  # the Gantt chart's axis too
+    assert labels.chart_time_format(lang="sv") == "%H:%M"
 
 
 def test_a_stops_skills_say_languages_and_qualifications_apart():
