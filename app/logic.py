@@ -173,6 +173,31 @@ def readable_table(df: pd.DataFrame, columns: Sequence[str] | None = None) -> pd
     return label_columns(out)
 
 
+def plan_names(stops: pd.DataFrame | None) -> tuple[dict[str, str], dict[str, str]]:
+    """``(worker names, visit names)`` by id from a plan's itinerary (empty without a plan),
+    so that tables show names, never the ids they are keyed by."""
+    if stops is None or not len(stops):
+        return {}, {}
+    workers: dict[str, str] = {}
+    if "worker_name" in stops.columns:
+        for wid, name in zip(stops["worker_id"].astype(str), stops["worker_name"], strict=True):
+            text = "" if pd.isna(name) else str(name).strip()
+            if text and text != "nan":
+                workers.setdefault(wid, text)
+    visits = stops[stops["kind"] == "visit"] if "kind" in stops.columns else stops
+    names = {
+        str(v): str(n).strip()
+        for v, n in zip(visits["visit_id"], visits["name"], strict=True)
+        if pd.notna(n) and str(n).strip()
+    }
+    return workers, names
+
+
+def named(ids: pd.Series, names: dict[str, str]) -> pd.Series:
+    """Each id as its name (the id itself where no name is known)."""
+    return ids.astype(str).map(lambda i: names.get(i, i))
+
+
 def what_if_table(table: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The what-if comparison (:func:`geo_outreach.optimize.siting.what_if`) for people: each
     scenario in words (stops by their ``names``), people reached and shares."""

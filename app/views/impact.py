@@ -13,7 +13,8 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
-from geo_outreach.i18n import _, format_people, format_percent, ngettext
+from geo_outreach.i18n import _, format_date, format_people, format_percent, ngettext
+from geo_outreach.present.labels import referral_label
 
 actor = auth.guard("impact")
 sc = state.scenario()
@@ -145,7 +146,8 @@ st.dataframe(
 )
 
 st.subheader(_("Referrals by category"))
-refs = summary.referrals.set_index("category")["referrals"]
+refs = summary.referrals.assign(category=summary.referrals["category"].map(referral_label))
+refs = refs.set_index("category")["referrals"]
 st.bar_chart(refs, horizontal=True, height=220)
 
 from geo_outreach.team.roles import allowed  # noqa: E402
@@ -154,13 +156,20 @@ if not allowed(actor, "impact.details"):  # planners: aggregates only
     st.caption(_("Follow-ups and planned-vs-done per visit are shown to managers."))
     st.stop()
 
+worker_names, visit_names = logic.plan_names(saved["plan"].stops if saved is not None else None)
 st.subheader(_("Follow-ups due"))
 fu = summary.followups
 if fu.empty:
     st.success(_("No open follow-up."))
 else:
     show = fu[["followup_due", "days_overdue", "worker_id", "planned_visit_id", "unit_id"]].copy()
-    show["followup_due"] = pd.to_datetime(show["followup_due"]).dt.date
+    show["followup_due"] = [
+        format_date(d, form="medium") if pd.notna(d) else ""
+        for d in pd.to_datetime(show["followup_due"]).dt.date
+    ]
+    # names, not the ids the log keys them by
+    show["worker_id"] = logic.named(show["worker_id"], worker_names)
+    show["planned_visit_id"] = logic.named(show["planned_visit_id"], visit_names)
     show["unit_id"] = show["unit_id"].map(names).fillna(_("(no tract)"))  # the tract's name
     st.dataframe(logic.readable_table(show), hide_index=True, key="impact_followups")
 
@@ -172,10 +181,14 @@ if use_plan and saved is not None:
     p2.metric(_("Done"), int(pt.get("done", 0)))
     rate = pt.get("completion_rate")
     p3.metric(_("Completion"), _("n/a") if rate is None or rate != rate else format_percent(rate))
+    pvd = summary.planned_vs_done
+    pvd = pvd.assign(
+        visit_id=logic.named(pvd["visit_id"], visit_names),
+        worker_id=logic.named(pvd["worker_id"], worker_names),
+        done_by=logic.named(pvd["done_by"], worker_names),
+    )
     st.dataframe(
-        logic.readable_table(
-            summary.planned_vs_done, ["visit_id", "worker_id", "status", "done_by"]
-        ),
+        logic.readable_table(pvd, ["visit_id", "worker_id", "status", "done_by"]),
         hide_index=True,
         key="impact_planned",
     )

@@ -158,6 +158,14 @@ def test_impact_tables_read_as_words(
             "Done", "No one there", "Cancelled", "Not recorded", "Upcoming"
         }  # fmt: skip
         assert "Census Tract" in str(followups["Area"].iloc[0])
+        # people and visits by name, never by the ids the log keys them by
+        plan = planned["plan"].stops
+        assert followups["Worker"].iloc[0] == stop["worker_name"] != stop["worker_id"]
+        assert followups["Visit"].iloc[0] == stop["name"]
+        ids = set(plan["visit_id"].astype(str)) | set(plan["worker_id"].astype(str))
+        shown = set(planned_done[["Visit", "Worker"]].astype(str).to_numpy().ravel())
+        assert not shown & ids, shown & ids
+        assert "-" not in str(followups["Follow-up due"].iloc[0])  # a date as people write it
 
 
 @pytest.mark.parametrize("lang", ["en", PSEUDO])
