@@ -331,6 +331,8 @@ def run(args: argparse.Namespace) -> int:
         summary["published"] = {k: pub[k] for k in ("id", "week_of", "status", "superseded")}
     if args.json:
         print_json(summary)
+    from geo_outreach.present.labels import day_label
+
     print(
         _(
             "planned {scheduled} visit(s) on {routes} route(s) over {days}; {unscheduled} "
@@ -339,7 +341,7 @@ def run(args: argparse.Namespace) -> int:
         ).format(
             scheduled=summary["scheduled"],
             routes=summary["routes"],
-            days="/".join(summary["days"]),
+            days=", ".join(day_label(d) for d in summary["days"]),
             unscheduled=summary["unscheduled"],
             off_network=summary["off_network"],
             hours=format_decimal(summary["total_travel_h"], decimals=1),

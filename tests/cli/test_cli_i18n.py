@@ -150,7 +150,7 @@ def test_plan_publish_and_plans_list_show(
     summary = json.loads(out) if out.strip() else {}
     assert not summary  # without --json, stdout stays empty: the summary is on stderr
     # the plan's summary and the publish line: words only inside the markers
-    paths = {str(tmp_path / "p"), "Mon/Tue", "2026-03-02", "2026-03-04"}
+    paths = {str(tmp_path / "p"), "2026-03-02", "2026-03-04"}
     files = "stops.csv"
     assert err.count(PSEUDO_OPEN) >= 2
     lines = [line for line in err.splitlines() if line.strip()]
