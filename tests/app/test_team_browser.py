@@ -192,9 +192,13 @@ def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path, app_
             stops.first.wait_for()
             _idle(page)
             assert stops.count() == len(route["stops"])
+            from geo_outreach.present.labels import time_text
+
             for i, s in enumerate(route["stops"]):
                 t = stops.nth(i).inner_text()
-                assert t.startswith(f"{s['seq']}. {s['start']}–{s['end']} · {s['name']}"), t
+                # times as the worker's language (English here) writes them
+                when = f"{time_text(s['start'], lang='en')}–{time_text(s['end'], lang='en')}"
+                assert t.startswith(f"{s['seq']}. {when} · {s['name']}"), t
                 assert s["address"] in t
             text = _page_text(page)
             assert not any(n in text for n in others)
