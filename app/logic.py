@@ -178,12 +178,9 @@ def plan_names(stops: pd.DataFrame | None) -> tuple[dict[str, str], dict[str, st
     so that tables show names, never the ids they are keyed by."""
     if stops is None or not len(stops):
         return {}, {}
-    workers: dict[str, str] = {}
-    if "worker_name" in stops.columns:
-        for wid, name in zip(stops["worker_id"].astype(str), stops["worker_name"], strict=True):
-            text = "" if pd.isna(name) else str(name).strip()
-            if text and text != "nan":
-                workers.setdefault(wid, text)
+    from geo_outreach.present.labels import worker_names
+
+    workers = dict(zip(stops["worker_id"].astype(str), worker_names(stops), strict=True))
     visits = stops[stops["kind"] == "visit"] if "kind" in stops.columns else stops
     names = {
         str(v): str(n).strip()

@@ -16,7 +16,7 @@ import state
 import streamlit as st
 
 from geo_outreach.errors import GeoOutreachError, InputError
-from geo_outreach.i18n import N_, _, format_date, format_decimal, ngettext
+from geo_outreach.i18n import N_, _, format_date, format_decimal, format_time, ngettext
 from geo_outreach.present.labels import (
     chart_time_format,
     column_label,
@@ -30,6 +30,7 @@ from geo_outreach.present.labels import (
     skill_label,
     split_skills,
     time_text,
+    worker_names,
 )
 
 actor = auth.guard("routes")
@@ -198,16 +199,6 @@ if summary["violations"]:
     )
 
 
-def _worker_names(frame: pd.DataFrame) -> pd.Series:
-    """Each row's worker as people know them: the name, else the id (a name two workers share
-    gets the id added)."""
-    ids = frame["worker_id"].astype(str)
-    names = frame["worker_name"].astype(str).str.strip() if "worker_name" in frame else ids
-    names = names.where(~names.isin(["", "nan", "None"]), ids)
-    shared = names.groupby(names).transform(lambda n: ids[n.index].nunique() > 1)
-    return names.where(~shared, names + " (" + ids + ")")
-
-
 days_planned = logic.plan_days(plan)
 if days_planned:
     day = st.radio(
@@ -225,7 +216,7 @@ if days_planned:
         from geo_outreach.present.webmap import add_layer_control, add_routes, add_sites
 
         ctx = state.get_ctx(region)
-        who = _worker_names(pd.DataFrame(_plan.routes.drop(columns="geometry")))
+        who = worker_names(pd.DataFrame(_plan.routes.drop(columns="geometry")))
         lines = _plan.routes.assign(worker=who)[_plan.routes["day"] == day]
         m = maps.new_map(ctx, state.get_roads(region))
         colours = dict(zip(lines["worker"], lines["colour"], strict=True))
@@ -251,7 +242,7 @@ if days_planned:
                 name=_("Routes on {day}").format(day=day_label(day)),
             )
         s = _plan.stops
-        s = s.assign(worker=_worker_names(s), start=s["start"].map(time_text))
+        s = s.assign(worker=worker_names(s), start=s["start"].map(time_text))
         s = s[(s["day"] == day) & (s["kind"] == "visit")].dropna(subset=["lon", "lat"])
         if len(s):
             pts = gpd.GeoDataFrame(
@@ -292,9 +283,7 @@ if days_planned:
         tl = tl.assign(
             start=tl["start"].dt.tz_localize(None),
             end=tl["end"].dt.tz_localize(None),
-            at=tl["start"].dt.strftime("%H:%M").map(time_text)
-            + "–"
-            + tl["end"].dt.strftime("%H:%M").map(time_text),
+            at=tl["start"].map(format_time) + "–" + tl["end"].map(format_time),
             kind=tl["kind"].map(kind_label),
             label=what,
         )
@@ -331,7 +320,7 @@ if days_planned:
         )
         st.altair_chart(gantt, width="stretch", key="routes_gantt")
     r = pd.DataFrame(plan.routes.drop(columns="geometry"))
-    r = r.assign(worker=_worker_names(r))[r["day"] == day]
+    r = r.assign(worker=worker_names(r))[r["day"] == day]
     units = ctx.region.unit_system
     r = r.assign(
         mode=r["mode"].map(mode_label),
@@ -346,7 +335,7 @@ if days_planned:
     with st.expander(_("Stops of the day, in order")):
         ds = plan.stops[plan.stops["day"] == day]
         ds = ds.assign(
-            worker=_worker_names(ds),
+            worker=worker_names(ds),
             kind=ds["kind"].map(kind_label),
             name=ds["name"].where(ds["kind"] == "visit", ""),  # the kind says what the rest are
             **{c: ds[c].map(time_text) for c in ("arrival", "start", "end")},
@@ -365,7 +354,7 @@ with st.expander(_("Pin visits and re-plan")):
         )
     )
     pv = plan.stops[plan.stops["kind"] == "visit"]
-    pv = pv.assign(worker=_worker_names(pv))
+    pv = pv.assign(worker=worker_names(pv))
     where = pv.groupby("visit_id", sort=False).agg(
         name=("name", "first"),
         who=("worker", "first"),

@@ -174,8 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     The whole run speaks one language, resolved once at the start: ``geo-outreach --lang``,
     else ``GEO_OUTREACH_LANG``, else English; a command's own ``--lang`` (``export packet``,
-    ``export map``) wins and applies to its messages too. The language is set for this call only (called in-process, the
-    caller's language is left as it was).
+    ``export map``) wins and applies to its messages too. The language is set for this call
+    only (called in-process, the caller's language is left as it was).
     """
     try:
         lang = i18n.resolve_language()
@@ -224,12 +224,12 @@ def _main(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version or a bad option (already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
-    if getattr(args, "cli_lang", None):  # geo-outreach --lang es COMMAND ...
-        i18n.set_language(args.cli_lang)
-        if hasattr(args, "lang") and not args.lang:  # what an export writes speaks it too
-            args.lang = args.cli_lang
-    if getattr(args, "lang", None):  # a command's --lang: its messages speak it too
-        i18n.set_language(args.lang)
+    if hasattr(args, "lang") and not args.lang:  # what an export writes speaks --lang too
+        args.lang = args.cli_lang
+    # a command's own --lang, else geo-outreach --lang: the run's messages speak it
+    chosen = getattr(args, "lang", None) or args.cli_lang
+    if chosen:
+        i18n.set_language(chosen)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):

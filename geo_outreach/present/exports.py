@@ -190,9 +190,7 @@ def plan_layers(
         "lon",
         "lat",
     ]
-    keep = [
-        c for c in keep if c in s.columns or c != "worker_name"
-    ]  # names: when the plan has them
+    keep = [c for c in keep if c != "worker_name" or c in s.columns]  # when the plan names them
     stops = gpd.GeoDataFrame(s[keep], geometry=gpd.points_from_xy(s["lon"], s["lat"]), crs=4326)
     routes = plan.routes
     if routes is not None and {"worker_id", "day"} <= set(routes.columns):

@@ -52,6 +52,7 @@ __all__ = [
     "skill_label",
     "split_skills",
     "time_text",
+    "worker_names",
 ]
 
 logger = logging.getLogger(__name__)
@@ -270,15 +271,21 @@ def kind_label(kind: str, *, lang: str | None = None) -> str:
 def day_label(code: str, *, lang: str | None = None) -> str:
     """A weekday code of a plan (``Mon``) as the day's name (``Monday`` / ``Lunes`` /
     ``Måndag``); anything else as it is."""
+    name = _weekday_name(code, "stand-alone", lang)
+    return name[:1].upper() + name[1:] if name else str(code)
+
+
+def _weekday_name(code: str, context: str, lang: str | None) -> str:
+    """Babel's wide name of a weekday code in ``context`` (``"stand-alone"``: a heading,
+    ``"format"``: inside a phrase); "" for anything but a weekday code."""
     from babel import Locale
 
     from geo_outreach.domain import WEEKDAYS
     from geo_outreach.i18n import _locale
 
     if code not in WEEKDAYS:
-        return str(code)
-    name = Locale.parse(_locale(lang)).days["stand-alone"]["wide"][WEEKDAYS.index(code)]
-    return name[:1].upper() + name[1:]
+        return ""
+    return str(Locale.parse(_locale(lang)).days[context]["wide"][WEEKDAYS.index(code)])
 
 
 def mode_label(mode: str, *, lang: str | None = None) -> str:
@@ -494,25 +501,27 @@ def referral_label(code: str, *, lang: str | None = None) -> str:
 def route_label(worker: str, day: str, *, lang: str | None = None) -> str:
     """A route as people name it: the worker's name and the day (``Ana, Monday``; the day as
     written inside a phrase: ``Ana, lunes``)."""
-    from babel import Locale
-
-    from geo_outreach.domain import WEEKDAYS
-    from geo_outreach.i18n import _locale
-
-    name = (
-        Locale.parse(_locale(lang)).days["format"]["wide"][WEEKDAYS.index(day)]
-        if day in WEEKDAYS
-        else str(day)
-    )
+    name = _weekday_name(day, "format", lang) or str(day)
     return _t(N_("{worker}, {day}"), lang).format(worker=worker, day=name)
+
+
+def worker_names(frame: pd.DataFrame) -> pd.Series:
+    """Each row's worker as people know them: ``worker_name``, else ``worker_id``; a name two
+    workers share gets each worker's id added (``Ana (w1)``, ``Ana (w2)``)."""
+    ids = frame["worker_id"].astype(str)
+    names = ids
+    if "worker_name" in frame.columns:
+        given = frame["worker_name"].fillna("").astype(str).str.strip()
+        names = given.where(~given.isin(["", "nan", "None"]), ids)
+    shared = names.groupby(names).transform(lambda n: ids[n.index].nunique() > 1)
+    return names.where(~shared.astype(bool), names + " (" + ids + ")")
 
 
 def route_names(frame: pd.DataFrame, *, lang: str | None = None) -> pd.Series:
     """The name people read for each row's route (:func:`route_label`), from ``worker_name``
     (else ``worker_id``) and ``day``.
 
-    Two routes never share a name: where two workers have the same name, the route of each
-    also shows the worker's id.  A frame without ``worker_id`` keeps its ``route_id``
+    Two routes never share a name (:func:`worker_names`).  A frame without ``worker_id`` keeps its ``route_id``
     (else "Route 1", "Route 2", ...).
     """
     if "worker_id" not in frame.columns:
@@ -522,14 +531,7 @@ def route_names(frame: pd.DataFrame, *, lang: str | None = None) -> pd.Series:
             [_t(N_("Route {n}"), lang).format(n=i + 1) for i in range(len(frame))],
             index=frame.index,
         )
-    ids = frame["worker_id"].astype(str)
-    names = ids
-    if "worker_name" in frame.columns:
-        given = frame["worker_name"].fillna("").astype(str).str.strip()
-        names = given.where(~given.isin(["", "nan"]), ids)
-    # a name two workers share gets each worker's id
-    shared = names.groupby(names).transform(lambda s: ids[s.index].nunique() > 1)
-    names = names.where(~shared.astype(bool), names + " (" + ids + ")")
+    names = worker_names(frame)
     if "day" not in frame.columns:
         return names
     return pd.Series(
@@ -604,15 +606,17 @@ def class_range_text(
 def time_text(value: object, *, lang: str | None = None) -> str:
     """A plan's clock time (``"09:05"``, or minutes after midnight) as people read it in
     ``lang`` (``9:05 AM`` / ``9:05`` / ``09:05``); empty or unreadable values as they are."""
+    from geo_outreach.errors import InputError
     from geo_outreach.i18n import clock
+    from geo_outreach.optimize.routing.model import parse_clock
 
     if isinstance(value, int | float):
         return clock(float(value), lang=lang)
     text = "" if value is None else str(value).strip()
-    hh, sep, mm = text.partition(":")
-    if not sep or not hh.isdigit() or not mm[:2].isdigit() or int(hh) > 47 or int(mm[:2]) > 59:
+    try:
+        return clock(parse_clock(text) / 60, lang=lang)
+    except InputError:
         return text
-    return clock(int(hh) * 60 + int(mm[:2]), lang=lang)
 
 
 def skill_details(codes: str, *, lang: str | None = None) -> list[str]:

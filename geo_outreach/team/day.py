@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from geo_outreach.i18n import _, clock
+from geo_outreach.i18n import _, format_time
 
 from .roles import OWNER, Actor, require
 
@@ -43,10 +43,10 @@ def navigate_links(lat: float, lon: float) -> dict[str, str]:
     }
 
 
-def local_hhmm(iso: str | None, timezone: str) -> str:
-    """``HH:MM`` of an ISO timestamp in ``timezone`` (UTC when the zone is unknown)."""
+def _local_time(iso: str | None, timezone: str) -> dt.datetime | None:
+    """An ISO timestamp in ``timezone`` (UTC when the zone is unknown); None without one."""
     if not iso:
-        return ""
+        return None
     when = dt.datetime.fromisoformat(iso)
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
@@ -56,7 +56,13 @@ def local_hhmm(iso: str | None, timezone: str) -> str:
         when = when.astimezone(ZoneInfo(timezone)) if timezone else when
     except (KeyError, ValueError):  # unknown zone: UTC
         logger.debug("unknown time zone %r; showing UTC", timezone)
-    return when.strftime("%H:%M")
+    return when
+
+
+def local_hhmm(iso: str | None, timezone: str) -> str:
+    """``HH:MM`` of an ISO timestamp in ``timezone`` (UTC when the zone is unknown)."""
+    when = _local_time(iso, timezone)
+    return when.strftime("%H:%M") if when is not None else ""
 
 
 def plan_update_note(seen: Any, route: dict[str, Any]) -> str | None:
@@ -72,10 +78,9 @@ def plan_update_note(seen: Any, route: dict[str, Any]) -> str | None:
     now = (route["plan_id"], route["published_at"])
     if seen is None or tuple(seen) == now:
         return None
-    hh, _sep, mm = local_hhmm(route["published_at"], route.get("timezone") or "").partition(":")
-    when = clock(int(hh) * 60 + int(mm)) if hh.isdigit() and mm.isdigit() else ""
+    when = _local_time(route["published_at"], route.get("timezone") or "")
     # in the current language, the time as it writes clock times ("9:05 AM" / "09:05")
-    return _("Plan updated at {time}").format(time=when)
+    return _("Plan updated at {time}").format(time=format_time(when) if when else "")
 
 
 def last_notes(store: Any, *, worker_id: str, actor: Actor = OWNER) -> dict[str, str]:
