@@ -232,7 +232,8 @@ def test_team_in_separate_browser_contexts(team_app, plan_tables, tmp_path, app_
             assert page.get_by_text("Page not found").count() == 0
             # record the first visit (another day than today asks to confirm)
             stops.first.get_by_text("Record this visit").click()
-            confirm = stops.first.get_by_text(re.compile(r"Yes, this visit was on"))
+            # the checkbox's own label (the warning above it quotes the same words)
+            confirm = stops.first.get_by_text(re.compile(r"^Yes, this visit was on"))
             if route["date"] != region_today(app_region).isoformat():  # the region's today
                 stops.first.get_by_role("button", name="Save").click()
                 stops.first.get_by_text("tick 'Yes, this visit was on").wait_for()
